@@ -1,0 +1,2 @@
+// Placeholder until the desktop-app issue lands.
+export {};

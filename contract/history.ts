@@ -1,0 +1,67 @@
+/**
+ * History: the compact per-tick series the graphs draw, and the reap markers on them.
+ * `historyPointOf` is the one place a snapshot becomes a graph point, used by main (ring buffer)
+ * and the renderer (live append) alike.
+ */
+import { z } from 'zod';
+import type { Snapshot } from './snapshot';
+
+const pct = z.number().min(0).nullable();
+
+export const HistoryPointSchema = z.object({
+  t: z.number().int().nonnegative(),
+  /** Memory PSI per-tick stall %, some and full; null without PSI or on the first tick. */
+  memSomePct: pct,
+  memFullPct: pct,
+  memSomeAvg10: pct,
+  memFullAvg10: pct,
+  cpuSomePct: pct,
+  ioSomePct: pct,
+  availableBytes: z.number().int().nonnegative(),
+  usedBytes: z.number().int().nonnegative(),
+  swapUsedBytes: z.number().int().nonnegative(),
+  zramUsedBytes: z.number().int().nonnegative(),
+});
+export type HistoryPoint = z.infer<typeof HistoryPointSchema>;
+
+export const ReapMarkerSchema = z.object({
+  /** When the signal was sent, ms since the epoch. */
+  time: z.number().int().nonnegative(),
+  label: z.string(),
+  freedBytes: z.number().int().nonnegative(),
+  mreleaseMs: z.number().nonnegative().nullable(),
+  /** MemAvailable just before the reap. */
+  availableBeforeBytes: z.number().int().nonnegative(),
+  /**
+   * Time until available memory (MemAvailable plus the per-CPU free page lists) was back by
+   * 90 % of freedBytes; null while still waiting or when it never came back within the window.
+   */
+  recoveredMs: z.number().nonnegative().nullable(),
+});
+export type ReapMarker = z.infer<typeof ReapMarkerSchema>;
+
+export const HistorySchema = z.object({
+  intervalMs: z.number().int().positive(),
+  points: z.array(HistoryPointSchema),
+  markers: z.array(ReapMarkerSchema),
+});
+export type History = z.infer<typeof HistorySchema>;
+
+/** The graph point for one snapshot. */
+export function historyPointOf(s: Snapshot): HistoryPoint {
+  const m = s.memory;
+  const zramUsedBytes = m.zram.reduce((sum, z) => sum + z.usedBytes, 0);
+  return {
+    t: s.time,
+    memSomePct: s.psi?.memory?.some.tickPct ?? null,
+    memFullPct: s.psi?.memory?.full?.tickPct ?? null,
+    memSomeAvg10: s.psi?.memory?.some.avg10 ?? null,
+    memFullAvg10: s.psi?.memory?.full?.avg10 ?? null,
+    cpuSomePct: s.psi?.cpu?.some.tickPct ?? null,
+    ioSomePct: s.psi?.io?.some.tickPct ?? null,
+    availableBytes: m.availableBytes,
+    usedBytes: Math.max(0, m.totalBytes - m.availableBytes),
+    swapUsedBytes: Math.max(0, m.swapTotalBytes - m.swapFreeBytes),
+    zramUsedBytes,
+  };
+}

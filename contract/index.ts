@@ -1,0 +1,8 @@
+/** The contract between renderer and main: schemas, types and channel names. Pure TypeScript + zod. */
+export * from './api';
+export * from './channels';
+export * from './history';
+export * from './reap';
+export * from './settings';
+export * from './snapshot';
+export * from './status';

@@ -1,0 +1,73 @@
+/**
+ * User settings: persisted as JSON in the user's config directory and always parsed with this
+ * schema on load (never trusted). Defaults live here and only here.
+ */
+import { z } from 'zod';
+
+/**
+ * Processes whose loss ends the person's session: refused unless the request says `force`.
+ * Matched against comm (the kernel's 15-character process name).
+ */
+export const DEFAULT_SESSION_CRITICAL = [
+  'Xorg',
+  'Xwayland',
+  'gnome-shell',
+  'gnome-session-b',
+  'kwin_wayland',
+  'kwin_x11',
+  'plasmashell',
+  'ksmserver',
+  'sway',
+  'weston',
+  'mutter',
+  'xfwm4',
+  'xfce4-session',
+  'lightdm',
+  'gdm',
+  'gdm-session-wor',
+  'sddm',
+  'dbus-daemon',
+  'dbus-broker',
+  'systemd',
+  'systemd-logind',
+  'headroom',
+] as const;
+
+export const SettingsSchema = z.object({
+  /** Sampling interval. */
+  intervalMs: z.number().int().min(250).max(10_000).default(1000),
+  /** How much history the graphs keep (the ring buffers' length = historyMinutes × 60 s ÷ interval). */
+  historyMinutes: z.number().int().min(1).max(60).default(10),
+  /** Threshold lines on the graph, memory PSI some / full in percent. */
+  someThresholdPct: z.number().min(0).max(100).default(20),
+  fullThresholdPct: z.number().min(0).max(100).default(10),
+  /** Notify when memory PSI full avg10 stays above fullThresholdPct for this long. */
+  notifyAfterSeconds: z.number().int().min(1).max(600).default(5),
+  notifications: z.boolean().default(true),
+  /** Grace period for "End" (SIGTERM) before the reap. */
+  endGraceMs: z.number().int().min(0).max(60_000).default(5000),
+  /** Session-critical process names (comm): refused unless forced. */
+  sessionCritical: z.array(z.string().min(1).max(64)).max(256).default([...DEFAULT_SESSION_CRITICAL]),
+});
+export type Settings = z.infer<typeof SettingsSchema>;
+
+/** A change to some settings; unknown keys are rejected. */
+export const SettingsPatchSchema = z.strictObject(
+  Object.fromEntries(
+    Object.entries(SettingsSchema.shape).map(([key, schema]) => [key, schema.unwrap().optional()]),
+  ) as { [K in keyof typeof SettingsSchema.shape]: z.ZodOptional<ReturnType<(typeof SettingsSchema.shape)[K]['unwrap']>> },
+);
+export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
+
+/** The settings in force plus a warning when the saved file could not be used. */
+export const SettingsStateSchema = z.object({
+  settings: SettingsSchema,
+  /** E.g. "Settings file was corrupt; defaults in use. The bad file was kept as settings.json.corrupt-…". */
+  warning: z.string().nullable(),
+});
+export type SettingsState = z.infer<typeof SettingsStateSchema>;
+
+/** The defaults, as a fresh object. */
+export function defaultSettings(): Settings {
+  return SettingsSchema.parse({});
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+/**
+ * `headroom` — the command-line entry. Each subcommand lives in main/cli/<name>.ts and exports
+ * `run(args): Promise<number>` (the exit code). Usage errors exit 2 with one line on stderr.
+ */
+import { UsageError } from './cli/args';
+
+const SUBCOMMANDS: Record<string, () => Promise<{ run(args: string[]): Promise<number> }>> = {
+  snapshot: () => import('./cli/snapshot.js'),
+  reap: () => import('./cli/reap.js'),
+  serve: () => import('./cli/serve.js'),
+};
+
+const USAGE = `usage: headroom <command> [options]
+  snapshot [--json] [--repeat N] [--interval MS]   one sample of pressure, memory and processes
+  reap PID [--start-time T] [--end] [--force] [--json]   end a process and free its memory now
+  serve [--port N] [--allow-root]                 the window in your browser (127.0.0.1 only)`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return command === undefined ? 2 : 0;
+  }
+  const load = SUBCOMMANDS[command];
+  if (!load) {
+    process.stderr.write(`headroom: unknown command '${command}' (try: headroom --help)\n`);
+    return 2;
+  }
+  try {
+    return await (await load()).run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`headroom ${command}: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`headroom: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,5 @@
+/** `headroom serve` — placeholder until its issue lands. */
+export async function run(_args: string[]): Promise<number> {
+  process.stderr.write('headroom serve: not built yet\n');
+  return 1;
+}

@@ -1,0 +1,5 @@
+/** `headroom snapshot` — placeholder until its issue lands. */
+export async function run(_args: string[]): Promise<number> {
+  process.stderr.write('headroom snapshot: not built yet\n');
+  return 1;
+}
