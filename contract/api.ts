@@ -34,6 +34,8 @@ export const EVENTS = {
   /** The full list of reap markers whenever one is added or its recovery is measured. */
   markers: z.array(ReapMarkerSchema),
   settings: SettingsStateSchema,
+  /** Open the reap confirmation for this app (e.g. the person chose "Reap" on a pressure notification). */
+  reapPrompt: z.object({ appId: z.string() }),
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type CallParams<K extends CallName> = z.input<(typeof CALLS)[K]['params']>;
@@ -63,6 +65,16 @@ export interface HeadroomClient {
   call<K extends CallName>(name: K, params: CallParams<K>): Promise<CallResult<K>>;
   /** Listen to an event until `signal` aborts. */
   subscribe<E extends EventName>(event: E, listener: (data: EventData<E>) => void, signal: AbortSignal): void;
+}
+
+/**
+ * What the Electron preload exposes on `window[BRIDGE_KEY]`: plain functions only (contextBridge
+ * cannot carry an AbortSignal). The renderer wraps it into a HeadroomClient.
+ */
+export interface HeadroomBridge {
+  call(name: string, params: unknown): Promise<unknown>;
+  /** Listen to an event; returns the function that stops listening. */
+  subscribe(event: string, listener: (data: unknown) => void): () => void;
 }
 
 /** What main implements: one handler per call, given already-validated parameters. */

@@ -8,7 +8,7 @@ export const CALL_NAMES = ['getSnapshot', 'getHistory', 'getStatus', 'reap', 'ge
 export type CallName = (typeof CALL_NAMES)[number];
 
 /** Push events: main tells, the renderer listens. */
-export const EVENT_NAMES = ['snapshot', 'status', 'markers', 'settings'] as const;
+export const EVENT_NAMES = ['snapshot', 'status', 'markers', 'settings', 'reapPrompt'] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 
 /** The Electron IPC channel of a call or event. */
