@@ -29,3 +29,28 @@ export interface HeadroomServiceOptions {
   shell: 'electron' | 'browser';
   settings: SettingsStore;
 }
+
+/**
+ * The parts of the sampler loop (main/sampler) the service drives. Declared here structurally so the
+ * service can be given any loop with this shape (the real one in production and in tests).
+ */
+export interface SamplerLoopLike {
+  start(): void;
+  stop(): void;
+  setIntervalMs(ms: number): void;
+  setHistoryLength(points: number): void;
+  latest(): import('../../contract/snapshot').Snapshot | null;
+  history(): import('../../contract/history').HistoryPoint[];
+  /** Listen to every tick; returns the function that stops listening. */
+  onSnapshot(listener: (snapshot: import('../../contract/snapshot').Snapshot) => void): () => void;
+  medianSampleMs(): number | null;
+}
+
+/** The parts of the reap service (main/reaper) the service drives. */
+export interface ReapServiceLike {
+  reap(request: import('../../contract/reap').ReapRequest): Promise<import('../../contract/reap').ReapResponse>;
+  privilege(): import('../../contract/status').PrivilegeMode;
+  /** Listen to privilege changes (helper started, helper gone); may return an unsubscribe function. */
+  onPrivilegeChange(listener: (mode: import('../../contract/status').PrivilegeMode) => void): unknown;
+  close(): Promise<void>;
+}

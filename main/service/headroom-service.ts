@@ -1,0 +1,232 @@
+/**
+ * The service both shells host: it owns the sampler loop, the reaper and the settings, answers every
+ * contract call and pushes the contract's events. It knows nothing about transports.
+ */
+import { userInfo } from 'node:os';
+import type { EventData, HeadroomHandlers } from '../../contract/api';
+import type { EventName } from '../../contract/channels';
+import type { ReapMarker } from '../../contract/history';
+import type { ReapRequest, ReapResponse } from '../../contract/reap';
+import type { Settings, SettingsState } from '../../contract/settings';
+import type { Snapshot } from '../../contract/snapshot';
+import type { Status } from '../../contract/status';
+import { createDefaultLoop, createDefaultReaper } from './default-parts';
+import { markerForReap } from './reap-marker';
+import { readAvailableNowBytes, readMemAvailableBytes, watchRecovery } from './recovery';
+import type { HeadroomService, HeadroomServiceOptions, ReapServiceLike, SamplerLoopLike } from './types';
+import { statusWarnings } from './warnings';
+
+/** Reap markers kept for the chart; older ones have long scrolled off the longest window. */
+const MAX_MARKERS = 200;
+/** The share of the freed memory that has to be back before the recovery clock stops. */
+const RECOVERED_SHARE = 0.9;
+
+export interface HeadroomServiceParts {
+  /** The sampler loop; default: the real one from main/sampler. */
+  loop?: SamplerLoopLike;
+  /** The reaper; default: the real one from main/reaper, with this service's settings. */
+  reaper?: ReapServiceLike;
+  /** How long to wait for a reap's memory to come back (default 30 s). */
+  recoveryTimeoutMs?: number;
+}
+
+/** A HeadroomService extended with what only the hosting shell may trigger. */
+export interface HostedHeadroomService extends HeadroomService {
+  /** Ask the window to open the reap confirmation for this app (e.g. from a pressure notification). */
+  promptReap(appId: string): void;
+  /** The status as it is now. */
+  status(): Status;
+}
+
+/** The points of history the ring buffers keep for these settings. */
+export function historyLengthFor(settings: Settings): number {
+  return Math.max(1, Math.ceil((settings.historyMinutes * 60_000) / settings.intervalMs));
+}
+
+/** Create the service; call `start()` to begin sampling and `close()` to stop it and the helper. */
+export function createHeadroomService(options: HeadroomServiceOptions & HeadroomServiceParts): HostedHeadroomService {
+  const store = options.settings;
+  let settingsState: SettingsState = store.get();
+  const loop = options.loop ?? createDefaultLoop(settingsState.settings.intervalMs, historyLengthFor(settingsState.settings));
+  const reaper =
+    options.reaper ??
+    createDefaultReaper({
+      sessionCritical: () => settingsState.settings.sessionCritical,
+      endGraceMs: () => settingsState.settings.endGraceMs,
+    });
+  const recoveryTimeoutMs = options.recoveryTimeoutMs ?? 30_000;
+  const listeners = new Map<EventName, Set<(data: unknown) => void>>();
+  const markers: ReapMarker[] = [];
+  const recoveryAbort = new AbortController();
+  const user = currentUserName();
+  let started = false;
+  let paused = false;
+  let closed = false;
+  let lastStatusKey = '';
+  let lastStatusSampleMs: number | null = null;
+
+  function emit<E extends EventName>(event: E, data: EventData<E>): void {
+    for (const listener of listeners.get(event) ?? []) {
+      try {
+        listener(data);
+      } catch (err) {
+        // One broken listener (a closed window, a dead socket) must not stop the others.
+        process.stderr.write(`headroom: a '${event}' listener failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      }
+    }
+  }
+
+  function status(): Status {
+    const snapshot = loop.latest();
+    const privilege = reaper.privilege();
+    return {
+      features: snapshot?.features ?? unknownFeatures(),
+      privilege,
+      uid: process.getuid?.() ?? 0,
+      user,
+      shell: options.shell,
+      paused,
+      intervalMs: settingsState.settings.intervalMs,
+      sampleMs: loop.medianSampleMs(),
+      warnings: statusWarnings(snapshot?.features ?? null, privilege, settingsState.warning),
+    };
+  }
+
+  /**
+   * Emit 'status' when anything but the sampler cost changed; the cost alone is re-sent only when it
+   * moved by more than 20 %, so the status bar stays current without a status event every tick.
+   */
+  function maybeEmitStatus(force = false): void {
+    const current = status();
+    const key = JSON.stringify({ ...current, sampleMs: null });
+    const costMoved =
+      current.sampleMs !== null &&
+      (lastStatusSampleMs === null || Math.abs(current.sampleMs - lastStatusSampleMs) > 0.2 * lastStatusSampleMs);
+    if (force || key !== lastStatusKey || costMoved) {
+      lastStatusKey = key;
+      lastStatusSampleMs = current.sampleMs;
+      emit('status', current);
+    }
+  }
+
+  function onTick(snapshot: Snapshot): void {
+    emit('snapshot', snapshot);
+    maybeEmitStatus();
+  }
+
+  function applySettings(settings: Settings): void {
+    loop.setIntervalMs(settings.intervalMs);
+    loop.setHistoryLength(historyLengthFor(settings));
+    // The reaper reads sessionCritical and endGraceMs through closures over settingsState.
+  }
+
+  function addMarker(marker: ReapMarker): void {
+    markers.push(marker);
+    if (markers.length > MAX_MARKERS) markers.splice(0, markers.length - MAX_MARKERS);
+    emit('markers', [...markers]);
+  }
+
+  async function reap(request: ReapRequest): Promise<ReapResponse> {
+    const snapshotBefore = loop.latest();
+    const memAvailableBefore = readMemAvailableBytes();
+    const baselineBytes = readAvailableNowBytes();
+    const response = await reaper.reap(request);
+    const marker = markerForReap(response.results, snapshotBefore, memAvailableBefore);
+    if (marker) {
+      addMarker(marker);
+      void watchRecovery(
+        { baselineBytes, targetBytes: RECOVERED_SHARE * marker.freedBytes, startTime: marker.time },
+        100,
+        recoveryTimeoutMs,
+        recoveryAbort.signal,
+      ).then((recoveredMs) => {
+        if (recoveredMs === null || closed) return;
+        marker.recoveredMs = recoveredMs;
+        emit('markers', [...markers]);
+      });
+    }
+    return response;
+  }
+
+  const handlers: HeadroomHandlers = {
+    getSnapshot: () => loop.latest(),
+    getHistory: () => ({ intervalMs: settingsState.settings.intervalMs, points: loop.history(), markers: [...markers] }),
+    getStatus: () => status(),
+    reap: (params) => reap(params),
+    getSettings: () => settingsState,
+    setSettings: (patch) => {
+      settingsState = store.update(patch);
+      applySettings(settingsState.settings);
+      emit('settings', settingsState);
+      maybeEmitStatus();
+      return settingsState;
+    },
+    setPaused: ({ paused: wantPaused }) => {
+      if (wantPaused !== paused) {
+        paused = wantPaused;
+        if (started) {
+          if (paused) loop.stop();
+          else loop.start();
+        }
+      }
+      maybeEmitStatus();
+      return status();
+    },
+  };
+
+  const unsubscribeTick = loop.onSnapshot(onTick);
+  const unsubscribePrivilege = reaper.onPrivilegeChange(() => maybeEmitStatus());
+
+  return {
+    handlers,
+    on(event, listener) {
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      const entry = listener as (data: unknown) => void;
+      set.add(entry);
+      return () => set.delete(entry);
+    },
+    start() {
+      if (started || closed) return;
+      started = true;
+      applySettings(settingsState.settings);
+      if (!paused) loop.start();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      recoveryAbort.abort();
+      loop.stop();
+      unsubscribeTick();
+      if (typeof unsubscribePrivilege === 'function') unsubscribePrivilege();
+      listeners.clear();
+      await reaper.close();
+    },
+    promptReap(appId: string) {
+      emit('reapPrompt', { appId });
+    },
+    status,
+  };
+}
+
+function currentUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    // No passwd entry for this uid (e.g. a container): show the number.
+    return String(process.getuid?.() ?? '?');
+  }
+}
+
+/** Features before the first tick: nothing known yet, so nothing claimed. */
+function unknownFeatures(): Status['features'] {
+  return {
+    psi: false,
+    cgroupV2Mount: null,
+    pidfd: false,
+    processMrelease: false,
+    cgroupKill: false,
+    hidepid: false,
+    kernel: '',
+  };
+}

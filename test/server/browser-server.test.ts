@@ -1,0 +1,238 @@
+// The real browser-mode server on the real service (real sampler, real reaper): token and cookie,
+// traversal, Origin checks and malformed messages. Only 127.0.0.1, a free port per run.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { MAX_WIRE_MESSAGE_BYTES } from '../../contract/wire';
+import { startBrowserServer, type BrowserServer } from '../../main/server/browser-server';
+import { createHeadroomService, type HostedHeadroomService } from '../../main/service/headroom-service';
+import { createMemorySettingsStore } from '../../main/service/memory-settings-store';
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** A raw GET: the path goes on the wire exactly as written (fetch would normalise `..`). */
+function get(port: number, path: string, headers: Record<string, string> = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { Host: `127.0.0.1:${port}`, ...headers } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Open a WebSocket; resolves with the socket or rejects with the refusal. */
+function openWs(port: number, path: string, headers: Record<string, string>): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, { headers });
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => {
+      ws.terminate();
+      reject(new Error(`refused with HTTP ${res.statusCode}`));
+    });
+    ws.once('error', reject);
+  });
+}
+
+/** Send text and wait for the reply to it (events are skipped). */
+function ask(ws: WebSocket, text: string | Buffer, id: number | null): Promise<{ id: number | null; ok: boolean; result?: unknown; error?: { code: string; message: string } }> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (data: WebSocket.RawData) => {
+      const msg = JSON.parse(data.toString());
+      if ('event' in msg) return;
+      if (msg.id !== id) return;
+      ws.off('message', onMessage);
+      resolve(msg);
+    };
+    ws.on('message', onMessage);
+    ws.once('close', (code) => reject(new Error(`closed with ${code}`)));
+    ws.send(text);
+  });
+}
+
+describe('headroom serve: the browser-mode server', () => {
+  let service: HostedHeadroomService;
+  let server: BrowserServer;
+  let root: string;
+  const logged: string[] = [];
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'headroom-server-'));
+    const rendererDir = join(root, 'renderer');
+    mkdirSync(join(rendererDir, 'assets'), { recursive: true });
+    writeFileSync(
+      join(rendererDir, 'index.html'),
+      `<html><head><meta http-equiv="Content-Security-Policy" content="default-src 'self'; object-src 'none'" /></head><body>window</body></html>`,
+    );
+    writeFileSync(join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
+    writeFileSync(join(root, 'secret.txt'), 'outside the build');
+    service = createHeadroomService({ shell: 'browser', settings: createMemorySettingsStore() });
+    service.start();
+    server = await startBrowserServer({ service, port: 0, rendererDir, log: (line) => logged.push(line) });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await service?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const auth = () => ({ Cookie: `headroom_${server.port}=${server.token}` });
+  const origin = () => `http://127.0.0.1:${server.port}`;
+
+  it('binds 127.0.0.1 and prints a URL with a 32-character token', () => {
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=${server.token}`);
+    expect(server.token).toMatch(/^[A-Za-z0-9_-]{32}$/);
+  });
+
+  it('refuses the page and its files without the token (403, plain words)', async () => {
+    for (const path of ['/', '/index.html', '/assets/app.js', `/?token=${'x'.repeat(32)}`]) {
+      const res = await get(server.port, path);
+      expect(res.status, path).toBe(403);
+      expect(res.body).toMatch(/token/);
+      expect(res.body).not.toContain('window');
+    }
+    const wrongCookie = await get(server.port, '/', { Cookie: `headroom_${server.port}=${'a'.repeat(32)}` });
+    expect(wrongCookie.status).toBe(403);
+  });
+
+  it('takes the token once, sets an HttpOnly SameSite=Strict cookie, and the cookie alone then works', async () => {
+    const first = await get(server.port, `/?token=${server.token}`);
+    expect(first.status).toBe(303);
+    expect(first.headers.location).toBe('/');
+    const cookie = String(first.headers['set-cookie']);
+    expect(cookie).toContain(`headroom_${server.port}=${server.token}`);
+    expect(cookie).toContain('HttpOnly');
+    expect(cookie).toContain('SameSite=Strict');
+    const page = await get(server.port, '/', { Cookie: cookie.split(';')[0]! });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('window');
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.headers['cache-control']).toBe('no-store');
+    expect(page.headers['content-security-policy']).toBe("default-src 'self'; object-src 'none'");
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
+    expect(page.headers['referrer-policy']).toBe('no-referrer');
+    expect(page.headers['x-frame-options']).toBe('DENY');
+    const js = await get(server.port, '/assets/app.js', auth());
+    expect(js.status).toBe(200);
+    expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');
+  });
+
+  it('refuses a foreign Host header even with the cookie (DNS rebinding)', async () => {
+    const res = await get(server.port, '/', { ...auth(), Host: 'evil.example:80' });
+    expect(res.status).toBe(403);
+  });
+
+  it('never serves a file outside the renderer build', async () => {
+    for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt', '/%2e%2e%2fsecret.txt', '/assets/..%2f..%2fsecret.txt', '/..\\secret.txt', '/%00', '/%E0%A4%A']) {
+      const res = await get(server.port, path, auth());
+      expect(res.status, path).toBeGreaterThanOrEqual(400);
+      expect(res.body, path).not.toContain('outside the build');
+    }
+    expect((await get(server.port, '/nope.js', auth())).status).toBe(404);
+  });
+
+  it('refuses WebSocket upgrades with a foreign or missing Origin, or without the token', async () => {
+    const before = logged.length;
+    await expect(openWs(server.port, '/ws', { ...auth(), Origin: 'http://evil.example' })).rejects.toThrow(/403/);
+    await expect(openWs(server.port, '/ws', { ...auth(), Origin: `http://127.0.0.1:${server.port + 1}` })).rejects.toThrow(/403/);
+    await expect(openWs(server.port, '/ws', auth())).rejects.toThrow(/403/);
+    await expect(openWs(server.port, '/ws', { Origin: origin() })).rejects.toThrow(/403/);
+    await expect(openWs(server.port, `/ws?token=${'b'.repeat(32)}`, { Origin: origin() })).rejects.toThrow(/403/);
+    await expect(openWs(server.port, '/elsewhere', { ...auth(), Origin: origin() })).rejects.toThrow(/403/);
+    expect(logged.length - before).toBe(6);
+    expect(logged.at(-1)).toMatch(/refused WebSocket/);
+    // The token in the URL works as well as the cookie, and localhost is an allowed origin.
+    const ws = await openWs(server.port, `/ws?token=${server.token}`, { Origin: `http://localhost:${server.port}` });
+    ws.close();
+  });
+
+  it('answers calls over the WebSocket and pushes snapshot events', async () => {
+    const ws = await openWs(server.port, '/ws', { ...auth(), Origin: origin() });
+    try {
+      const event = new Promise<{ event: string; data: { seq: number } }>((resolve) => {
+        ws.on('message', (d) => {
+          const msg = JSON.parse(d.toString());
+          if (msg.event === 'snapshot') resolve(msg);
+        });
+      });
+      const status = await ask(ws, JSON.stringify({ id: 1, call: 'getStatus' }), 1);
+      expect(status.ok).toBe(true);
+      expect((status.result as { shell: string }).shell).toBe('browser');
+      const snapshot = await event;
+      expect(snapshot.data.seq).toBeGreaterThanOrEqual(0);
+    } finally {
+      ws.close();
+    }
+  });
+
+  it('answers malformed messages with errors and stays usable', async () => {
+    const ws = await openWs(server.port, '/ws', { ...auth(), Origin: origin() });
+    try {
+      const notJson = await ask(ws, '{nope', null);
+      expect(notJson).toMatchObject({ id: null, ok: false, error: { code: 'BAD_REQUEST' } });
+      const wrongShape = await ask(ws, JSON.stringify({ id: 7, method: 'getStatus' }), 7);
+      expect(wrongShape).toMatchObject({ id: 7, ok: false, error: { code: 'BAD_REQUEST' } });
+      const array = await ask(ws, '[1,2,3]', null);
+      expect(array.error?.code).toBe('BAD_REQUEST');
+      const unknown = await ask(ws, JSON.stringify({ id: 8, call: 'rmRf', params: {} }), 8);
+      expect(unknown).toMatchObject({ id: 8, ok: false, error: { code: 'UNKNOWN_CALL' } });
+      const badParams = await ask(ws, JSON.stringify({ id: 9, call: 'reap', params: { targets: [{ pid: 1, startTime: 0 }] } }), 9);
+      expect(badParams).toMatchObject({ id: 9, ok: false, error: { code: 'BAD_REQUEST' } });
+      const binary = await ask(ws, Buffer.from(JSON.stringify({ id: 10, call: 'getStatus' })), null);
+      expect(binary.error?.code).toBe('BAD_REQUEST');
+      // Large but within the limit: parsed and refused for what it says, not for its size.
+      const big = JSON.stringify({ id: 11, call: 'setSettings', params: { sessionCritical: ['x'.repeat(MAX_WIRE_MESSAGE_BYTES - 200)] } });
+      expect(Buffer.byteLength(big)).toBeLessThan(MAX_WIRE_MESSAGE_BYTES);
+      const bigReply = await ask(ws, big, 11);
+      expect(bigReply).toMatchObject({ id: 11, ok: false, error: { code: 'BAD_REQUEST' } });
+      const still = await ask(ws, JSON.stringify({ id: 12, call: 'getSettings' }), 12);
+      expect(still.ok).toBe(true);
+    } finally {
+      ws.close();
+    }
+  });
+
+  it('closes a connection that sends more than the message limit (1009) and keeps serving others', async () => {
+    const ws = await openWs(server.port, '/ws', { ...auth(), Origin: origin() });
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    ws.send('x'.repeat(MAX_WIRE_MESSAGE_BYTES + 1));
+    expect(await closed).toBe(1009);
+    const again = await openWs(server.port, '/ws', { ...auth(), Origin: origin() });
+    try {
+      expect((await ask(again, JSON.stringify({ id: 1, call: 'getSettings' }), 1)).ok).toBe(true);
+    } finally {
+      again.close();
+    }
+  });
+});
+
+describe('headroom serve: the command', () => {
+  const cli = join(__dirname, '..', '..', 'dist', 'main', 'cli.js');
+
+  it('refuses to run as root without --allow-root, in one line, exit 2', () => {
+    expect(process.getuid?.()).toBe(0); // CI and this machine run as root; the check is meaningless otherwise
+    const res = spawnSync(process.execPath, [cli, 'serve', '--port', '0'], { encoding: 'utf8', timeout: 20_000 });
+    expect(res.status).toBe(2);
+    expect(res.stderr.trim().split('\n')).toHaveLength(1);
+    expect(res.stderr).toMatch(/refusing to run as root.*--allow-root/);
+    expect(res.stdout).toBe('');
+  });
+
+  it('rejects a bad port as a usage error', () => {
+    const res = spawnSync(process.execPath, [cli, 'serve', '--port', '70000', '--allow-root'], { encoding: 'utf8', timeout: 20_000 });
+    expect(res.status).toBe(2);
+    expect(res.stderr).toMatch(/--port must be between 0 and 65535/);
+  });
+});
