@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+/**
+ * headroom-helper: the privileged half of Headroom, started as root by pkexec (through the fixed
+ * wrapper installed at HELPER_INSTALL_PATH). It stays resident for the session and answers JSON
+ * lines on stdin (protocol.ts); it exits 0 when stdin closes.
+ *
+ * It trusts nothing it is given: no command-line arguments, no environment (never read), no paths,
+ * no shell. polkit already decided that the caller may use it; every request is still validated
+ * strictly, and PID 1, kernel threads, the helper and its ancestors are always refused.
+ */
+import { cgroup2Mount } from '../cgroup';
+import { selfAndAncestors } from '../proc';
+import { geteuid, probePidfd, probeProcessMrelease } from '../syscalls';
+import { lockCodePages } from './memlock';
+import { LineSplitter } from './protocol';
+import { answer, type HelperState } from './serve';
+
+function main(): void {
+  if (process.argv.length > 2) {
+    process.stderr.write('headroom-helper takes no arguments; it reads JSON requests on stdin.\n');
+    process.exit(2);
+  }
+  const lock = lockCodePages();
+  const state: HelperState = {
+    features: {
+      pidfd: probePidfd(),
+      processMrelease: probeProcessMrelease(),
+      cgroupKill: cgroup2Mount() !== null,
+      lockedBytes: lock.lockedBytes,
+      uid: geteuid(),
+    },
+    // Walked once at start: our ancestors cannot change identity while we live (orphans are
+    // re-parented, never re-numbered), and a later parent would be a subreaper, also protected here.
+    protectedPids: selfAndAncestors(),
+  };
+  const splitter = new LineSplitter();
+  process.stdin.on('data', (chunk: Buffer) => {
+    for (const event of splitter.push(chunk)) process.stdout.write(JSON.stringify(answer(event, state)) + '\n');
+  });
+  process.stdin.on('end', () => process.exit(0));
+  process.stdout.on('error', () => process.exit(0));
+}
+
+main();

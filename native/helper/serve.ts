@@ -1,0 +1,61 @@
+/**
+ * What the helper does with one request line: decode, validate, reap. Pure of I/O besides the reap
+ * itself, so the same code is exercised by the helper binary and its tests.
+ */
+import { z } from 'zod';
+import { reapTargets } from '../reap';
+import { readPidMax } from '../proc';
+import { HELPER_PROTOCOL_VERSION, HelperRequestSchema, RequestIdSchema, type HelperFeatures, type HelperReply, type LineEvent } from './protocol';
+
+/** What stays the same for the helper's whole life. */
+export interface HelperState {
+  features: HelperFeatures;
+  /** The helper and its ancestors (pkexec, the app, its session…): always refused. */
+  protectedPids: ReadonlySet<number>;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function badRequest(id: number | null, message: string): HelperReply {
+  return { id, ok: false, error: { code: 'BAD_REQUEST', message: `${message} Nothing was done.` } };
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : 'request'}: ${issue.message}`)
+    .join('; ');
+}
+
+/** Answer one line event. Never throws: anything unexpected becomes an error reply. */
+export function answer(event: LineEvent, state: HelperState): HelperReply {
+  if ('overlong' in event) return badRequest(null, 'The request line was longer than 64 KiB.');
+  let text: string;
+  try {
+    text = utf8.decode(event.line);
+  } catch {
+    return badRequest(null, 'The request is not valid UTF-8.');
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return badRequest(null, 'The request is not JSON.');
+  }
+  const rawId = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as { id?: unknown }).id : undefined;
+  const id = RequestIdSchema.safeParse(rawId).success ? (rawId as number) : null;
+  if (id === null) return badRequest(null, 'The request needs an "id" that is a whole number from 0 to 2^53−1.');
+  const parsed = HelperRequestSchema.safeParse(value);
+  if (!parsed.success) return badRequest(id, `The request is malformed (${describeIssues(parsed.error)}).`);
+  const request = parsed.data;
+  if (request.op === 'hello') return { id, ok: true, version: HELPER_PROTOCOL_VERSION, features: state.features };
+  try {
+    const pidMax = readPidMax();
+    const outOfRange = request.targets.find((t) => t.pid > pidMax);
+    if (outOfRange) return badRequest(id, `PID ${outOfRange.pid} is above this system's pid_max (${pidMax}).`);
+    const results = reapTargets(request, { via: 'helper', protectedPids: state.protectedPids });
+    return { id, ok: true, results };
+  } catch (err) {
+    return { id, ok: false, error: { code: 'INTERNAL', message: `The helper failed: ${err instanceof Error ? err.message : String(err)}.` } };
+  }
+}
