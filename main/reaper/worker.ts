@@ -1,0 +1,35 @@
+/**
+ * The reap worker: one long-lived worker thread running native/reap.ts, so the main thread never
+ * blocks on process_mrelease or on waiting for an exit. Messages: { id, request, context } in,
+ * { id, results } or { id, error } out.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { ReapRequest } from '../../contract/reap';
+import { reapTargets } from '../../native/reap';
+import { selfAndAncestors } from '../../native/proc';
+
+/** What the main thread sends for one reap. */
+export interface WorkerRequest {
+  id: number;
+  request: ReapRequest;
+  sessionCritical: readonly string[];
+  endGraceMs: number;
+}
+
+if (!parentPort) throw new Error('main/reaper/worker.ts runs only as a worker thread');
+const port = parentPort;
+
+port.on('message', (message: WorkerRequest) => {
+  try {
+    // Ancestors are re-read per request: cheap, and right even if Headroom was re-parented.
+    const results = reapTargets(message.request, {
+      via: 'in-process',
+      sessionCritical: message.sessionCritical,
+      endGraceMs: message.endGraceMs,
+      protectedPids: selfAndAncestors(),
+    });
+    port.postMessage({ id: message.id, results });
+  } catch (err) {
+    port.postMessage({ id: message.id, error: err instanceof Error ? err.message : String(err) });
+  }
+});
