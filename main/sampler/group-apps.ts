@@ -1,0 +1,121 @@
+/**
+ * Grouping processes into apps: by cgroup where the cgroup is an app unit (systemd scope or
+ * service, flatpak, snap), otherwise by process tree (a top-level process and its descendants).
+ */
+import type { AppInfo, ProcessInfo, PsiResource } from '../../contract/snapshot';
+import { classifyCgroup, type CgroupApp } from './classify-cgroup';
+
+/** What grouping needs to know about a process beyond the contract fields. */
+export interface GroupableProcess {
+  info: ProcessInfo;
+  /** Session id from stat; a process whose pid equals it leads its session. */
+  session: number;
+}
+
+/** Reads an app cgroup's memory.pressure; null when there is none. */
+export type PressureReader = (cgroupPath: string) => PsiResource | null;
+
+const MAX_TREE_DEPTH = 256;
+
+/** Caches the classification of cgroup paths: a path's meaning never changes. */
+export class CgroupClassifier {
+  private readonly cache = new Map<string, CgroupApp | null>();
+
+  /** The app a cgroup path belongs to, or null when the process tree decides. */
+  classify(path: string): CgroupApp | null {
+    let found = this.cache.get(path);
+    if (found === undefined) {
+      // Bound the cache: paths of short-lived scopes would otherwise pile up forever.
+      if (this.cache.size > 10_000) this.cache.clear();
+      found = classifyCgroup(path);
+      this.cache.set(path, found);
+    }
+    return found;
+  }
+}
+
+/** True when a parent makes its children top-level apps: init, a user service manager, or a session leader. */
+function isLauncher(parent: ProcessInfo, session: number): boolean {
+  return parent.pid === 1 || parent.comm === 'systemd' || session === parent.pid;
+}
+
+/**
+ * Set `appId` on every process and return the apps, largest RSS first. Mutates `appId` only;
+ * everything else is read.
+ */
+export function groupApps(processes: readonly GroupableProcess[], classifier: CgroupClassifier, readPressure: PressureReader): AppInfo[] {
+  const byPid = new Map<number, GroupableProcess>();
+  for (const p of processes) byPid.set(p.info.pid, p);
+  const cgroupOf = new Map<number, CgroupApp>();
+  for (const p of processes) {
+    const app = classifier.classify(p.info.cgroup);
+    if (app) cgroupOf.set(p.info.pid, app);
+  }
+
+  const rootOf = new Map<number, GroupableProcess>();
+  const findRoot = (start: GroupableProcess): GroupableProcess => {
+    const chain: GroupableProcess[] = [];
+    let current = start;
+    let root: GroupableProcess | undefined;
+    for (let depth = 0; depth < MAX_TREE_DEPTH; depth++) {
+      const known = rootOf.get(current.info.pid);
+      if (known) {
+        root = known;
+        break;
+      }
+      chain.push(current);
+      const parent = current.info.pid === 1 ? undefined : byPid.get(current.info.ppid);
+      // Stop at init, at a parent we cannot see, at a cgroup app (which owns its own members) and under a launcher.
+      if (!parent || cgroupOf.has(parent.info.pid) || isLauncher(parent.info, parent.session)) {
+        root = current;
+        break;
+      }
+      current = parent;
+    }
+    root ??= current;
+    for (const p of chain) rootOf.set(p.info.pid, root);
+    return root;
+  };
+
+  const apps = new Map<string, { app: AppInfo; largest: number }>();
+  for (const p of processes) {
+    const info = p.info;
+    const cg = cgroupOf.get(info.pid);
+    let id: string;
+    let make: () => AppInfo;
+    if (cg) {
+      id = `cg:${cg.path}`;
+      make = () => ({ ...emptyApp(id, cg.name, cg.kind, info), cgroup: cg.path, pressure: readPressure(cg.path) });
+    } else {
+      const root = findRoot(p).info;
+      id = `tree:${root.pid}:${root.startTime}`;
+      make = () => emptyApp(id, root.comm, 'tree', info);
+    }
+    info.appId = id;
+    let entry = apps.get(id);
+    if (!entry) {
+      entry = { app: make(), largest: -1 };
+      apps.set(id, entry);
+    }
+    const app = entry.app;
+    app.rssBytes += info.rssBytes;
+    app.anonBytes += info.anonBytes;
+    app.swapBytes += info.swapBytes;
+    app.processCount++;
+    app.pids.push(info.pid);
+    app.growthBytesPerSec += info.growthBytesPerSec;
+    if (info.rssBytes > entry.largest) {
+      entry.largest = info.rssBytes;
+      app.user = info.user;
+      app.uid = info.uid;
+    }
+  }
+  return [...apps.values()].map((e) => e.app).sort((a, b) => b.rssBytes - a.rssBytes);
+}
+
+function emptyApp(id: string, name: string, kind: AppInfo['kind'], first: ProcessInfo): AppInfo {
+  return {
+    id, name, kind, cgroup: null, rssBytes: 0, anonBytes: 0, swapBytes: 0, processCount: 0, pids: [],
+    growthBytesPerSec: 0, user: first.user, uid: first.uid, pressure: null,
+  };
+}

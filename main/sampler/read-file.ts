@@ -1,0 +1,71 @@
+/** Small synchronous file reads into a reused buffer: the sampler's I/O primitive. */
+import { closeSync, openSync, readSync } from 'node:fs';
+
+/** A growable scratch buffer shared by all reads of one sampler (the sampler is single-threaded). */
+export class Scratch {
+  buf = Buffer.allocUnsafe(16 * 1024);
+
+  /** Make room for at least `size` bytes, keeping nothing. */
+  grow(size: number): void {
+    if (this.buf.length < size) this.buf = Buffer.allocUnsafe(Math.max(size, this.buf.length * 2));
+  }
+}
+
+/**
+ * Read a whole file from an open fd starting at offset 0 (pread, so a kept-open /proc fd can be
+ * re-read every tick). Throws the fs error (ESRCH once a /proc/PID fd's process is gone).
+ */
+export function preadAll(fd: number, scratch: Scratch, limit = Infinity): string {
+  let length = 0;
+  for (;;) {
+    if (length === scratch.buf.length) {
+      if (length >= limit) break;
+      const bigger = Buffer.allocUnsafe(scratch.buf.length * 2);
+      scratch.buf.copy(bigger, 0, 0, length);
+      scratch.buf = bigger;
+    }
+    const n = readSync(fd, scratch.buf, length, Math.min(scratch.buf.length, limit) - length, length);
+    if (n === 0) break;
+    length += n;
+    if (length >= limit) break;
+  }
+  return scratch.buf.toString('utf8', 0, length);
+}
+
+/** open + read (at most `limit` bytes) + close. Throws the fs error (ENOENT when a process vanished). */
+export function readText(path: string, scratch: Scratch, limit = Infinity): string {
+  const fd = openSync(path, 'r');
+  try {
+    return preadAll(fd, scratch, limit);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Like readText, but returns the raw bytes (a copy) — for NUL-separated files such as cmdline. */
+export function readBytes(path: string, scratch: Scratch, limit: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    scratch.grow(limit);
+    let length = 0;
+    while (length < limit) {
+      const n = readSync(fd, scratch.buf, length, limit - length, length);
+      if (n === 0) break;
+      length += n;
+    }
+    return Buffer.from(scratch.buf.subarray(0, length));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The error code of a thrown fs error ('ENOENT', 'ESRCH', …), or undefined. */
+export function errorCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+}
+
+/** True for the errors that mean "this process (or file) is gone": skipped silently. */
+export function isVanished(err: unknown): boolean {
+  const code = errorCode(err);
+  return code === 'ENOENT' || code === 'ESRCH';
+}

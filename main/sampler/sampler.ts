@@ -1,0 +1,171 @@
+/**
+ * The sampler: one synchronous tick turns /proc and /sys into one immutable Snapshot (see
+ * contract/snapshot.ts). Synchronous on purpose — async fs costs 3–4× the CPU here — so callers
+ * that must stay responsive run it where a few milliseconds of blocking are fine.
+ */
+import { readdirSync } from 'node:fs';
+import type { Features, Memory, Psi, PsiResource, Snapshot, ZramDevice } from '../../contract/snapshot';
+import { detectFeatures } from './features';
+import { CgroupClassifier, groupApps } from './group-apps';
+import { defaultFdBudget } from './limits';
+import { pageSize } from './page-size';
+import { parseMeminfo } from './parse/meminfo';
+import { parsePsi } from './parse/psi';
+import { parseVmstat, type VmstatRaw } from './parse/vmstat';
+import { parseZramMmStat } from './parse/zram';
+import { ProcessTable } from './process-table';
+import { PsiTicks } from './psi-ticks';
+import { isVanished, readText, Scratch } from './read-file';
+import { UserNames } from './users';
+
+export interface SamplerOptions {
+  /** The interval the snapshots report (the caller's timer decides the real pace). Default 1000. */
+  intervalMs?: number;
+  /** Max /proc/PID/stat fds kept open. Default: half the soft open-file limit, at most 8,192. */
+  fdBudget?: number;
+  /** Mean age after which a process's status, oom_score_adj and cgroup are re-read. Default 15 s. */
+  statusRefreshMs?: number;
+  /** Characters of cmdline kept per process. Default 512. */
+  cmdlineCap?: number;
+  /** Features, when already detected (tests, or a host that detected them once). */
+  features?: Features;
+}
+
+export interface Sampler {
+  /** Take one sample now. Never throws for a vanished process or a malformed line. */
+  sample(): Snapshot;
+  /** The intervalMs reported in the following snapshots. */
+  setIntervalMs(ms: number): void;
+  /** How many /proc fds the sampler holds open. */
+  readonly fdsOpen: number;
+  /** Close every fd the sampler holds. */
+  close(): void;
+}
+
+const PSI_RESOURCES = ['memory', 'cpu', 'io'] as const;
+
+/** Create a sampler; the first sample is cold (reads identities), later ones are cheap. */
+export function createSampler(options: SamplerOptions = {}): Sampler {
+  const features = options.features ?? detectFeatures();
+  const scratch = new Scratch();
+  const table = new ProcessTable(
+    {
+      fdBudget: options.fdBudget ?? defaultFdBudget(),
+      statusRefreshMs: options.statusRefreshMs ?? 15_000,
+      cmdlineCap: options.cmdlineCap,
+      pageSize: pageSize(),
+    },
+    scratch,
+    new UserNames(),
+  );
+  const classifier = new CgroupClassifier();
+  const psiTicks = new PsiTicks();
+  let intervalMs = options.intervalMs ?? 1000;
+  let seq = 0;
+  let malformed = 0;
+  let previousVmstat: { raw: VmstatRaw; atMs: number } | null = null;
+
+  const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
+
+  /** Read and parse one PSI file; null when it is missing, unsupported or unreadable. */
+  const readPsi = (key: string, path: string): PsiResource | null => {
+    let text: string;
+    try {
+      text = readText(path, scratch);
+    } catch {
+      // ENOENT (no such group any more) or EOPNOTSUPP (psi=0): no pressure for this source.
+      return null;
+    }
+    const parsed = parsePsi(text);
+    malformed += parsed.malformed;
+    return parsed.value ? psiTicks.resolve(key, parsed.value, nowUs()) : null;
+  };
+
+  const readSystemPsi = (): Psi | null => {
+    if (!features.psi) return null;
+    const psi: Psi = { memory: null, cpu: null, io: null };
+    for (const resource of PSI_RESOURCES) psi[resource] = readPsi(resource, `/proc/pressure/${resource}`);
+    return psi.memory || psi.cpu || psi.io ? psi : null;
+  };
+
+  const readZram = (): ZramDevice[] => {
+    const devices: ZramDevice[] = [];
+    let names: string[];
+    try {
+      names = readdirSync('/sys/block').filter((n) => n.startsWith('zram'));
+    } catch {
+      return devices;
+    }
+    for (const name of names) {
+      try {
+        const parsed = parseZramMmStat(readText(`/sys/block/${name}/mm_stat`, scratch));
+        malformed += parsed.malformed;
+        if (parsed.value) devices.push({ name, ...parsed.value });
+      } catch (err) {
+        // A device being reset or removed right now: skip it this tick.
+        if (!isVanished(err)) malformed++;
+      }
+    }
+    return devices;
+  };
+
+  const readMemory = (nowMs: number): Memory => {
+    const meminfo = parseMeminfo(readText('/proc/meminfo', scratch));
+    malformed += meminfo.malformed;
+    const vmstat = parseVmstat(readText('/proc/vmstat', scratch));
+    malformed += vmstat.malformed;
+    const prev = previousVmstat;
+    previousVmstat = { raw: vmstat.value, atMs: nowMs };
+    const seconds = prev ? (nowMs - prev.atMs) / 1000 : 0;
+    const rate = (now: number | null, before: number | null | undefined): number | null =>
+      now === null || before === null || before === undefined || seconds <= 0 || now < before ? null : (now - before) / seconds;
+    return {
+      ...meminfo.value,
+      zram: readZram(),
+      rates: {
+        majorFaultsPerSec: rate(vmstat.value.majorFaults, prev?.raw.majorFaults),
+        refaultsPerSec: rate(vmstat.value.refaults, prev?.raw.refaults),
+        oomKillsPerSec: rate(vmstat.value.oomKills, prev?.raw.oomKills),
+      },
+      oomKills: vmstat.value.oomKills,
+    };
+  };
+
+  const readAppPressure = (cgroupPath: string): PsiResource | null =>
+    features.psi && features.cgroupV2Mount ? readPsi(`cg:${cgroupPath}`, `${features.cgroupV2Mount}${cgroupPath}/memory.pressure`) : null;
+
+  return {
+    sample(): Snapshot {
+      const started = performance.now();
+      const time = Date.now();
+      malformed = 0;
+      const psi = readSystemPsi();
+      const memory = readMemory(time);
+      const rows = table.read(time);
+      malformed += table.malformed;
+      const apps = groupApps(rows, classifier, readAppPressure);
+      psiTicks.sweep();
+      return {
+        seq: seq++,
+        time,
+        intervalMs,
+        psi,
+        memory,
+        processes: rows.map((r) => r.info),
+        apps,
+        features,
+        sampleMs: performance.now() - started,
+        malformed,
+      };
+    },
+    setIntervalMs(ms: number): void {
+      intervalMs = ms;
+    },
+    get fdsOpen(): number {
+      return table.fdsOpen;
+    },
+    close(): void {
+      table.close();
+    },
+  };
+}
