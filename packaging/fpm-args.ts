@@ -129,7 +129,7 @@ function parseMapping(arg: string): FpmMapping {
 
 /**
  * The Debian control Description field from fpm's --description: a one-line synopsis, then the
- * extended description with each line indented by one space and empty lines written as " .".
+ * extended description wrapped to 79 columns, each line indented by one space, empty lines as " .".
  */
 export function debianDescription(description: string): string {
   const lines = description.split('\n').map((line) => line.trim());
@@ -137,5 +137,20 @@ export function debianDescription(description: string): string {
   const [synopsis, ...rest] = lines;
   if (!synopsis) throw new FpmUsageError('the description is empty');
   while (rest.length > 0 && rest[rest.length - 1] === '') rest.pop();
-  return [synopsis, ...rest.map((line) => (line === '' ? ' .' : ` ${line}`))].join('\n');
+  return [synopsis, ...rest.flatMap((line) => (line === '' ? [' .'] : wrap(line, 78).map((part) => ` ${part}`)))].join('\n');
+}
+
+function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== '') out.push(line);
+  return out;
 }
