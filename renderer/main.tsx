@@ -1,3 +1,16 @@
-// Placeholder until the window issue lands.
+/** The renderer's entry: pick the transport (Electron bridge or browser-mode WebSocket) and mount the window. */
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './App';
+import { createClient } from './transport/client';
+import './styles.css';
+
 const root = document.getElementById('root');
-if (root) root.textContent = 'Headroom';
+if (root) {
+  const { client, connection } = createClient();
+  createRoot(root).render(
+    <StrictMode>
+      <App client={client} connection={connection} />
+    </StrictMode>,
+  );
+}

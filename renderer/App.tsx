@@ -1,0 +1,232 @@
+/**
+ * The window: loads status, settings, history and the latest snapshot, then follows the live
+ * events. Holds the state every part shares (snapshot, graph series, markers, settings, status)
+ * and the reap flow: confirmation → call('reap') → the result in plain words.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { HeadroomClient } from '../contract/api';
+import { historyPointOf, type ReapMarker } from '../contract/history';
+import type { ReapMode, ReapRequestInput, ReapResult } from '../contract/reap';
+import type { SettingsPatch, SettingsState } from '../contract/settings';
+import type { Snapshot } from '../contract/snapshot';
+import type { Status } from '../contract/status';
+import { AppsTable } from './components/AppsTable';
+import { Charts } from './components/Charts';
+import { ReapDialog } from './components/ReapDialog';
+import { ResultRegion, type Outcome } from './components/ResultRegion';
+import { SettingsPanel } from './components/SettingsPanel';
+import { StatusBar } from './components/StatusBar';
+import { describeCallFailure, describeReapResults } from './format/reap-result';
+import { formatBytes, formatPct } from './format/units';
+import { appSubject, processSubject, type ReapSubject } from './state/reap-subject';
+import type { TableRow } from './state/rows';
+import { appendPoint, chartPointOf, seriesCapacity, type ChartPoint } from './state/series';
+import { alwaysOpen, type Connection, type ConnectionState } from './transport/connection';
+
+export interface AppProps {
+  client: HeadroomClient;
+  connection?: Connection;
+}
+
+const DEFAULT_WINDOW_MS = 300_000;
+const UPDATE_MARK = 'hr:update:start';
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** The whole window. */
+export function App({ client, connection: givenConnection }: AppProps) {
+  const connection = useMemo(() => givenConnection ?? alwaysOpen(), [givenConnection]);
+  const [status, setStatus] = useState<Status | null>(null);
+  const [settingsState, setSettingsState] = useState<SettingsState | null>(null);
+  const [snapshot, setSnapshot] = useState<Snapshot | null>(null);
+  const [series, setSeries] = useState<readonly ChartPoint[]>([]);
+  const [markers, setMarkers] = useState<readonly ReapMarker[]>([]);
+  const [historyIntervalMs, setHistoryIntervalMs] = useState(1000);
+  const [windowMs, setWindowMs] = useState(DEFAULT_WINDOW_MS);
+  const [subject, setSubject] = useState<ReapSubject | null>(null);
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const [settingsOpen, setSettingsOpen] = useState(false);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [linkState, setLinkState] = useState<ConnectionState>(() => connection.state());
+
+  const settings = settingsState?.settings ?? null;
+  const intervalMs = snapshot?.intervalMs ?? status?.intervalMs ?? historyIntervalMs;
+  const capacity = seriesCapacity(settings?.historyMinutes ?? 10, intervalMs);
+  const capacityRef = useRef(capacity);
+  capacityRef.current = capacity;
+  const snapshotRef = useRef(snapshot);
+  snapshotRef.current = snapshot;
+
+  const load = useCallback(async () => {
+    const [st, se, hi, sn] = await Promise.allSettled([
+      client.call('getStatus', {}),
+      client.call('getSettings', {}),
+      client.call('getHistory', {}),
+      client.call('getSnapshot', {}),
+    ]);
+    const failures: string[] = [];
+    if (st.status === 'fulfilled') setStatus(st.value);
+    else failures.push(`status (${errorText(st.reason)})`);
+    if (se.status === 'fulfilled') setSettingsState(se.value);
+    else failures.push(`settings (${errorText(se.reason)})`);
+    if (hi.status === 'fulfilled') {
+      const history = hi.value;
+      const loaded = history.points.map(chartPointOf);
+      // Keep live points that arrived while the history was on its way.
+      setSeries((live) => {
+        const lastLoaded = loaded[loaded.length - 1]?.t ?? -1;
+        let merged = loaded.slice(Math.max(0, loaded.length - capacityRef.current)) as readonly ChartPoint[];
+        for (const p of live) if (p.t > lastLoaded) merged = appendPoint(merged, p, capacityRef.current);
+        return merged;
+      });
+      setMarkers(history.markers);
+      setHistoryIntervalMs(history.intervalMs);
+    } else failures.push(`history (${errorText(hi.reason)})`);
+    if (sn.status === 'fulfilled') {
+      const s = sn.value;
+      if (s) setSnapshot((prev) => (prev && prev.seq >= s.seq && prev.time >= s.time ? prev : s));
+    } else failures.push(`snapshot (${errorText(sn.reason)})`);
+    setLoadError(failures.length > 0 ? `Could not load ${failures.join(', ')}.` : null);
+  }, [client]);
+
+  // Subscribe first, then load, so nothing that happens in between is missed.
+  useEffect(() => {
+    const controller = new AbortController();
+    const { signal } = controller;
+    client.subscribe(
+      'snapshot',
+      (s) => {
+        performance.mark(UPDATE_MARK);
+        setSnapshot(s);
+        setSeries((prev) => appendPoint(prev, chartPointOf(historyPointOf(s)), capacityRef.current));
+      },
+      signal,
+    );
+    client.subscribe('status', setStatus, signal);
+    client.subscribe('markers', setMarkers, signal);
+    client.subscribe('settings', setSettingsState, signal);
+    client.subscribe(
+      'reapPrompt',
+      ({ appId }) => {
+        const s = snapshotRef.current;
+        const app = s?.apps.find((a) => a.id === appId);
+        if (!s || !app) {
+          setOutcome({ tone: 'failure', text: 'That app is no longer running.', notes: [] });
+          return;
+        }
+        setSubject(appSubject(app, s.processes.filter((p) => p.appId === appId), 'kill'));
+      },
+      signal,
+    );
+    void load();
+    return () => controller.abort();
+  }, [client, load]);
+
+  // Reload after a reconnect: events were missed while the link was down.
+  useEffect(() => {
+    let previous = connection.state();
+    return connection.onChange((next) => {
+      setLinkState(next);
+      if (next === 'open' && previous !== 'open') void load();
+      previous = next;
+    });
+  }, [connection, load]);
+
+  // The benchmark reads "hr:update": from the snapshot event to React having committed its render.
+  useEffect(() => {
+    if (!snapshot || performance.getEntriesByName(UPDATE_MARK, 'mark').length === 0) return;
+    performance.measure('hr:update', UPDATE_MARK);
+    performance.clearMarks(UPDATE_MARK);
+  }, [snapshot?.seq]);
+
+  const openReap = useCallback((row: TableRow, mode: ReapMode) => {
+    setSubject(row.kind === 'app' ? appSubject(row.app, row.processes, mode) : processSubject(row.process, mode));
+  }, []);
+
+  const confirmReap = useCallback(
+    async (requests: ReapRequestInput[]) => {
+      const current = subject;
+      setSubject(null);
+      if (!current) return;
+      setOutcome({ tone: 'pending', text: `${current.mode === 'kill' ? 'Reaping' : 'Ending'} ${current.name}\u2026`, notes: [] });
+      const results: ReapResult[] = [];
+      try {
+        for (const request of requests) results.push(...(await client.call('reap', request)).results);
+        setOutcome(describeReapResults(results));
+      } catch (e) {
+        setOutcome(results.length > 0 ? describeReapResults(results) : describeCallFailure(e));
+      }
+    },
+    [client, subject],
+  );
+
+  const togglePause = useCallback(async () => {
+    if (!status) return;
+    try {
+      setStatus(await client.call('setPaused', { paused: !status.paused }));
+    } catch (e) {
+      setOutcome({ tone: 'failure', text: `Could not ${status.paused ? 'resume' : 'pause'} sampling: ${errorText(e)}`, notes: [] });
+    }
+  }, [client, status]);
+
+  const saveSettings = useCallback(
+    async (patch: SettingsPatch) => {
+      setSettingsState(await client.call('setSettings', patch));
+    },
+    [client],
+  );
+
+  const closeSettings = useCallback(() => setSettingsOpen(false), []);
+  const cancelReap = useCallback(() => setSubject(null), []);
+  const dismissOutcome = useCallback(() => setOutcome(null), []);
+
+  const psiAvailable = snapshot ? snapshot.psi !== null : (status?.features.psi ?? true);
+  const memory = snapshot?.memory;
+  const memPsi = snapshot?.psi?.memory;
+
+  return (
+    <div className="hr-app">
+      <header className="hr-header-bar">
+        <h1>Headroom</h1>
+        <p className="hr-summary" aria-label="Current memory">
+          {memory
+            ? `${formatBytes(memory.availableBytes)} available of ${formatBytes(memory.totalBytes)}` +
+              (memPsi ? ` \u00B7 pressure some ${formatPct(memPsi.some.avg10)}, full ${formatPct(memPsi.full?.avg10 ?? 0)} (avg10)` : '')
+            : ''}
+        </p>
+        <div className="hr-header-actions">
+          <button type="button" onClick={togglePause} disabled={!status} aria-pressed={status?.paused ?? false}>
+            {status?.paused ? 'Resume sampling' : 'Pause sampling'}
+          </button>
+          <button type="button" onClick={() => setSettingsOpen(true)} disabled={!settings}>
+            Settings
+          </button>
+        </div>
+      </header>
+      <ResultRegion outcome={outcome} onDismiss={dismissOutcome} />
+      <main className="hr-main">
+        <Charts
+          series={series}
+          markers={markers}
+          windowMs={windowMs}
+          onWindowChange={setWindowMs}
+          someThresholdPct={settings?.someThresholdPct ?? 20}
+          fullThresholdPct={settings?.fullThresholdPct ?? 10}
+          psiAvailable={psiAvailable}
+          intervalMs={intervalMs}
+        />
+        {snapshot ? (
+          <AppsTable snapshot={snapshot} onReap={openReap} />
+        ) : series.length > 0 ? (
+          // The charts say it when there is nothing at all; say it here once they have history.
+          <p className="hr-placeholder">Waiting for the first sample&hellip;</p>
+        ) : null}
+      </main>
+      <StatusBar status={status} connection={linkState} settingsWarning={settingsState?.warning ?? null} loadError={loadError} />
+      {subject ? <ReapDialog subject={subject} status={status} settings={settings} onCancel={cancelReap} onConfirm={confirmReap} /> : null}
+      {settingsOpen && settings ? <SettingsPanel settings={settings} onSave={saveSettings} onClose={closeSettings} /> : null}
+    </div>
+  );
+}

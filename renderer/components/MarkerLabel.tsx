@@ -1,0 +1,25 @@
+/**
+ * The label of a reap marker on a chart. recharts clones it with the marker line's viewBox. It
+ * carries data-testid="reap-marker" so an end-to-end test can find the marker on the chart.
+ */
+
+interface MarkerLabelProps {
+  text: string;
+  viewBox?: { x?: number; y?: number; width?: number; height?: number };
+  showText?: boolean;
+}
+
+/** An SVG label placed at the top of a vertical reference line. */
+export function MarkerLabel({ text, viewBox, showText = true }: MarkerLabelProps) {
+  const x = viewBox?.x ?? 0;
+  const y = viewBox?.y ?? 0;
+  return (
+    <g className="hr-marker" data-testid="reap-marker" aria-label={`Reap marker: ${text}`}>
+      {showText ? (
+        <text x={x + 4} y={y + 12} className="hr-marker-text">
+          {text}
+        </text>
+      ) : null}
+    </g>
+  );
+}

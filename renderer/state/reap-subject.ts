@@ -1,0 +1,44 @@
+/**
+ * What a reap confirmation is about: an app (all its processes) or one process, captured when the
+ * dialog opens. The (pid, startTime) pairs are the ones the person saw, so a process that exited
+ * or was replaced meanwhile is refused by main as CHANGED rather than killed by mistake.
+ */
+import type { ReapMode, ReapRequestInput, ReapTarget } from '../../contract/reap';
+import type { AppInfo, ProcessInfo } from '../../contract/snapshot';
+
+/** The contract's limit on targets per request. */
+export const MAX_TARGETS_PER_REQUEST = 512;
+
+export interface ReapSubject {
+  kind: 'app' | 'process';
+  /** The app's name, or the process's comm. */
+  name: string;
+  mode: ReapMode;
+  processes: readonly ProcessInfo[];
+}
+
+/** The subject for a whole app. */
+export function appSubject(app: AppInfo, processes: readonly ProcessInfo[], mode: ReapMode): ReapSubject {
+  return { kind: 'app', name: app.name, mode, processes };
+}
+
+/** The subject for one process. */
+export function processSubject(p: ProcessInfo, mode: ReapMode): ReapSubject {
+  return { kind: 'process', name: p.comm, mode, processes: [p] };
+}
+
+/** The subject's processes whose comm is in the session-critical list. */
+export function sessionCriticalOf(subject: ReapSubject, sessionCritical: readonly string[]): ProcessInfo[] {
+  const names = new Set(sessionCritical);
+  return subject.processes.filter((p) => names.has(p.comm));
+}
+
+/** The reap requests for a subject: one per 512 targets (the contract's limit). */
+export function reapRequestsFor(subject: ReapSubject, force: boolean): ReapRequestInput[] {
+  const targets: ReapTarget[] = subject.processes.map((p) => ({ pid: p.pid, startTime: p.startTime }));
+  const requests: ReapRequestInput[] = [];
+  for (let i = 0; i < targets.length; i += MAX_TARGETS_PER_REQUEST) {
+    requests.push({ targets: targets.slice(i, i + MAX_TARGETS_PER_REQUEST), mode: subject.mode, force });
+  }
+  return requests;
+}

@@ -1,0 +1,104 @@
+/**
+ * The graph series in the renderer: a bounded array of chart points (history points with memory
+ * already in GiB, converted once per point), the slice for the selected window, and downsampling
+ * so a chart never draws more points than it has pixels.
+ */
+import type { HistoryPoint } from '../../contract/history';
+import { toGiB } from '../format/units';
+
+export interface ChartPoint {
+  t: number;
+  memSomePct: number | null;
+  memFullPct: number | null;
+  memSomeAvg10: number | null;
+  memFullAvg10: number | null;
+  cpuSomePct: number | null;
+  ioSomePct: number | null;
+  availableGiB: number;
+  usedGiB: number;
+  swapGiB: number;
+  zramGiB: number;
+}
+
+/** The chart point for one history point. */
+export function chartPointOf(p: HistoryPoint): ChartPoint {
+  return {
+    t: p.t,
+    memSomePct: p.memSomePct,
+    memFullPct: p.memFullPct,
+    memSomeAvg10: p.memSomeAvg10,
+    memFullAvg10: p.memFullAvg10,
+    cpuSomePct: p.cpuSomePct,
+    ioSomePct: p.ioSomePct,
+    availableGiB: toGiB(p.availableBytes),
+    usedGiB: toGiB(p.usedBytes),
+    swapGiB: toGiB(p.swapUsedBytes),
+    zramGiB: toGiB(p.zramUsedBytes),
+  };
+}
+
+/** How many points `historyMinutes` of history holds at `intervalMs`. */
+export function seriesCapacity(historyMinutes: number, intervalMs: number): number {
+  return Math.max(2, Math.ceil((historyMinutes * 60_000) / intervalMs) + 1);
+}
+
+/**
+ * A new series with `point` appended, keeping at most `capacity` points. A point not newer than
+ * the last one (a replayed snapshot after a reconnect) is ignored.
+ */
+export function appendPoint(series: readonly ChartPoint[], point: ChartPoint, capacity: number): readonly ChartPoint[] {
+  const last = series[series.length - 1];
+  if (last && point.t <= last.t) return series;
+  const start = Math.max(0, series.length + 1 - capacity);
+  const next = series.slice(start);
+  next.push(point);
+  return next;
+}
+
+/** The points with t ≥ from (binary search: the series is sorted by time). */
+export function sliceFrom(series: readonly ChartPoint[], from: number): readonly ChartPoint[] {
+  let lo = 0;
+  let hi = series.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (series[mid]!.t < from) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === 0 ? series : series.slice(lo);
+}
+
+type NullableKey = 'memSomePct' | 'memFullPct' | 'memSomeAvg10' | 'memFullAvg10' | 'cpuSomePct' | 'ioSomePct';
+const PEAK_KEYS: NullableKey[] = ['memSomePct', 'memFullPct', 'memSomeAvg10', 'memFullAvg10', 'cpuSomePct', 'ioSomePct'];
+
+function maxOrNull(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a > b ? a : b;
+}
+
+/**
+ * At most `maxPoints` points. Each bucket keeps the worst moment: the peak of every pressure line
+ * and of used/swap/zram, the lowest available memory, so a short spike never vanishes.
+ */
+export function downsample(points: readonly ChartPoint[], maxPoints: number): readonly ChartPoint[] {
+  if (points.length <= maxPoints || maxPoints < 2) return points;
+  const bucket = points.length / maxPoints;
+  const out: ChartPoint[] = [];
+  for (let b = 0; b < maxPoints; b++) {
+    const from = Math.floor(b * bucket);
+    const to = Math.min(points.length, Math.floor((b + 1) * bucket));
+    const acc: ChartPoint = { ...points[from]! };
+    for (let i = from + 1; i < to; i++) {
+      const p = points[i]!;
+      for (const k of PEAK_KEYS) acc[k] = maxOrNull(acc[k], p[k]);
+      if (p.availableGiB < acc.availableGiB) acc.availableGiB = p.availableGiB;
+      if (p.usedGiB > acc.usedGiB) acc.usedGiB = p.usedGiB;
+      if (p.swapGiB > acc.swapGiB) acc.swapGiB = p.swapGiB;
+      if (p.zramGiB > acc.zramGiB) acc.zramGiB = p.zramGiB;
+    }
+    out.push(acc);
+  }
+  // The newest point stays exact: the right edge is what the person is watching.
+  out[out.length - 1] = points[points.length - 1]!;
+  return out;
+}

@@ -1,0 +1,166 @@
+/**
+ * The browser-mode transport (`headroom serve`): one WebSocket carrying contract/wire.ts framing.
+ * Requests are `{id, call, params}`, replies `{id, ok, result|error}`, events `{event, data}`; the
+ * server sends every event to every client, so subscribing is local. On a drop, pending calls
+ * reject and the socket reconnects with backoff; the window shows the state and reloads its data
+ * when the link is back.
+ */
+import { ApiError, type CallParams, type CallResult, type EventData, type HeadroomClient } from '../../contract/api';
+import type { CallName, EventName } from '../../contract/channels';
+import type { Connection, ConnectionState, RendererClient } from './connection';
+
+export interface WsClientOptions {
+  url: string;
+  /** First reconnect delay; doubles per failed attempt up to maxDelayMs. */
+  minDelayMs?: number;
+  maxDelayMs?: number;
+  /** The WebSocket constructor (the browser's by default). */
+  WebSocketImpl?: typeof WebSocket;
+}
+
+export interface WsClient extends RendererClient {
+  /** Close for good: pending calls reject, no reconnect. */
+  close(): void;
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+}
+
+/** The WebSocket URL for the page at `location`: same host, `/ws`, with the page's `?token=` when present. */
+export function wsUrlFor(location: Pick<Location, 'protocol' | 'host' | 'search'>): string {
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const token = new URLSearchParams(location.search).get('token');
+  // Without a token in the URL the server's cookie authenticates the upgrade.
+  return `${scheme}//${location.host}/ws${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+}
+
+/** Connect to browser mode; the returned client queues calls made before the first connection opens. */
+export function createWsClient(options: WsClientOptions): WsClient {
+  const WS = options.WebSocketImpl ?? WebSocket;
+  const minDelay = options.minDelayMs ?? 250;
+  const maxDelay = options.maxDelayMs ?? 5000;
+  const pending = new Map<number, Pending>();
+  const listeners = new Map<string, Set<(data: unknown) => void>>();
+  const stateListeners = new Set<(state: ConnectionState) => void>();
+  let queued: string[] = [];
+  let nextId = 1;
+  let state: ConnectionState = 'connecting';
+  let socket: WebSocket | null = null;
+  let attempts = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let closed = false;
+
+  const setState = (next: ConnectionState) => {
+    if (next === state) return;
+    state = next;
+    for (const l of stateListeners) l(next);
+  };
+
+  const rejectAll = (message: string) => {
+    const error = new ApiError('INTERNAL', message);
+    for (const p of pending.values()) p.reject(error);
+    pending.clear();
+  };
+
+  const onMessage = (raw: unknown) => {
+    if (typeof raw !== 'string') return;
+    let msg: unknown;
+    try {
+      msg = JSON.parse(raw);
+    } catch {
+      return; // Not ours to crash on: a malformed frame is dropped.
+    }
+    if (typeof msg !== 'object' || msg === null) return;
+    const m = msg as Record<string, unknown>;
+    if (typeof m.event === 'string') {
+      const set = listeners.get(m.event);
+      if (set) for (const l of [...set]) l(m.data);
+      return;
+    }
+    if (typeof m.id !== 'number') return;
+    const p = pending.get(m.id);
+    if (!p) return;
+    pending.delete(m.id);
+    if (m.ok === true) p.resolve(m.result);
+    else {
+      const e = (m.error ?? {}) as { code?: unknown; message?: unknown };
+      const code = e.code === 'BAD_REQUEST' || e.code === 'UNKNOWN_CALL' || e.code === 'FORBIDDEN' ? e.code : 'INTERNAL';
+      p.reject(new ApiError(code, typeof e.message === 'string' ? e.message : 'The call failed.'));
+    }
+  };
+
+  const connect = () => {
+    if (closed) return;
+    const ws = new WS(options.url);
+    socket = ws;
+    ws.onopen = () => {
+      attempts = 0;
+      setState('open');
+      const toSend = queued;
+      queued = [];
+      for (const frame of toSend) ws.send(frame);
+    };
+    ws.onmessage = (e: MessageEvent) => onMessage(e.data);
+    ws.onclose = () => {
+      if (socket !== ws) return;
+      socket = null;
+      rejectAll('Lost the connection to Headroom before it answered.');
+      if (closed) return;
+      // Calls queued for the first connection fail too: the window reloads everything on reconnect.
+      queued = [];
+      setState('reconnecting');
+      const delay = Math.min(maxDelay, minDelay * 2 ** attempts);
+      attempts += 1;
+      timer = setTimeout(connect, delay);
+    };
+    // onerror is always followed by onclose, which does the work.
+    ws.onerror = () => {};
+  };
+
+  const client: HeadroomClient = {
+    call<K extends CallName>(name: K, params: CallParams<K>): Promise<CallResult<K>> {
+      if (closed) return Promise.reject(new ApiError('INTERNAL', 'The connection to Headroom is closed.'));
+      if (state === 'reconnecting') {
+        return Promise.reject(new ApiError('INTERNAL', 'Disconnected from Headroom \u2014 reconnecting.'));
+      }
+      const id = nextId++;
+      const frame = JSON.stringify({ id, call: name, params });
+      return new Promise<CallResult<K>>((resolve, reject) => {
+        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        if (state === 'open' && socket && socket.readyState === WS.OPEN) socket.send(frame);
+        else queued.push(frame);
+      });
+    },
+    subscribe<E extends EventName>(event: E, listener: (data: EventData<E>) => void, signal: AbortSignal): void {
+      if (signal.aborted) return;
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      const l = listener as (data: unknown) => void;
+      set.add(l);
+      signal.addEventListener('abort', () => set.delete(l), { once: true });
+    },
+  };
+
+  const connection: Connection = {
+    state: () => state,
+    onChange(listener) {
+      stateListeners.add(listener);
+      return () => stateListeners.delete(listener);
+    },
+  };
+
+  connect();
+  return {
+    client,
+    connection,
+    close() {
+      closed = true;
+      clearTimeout(timer);
+      socket?.close();
+      socket = null;
+      rejectAll('The connection to Headroom is closed.');
+    },
+  };
+}
