@@ -1,12 +1,11 @@
 /** The real sampler loop and reaper, wired with the service's settings. */
-import { createReapService } from '../reaper';
-import { SamplerLoop, createSampler } from '../sampler';
+import { createReapService } from '../reaper/service';
+import { SamplerLoop } from '../sampler';
 import type { ReapServiceLike, SamplerLoopLike } from './types';
 
 /** The real sampler loop at this interval and history length. */
 export function createDefaultLoop(intervalMs: number, historyLength: number): SamplerLoopLike {
-  const loop = new SamplerLoop(createSampler(), { intervalMs, historyLength });
-  return loop;
+  return new SamplerLoop({ intervalMs, historyLength });
 }
 
 /** The real reaper; it reads the session-critical list and the End grace period when it needs them. */

@@ -1,0 +1,35 @@
+/**
+ * `npm run bench [-- sampler|reap|ui ...]`: the benchmarks, each printing its numbers and its ratios
+ * against a baseline measured in the same run. With no argument, all of them run, one after the
+ * other (they must not share the two cores).
+ */
+const BENCHES: Record<string, () => Promise<unknown>> = {
+  sampler: async () => (await import('./sampler.js')).benchSampler(),
+  reap: async () => (await import('./reap.js')).benchReap(),
+  ui: async () => (await import('./ui.js')).benchUi(),
+};
+
+async function main(args: string[]): Promise<number> {
+  const unknown = args.filter((a) => !(a in BENCHES));
+  if (unknown.length > 0) {
+    process.stderr.write(`bench: unknown benchmark ${unknown.join(', ')} (choose from: ${Object.keys(BENCHES).join(', ')})\n`);
+    return 2;
+  }
+  const chosen = args.length > 0 ? args : Object.keys(BENCHES);
+  let failed = 0;
+  for (const name of chosen) {
+    process.stdout.write(`\n=== bench: ${name} ===\n`);
+    const started = Date.now();
+    try {
+      const result = await BENCHES[name]!();
+      if (result !== undefined) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+      process.stdout.write(`=== ${name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s ===\n`);
+    } catch (err) {
+      failed++;
+      process.stderr.write(`=== ${name}: failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)} ===\n`);
+    }
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code));

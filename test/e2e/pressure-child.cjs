@@ -1,0 +1,27 @@
+// Makes real, bounded memory pressure (KERNEL.md, "Making real memory pressure, safely"): it joins
+// the child memory cgroup it is given (150 MiB limit), writes a file larger than that limit from
+// inside it (so its page cache is charged there), then reads random pages of it until its stdin
+// closes or its lifetime ends. Only the cgroup's own pages are reclaimed; nothing outside is touched.
+// argv: headroom-test-pressure <cgroup.procs path> <file> <file MiB> <lifetime s>
+'use strict';
+const fs = require('node:fs');
+const [marker, procsPath, file, mibArg, lifetimeArg] = process.argv.slice(2);
+if (marker !== 'headroom-test-pressure') throw new Error('pressure-child: first argument must be headroom-test-pressure');
+const mib = Number(mibArg);
+if (!Number.isInteger(mib) || mib < 1 || mib > 1024) throw new Error('pressure-child: file MiB must be 1..1024');
+fs.writeFileSync(procsPath, String(process.pid));
+const chunk = Buffer.alloc(1024 * 1024, 7);
+const fd = fs.openSync(file, 'w+');
+for (let i = 0; i < mib; i++) fs.writeSync(fd, chunk, 0, chunk.length, i * chunk.length);
+fs.fsyncSync(fd);
+process.stdout.write('ready\n');
+process.stdin.on('data', () => {});
+process.stdin.on('end', () => process.exit(0));
+setTimeout(() => process.exit(0), Number(lifetimeArg) * 1000).unref();
+const page = Buffer.alloc(4096);
+const pages = (mib * 1024 * 1024) / 4096;
+// Read in short bursts so the event loop still sees stdin close.
+(function burst() {
+  for (let i = 0; i < 2000; i++) fs.readSync(fd, page, 0, 4096, Math.floor(Math.random() * pages) * 4096);
+  setImmediate(burst);
+})();
