@@ -41,7 +41,7 @@ let appData: string;
 let standIn: StandIn;
 let win: StandInBrowserWindow;
 let unhook: () => void;
-let signalListenersBefore: Map<string, ((...args: unknown[]) => void)[]>;
+let signalListenersBefore: Map<string, NodeJS.SignalsListener[]>;
 
 /** Invoke an IPC handler the way Electron would, from `sender` and `frame`. */
 function invoke(channel: string, params: unknown, sender: StandInWebContents = win.webContents, frame: StandInFrame | null = win.webContents.mainFrame): Promise<Reply> {
@@ -87,7 +87,7 @@ afterAll(async () => {
   unhook?.();
   for (const [signal, before] of signalListenersBefore ?? []) {
     for (const listener of process.listeners(signal as NodeJS.Signals)) {
-      if (!before.includes(listener)) process.removeListener(signal, listener as () => void);
+      if (!before.includes(listener)) process.removeListener(signal, listener);
     }
   }
   if (appData) rmSync(appData, { recursive: true, force: true });
