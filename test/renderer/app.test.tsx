@@ -1,0 +1,231 @@
+/**
+ * The whole window over a recordingClient (the component boundary): initial load, live snapshots,
+ * charts and reap markers, the reap flow end to end inside the window, reapPrompt, status bar,
+ * pause, settings, and the absent-data states.
+ */
+import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ApiError } from '../../contract/api';
+import type { ReapMarker } from '../../contract/history';
+import type { ReapResponse } from '../../contract/reap';
+import type { SettingsPatch } from '../../contract/settings';
+import type { Snapshot } from '../../contract/snapshot';
+import type { Status } from '../../contract/status';
+import { App } from '../../renderer/App';
+import type { Connection, ConnectionState } from '../../renderer/transport/connection';
+import { GiB, makeHistory, makeResult, makeSettingsState, makeSnapshot, makeStatus, typicalApps } from './factory';
+import { recordingClient } from './recording-client';
+
+afterEach(cleanup);
+
+const T0 = 1_760_000_000_000;
+
+function marker(overrides: Partial<ReapMarker> = {}): ReapMarker {
+  return { time: T0 - 20_000, label: 'leaky', freedBytes: Math.round(2.1 * GiB), mreleaseMs: 84, availableBeforeBytes: 1 * GiB, recoveredMs: 420, ...overrides };
+}
+
+interface SetupOptions {
+  snapshot?: Snapshot | null;
+  status?: Status;
+  markers?: ReapMarker[];
+  connection?: Connection;
+  reap?: () => ReapResponse;
+}
+
+function setup(options: SetupOptions = {}) {
+  let status = options.status ?? makeStatus('helper-installed');
+  let settings = makeSettingsState();
+  const client = recordingClient({
+    getStatus: () => status,
+    getSettings: () => settings,
+    getHistory: () => makeHistory(120, T0, options.markers ?? []),
+    getSnapshot: () => (options.snapshot === undefined ? makeSnapshot(typicalApps(), { time: T0, seq: 5 }) : options.snapshot),
+    reap: options.reap ?? (() => ({ results: [makeResult()] })),
+    setPaused: ({ paused }) => (status = { ...status, paused }),
+    setSettings: (patch: SettingsPatch) => {
+      if (patch.historyMinutes === 42) throw new ApiError('BAD_REQUEST', 'Bad parameters for setSettings at historyMinutes: Too big: expected number to be <=30.');
+      return (settings = makeSettingsState({ ...settings.settings, ...patch }));
+    },
+  });
+  render(<App client={client} connection={options.connection} />);
+  return { client, user: userEvent.setup() };
+}
+
+async function loaded() {
+  await screen.findByRole('row', { name: /leaky/ });
+}
+
+describe('App', () => {
+  it('loads status, settings, history and the snapshot, then subscribes to the live events', async () => {
+    const { client } = setup();
+    await loaded();
+    expect(client.calls.slice(0, 4).map((c) => c.name).sort()).toEqual(['getHistory', 'getSettings', 'getSnapshot', 'getStatus']);
+    for (const e of ['snapshot', 'status', 'markers', 'settings', 'reapPrompt'] as const) expect(client.listenerCount(e)).toBe(1);
+    expect(screen.getByLabelText('Current memory').textContent).toBe('3.5 GiB available of 16.0 GiB \u00B7 pressure some 12.5%, full 3.2% (avg10)');
+    // The pressure, PSI strip and memory charts are drawn.
+    expect(document.querySelectorAll('svg.recharts-surface').length).toBe(3);
+    expect(document.querySelectorAll('.hr-line-some .recharts-curve').length).toBe(1);
+  });
+
+  it('appends live snapshots and shows their processes', async () => {
+    const { client } = setup();
+    await loaded();
+    const next = makeSnapshot([...typicalApps(), { name: 'newcomer', processes: [{ pid: 5555, comm: 'newcomer', rssMiB: 5000 }] }], { time: T0 + 1000, seq: 6, availableGiB: 1.2 });
+    act(() => client.emit('snapshot', next));
+    expect(screen.getByRole('row', { name: /newcomer/ }).textContent).toContain('5555');
+    expect(screen.getByLabelText('Current memory').textContent).toMatch(/^1\.2 GiB available/);
+    expect(performance.getEntriesByName('hr:update', 'measure').length).toBeGreaterThan(0);
+  });
+
+  it('switches the time window with pressed buttons', async () => {
+    const { user } = setup();
+    await loaded();
+    const group = screen.getByRole('group', { name: 'Time window' });
+    expect(within(group).getByRole('button', { name: '5 min' }).getAttribute('aria-pressed')).toBe('true');
+    await user.click(within(group).getByRole('button', { name: '1 min' }));
+    expect(within(group).getByRole('button', { name: '1 min' }).getAttribute('aria-pressed')).toBe('true');
+    expect(within(group).getByRole('button', { name: '5 min' }).getAttribute('aria-pressed')).toBe('false');
+    expect(screen.getAllByText('\u221215 s').length).toBeGreaterThan(0);
+  });
+
+  it('reaps from the table and reports freed memory; the marker and recovery appear on the chart', async () => {
+    const { client, user } = setup();
+    await loaded();
+    const row = screen.getByRole('row', { name: /leaky/ });
+    await user.click(within(row).getByRole('button', { name: /^Reap/ }));
+    const dialog = screen.getByRole('dialog');
+    expect(dialog.textContent).toContain('4242');
+    await user.click(within(dialog).getByRole('button', { name: 'Reap' }));
+    expect(client.callsOf('reap')).toEqual([{ targets: [{ pid: 4242, startTime: 5242 }], mode: 'kill', force: false }]);
+    await waitFor(() => expect(screen.getByRole('status').textContent).toContain('Freed 2.1 GiB in 84 ms (process_mrelease)'));
+    expect(screen.queryByRole('dialog')).toBeNull();
+
+    act(() => client.emit('markers', [marker({ time: T0 - 5000, recoveredMs: null })]));
+    expect(screen.getAllByTestId('reap-marker').length).toBe(2);
+    expect(screen.getByText('leaky \u22122.1 GiB')).toBeTruthy();
+    expect(screen.getByTestId('last-reap').textContent).toBe('Last reap: leaky \u22122.1 GiB \u00B7 measuring\u2026');
+    act(() => client.emit('markers', [marker({ time: T0 - 5000, recoveredMs: 1500 })]));
+    expect(screen.getByTestId('last-reap').textContent).toBe('Last reap: leaky \u22122.1 GiB \u00B7 Recovered in 1.5 s');
+    expect(document.querySelectorAll('.hr-recovery').length).toBeGreaterThan(0);
+  });
+
+  it('shows a refused reap in plain words', async () => {
+    const refused = makeResult({ ok: false, method: null, freedBytes: 0, mreleaseMs: null, goneMs: null, error: { code: 'CHANGED', message: 'start time differs' } });
+    const { user } = setup({ reap: () => ({ results: [refused] }) });
+    await loaded();
+    await user.click(screen.getByRole('button', { name: /^Reap code/ }));
+    await user.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Reap' }));
+    await waitFor(() => expect(screen.getByRole('status').textContent).toBe('Not reaped: the process exited or changed \u2014 refresh and try again.\u00D7'));
+  });
+
+  it('opens the confirmation for a reapPrompt event naming an app in the snapshot', async () => {
+    const { client } = setup();
+    await loaded();
+    const firefox = makeSnapshot(typicalApps()).apps.find((a) => a.name === 'firefox')!;
+    act(() => client.emit('reapPrompt', { appId: firefox.id }));
+    const dialog = screen.getByRole('dialog', { name: 'Reap the app firefox?' });
+    expect(dialog.textContent).toContain('2001, 2002, 2003');
+    act(() => within(dialog).getByRole('button', { name: 'Cancel' }).click());
+    act(() => client.emit('reapPrompt', { appId: 'cg:/gone' }));
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(screen.getByRole('status').textContent).toContain('That app is no longer running.');
+  });
+
+  it('shows features, sampling cost, privilege, connection and warnings in the status bar', async () => {
+    const connection = stubConnection('open');
+    setup({ connection: connection.connection, status: makeStatus('helper-missing', { warnings: ['cgroup v2 is not mounted: app pressure is unavailable.'] }) });
+    await loaded();
+    const bar = screen.getByRole('contentinfo', { name: 'Status' });
+    expect(bar.textContent).toContain('PSI present');
+    expect(bar.textContent).toContain('process_mrelease present');
+    expect(bar.textContent).toContain('cgroup v2 present');
+    expect(bar.textContent).toContain('Sampling 12 ms per tick');
+    expect(bar.textContent).toContain('Privilege: own processes only \u2014 system helper not installed');
+    expect(bar.textContent).toContain('cgroup v2 is not mounted');
+    expect(bar.textContent).toContain('Connected');
+    act(() => connection.set('reconnecting'));
+    expect(bar.textContent).toContain('Disconnected \u2014 reconnecting\u2026');
+  });
+
+  it('reloads everything after a reconnect', async () => {
+    const connection = stubConnection('open');
+    const { client } = setup({ connection: connection.connection });
+    await loaded();
+    const before = client.callsOf('getSnapshot').length;
+    act(() => connection.set('reconnecting'));
+    await act(async () => connection.set('open'));
+    expect(client.callsOf('getSnapshot').length).toBe(before + 1);
+    expect(client.callsOf('getHistory').length).toBe(before + 1);
+  });
+
+  it('pauses and resumes sampling', async () => {
+    const { client, user } = setup();
+    await loaded();
+    await user.click(screen.getByRole('button', { name: 'Pause sampling' }));
+    expect(client.callsOf('setPaused')).toEqual([{ paused: true }]);
+    await screen.findByRole('button', { name: 'Resume sampling' });
+    expect(screen.getByRole('contentinfo').textContent).toContain('Sampling paused');
+  });
+
+  it('saves changed settings and shows validation errors in plain words', async () => {
+    const { client, user } = setup();
+    await loaded();
+    await user.click(screen.getByRole('button', { name: 'Settings' }));
+    const dialog = screen.getByRole('dialog', { name: 'Settings' });
+    const interval = within(dialog).getByLabelText('Sampling interval (ms)');
+    expect(document.activeElement).toBe(interval);
+    await user.clear(interval);
+    await user.type(interval, '100');
+    await user.click(within(dialog).getByRole('button', { name: 'Save' }));
+    expect(within(dialog).getByRole('alert').textContent).toMatch(/^Sampling interval: too small/);
+    expect(client.callsOf('setSettings')).toEqual([]);
+
+    await user.clear(interval);
+    await user.type(interval, '500');
+    const history = within(dialog).getByLabelText('History (minutes)');
+    await user.clear(history);
+    await user.type(history, '42');
+    await user.click(within(dialog).getByRole('button', { name: 'Save' }));
+    expect(await within(dialog).findByRole('alert')).toBeTruthy();
+    expect(within(dialog).getByRole('alert').textContent).toBe('Settings not saved \u2014 History: Too big: expected number to be <=30.');
+
+    await user.clear(history);
+    await user.type(history, '15');
+    const critical = within(dialog).getByLabelText(/Session-critical processes/);
+    await user.clear(critical);
+    await user.type(critical, 'Xorg, gnome-shell{Enter}sway');
+    await user.click(within(dialog).getByRole('checkbox', { name: /Notify me/ }));
+    await user.click(within(dialog).getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(client.callsOf('setSettings').at(-1)).toEqual({ intervalMs: 500, historyMinutes: 15, notifications: false, sessionCritical: ['Xorg', 'gnome-shell', 'sway'] });
+  });
+
+  it('says when PSI is missing and when no sample has arrived yet', async () => {
+    const { client } = setup({ snapshot: null });
+    expect(await screen.findByText('Waiting for the first sample\u2026')).toBeTruthy();
+    expect(screen.queryByRole('treegrid')).toBeNull();
+    act(() => client.emit('snapshot', makeSnapshot(typicalApps(), { psi: false, time: T0 + 1000, seq: 9 })));
+    expect(screen.getByText('PSI not available on this kernel')).toBeTruthy();
+    expect(screen.getByRole('treegrid')).toBeTruthy();
+    expect(document.querySelectorAll('svg.recharts-surface').length).toBe(1);
+  });
+});
+
+function stubConnection(initial: ConnectionState) {
+  let state = initial;
+  const listeners = new Set<(s: ConnectionState) => void>();
+  return {
+    connection: {
+      state: () => state,
+      onChange(l: (s: ConnectionState) => void) {
+        listeners.add(l);
+        return () => listeners.delete(l);
+      },
+    } satisfies Connection,
+    set(next: ConnectionState) {
+      state = next;
+      for (const l of listeners) l(next);
+    },
+  };
+}
