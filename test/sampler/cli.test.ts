@@ -1,0 +1,93 @@
+// `headroom snapshot` as a user runs it: the built CLI in a child process.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SnapshotSchema } from '../../contract/snapshot';
+
+const root = join(__dirname, '..', '..');
+const cli = join(root, 'dist', 'main', 'cli.js');
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
+function headroom(...args: string[]) {
+  return spawnSync(process.execPath, [cli, 'snapshot', ...args], { encoding: 'utf8', timeout: 30_000 });
+}
+
+beforeAll(() => {
+  // `npm test` builds first; when run alone, rebuild if the sampler or CLI sources are newer than dist.
+  const built = (() => {
+    try {
+      return statSync(join(root, 'dist', 'main', 'cli', 'snapshot.js')).mtimeMs;
+    } catch {
+      return 0;
+    }
+  })();
+  if (built < Math.max(newestMtime(join(root, 'main', 'sampler')), statSync(join(root, 'main', 'cli', 'snapshot.ts')).mtimeMs)) {
+    spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'ignore', timeout: 120_000 });
+  }
+});
+
+describe('headroom snapshot', () => {
+  it('--json prints one snapshot that matches the schema', () => {
+    const run = headroom('--json');
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const snapshot = SnapshotSchema.parse(JSON.parse(lines[0]!));
+    expect(snapshot.processes.some((p) => p.pid === run.pid)).toBe(true);
+    for (const key of ['time', 'psi', 'memory', 'processes', 'apps', 'features', 'sampleMs']) expect(Object.keys(snapshot)).toContain(key);
+  });
+
+  it('--repeat 3 --interval 300 prints three JSON lines with increasing seq, the later ones with tick values', () => {
+    const run = headroom('--json', '--repeat', '3', '--interval', '300');
+    expect(run.status).toBe(0);
+    const snaps = run.stdout.trim().split('\n').map((l) => SnapshotSchema.parse(JSON.parse(l)));
+    expect(snaps.map((s) => s.seq)).toEqual([0, 1, 2]);
+    expect(snaps[2]!.time - snaps[0]!.time).toBeGreaterThanOrEqual(550);
+    expect(snaps[0]!.memory.rates.majorFaultsPerSec).toBeNull();
+    expect(snaps[1]!.memory.rates.majorFaultsPerSec).toBeTypeOf('number');
+    expect(snaps.every((s) => s.intervalMs === 300)).toBe(true);
+  });
+
+  it('prints a table sorted by RSS with a PSI and memory header', () => {
+    const run = headroom('--top', '5');
+    expect(run.status).toBe(0);
+    const lines = run.stdout.split('\n');
+    expect(lines[0]).toMatch(/^Pressure/);
+    expect(lines[1]).toMatch(/^Memory: .* used of .* available/);
+    expect(lines[2]).toMatch(/^Processes: top 5 of \d+ by RSS/);
+    expect(lines[4]).toMatch(/^\s*PID\s+USER\s+RSS/);
+    const rows = lines.slice(5).filter(Boolean);
+    expect(rows).toHaveLength(5);
+    const unit = { B: 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 } as Record<string, number>;
+    const rss = rows.map((r) => {
+      const m = /^\s*\d+\s+\S+\s+([\d.]+)([BKMGT])/.exec(r)!;
+      return Number(m[1]) * unit[m[2]!]!;
+    });
+    expect([...rss].sort((a, b) => b - a)).toEqual(rss);
+  });
+
+  it.each([
+    [['--bogus'], 'unknown flag --bogus'],
+    [['--repeat', 'x'], '--repeat must be a whole number'],
+    [['--interval', '5'], '--interval must be between 250 and 10000'],
+    [['--repeat'], '--repeat needs a value'],
+    [['--json=yes'], '--json takes no value'],
+    [['extra'], "unexpected argument 'extra'"],
+  ])('%j → exit 2 with one line naming the problem', (args, message) => {
+    const run = headroom(...args);
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(message);
+  });
+});
