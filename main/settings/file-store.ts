@@ -4,7 +4,7 @@
  * (`settings.json.corrupt-<ISO time>`) with its exact bytes, defaults are used, and the state carries a
  * warning naming both files so the window can show it.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { defaultSettings, SettingsSchema, type Settings, type SettingsPatch, type SettingsState } from '../../contract/settings';
@@ -42,13 +42,11 @@ export function createFileSettingsStore(filePath: string): SettingsStore {
 export function loadSettings(filePath: string): SettingsState {
   let text: string;
   try {
-    text = readFileSync(filePath, 'utf8');
+    text = readSmallFile(filePath);
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return { settings: defaultSettings(), warning: null };
-    return {
-      settings: defaultSettings(),
-      warning: `Could not read the settings file ${filePath} (${errnoCode(err) ?? 'error'}); defaults in use.`,
-    };
+    const reason = err instanceof TooLarge ? err.message : `it could not be read (${errnoCode(err) ?? 'error'})`;
+    return { settings: defaultSettings(), warning: keepAside(filePath, reason) };
   }
   const problem = problemWith(text);
   if (problem.settings) return { settings: problem.settings, warning: null };
@@ -82,6 +80,22 @@ export function saveSettings(filePath: string, settings: Settings): void {
     throw new Error(`Could not save settings to ${filePath} (${errnoCode(err) ?? 'error'}).`);
   }
   fsyncDir(dir);
+}
+
+/** Real settings are a few hundred bytes; anything this big is not ours and is not read into memory. */
+const MAX_SETTINGS_BYTES = 1024 * 1024;
+
+class TooLarge extends Error {}
+
+function readSmallFile(filePath: string): string {
+  const fd = openSync(filePath, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size > MAX_SETTINGS_BYTES) throw new TooLarge(`it is ${size} bytes, far larger than any settings file`);
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function problemWith(text: string): { settings: Settings; reason?: undefined } | { settings?: undefined; reason: string } {

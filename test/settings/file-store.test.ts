@@ -108,6 +108,25 @@ describe('createFileSettingsStore', () => {
     });
   }
 
+  it('a settings path that is a folder, or a huge file, is moved aside too, never overwritten', () => {
+    mkdirSync(join(dir, 'Headroom', 'settings.json'), { recursive: true });
+    writeFileSync(join(dir, 'Headroom', 'settings.json', 'inside'), 'keep me');
+    const state = createFileSettingsStore(file).get();
+    expect(state.settings).toEqual(defaultSettings());
+    expect(state.warning).toMatch(/could not be read \(EISDIR\)/);
+    const aside = keptAside();
+    expect(aside).toHaveLength(1);
+    expect(readFileSync(join(dir, 'Headroom', aside[0]!, 'inside'), 'utf8')).toBe('keep me');
+
+    rmSync(join(dir, 'Headroom'), { recursive: true });
+    mkdirSync(join(dir, 'Headroom'));
+    writeFileSync(file, Buffer.alloc(2 * 1024 * 1024, 0x20));
+    const big = createFileSettingsStore(file).get();
+    expect(big.warning).toMatch(/2097152 bytes/);
+    expect(keptAside()).toHaveLength(1);
+    expect(existsSync(file)).toBe(false);
+  });
+
   it('the schema error names the bad field', () => {
     mkdirSync(join(dir, 'Headroom'));
     writeFileSync(file, JSON.stringify({ fullThresholdPct: 500 }));
