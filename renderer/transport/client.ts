@@ -11,5 +11,5 @@ import { createWsClient, wsUrlFor } from './ws-client';
 export function createClient(win: Window = window): RendererClient {
   const bridge = (win as unknown as Record<string, unknown>)[BRIDGE_KEY];
   if (isBridge(bridge)) return { client: createBridgeClient(bridge), connection: alwaysOpen() };
-  return createWsClient({ url: wsUrlFor(win.location) });
+  return createWsClient({ url: wsUrlFor(win.location), WebSocketImpl: (win as Window & { WebSocket?: typeof WebSocket }).WebSocket });
 }

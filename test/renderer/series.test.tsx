@@ -1,0 +1,45 @@
+/** The graph series: bounded append, window slicing, and downsampling that keeps spikes. */
+import { describe, expect, it } from 'vitest';
+import { historyPointOf } from '../../contract/history';
+import { appendPoint, chartPointOf, downsample, seriesCapacity, sliceFrom, type ChartPoint } from '../../renderer/state/series';
+import { makeHistory, makeSnapshot, typicalApps } from './factory';
+
+const points = (n: number): ChartPoint[] => makeHistory(n, 1_000_000 + (n - 1) * 1000).points.map(chartPointOf);
+
+describe('series', () => {
+  it('converts a snapshot to a chart point through the contract’s historyPointOf', () => {
+    const p = chartPointOf(historyPointOf(makeSnapshot(typicalApps(), { time: 5000, availableGiB: 4 })));
+    expect(p).toMatchObject({ t: 5000, memSomePct: 14, memFullPct: 4, memSomeAvg10: 12.5, cpuSomePct: 6, ioSomePct: 2, availableGiB: 4, usedGiB: 12, swapGiB: 1 });
+    expect(chartPointOf(historyPointOf(makeSnapshot(typicalApps(), { psi: false }))).memSomePct).toBeNull();
+  });
+
+  it('keeps at most the capacity, drops the oldest, and ignores a point that is not newer', () => {
+    expect(seriesCapacity(10, 1000)).toBe(601);
+    let s: readonly ChartPoint[] = points(3);
+    const next = { ...s[2]!, t: s[2]!.t + 1000 };
+    s = appendPoint(s, next, 3);
+    expect(s.map((p) => p.t)).toEqual([1_001_000, 1_002_000, 1_003_000]);
+    expect(appendPoint(s, { ...next }, 3)).toBe(s);
+  });
+
+  it('slices the window by time', () => {
+    const s = points(100);
+    expect(sliceFrom(s, s[40]!.t).length).toBe(60);
+    expect(sliceFrom(s, 0)).toBe(s);
+    expect(sliceFrom(s, Number.MAX_SAFE_INTEGER)).toEqual([]);
+  });
+
+  it('downsamples to the limit while keeping the peak pressure, the lowest available memory and the newest point', () => {
+    const s = points(2000).map((p) => ({ ...p }));
+    s[777]!.memFullPct = 93;
+    s[1234]!.availableGiB = 0.25;
+    s[555]!.memSomePct = null;
+    const d = downsample(s, 300);
+    expect(d.length).toBe(300);
+    expect(Math.max(...d.map((p) => p.memFullPct ?? 0))).toBe(93);
+    expect(Math.min(...d.map((p) => p.availableGiB))).toBe(0.25);
+    expect(d[d.length - 1]).toBe(s[s.length - 1]);
+    expect(d.every((p, i) => i === 0 || p.t > d[i - 1]!.t)).toBe(true);
+    expect(downsample(s.slice(0, 100), 300).length).toBe(100);
+  });
+});
