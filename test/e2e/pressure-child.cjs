@@ -2,9 +2,15 @@
 // the child memory cgroup it is given (150 MiB limit), writes a file larger than that limit from
 // inside it (so its page cache is charged there), then reads random pages of it until its stdin
 // closes or its lifetime ends. Only the cgroup's own pages are reclaimed; nothing outside is touched.
-// argv: headroom-test-pressure <cgroup.procs path> <file> <file MiB> <lifetime s>
+// argv: headroom-test-pressure <cgroup.procs path> <file> <file MiB> <lifetime s> [reader threads 1-4]
 'use strict';
 const fs = require('node:fs');
+const { Worker, isMainThread, workerData } = require('node:worker_threads');
+// Extra reader threads: several tasks waiting on refaults at once make the stall visible in PSI.
+if (!isMainThread) {
+  readForever(fs.openSync(workerData.file, 'r'), workerData.mib);
+  return;
+}
 const [marker, procsPath, file, mibArg, lifetimeArg] = process.argv.slice(2);
 if (marker !== 'headroom-test-pressure') throw new Error('pressure-child: first argument must be headroom-test-pressure');
 const mib = Number(mibArg);
@@ -18,10 +24,16 @@ process.stdout.write('ready\n');
 process.stdin.on('data', () => {});
 process.stdin.on('end', () => process.exit(0));
 setTimeout(() => process.exit(0), Number(lifetimeArg) * 1000).unref();
-const page = Buffer.alloc(4096);
-const pages = (mib * 1024 * 1024) / 4096;
-// Read in short bursts so the event loop still sees stdin close.
-(function burst() {
-  for (let i = 0; i < 2000; i++) fs.readSync(fd, page, 0, 4096, Math.floor(Math.random() * pages) * 4096);
-  setImmediate(burst);
-})();
+const readers = Math.max(1, Math.min(4, Number(process.argv[7] ?? 1)));
+for (let i = 1; i < readers; i++) new Worker(__filename, { workerData: { file, mib }, argv: process.argv.slice(2) }).unref();
+readForever(fd, mib);
+
+function readForever(readFd, sizeMiB) {
+  const page = Buffer.alloc(4096);
+  const pages = (sizeMiB * 1024 * 1024) / 4096;
+  // Read in short bursts so the event loop still sees stdin close.
+  (function burst() {
+    for (let i = 0; i < 2000; i++) fs.readSync(readFd, page, 0, 4096, Math.floor(Math.random() * pages) * 4096);
+    setImmediate(burst);
+  })();
+}

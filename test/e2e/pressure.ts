@@ -25,7 +25,7 @@ export function ownMemoryCgroupV1(): string {
 }
 
 /** Start the pressure: a `limitMiB` cgroup thrashing a `fileMiB` file in `workDir`, for at most `lifetimeSec`. */
-export function startMemoryPressure(options: { workDir: string; limitMiB?: number; fileMiB?: number; lifetimeSec?: number }): MemoryPressure {
+export function startMemoryPressure(options: { workDir: string; limitMiB?: number; fileMiB?: number; lifetimeSec?: number; readers?: number }): MemoryPressure {
   const limitMiB = options.limitMiB ?? 150;
   const fileMiB = options.fileMiB ?? 400;
   const cgroup = join(ownMemoryCgroupV1(), `headroom-pressure-${process.pid}`);
@@ -34,7 +34,7 @@ export function startMemoryPressure(options: { workDir: string; limitMiB?: numbe
   writeFileSync(join(cgroup, 'memory.limit_in_bytes'), String(limitMiB * 1024 * 1024));
   const child = spawn(
     process.execPath,
-    [join(__dirname, 'pressure-child.cjs'), 'headroom-test-pressure', join(cgroup, 'cgroup.procs'), file, String(fileMiB), String(options.lifetimeSec ?? 300)],
+    [join(__dirname, 'pressure-child.cjs'), 'headroom-test-pressure', join(cgroup, 'cgroup.procs'), file, String(fileMiB), String(options.lifetimeSec ?? 300), String(options.readers ?? 1)],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
