@@ -21,7 +21,8 @@ export async function renderIcons(svgPath: string, outDir: string): Promise<stri
     for (const size of ICON_SIZES) {
       const page = await browser.newPage({ viewport: { width: size, height: size }, deviceScaleFactor: 1 });
       await page.setContent(`<html><body style="margin:0;background:transparent"><img id="icon" width="${size}" height="${size}" src="data:image/svg+xml;base64,${svg}"></body></html>`);
-      await page.waitForFunction(() => (document.getElementById('icon') as HTMLImageElement).complete);
+      // A string, because this file is compiled for Node (no DOM types); it runs in the page.
+      await page.waitForFunction('document.getElementById("icon").complete');
       const file = join(outDir, `${size}x${size}.png`);
       writeFileSync(file, await page.screenshot({ omitBackground: true, clip: { x: 0, y: 0, width: size, height: size } }));
       written.push(file);
