@@ -134,7 +134,7 @@ export function preventable(): { defaultPrevented: boolean; preventDefault(): vo
 export interface StandIn {
   /** The object `require('electron')` returns. */
   electron: Record<string, unknown>;
-  app: EventEmitter & { quitCalls: number; quitFinished: boolean; exitCode: number | null; paths: Map<string, string> };
+  app: EventEmitter & { quitCalls: number; quitFinished: boolean; exitCode: number | null; paths: Map<string, string>; quit(): void };
   ipcHandlers: Map<string, Listener>;
   permissionRequestHandler: Listener | null;
   permissionCheckHandler: Listener | null;
@@ -147,7 +147,8 @@ export interface StandIn {
 export function createStandIn(opts: { appDataDir: string; singleInstance?: boolean }): StandIn {
   let resolveReady!: () => void;
   const readyPromise = new Promise<void>((resolve) => (resolveReady = resolve));
-  const app = Object.assign(new EventEmitter(), {
+  const app: StandIn['app'] = Object.assign(new EventEmitter(), {
+    quit: () => {},
     quitCalls: 0,
     quitFinished: false,
     exitCode: null as number | null,
