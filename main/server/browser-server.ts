@@ -79,7 +79,11 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       plain(res, 403, 'Forbidden: Headroom answers only to http://127.0.0.1 and http://localhost on its own port.');
       return;
     }
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    const url = requestUrl(req, port);
+    if (!url) {
+      plain(res, 400, 'Bad request target.');
+      return;
+    }
     if (!isAuthorized(req, url, port, token)) {
       plain(res, 403, 'Forbidden: open the address headroom serve printed, including its ?token=… part.');
       return;
@@ -94,7 +98,8 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       res.setHeader('Set-Cookie', sessionCookie(port, token));
       url.searchParams.delete('token');
       securityHeaders(res);
-      res.writeHead(303, { Location: url.pathname + url.search, 'Cache-Control': 'no-store' });
+      // One leading slash only: `//host` would be a redirect to another site.
+      res.writeHead(303, { Location: '/' + url.pathname.replace(/^\/+/, '') + url.search, 'Cache-Control': 'no-store' });
       res.end();
       return;
     }
@@ -129,9 +134,9 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
 
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    const url = requestUrl(req, port);
     const origin = req.headers.origin;
-    if (url.pathname !== '/ws') return refuseUpgrade(req, socket, 'no WebSocket at this path');
+    if (!url || url.pathname !== '/ws') return refuseUpgrade(req, socket, 'no WebSocket at this path');
     if (!isOwnHost(req, port)) return refuseUpgrade(req, socket, 'foreign Host header');
     if (typeof origin !== 'string' || !allowedOrigins(port).includes(origin)) return refuseUpgrade(req, socket, 'missing or foreign Origin');
     if (!isAuthorized(req, url, port, token)) return refuseUpgrade(req, socket, 'no valid token or cookie');
@@ -176,6 +181,21 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     url: `http://127.0.0.1:${port}/?token=${token}`,
     close: () => closeAll(server, wss, unsubscribers),
   };
+}
+
+/**
+ * The request target as a URL on this server. Only origin-form targets (`/path?query`) are
+ * accepted; the target is appended to the origin rather than resolved against it, so `//host/x`
+ * stays a path on this server instead of naming another host.
+ */
+function requestUrl(req: IncomingMessage, port: number): URL | null {
+  const target = req.url ?? '/';
+  if (!target.startsWith('/')) return null;
+  try {
+    return new URL(`http://127.0.0.1:${port}${target}`);
+  } catch {
+    return null;
+  }
 }
 
 async function closeAll(server: Server, wss: WebSocketServer, unsubscribers: Array<() => void>): Promise<void> {

@@ -129,6 +129,12 @@ describe('headroom serve: the browser-mode server', () => {
     expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');
   });
 
+  it('never redirects to another site after taking the token', async () => {
+    const res = await get(server.port, `//evil.example/x?token=${server.token}`);
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/evil.example/x');
+  });
+
   it('refuses a foreign Host header even with the cookie (DNS rebinding)', async () => {
     const res = await get(server.port, '/', { ...auth(), Host: 'evil.example:80' });
     expect(res.status).toBe(403);
