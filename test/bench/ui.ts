@@ -10,6 +10,7 @@
  * machine's own processes, measured in the same run.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { historyPointOf, type HistoryPoint } from '../../contract/history';
@@ -146,10 +147,14 @@ async function scrolling(page: Page, ms: number): Promise<Stats> {
 export async function benchUi(): Promise<unknown> {
   const repoRoot = join(__dirname, '..', '..');
   let pids: number[] = [];
+  // Also on an interrupted run: the sleeps are killed by PID when this process exits.
+  const killOnExit = () => killAll(pids);
+  process.once('exit', killOnExit);
+  const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   const settings = createMemorySettingsStore();
   const keep = historyLengthFor(settings.get().settings);
-  const results: Record<string, unknown> = {};
+  const results: Record<string, unknown> = { loadAvgAtStart: loadavg() };
   try {
     const runCase = async (label: string, withScroll: boolean) => {
       const prefillStart = Date.now();
@@ -169,6 +174,7 @@ export async function benchUi(): Promise<unknown> {
         const snapshot = service.handlers.getSnapshot({}) as { processes: unknown[] } | null;
         const entry: Record<string, unknown> = {
           processes: snapshot?.processes.length ?? null,
+          loadAvg: loadavg(),
           historyPoints: (await service.handlers.getHistory({})).points.length,
           prefillMs,
           idle: await idle(page, 15_000),
@@ -205,6 +211,7 @@ export async function benchUi(): Promise<unknown> {
     );
   } finally {
     killAll(pids);
+    process.off('exit', killOnExit);
     await browser.close();
   }
   return results;
