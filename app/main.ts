@@ -66,6 +66,8 @@ function start(): void {
     };
     n.on('click', open);
     n.on('action', open);
+    // Critical notices stay until dismissed: replace the previous one rather than pile them up.
+    lastNotification?.close();
     n.show();
     lastNotification = n;
   };
