@@ -11,7 +11,7 @@ import { isOwnPage } from './windows';
 
 function fromOwnWindow(event: IpcMainInvokeEvent, win: BrowserWindow | null, indexHtmlPath: string): boolean {
   const frame = event.senderFrame;
-  return win !== null && !win.isDestroyed() && event.sender === win.webContents && frame !== null && frame.parent === null && isOwnPage(frame.url, indexHtmlPath);
+  return win !== null && !win.isDestroyed() && event.sender.id === win.webContents.id && frame !== null && frame.parent === null && isOwnPage(frame.url, indexHtmlPath);
 }
 
 /** Answer every contract call on its channel; anything not from `window()` is refused. */

@@ -18,7 +18,11 @@ export interface StandInFrame {
   parent: StandInFrame | null;
 }
 
+let nextWebContentsId = 1;
+
 export class StandInWebContents extends EventEmitter {
+  /** Electron gives every WebContents a unique id; the shell compares senders by it. */
+  readonly id = nextWebContentsId++;
   windowOpenHandler: ((details: { url: string }) => { action: string }) | null = null;
   readonly sent: { channel: string; data: unknown }[] = [];
   mainFrame: StandInFrame = { url: '', parent: null };
