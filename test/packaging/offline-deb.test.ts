@@ -195,10 +195,17 @@ const [pid, startTime] = process.argv.slice(2).map(Number);
     if (appCopy) rmSync(appCopy, { recursive: true, force: true });
   });
 
-  it('before install, the app as an unprivileged user sees no helper (privilege helper-missing)', async () => {
-    const run = await appReapAs(users.allowed);
+  it('before install, the app as an unprivileged user sees no helper, and names HELPER_INSTALL_PATH as the one it would run', async () => {
+    expect(existsSync(HELPER_INSTALL_PATH)).toBe(false);
+    const hog = startHog({ mib: 16 });
+    await hog.ready;
+    const run = await appReapAs(users.allowed, { pid: hog.pid, startTime: readStat(hog.pid)!.startTime });
     expect(run.stderr).toBe('');
     expect(PrivilegeModeSchema.parse(run.out?.before)).toBe('helper-missing');
+    const [result] = ReapResponseSchema.parse({ results: run.out?.results }).results;
+    expect(result).toMatchObject({ ok: false, via: 'helper', error: { code: 'HELPER_UNAVAILABLE' } });
+    expect(result!.error!.message).toContain(`(${HELPER_INSTALL_PATH} is not installed)`);
+    expect(hog.alive()).toBe(true);
   });
 
   it('dpkg -i installs it; the policy and helper are at their paths and owned by the package', () => {
