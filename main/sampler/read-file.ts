@@ -69,3 +69,23 @@ export function isVanished(err: unknown): boolean {
   const code = errorCode(err);
   return code === 'ENOENT' || code === 'ESRCH';
 }
+
+/** pread the whole (small) file at offset 0 into the scratch buffer; returns the byte count. */
+export function preadBytes(fd: number, scratch: Scratch): number {
+  for (;;) {
+    const n = readSync(fd, scratch.buf, 0, scratch.buf.length, 0);
+    if (n < scratch.buf.length) return n;
+    // Filled the buffer: the file may be longer. Grow and read again (stat lines are ~300 bytes; rare).
+    scratch.grow(scratch.buf.length * 2);
+  }
+}
+
+/** open + pread into the scratch buffer + close; returns the byte count. */
+export function readFileBytes(path: string, scratch: Scratch): number {
+  const fd = openSync(path, 'r');
+  try {
+    return preadBytes(fd, scratch);
+  } finally {
+    closeSync(fd);
+  }
+}

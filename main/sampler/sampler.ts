@@ -21,10 +21,12 @@ import { UserNames } from './users';
 export interface SamplerOptions {
   /** The interval the snapshots report (the caller's timer decides the real pace). Default 1000. */
   intervalMs?: number;
-  /** Max /proc/PID/stat fds kept open. Default: half the soft open-file limit, at most 8,192. */
+  /** Max /proc/PID/statm fds kept open. Default: half the soft open-file limit, at most 8,192. */
   fdBudget?: number;
   /** Mean age after which a process's status, oom_score_adj and cgroup are re-read. Default 15 s. */
   statusRefreshMs?: number;
+  /** Mean age after which an idle process's stat (state, ppid) is re-read. Default 5 s. */
+  statRefreshMs?: number;
   /** Characters of cmdline kept per process. Default 512. */
   cmdlineCap?: number;
   /** Features, when already detected (tests, or a host that detected them once). */
@@ -52,6 +54,7 @@ export function createSampler(options: SamplerOptions = {}): Sampler {
     {
       fdBudget: options.fdBudget ?? defaultFdBudget(),
       statusRefreshMs: options.statusRefreshMs ?? 15_000,
+      statRefreshMs: options.statRefreshMs ?? 5000,
       cmdlineCap: options.cmdlineCap,
       pageSize: pageSize(),
     },

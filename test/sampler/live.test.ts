@@ -102,6 +102,9 @@ describe('sampler on the live system', () => {
     expect(full.anonBytes).toBeGreaterThanOrEqual(250 * MiB);
     expect(full.cmdline).toContain(HOG_MARKER);
     expect(full.startTime).toBeGreaterThan(0);
+    // RSS is the exact figure status reports (statm, not stat's approximate per-CPU counter).
+    const vmRssKiB = Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${hog.pid}/status`, 'utf8'))![1]);
+    expect(sampleValid(s).processes.find((p) => p.pid === hog.pid)!.rssBytes).toBe(vmRssKiB * 1024);
     const fdsWithHog = s.fdsOpen;
 
     await stopAllHogs();
@@ -129,6 +132,18 @@ describe('sampler on the live system', () => {
     expect(w).toMatchObject({ comm: 'a) b', ppid: process.pid, state: 'S', cmdline: `${weirdPath} 30` });
     const zombie = snap.processes.find((p) => p.ppid === zombieParent.pid)!;
     expect(zombie).toMatchObject({ state: 'Z', cmdline: '', rssBytes: 0, swapBytes: 0 });
+  });
+
+  it('sees a process turn into a zombie on the next tick after it was first seen alive', async () => {
+    // The shell execs a sleep that will not reap its inherited `sleep 1` child once it exits.
+    const parent = child('/bin/sh', ['-c', 'sleep 1 & exec sleep 30']);
+    await sleep(300);
+    const s = sampler();
+    const alive = sampleValid(s).processes.find((p) => p.ppid === parent.pid)!;
+    expect(alive).toMatchObject({ comm: 'sleep', state: 'S', cmdline: 'sleep 1' });
+    await sleep(1300);
+    const dead = sampleValid(s).processes.find((p) => p.pid === alive.pid)!;
+    expect(dead).toMatchObject({ state: 'Z', cmdline: '', rssBytes: 0, startTime: alive.startTime });
   });
 
   it('gives the same table with no kept fds (open+read+close for everyone) and stays within a small budget', () => {

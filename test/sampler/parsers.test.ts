@@ -7,6 +7,7 @@ import { parseMeminfo } from '../../main/sampler/parse/meminfo';
 import { parsePasswd } from '../../main/sampler/parse/passwd';
 import { parsePsi } from '../../main/sampler/parse/psi';
 import { parseStat, PF_KTHREAD } from '../../main/sampler/parse/stat';
+import { parseStatmResident } from '../../main/sampler/parse/statm';
 import { parseStatus } from '../../main/sampler/parse/status';
 import { parseVmstat } from '../../main/sampler/parse/vmstat';
 import { parseZramMmStat } from '../../main/sampler/parse/zram';
@@ -53,6 +54,22 @@ describe('parseStat', () => {
     expect(parseStat(good.replace(' 102272 ', ' 10x272 '))).toBeNull();
     expect(parseStat(good.replace(' R 14049 ', ' R -4 '))).toBeNull();
     expect(parseStat(good.replace('(cat) R', '(cat)R'))).toBeNull();
+  });
+});
+
+describe('parseStatmResident', () => {
+  const resident = (text: string) => parseStatmResident(Buffer.from(text), Buffer.byteLength(text));
+  it('reads the resident pages of a process and of a zombie (no mm: all zeros)', () => {
+    expect(resident(fixture('statm-sleep'))).toBe(452);
+    expect(resident(fixture('statm-zombie'))).toBe(0);
+  });
+
+  it('returns null for malformed statm', () => {
+    expect(resident('')).toBeNull();
+    expect(resident('730')).toBeNull();
+    expect(resident('730 x 425')).toBeNull();
+    expect(resident('7a0 452 425')).toBeNull();
+    expect(resident('730 45-2 425')).toBeNull();
   });
 });
 

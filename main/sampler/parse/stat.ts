@@ -1,5 +1,4 @@
 /** Parser for /proc/PID/stat. */
-import { toCount } from './result';
 
 /** PF_KTHREAD in the flags field (field 9): set for kernel threads. */
 export const PF_KTHREAD = 0x00200000;
@@ -26,51 +25,67 @@ const SESSION = 3;
 const FLAGS = 6;
 const START_TIME = 19;
 const RSS = 21;
+const NEEDED = new Set([PPID, SESSION, FLAGS, START_TIME, RSS]);
+const SPACE = 0x20;
+const NEWLINE = 0x0a;
+const MINUS = 0x2d;
+const OPEN_PAREN = 0x28;
+const CLOSE_PAREN = 0x29;
+
+/** Parse one /proc/PID/stat line given as text (fixtures, tests); see parseStatBytes. */
+export function parseStat(text: string): StatRaw | null {
+  const bytes = Buffer.from(text, 'utf8');
+  return parseStatBytes(bytes, bytes.length);
+}
 
 /**
- * Parse one /proc/PID/stat line, or return null when it is malformed. The comm (field 2) may
- * contain spaces and ')' — anything a process calls itself — so the fields after it are found
- * from the LAST ')' in the line, never by splitting the whole line. This runs for every process
- * every tick, so it scans the digits in place instead of splitting ~50 fields into strings.
+ * Parse the first `length` bytes of a /proc/PID/stat read, or return null when they are malformed.
+ * The comm (field 2) may contain spaces and ')' — anything a process calls itself — so the fields
+ * after it are found from the LAST ')', never by splitting the whole line. This runs for every
+ * process every tick, so it scans the digits in the read buffer instead of making strings.
  */
-export function parseStat(text: string): StatRaw | null {
-  const open = text.indexOf(' (');
-  const close = text.lastIndexOf(')');
-  if (open <= 0 || close < open || text.charCodeAt(close + 1) !== 32) return null;
-  const pid = toCount(text.slice(0, open));
+export function parseStatBytes(buf: Uint8Array, length: number): StatRaw | null {
+  // pid, then " (".
+  let pid = 0;
+  let i = 0;
+  while (i < length && buf[i]! >= 0x30 && buf[i]! <= 0x39) pid = pid * 10 + (buf[i++]! - 0x30);
+  if (i === 0 || i + 1 >= length || buf[i] !== SPACE || buf[i + 1] !== OPEN_PAREN) return null;
+  const commStart = i + 2;
+  let close = length - 1;
+  while (close >= commStart && buf[close] !== CLOSE_PAREN) close--;
   const stateAt = close + 2;
-  if (pid === null || stateAt >= text.length || text.charCodeAt(stateAt + 1) !== 32) return null;
+  if (close < commStart || stateAt + 1 >= length || buf[close + 1] !== SPACE || buf[stateAt + 1] !== SPACE) return null;
   const numbers = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
   let field = 1;
   let digits = 0;
   let value = 0;
   let negative = false;
-  for (let i = stateAt + 2; i <= text.length && field <= RSS; i++) {
-    const c = i < text.length ? text.charCodeAt(i) : 32;
-    if (c >= 48 && c <= 57) {
-      value = value * 10 + (c - 48);
+  for (let j = stateAt + 2; j <= length && field <= RSS; j++) {
+    const c = j < length ? buf[j]! : SPACE;
+    if (c >= 0x30 && c <= 0x39) {
+      value = value * 10 + (c - 0x30);
       digits++;
-    } else if (c === 32 || c === 10) {
+    } else if (c === SPACE || c === NEWLINE) {
       // Only the fields we read must be plain non-negative numbers; others may be negative (priority, nice).
-      if ((digits === 0 || negative) && (field === PPID || field === SESSION || field === FLAGS || field === START_TIME || field === RSS)) return null;
+      if ((digits === 0 || negative) && NEEDED.has(field)) return null;
       numbers[field] = value;
       field++;
       value = 0;
       digits = 0;
       negative = false;
-    } else if (c === 45 && digits === 0 && !negative) {
+    } else if (c === MINUS && digits === 0 && !negative) {
       negative = true;
     } else {
       return null;
     }
   }
-  if (field <= RSS || !Number.isSafeInteger(numbers[START_TIME]!)) return null;
+  if (field <= RSS || !Number.isSafeInteger(pid) || !Number.isSafeInteger(numbers[START_TIME]!)) return null;
   const ppid = numbers[PPID]!;
   const flags = numbers[FLAGS]!;
   return {
     pid,
-    comm: text.slice(open + 2, close),
-    state: text[stateAt]!,
+    comm: Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('utf8', commStart, close),
+    state: String.fromCharCode(buf[stateAt]!),
     ppid,
     session: numbers[SESSION]!,
     flags,
