@@ -60,6 +60,15 @@ describe('stand-in Electron binary (not Electron: a bash script for offline buil
     expect(result.stdout.trim()).toBe('ran');
   });
 
+  it('honours EnableNodeCliInspectArguments: --inspect* flags reach Node while on and are dropped once off', async () => {
+    const executable = standin();
+    // --inspect-port only sets the port; it does not start the inspector, so no port is opened here.
+    const args = ['--inspect-port=0', '-e', 'console.log(JSON.stringify(process.execArgv.filter((a) => a.startsWith("--inspect"))))'];
+    expect(JSON.parse(run(executable, args, { ELECTRON_RUN_AS_NODE: '1' }).stdout)).toEqual(['--inspect-port=0']);
+    await flipFuses(executable, { version: FuseVersion.V1, [FuseV1Options.EnableNodeCliInspectArguments]: false });
+    expect(JSON.parse(run(executable, args, { ELECTRON_RUN_AS_NODE: '1' }).stdout)).toEqual([]);
+  });
+
   it('honours RunAsNode: with the fuse off, ELECTRON_RUN_AS_NODE is ignored and nothing runs', async () => {
     const executable = standin();
     await flipFuses(executable, { version: FuseVersion.V1, [FuseV1Options.RunAsNode]: false });
