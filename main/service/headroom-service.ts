@@ -128,22 +128,33 @@ export function createHeadroomService(options: HeadroomServiceOptions & Headroom
 
   async function reap(request: ReapRequest): Promise<ReapResponse> {
     const snapshotBefore = loop.latest();
-    const memAvailableBefore = readMemAvailableBytes();
-    const baselineBytes = readAvailableNowBytes();
+    // The baseline must never stop a reap: without /proc/meminfo the marker just has no recovery time.
+    let memAvailableBefore: number | null = null;
+    let baselineBytes: number | null = null;
+    try {
+      memAvailableBefore = readMemAvailableBytes();
+      baselineBytes = readAvailableNowBytes();
+    } catch (err) {
+      process.stderr.write(`headroom: cannot measure recovery: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
     const response = await reaper.reap(request);
-    const marker = markerForReap(response.results, snapshotBefore, memAvailableBefore);
+    const marker = markerForReap(response.results, snapshotBefore, memAvailableBefore ?? 0);
     if (marker) {
       addMarker(marker);
-      void watchRecovery(
-        { baselineBytes, targetBytes: RECOVERED_SHARE * marker.freedBytes, startTime: marker.time },
-        100,
-        recoveryTimeoutMs,
-        recoveryAbort.signal,
-      ).then((recoveredMs) => {
-        if (recoveredMs === null || closed) return;
-        marker.recoveredMs = recoveredMs;
-        emit('markers', [...markers]);
-      });
+      if (baselineBytes !== null) {
+        void watchRecovery(
+          { baselineBytes, targetBytes: RECOVERED_SHARE * marker.freedBytes, startTime: marker.time },
+          100,
+          recoveryTimeoutMs,
+          recoveryAbort.signal,
+        ).then((recoveredMs) => {
+          const index = markers.indexOf(marker);
+          if (recoveredMs === null || closed || index === -1) return;
+          // A new object: arrays already handed to listeners keep what they were given.
+          markers[index] = { ...marker, recoveredMs };
+          emit('markers', [...markers]);
+        });
+      }
     }
     return response;
   }
