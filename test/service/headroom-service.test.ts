@@ -140,6 +140,26 @@ describe('HeadroomService on the real sampler and reaper', () => {
     await call(service, 'setSettings', { intervalMs: 1000 });
   });
 
+  it('hands the session-critical list from the settings to the reaper', async () => {
+    const hog = startHog({ mib: 16 });
+    await hog.ready;
+    const seen = await nextEvent<Snapshot>((l) => service.on('snapshot', l), (s) => s.processes.some((p) => p.pid === hog.pid), 10_000);
+    const target = seen.processes.find((p) => p.pid === hog.pid)!;
+    expect(target.comm).toBe('node');
+    await call(service, 'setSettings', { sessionCritical: ['node'] });
+    try {
+      const refused = (await call(service, 'reap', { targets: [{ pid: hog.pid, startTime: target.startTime }] })) as {
+        results: Array<{ ok: boolean; error?: { code: string } }>;
+      };
+      expect(refused.results[0]).toMatchObject({ ok: false, error: { code: 'SESSION_CRITICAL' } });
+      expect(hog.alive()).toBe(true);
+    } finally {
+      await call(service, 'setSettings', { sessionCritical: ['Xorg'] });
+    }
+    const reaped = (await call(service, 'reap', { targets: [{ pid: hog.pid, startTime: target.startTime }] })) as { results: Array<{ ok: boolean }> };
+    expect(reaped.results[0]!.ok).toBe(true);
+  });
+
   it('stops and resumes sampling on setPaused', async () => {
     const status = (await call(service, 'setPaused', { paused: true })) as Status;
     expect(status.paused).toBe(true);
