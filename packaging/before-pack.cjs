@@ -21,7 +21,7 @@ exports.default = async function beforePack(context) {
   if (!existsSync(join(root, 'node_modules', platformPackage, 'package.json'))) {
     throw new Error(
       `cannot package Headroom for ${arch}: node_modules/${platformPackage} is not installed (npm installs only this machine's koffi platform package). ` +
-        `Build on a ${arch} machine, or first run: npm install --no-save --force ${platformPackage}@${koffiVersion}`,
+        `Build on an ${arch} machine, or first run: npm install --no-save --force ${platformPackage}@${koffiVersion}`,
     );
   }
   execFileSync(join(root, 'node_modules', '.bin', 'tsx'), [join(__dirname, 'prepare-polkit-files.ts')], { cwd: root, stdio: 'inherit' });
