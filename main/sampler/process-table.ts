@@ -9,14 +9,14 @@
  * 446 in statm and status for the same idle `sleep`).
  *
  * /proc/PID/stat (state, ppid, session, comm) is re-read when the RSS changed since the last stat
- * read — a process doing anything, becoming a zombie (RSS 0) or exec'ing — and otherwise every
- * ~5 s (statRefreshMs, jittered). So for an idle process, state and ppid can be up to ~7 s old.
+ * read — a process whose memory changes, becomes a zombie (RSS 0) or execs — and otherwise every
+ * ~10 s (statRefreshMs, jittered ±50 %). So for an idle process, state and ppid can be up to ~15 s old.
  * Beyond the fd budget, a process is read with open+read+close of stat every tick, and its start
  * time tells a reused PID apart.
  *
  * Identity-stable data (cmdline, user, cgroup) is read once per (pid, start time); cmdline again
  * only when comm changes (an exec). The anon/file/shmem split and swap come from /proc/PID/status
- * (≈ 20 µs), re-read only when RSS moved by ≥ 1 MiB and ≥ 1/16 since, or every ~15 s
+ * (≈ 20 µs), re-read only when RSS moved by ≥ 1 MiB and ≥ 1/16 since, or every ~30 s
  * (statusRefreshMs); between those reads the split is the last one seen scaled to the current RSS
  * (RSS is exactly anon + file + shmem, so the scaled parts still add up), and swap is the last value
  * seen. oom_score is re-read with status; oom_score_adj and the cgroup with the periodic refresh.
