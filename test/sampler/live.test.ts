@@ -1,11 +1,11 @@
 // The sampler on the real /proc of this machine, with real children started by this test.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SnapshotSchema, type Snapshot } from '../../contract/snapshot';
-import { createSampler, type Sampler } from '../../main/sampler';
+import { createSampler, detectFeatures, type Sampler } from '../../main/sampler';
 import { startHog, stopAllHogs, HOG_MARKER } from '../support/hogs';
 
 const MiB = 1024 * 1024;
@@ -144,6 +144,49 @@ describe('sampler on the live system', () => {
     await sleep(1300);
     const dead = sampleValid(s).processes.find((p) => p.pid === alive.pid)!;
     expect(dead).toMatchObject({ state: 'Z', cmdline: '', rssBytes: 0, startTime: alive.startTime });
+  });
+
+  // Making a cgroup needs root and cgroup v2 (this machine: root, v2 at /sys/fs/cgroup/unified).
+  const cgroupMount = detectFeatures().cgroupV2Mount;
+  it.runIf(process.getuid!() === 0 && cgroupMount !== null)('groups a child in an app-*.scope cgroup as that app, with its own memory.pressure', async () => {
+    const parentGroup = `${cgroupMount}/headroom-test-${process.pid}`;
+    const scopePath = `/headroom-test-${process.pid}/app-headroom\\x2dtest\\x2dapp-42.scope`;
+    const scopeDir = `${cgroupMount}${scopePath}`;
+    const member = child('sleep', ['30']);
+    try {
+      mkdirSync(scopeDir, { recursive: true });
+      writeFileSync(`${scopeDir}/cgroup.procs`, String(member.pid));
+      const s = sampler();
+      s.sample();
+      await sleep(300);
+      const snap = sampleValid(s);
+      const p = snap.processes.find((x) => x.pid === member.pid)!;
+      expect(p.cgroup).toBe(scopePath);
+      expect(p.appId).toBe(`cg:${scopePath}`);
+      const app = snap.apps.find((a) => a.id === p.appId)!;
+      expect(app).toMatchObject({ kind: 'scope', name: 'headroom-test-app', cgroup: scopePath, processCount: 1, pids: [member.pid] });
+      expect(app.pressure?.some.totalUs).toBeTypeOf('number');
+      expect(app.pressure?.some.tickPct).toBeTypeOf('number');
+      expect(app.pressure?.full).not.toBeNull();
+    } finally {
+      try {
+        process.kill(member.pid!, 'SIGKILL');
+      } catch {
+        // gone
+      }
+      await new Promise((r) => (member.exitCode !== null || member.signalCode !== null ? r(null) : member.once('exit', r)));
+      for (const dir of [scopeDir, parentGroup]) {
+        // An emptied cgroup can take a moment to be removable.
+        for (let i = 0; i < 50 && existsSync(dir); i++) {
+          try {
+            rmdirSync(dir);
+          } catch {
+            await sleep(20);
+          }
+        }
+      }
+    }
+    expect(existsSync(parentGroup)).toBe(false);
   });
 
   it('gives the same table with no kept fds (open+read+close for everyone) and stays within a small budget', () => {
