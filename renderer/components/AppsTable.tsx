@@ -58,7 +58,35 @@ interface RowProps {
   selected: boolean;
   onSelect(index: number): void;
   onToggle(appId: string): void;
-  onReap(row: TableRow, mode: ReapMode): void;
+  /** By key: a row skipped by sameRow may hold an older row object; the table looks up the current one. */
+  onReap(key: string, mode: ReapMode): void;
+}
+
+/** What a row shows: a new snapshot only re-renders the rows whose visible values changed. */
+function shownValues(row: TableRow): unknown[] {
+  if (row.kind === 'app') {
+    const a = row.app;
+    return [a.name, a.processCount, a.pids[0], a.pids[1], a.pids[2], a.user, a.rssBytes, a.swapBytes, a.growthBytesPerSec, a.pressure?.some.avg10, a.cgroup, row.expanded];
+  }
+  const p = row.process;
+  return [p.comm, p.pid, p.user, p.rssBytes, p.swapBytes, p.growthBytesPerSec, p.cmdline];
+}
+
+function sameRow(prev: RowProps, next: RowProps): boolean {
+  if (
+    prev.index !== next.index ||
+    prev.selected !== next.selected ||
+    prev.onSelect !== next.onSelect ||
+    prev.onToggle !== next.onToggle ||
+    prev.onReap !== next.onReap ||
+    prev.row.key !== next.row.key ||
+    prev.row.kind !== next.row.kind
+  ) {
+    return false;
+  }
+  const a = shownValues(prev.row);
+  const b = shownValues(next.row);
+  return a.every((v, i) => v === b[i]);
 }
 
 const Row = memo(function Row({ row, index, selected, onSelect, onToggle, onReap }: RowProps) {
@@ -110,16 +138,16 @@ const Row = memo(function Row({ row, index, selected, onSelect, onToggle, onReap
       <div role="gridcell" className={`hr-cell hr-num${growing ? ' hr-growing' : ''}`}>{formatGrowth(growth)}</div>
       <div role="gridcell" className="hr-cell hr-num">{pressure}</div>
       <div role="gridcell" className="hr-cell hr-actions">
-        <button type="button" tabIndex={-1} className="hr-reap" aria-label={`Reap ${label}`} onClick={(e) => { e.stopPropagation(); onReap(row, 'kill'); }}>
+        <button type="button" tabIndex={-1} className="hr-reap" aria-label={`Reap ${label}`} onClick={(e) => { e.stopPropagation(); onReap(row.key, 'kill'); }}>
           Reap
         </button>
-        <button type="button" tabIndex={-1} className="hr-end" aria-label={`End ${label}`} onClick={(e) => { e.stopPropagation(); onReap(row, 'end'); }}>
+        <button type="button" tabIndex={-1} className="hr-end" aria-label={`End ${label}`} onClick={(e) => { e.stopPropagation(); onReap(row.key, 'end'); }}>
           End
         </button>
       </div>
     </div>
   );
-});
+}, sameRow);
 
 /** The apps/processes table for one snapshot. */
 export const AppsTable = memo(function AppsTable({ snapshot, onReap }: AppsTableProps) {
@@ -154,6 +182,13 @@ export const AppsTable = memo(function AppsTable({ snapshot, onReap }: AppsTable
     const row = rowsRef.current[index];
     if (row) setSelectedKey(row.key);
   }, []);
+  const reapByKey = useCallback(
+    (key: string, mode: ReapMode) => {
+      const row = rowsRef.current.find((r) => r.key === key);
+      if (row) onReap(row, mode);
+    },
+    [onReap],
+  );
 
   const scrollIntoView = (index: number) => {
     const el = viewportRef.current;
@@ -290,7 +325,7 @@ export const AppsTable = memo(function AppsTable({ snapshot, onReap }: AppsTable
                 selected={row.key === selectedKey}
                 onSelect={select}
                 onToggle={toggle}
-                onReap={onReap}
+                onReap={reapByKey}
               />
             ))}
           </div>

@@ -1,16 +1,18 @@
 /**
  * The pressure graphs: memory PSI (some/full, per tick and avg10) with threshold lines and reap
  * markers, a compact cpu/io PSI strip, and memory (available/used/swap/zram) with the recovery
- * after a reap highlighted. recharts with animations and dots off, a numeric time axis, constant
- * dataKeys, and at most one point per pixel.
+ * after a reap highlighted. recharts with animations and dots off, constant dataKeys, a relative
+ * time axis whose props never change while it scrolls, and at most one point per pixel.
  */
-import { memo, useCallback, useMemo, useRef } from 'react';
-import { CartesianGrid, Line, LineChart, ReferenceArea, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
+import { memo, useMemo, useRef } from 'react';
+import { Line, LineChart, ReferenceArea, ReferenceLine, XAxis, YAxis } from 'recharts';
+import type { BaseTickContentProps } from 'recharts/types/util/types';
 import type { ReapMarker } from '../../contract/history';
-import { formatPct, markerLabel, recoveryText } from '../format/units';
+import { markerLabel, recoveryText } from '../format/units';
 import { downsample, sliceFrom, type ChartPoint } from '../state/series';
 import { MarkerLabel } from './MarkerLabel';
-import { relativeTimeLabel, timeTicks, type TimeWindow } from './time-axis';
+import { PsiStrip } from './PsiStrip';
+import { relativeTimeLabel, timeTicks } from './time-axis';
 import { useElementSize } from './useElementSize';
 
 export const WINDOW_CHOICES = [
@@ -37,97 +39,136 @@ export interface ChartsProps {
   intervalMs: number;
 }
 
-const pctTick = (v: number) => `${v}%`;
-const gibTick = (v: number) => `${v.toFixed(v >= 10 ? 0 : 1)}`;
-const pctTooltip = (v: unknown) => (typeof v === 'number' ? formatPct(v) : '\u2014');
-const gibTooltip = (v: unknown) => (typeof v === 'number' ? `${v.toFixed(2)} GiB` : '\u2014');
+/** A chart point placed on the relative time axis: x = ms before the newest sample (≤ 0). */
+type PlotPoint = ChartPoint & { x: number };
+
+/** A reap marker placed on the relative time axis. */
+interface PlotMarker {
+  key: string;
+  x: number;
+  /** End of the recovery highlight on the same axis. */
+  recoveryEndX: number;
+  label: string;
+  recovery: string;
+}
+
+interface PlotProps {
+  data: readonly PlotPoint[];
+  windowMs: number;
+  width: number;
+  markers: readonly PlotMarker[];
+}
+
+/**
+ * Axis labels as plain SVG text: recharts' default <Text> measures every word on every render to
+ * wrap lines, which an axis of short numbers never needs.
+ */
+function plainTick(format: (v: number) => string, dy: number) {
+  return function PlainTick(props: BaseTickContentProps) {
+    const value = typeof props.payload.value === 'number' ? props.payload.value : Number(props.payload.value);
+    return (
+      <text x={props.x} y={props.y} dy={dy} textAnchor={props.textAnchor} className="hr-tick">
+        {format(value)}
+      </text>
+    );
+  };
+}
+const timeTick = plainTick(relativeTimeLabel, 12);
+const pctAxisTick = plainTick((v) => `${v}%`, 4);
+const gibAxisTick = plainTick((v) => v.toFixed(v >= 10 ? 0 : 1), 4);
+
+const NO_MARKERS: readonly PlotMarker[] = [];
 const PCT_DOMAIN: [number, (max: number) => number] = [0, (max: number) => Math.max(5, Math.ceil(max / 5) * 5)];
 const GIB_DOMAIN: [number, string] = [0, 'auto'];
 
-interface PlotProps {
-  data: readonly ChartPoint[];
-  window: TimeWindow;
-  ticks: number[];
-  width: number;
-  markers: readonly ReapMarker[];
-  intervalMs: number;
+/** Axis props per window choice, created once so recharts never sees them change. */
+const AXES = new Map<number, { domain: [number, number]; ticks: number[] }>(WINDOW_CHOICES.map((c) => [c.ms, { domain: [-c.ms, 0] as [number, number], ticks: timeTicks(c.ms) }]));
+function axisFor(windowMs: number) {
+  return AXES.get(windowMs) ?? { domain: [-windowMs, 0] as [number, number], ticks: timeTicks(windowMs) };
 }
+
+/*
+ * recharts 3 keeps its state in a store: a ReferenceLine re-reports itself after every render, and
+ * every report re-runs the chart's selectors. So the children that do not depend on the data are
+ * created once per prop change (same element → React skips them), and a tick only changes `data`.
+ */
 
 const PressurePlot = memo(function PressurePlot({
   data,
-  window: w,
-  ticks,
+  windowMs,
   width,
   markers,
   someThresholdPct,
   fullThresholdPct,
 }: PlotProps & { someThresholdPct: number; fullThresholdPct: number }) {
-  const timeLabel = useCallback((t: number) => relativeTimeLabel(t, w.to), [w.to]);
+  const frame = useMemo(() => {
+    const axis = axisFor(windowMs);
+    return [
+      <XAxis key="x" dataKey="x" type="number" domain={axis.domain} allowDataOverflow ticks={axis.ticks} tick={timeTick} />,
+      <YAxis key="y" width={Y_AXIS_WIDTH} domain={PCT_DOMAIN} tick={pctAxisTick} allowDecimals={false} />,
+    ];
+  }, [windowMs]);
+  const thresholds = useMemo(
+    () => [
+      <ReferenceLine key="some" y={someThresholdPct} className="hr-threshold hr-threshold-some" strokeDasharray="6 4" ifOverflow="extendDomain" />,
+      <ReferenceLine key="full" y={fullThresholdPct} className="hr-threshold hr-threshold-full" strokeDasharray="6 4" ifOverflow="extendDomain" />,
+    ],
+    [someThresholdPct, fullThresholdPct],
+  );
+  const markerLines = useMemo(
+    () => markers.map((m) => <ReferenceLine key={m.key} x={m.x} className="hr-marker-line" label={<MarkerLabel text={m.label} />} />),
+    [markers],
+  );
   return (
-    <LineChart width={width} height={200} data={data as ChartPoint[]} margin={MARGIN} className="hr-chart">
-      <CartesianGrid strokeDasharray="2 4" vertical={false} />
-      <XAxis dataKey="t" type="number" domain={[w.from, w.to]} allowDataOverflow ticks={ticks} tickFormatter={timeLabel} />
-      <YAxis width={Y_AXIS_WIDTH} domain={PCT_DOMAIN} tickFormatter={pctTick} allowDecimals={false} />
-      <Tooltip labelFormatter={timeLabel as (l: unknown) => string} formatter={pctTooltip} isAnimationActive={false} />
-      <ReferenceLine y={someThresholdPct} className="hr-threshold hr-threshold-some" strokeDasharray="6 4" ifOverflow="extendDomain" />
-      <ReferenceLine y={fullThresholdPct} className="hr-threshold hr-threshold-full" strokeDasharray="6 4" ifOverflow="extendDomain" />
-      <Line name="some (tick)" dataKey="memSomePct" className="hr-line-some" stroke="#d08700" dot={false} isAnimationActive={false} strokeWidth={1} />
-      <Line name="full (tick)" dataKey="memFullPct" className="hr-line-full" stroke="#d03030" dot={false} isAnimationActive={false} strokeWidth={1} />
-      <Line name="some avg10" dataKey="memSomeAvg10" className="hr-line-some-avg" stroke="#d08700" dot={false} isAnimationActive={false} strokeWidth={2} strokeDasharray="4 2" />
-      <Line name="full avg10" dataKey="memFullAvg10" className="hr-line-full-avg" stroke="#d03030" dot={false} isAnimationActive={false} strokeWidth={2} strokeDasharray="4 2" />
-      {markers.map((m) => (
-        <ReferenceLine
-          key={`${m.time}-${m.label}`}
-          x={m.time}
-          className="hr-marker-line"
-          label={<MarkerLabel text={markerLabel(m.label, m.freedBytes)} />}
-        />
-      ))}
+    <LineChart width={width} height={170} data={data as PlotPoint[]} margin={MARGIN} className="hr-chart">
+      {frame}
+      {thresholds}
+      {PRESSURE_LINES}
+      {markerLines}
     </LineChart>
   );
 });
 
-const PsiStripPlot = memo(function PsiStripPlot({ data, window: w, width }: PlotProps) {
+const PRESSURE_LINES = [
+  <Line key="s" name="some, per tick" dataKey="memSomePct" className="hr-line-some" stroke="#d08700" dot={false} isAnimationActive={false} strokeWidth={1} />,
+  <Line key="f" name="full, per tick" dataKey="memFullPct" className="hr-line-full" stroke="#d03030" dot={false} isAnimationActive={false} strokeWidth={1} />,
+  <Line key="sa" name="some avg10" dataKey="memSomeAvg10" className="hr-line-some-avg" stroke="#d08700" dot={false} isAnimationActive={false} strokeWidth={2} strokeDasharray="4 2" />,
+  <Line key="fa" name="full avg10" dataKey="memFullAvg10" className="hr-line-full-avg" stroke="#d03030" dot={false} isAnimationActive={false} strokeWidth={2} strokeDasharray="4 2" />,
+];
+
+const MEMORY_LINES = [
+  <Line key="a" name="available" dataKey="availableGiB" className="hr-line-available" stroke="#2e9d5b" dot={false} isAnimationActive={false} strokeWidth={2} />,
+  <Line key="u" name="used" dataKey="usedGiB" className="hr-line-used" stroke="#5b6b7b" dot={false} isAnimationActive={false} strokeWidth={1} />,
+  <Line key="s" name="swap" dataKey="swapGiB" className="hr-line-swap" stroke="#b05fc0" dot={false} isAnimationActive={false} strokeWidth={1} />,
+];
+const ZRAM_LINE = <Line key="z" name="zram" dataKey="zramGiB" className="hr-line-zram" stroke="#c0862e" dot={false} isAnimationActive={false} strokeWidth={1} />;
+
+const MemoryPlot = memo(function MemoryPlot({ data, windowMs, width, markers, hasZram }: PlotProps & { hasZram: boolean }) {
+  const frame = useMemo(() => {
+    const axis = axisFor(windowMs);
+    return [
+      <XAxis key="x" dataKey="x" type="number" domain={axis.domain} allowDataOverflow ticks={axis.ticks} tick={timeTick} />,
+      <YAxis key="y" width={Y_AXIS_WIDTH} domain={GIB_DOMAIN} tick={gibAxisTick} />,
+    ];
+  }, [windowMs]);
+  const markerShapes = useMemo(
+    () => [
+      ...markers.map((m) => <ReferenceArea key={`area-${m.key}`} x1={m.x} x2={m.recoveryEndX} className="hr-recovery" ifOverflow="hidden" />),
+      ...markers.map((m) => <ReferenceLine key={m.key} x={m.x} className="hr-marker-line" label={<MarkerLabel text={m.recovery} />} />),
+    ],
+    [markers],
+  );
   return (
-    <LineChart width={width} height={64} data={data as ChartPoint[]} margin={MARGIN} className="hr-chart hr-strip">
-      <XAxis dataKey="t" type="number" domain={[w.from, w.to]} allowDataOverflow hide />
-      <YAxis width={Y_AXIS_WIDTH} domain={PCT_DOMAIN} tickFormatter={pctTick} tickCount={2} />
-      <Line name="cpu some" dataKey="cpuSomePct" className="hr-line-cpu" stroke="#3a7bd5" dot={false} isAnimationActive={false} strokeWidth={1} />
-      <Line name="io some" dataKey="ioSomePct" className="hr-line-io" stroke="#8e44ad" dot={false} isAnimationActive={false} strokeWidth={1} />
+    <LineChart width={width} height={130} data={data as PlotPoint[]} margin={MARGIN} className="hr-chart">
+      {frame}
+      {markerShapes}
+      {MEMORY_LINES}
+      {hasZram ? ZRAM_LINE : null}
     </LineChart>
   );
 });
 
-const MemoryPlot = memo(function MemoryPlot({ data, window: w, ticks, width, markers, intervalMs, hasZram }: PlotProps & { hasZram: boolean }) {
-  const timeLabel = useCallback((t: number) => relativeTimeLabel(t, w.to), [w.to]);
-  return (
-    <LineChart width={width} height={160} data={data as ChartPoint[]} margin={MARGIN} className="hr-chart">
-      <CartesianGrid strokeDasharray="2 4" vertical={false} />
-      <XAxis dataKey="t" type="number" domain={[w.from, w.to]} allowDataOverflow ticks={ticks} tickFormatter={timeLabel} />
-      <YAxis width={Y_AXIS_WIDTH} domain={GIB_DOMAIN} tickFormatter={gibTick} />
-      <Tooltip labelFormatter={timeLabel as (l: unknown) => string} formatter={gibTooltip} isAnimationActive={false} />
-      {markers.map((m) => (
-        <ReferenceArea
-          key={`area-${m.time}-${m.label}`}
-          x1={m.time}
-          // Still measuring: highlight up to now. At least one tick wide so a fast recovery is visible.
-          x2={Math.min(w.to, m.time + Math.max(m.recoveredMs ?? w.to - m.time, intervalMs))}
-          className="hr-recovery"
-          ifOverflow="hidden"
-        />
-      ))}
-      {markers.map((m) => (
-        <ReferenceLine key={`${m.time}-${m.label}`} x={m.time} className="hr-marker-line" label={<MarkerLabel text={recoveryText(m.recoveredMs)} />} />
-      ))}
-      <Line name="available" dataKey="availableGiB" className="hr-line-available" stroke="#2e9d5b" dot={false} isAnimationActive={false} strokeWidth={2} />
-      <Line name="used" dataKey="usedGiB" className="hr-line-used" stroke="#5b6b7b" dot={false} isAnimationActive={false} strokeWidth={1} />
-      <Line name="swap" dataKey="swapGiB" className="hr-line-swap" stroke="#b05fc0" dot={false} isAnimationActive={false} strokeWidth={1} />
-      {hasZram ? <Line name="zram" dataKey="zramGiB" className="hr-line-zram" stroke="#c0862e" dot={false} isAnimationActive={false} strokeWidth={1} /> : null}
-    </LineChart>
-  );
-});
-
-function Legend({ items }: { items: { label: string; className: string }[] }) {
+function Legend({ items }: { items: readonly { label: string; className: string }[] }) {
   return (
     <ul className="hr-legend">
       {items.map((i) => (
@@ -146,34 +187,52 @@ const PRESSURE_LEGEND = [
   { label: 'some avg10', className: 'hr-sw-some-avg' },
   { label: 'full avg10', className: 'hr-sw-full-avg' },
 ];
-const STRIP_LEGEND = [
-  { label: 'cpu some', className: 'hr-sw-cpu' },
-  { label: 'io some', className: 'hr-sw-io' },
+const MEMORY_LEGEND = [
+  { label: 'available', className: 'hr-sw-available' },
+  { label: 'used', className: 'hr-sw-used' },
+  { label: 'swap', className: 'hr-sw-swap' },
 ];
+const MEMORY_LEGEND_ZRAM = [...MEMORY_LEGEND, { label: 'zram', className: 'hr-sw-zram' }];
 
 /** All graphs, with the window selector. */
 export const Charts = memo(function Charts(props: ChartsProps) {
   const { series, markers, windowMs, onWindowChange, someThresholdPct, fullThresholdPct, psiAvailable, intervalMs } = props;
   const boxRef = useRef<HTMLDivElement>(null);
   const { width } = useElementSize(boxRef, FALLBACK_SIZE);
+  const plotWidth = Math.max(120, width);
   const last = series[series.length - 1];
   const to = last?.t ?? 0;
-  const w = useMemo<TimeWindow>(() => ({ from: to - windowMs, to }), [to, windowMs]);
-  const ticks = useMemo(() => timeTicks(w), [w]);
-  const plotWidth = Math.max(120, width);
-  const data = useMemo(
-    () => downsample(sliceFrom(series, w.from), Math.min(MAX_POINTS, Math.max(60, plotWidth - Y_AXIS_WIDTH))),
-    [series, w.from, plotWidth],
-  );
-  const visibleMarkers = useMemo(() => markers.filter((m) => m.time >= w.from && m.time <= w.to + intervalMs), [markers, w, intervalMs]);
+
+  const data = useMemo(() => {
+    const inWindow = downsample(sliceFrom(series, to - windowMs), Math.min(MAX_POINTS, Math.max(60, plotWidth - Y_AXIS_WIDTH)));
+    return inWindow.map((p) => ({ ...p, x: p.t - to }));
+  }, [series, to, windowMs, plotWidth]);
+
+  const plotMarkers = useMemo<readonly PlotMarker[]>(() => {
+    const visible = markers.filter((m) => m.time >= to - windowMs && m.time <= to + intervalMs);
+    // The same empty array every tick: a new one would make recharts redo the marker layer.
+    if (visible.length === 0) return NO_MARKERS;
+    return visible.map((m) => ({
+          key: `${m.time}-${m.label}`,
+          x: m.time - to,
+          // Still measuring: highlight up to now. At least one tick wide so a fast recovery is visible.
+          recoveryEndX: Math.min(0, m.time - to + Math.max(m.recoveredMs ?? to - m.time, intervalMs)),
+          label: markerLabel(m.label, m.freedBytes),
+          recovery: recoveryText(m.recoveredMs),
+        }));
+  }, [markers, to, windowMs, intervalMs]);
   const hasZram = useMemo(() => data.some((p) => p.zramGiB > 0), [data]);
   const latestMarker = markers.length > 0 ? markers[markers.length - 1] : undefined;
 
-  const plot = { data, window: w, ticks, width: plotWidth, markers: visibleMarkers, intervalMs };
   return (
     <section className="hr-charts" aria-label="Pressure and memory graphs">
       <div className="hr-charts-head">
         <h2>Memory pressure</h2>
+        {latestMarker ? (
+          <p className="hr-last-reap" data-testid="last-reap">
+            {`Last reap: ${markerLabel(latestMarker.label, latestMarker.freedBytes)} \u00B7 ${recoveryText(latestMarker.recoveredMs)}`}
+          </p>
+        ) : null}
         <div role="group" aria-label="Time window" className="hr-window">
           {WINDOW_CHOICES.map((c) => (
             <button key={c.ms} type="button" aria-pressed={windowMs === c.ms} onClick={() => onWindowChange(c.ms)}>
@@ -182,11 +241,6 @@ export const Charts = memo(function Charts(props: ChartsProps) {
           ))}
         </div>
       </div>
-      {latestMarker ? (
-        <p className="hr-last-reap" data-testid="last-reap">
-          {`Last reap: ${markerLabel(latestMarker.label, latestMarker.freedBytes)} \u00B7 ${recoveryText(latestMarker.recoveredMs)}`}
-        </p>
-      ) : null}
       <div ref={boxRef} className="hr-chart-box">
         {last === undefined ? (
           <p className="hr-placeholder">Waiting for the first sample&hellip;</p>
@@ -195,23 +249,15 @@ export const Charts = memo(function Charts(props: ChartsProps) {
             {psiAvailable ? (
               <>
                 <Legend items={PRESSURE_LEGEND} />
-                <PressurePlot {...plot} someThresholdPct={someThresholdPct} fullThresholdPct={fullThresholdPct} />
-                <Legend items={STRIP_LEGEND} />
-                <PsiStripPlot {...plot} />
+                <PressurePlot data={data} windowMs={windowMs} width={plotWidth} markers={plotMarkers} someThresholdPct={someThresholdPct} fullThresholdPct={fullThresholdPct} />
+                <PsiStrip data={data} windowMs={windowMs} width={plotWidth} />
               </>
             ) : (
               <p className="hr-placeholder hr-no-psi">PSI not available on this kernel</p>
             )}
             <h2 className="hr-subhead">Memory (GiB)</h2>
-            <Legend
-              items={[
-                { label: 'available', className: 'hr-sw-available' },
-                { label: 'used', className: 'hr-sw-used' },
-                { label: 'swap', className: 'hr-sw-swap' },
-                ...(hasZram ? [{ label: 'zram', className: 'hr-sw-zram' }] : []),
-              ]}
-            />
-            <MemoryPlot {...plot} hasZram={hasZram} />
+            <Legend items={hasZram ? MEMORY_LEGEND_ZRAM : MEMORY_LEGEND} />
+            <MemoryPlot data={data} windowMs={windowMs} width={plotWidth} markers={plotMarkers} hasZram={hasZram} />
           </>
         )}
       </div>

@@ -1,12 +1,9 @@
 /**
- * The charts' shared time axis: a window ending at the newest sample, ticks at round steps back
- * from it, labelled relative to now ("−2 min", "now") because that is what a live graph is read as.
+ * The charts' shared time axis. x is relative: milliseconds before the newest sample (≤ 0), so
+ * the axis domain, ticks and labels stay the same object while the window scrolls — recharts only
+ * sees the data change, which is what keeps an update cheap. Labels read as a live graph is read:
+ * "−2 min", "now".
  */
-
-export interface TimeWindow {
-  from: number;
-  to: number;
-}
 
 function stepFor(windowMs: number): number {
   if (windowMs <= 60_000) return 15_000;
@@ -14,17 +11,17 @@ function stepFor(windowMs: number): number {
   return 120_000;
 }
 
-/** Tick positions from `to` back to `from`, oldest first. */
-export function timeTicks(w: TimeWindow): number[] {
-  const step = stepFor(w.to - w.from);
+/** Tick positions from −windowMs to 0, oldest first. */
+export function timeTicks(windowMs: number): number[] {
+  const step = stepFor(windowMs);
   const ticks: number[] = [];
-  for (let t = w.to; t >= w.from; t -= step) ticks.unshift(t);
+  for (let t = 0; t >= -windowMs; t -= step) ticks.unshift(t);
   return ticks;
 }
 
-/** A tick's label relative to the window's end. */
-export function relativeTimeLabel(t: number, to: number): string {
-  const s = Math.round((to - t) / 1000);
+/** A tick's label: "now", "−15 s", "−2 min". */
+export function relativeTimeLabel(x: number): string {
+  const s = Math.round(-x / 1000);
   if (s <= 0) return 'now';
   if (s < 60) return `\u2212${s} s`;
   return `\u2212${Math.round(s / 60)} min`;

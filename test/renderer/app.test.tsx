@@ -63,9 +63,13 @@ describe('App', () => {
     expect(client.calls.slice(0, 4).map((c) => c.name).sort()).toEqual(['getHistory', 'getSettings', 'getSnapshot', 'getStatus']);
     for (const e of ['snapshot', 'status', 'markers', 'settings', 'reapPrompt'] as const) expect(client.listenerCount(e)).toBe(1);
     expect(screen.getByLabelText('Current memory').textContent).toBe('3.5 GiB available of 16.0 GiB \u00B7 pressure some 12.5%, full 3.2% (avg10)');
-    // The pressure, PSI strip and memory charts are drawn.
-    expect(document.querySelectorAll('svg.recharts-surface').length).toBe(3);
+    // The pressure and memory charts (recharts) and the cpu/io strip (plain SVG) are drawn.
+    expect(document.querySelectorAll('svg.recharts-surface').length).toBe(2);
     expect(document.querySelectorAll('.hr-line-some .recharts-curve').length).toBe(1);
+    const strip = screen.getByRole('img', { name: 'cpu and io pressure, per tick' });
+    expect(strip.querySelector('.hr-strip-cpu')!.getAttribute('d')).toMatch(/^M[\d.]+ [\d.]+(L[\d.]+ [\d.]+)+$/);
+    // The newest point is the history's (the snapshot at the same time is not appended twice).
+    expect(screen.getByText('cpu some 4.0%')).toBeTruthy();
   });
 
   it('appends live snapshots and shows their processes', async () => {
