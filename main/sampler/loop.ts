@@ -67,7 +67,7 @@ export class SamplerLoop {
     this.tick();
   }
 
-  /** Stop ticking and close the sampler's fds; start() again begins with a cold sampler. */
+  /** Stop ticking and close the sampler's fds; start() again begins with a cold sampler (seq continues). */
   stop(): void {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
@@ -132,7 +132,8 @@ export class SamplerLoop {
     if (!this.running) return;
     this.lastTickStart = performance.now();
     try {
-      this.sampler ??= createSampler({ ...this.samplerOptions, intervalMs: this.intervalMs });
+      // After a stop() the sampler starts cold, but the numbering goes on: seq only ever increases.
+      this.sampler ??= createSampler({ ...this.samplerOptions, intervalMs: this.intervalMs, firstSeq: (this.current?.seq ?? -1) + 1 });
       const snapshot = this.sampler.sample();
       this.current = snapshot;
       this.costs.push(snapshot.sampleMs);

@@ -29,6 +29,8 @@ export interface SamplerOptions {
   statRefreshMs?: number;
   /** Characters of cmdline kept per process. Default 512. */
   cmdlineCap?: number;
+  /** The seq of the first snapshot (a loop restarted after a pause continues its numbering). Default 0. */
+  firstSeq?: number;
   /** Features, when already detected (tests, or a host that detected them once). */
   features?: Features;
 }
@@ -64,7 +66,7 @@ export function createSampler(options: SamplerOptions = {}): Sampler {
   const classifier = new CgroupClassifier();
   const psiTicks = new PsiTicks();
   let intervalMs = options.intervalMs ?? 1000;
-  let seq = 0;
+  let seq = options.firstSeq ?? 0;
   let malformed = 0;
   let previousVmstat: { raw: VmstatRaw; atMs: number } | null = null;
 

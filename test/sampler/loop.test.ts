@@ -43,6 +43,12 @@ describe('SamplerLoop', () => {
     const count = seen.length;
     await sleep(600);
     expect(seen.length).toBe(count);
+    // Resumed after a pause: a cold sampler, but seq goes on from where it stopped.
+    l.start(); // the first tick runs inside start()
+    l.stop();
+    expect(seen.length).toBe(count + 1);
+    expect(seen.at(-1)!.seq).toBe(count);
+    expect(seen.at(-1)!.memory.rates.majorFaultsPerSec).toBeNull();
   });
 
   it('keeps ticking when a tick throws or a listener throws, and counts both', async () => {
