@@ -9,7 +9,9 @@
  *
  * "Recovered" = MemAvailable plus the per-CPU page lists (/proc/zoneinfo pagesets `count:`) is back
  * by 90 % of the victim's RssAnon; MemAvailable alone lags by seconds (see KERNEL.md), so it is
- * reported too. Every victim and spinner is killed by PID in `finally`.
+ * reported too. Headroom's reap runs on the reap worker thread exactly as in the app (so this thread
+ * can watch memory come back while the reap is still waiting for the exit); it needs the build in
+ * dist/ (npm run bench builds first). Every victim and spinner is killed by PID in `finally`.
  *
  * Run: `npx tsx test/bench/reap.ts` or `npm run bench -- reap`.
  */
@@ -20,6 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { readStat, readStatus } from '../../native/proc';
 import { reapTargets } from '../../native/reap';
 import { closeFd, pidfdOpen, processMrelease } from '../../native/syscalls';
+import { InProcessReaper } from '../../main/reaper/in-process';
 import { startHog, stopAllHogs, type Hog } from '../support/hogs';
 
 const MiB = 1024 * 1024;
@@ -109,15 +112,20 @@ async function killAlone(mib: number, wrap: string[], contention: Contention) {
   }
 }
 
-async function headroomReap(mib: number, wrap: string[], contention: Contention) {
+async function headroomReap(mib: number, wrap: string[], contention: Contention, reaper: InProcessReaper) {
   const v = await victim(mib, wrap);
   const stop = await contention();
   try {
     const before = available();
     const t0 = performance.now();
-    const [result] = reapTargets({ targets: [{ pid: v.hog.pid, startTime: v.startTime }], mode: 'kill', force: false }, { via: 'in-process' });
-    const callMs = performance.now() - t0;
+    // On the reap worker thread, as the app does it, so this thread can watch memory come back meanwhile.
+    let callMs = 0;
+    const reaping = reaper.reap({ targets: [{ pid: v.hog.pid, startTime: v.startTime }], mode: 'kill', force: false }, [], 5000).then((results) => {
+      callMs = performance.now() - t0;
+      return results;
+    });
     const recovery = await measureRecovery(before, v.bytes, t0, KILL_CAP_MS);
+    const [result] = await reaping;
     return { victimMiB: Math.round(v.bytes / MiB), method: result!.method, reapCallMs: round(callMs), mreleaseMs: round(result!.mreleaseMs), goneMs: round(result!.goneMs), ...recovery };
   } finally {
     stop();
@@ -135,16 +143,16 @@ function ratio(baseline: number | null, ours: number | null, cap: number): strin
   return `${(baseline / ours).toFixed(1)}×`;
 }
 
-async function contended(mib: number) {
+async function contended(mib: number, reaper: InProcessReaper) {
   const wrap = ['taskset', '-c', '1', 'nice', '-n', '19'];
   const kill = await killAlone(mib, wrap, twoSpinners);
-  const reap = await headroomReap(mib, wrap, twoSpinners);
+  const reap = await headroomReap(mib, wrap, twoSpinners, reaper);
   return { case: `${mib} MiB, nice 19 on CPU 1 with two nice −10 spinners`, kill, reap, speedup: ratio(kill.withPcpMs, reap.withPcpMs, KILL_CAP_MS), speedupMemAvailableOnly: ratio(kill.memAvailableMs, reap.memAvailableMs, KILL_CAP_MS) };
 }
 
-async function uncontended(mib: number) {
+async function uncontended(mib: number, reaper: InProcessReaper) {
   const kill = await killAlone(mib, [], noContention);
-  const reap = await headroomReap(mib, [], noContention);
+  const reap = await headroomReap(mib, [], noContention, reaper);
   return { case: `${mib} MiB, uncontended`, kill, reap, speedup: ratio(kill.withPcpMs, reap.withPcpMs, KILL_CAP_MS), speedupMemAvailableOnly: ratio(kill.memAvailableMs, reap.memAvailableMs, KILL_CAP_MS) };
 }
 
@@ -207,13 +215,15 @@ type Part = (typeof PARTS)[number];
 
 /** The measurements (all three by default); returns them for the runner to print. */
 export async function benchReap(parts: readonly Part[] = PARTS) {
+  const reaper = new InProcessReaper();
   try {
     const result: Record<string, unknown> = { machine: `${process.arch}, ${readFileSync('/proc/sys/kernel/osrelease', 'latin1').trim()}`, date: new Date().toISOString(), loadavg: readFileSync('/proc/loadavg', 'latin1').trim() };
-    if (parts.includes('contended')) result.contended = await contended(1024);
-    if (parts.includes('uncontended')) result.uncontended = await uncontended(2048);
+    if (parts.includes('contended')) result.contended = await contended(1024, reaper);
+    if (parts.includes('uncontended')) result.uncontended = await uncontended(2048, reaper);
     if (parts.includes('helper')) result.helperOverhead = await helperOverhead();
     return result;
   } finally {
+    await reaper.close();
     await stopAllHogs();
   }
 }
