@@ -43,8 +43,9 @@ function rowName(row: TableRow): string {
 function pidText(row: TableRow): string {
   if (row.kind === 'process') return String(row.process.pid);
   const pids = row.app.pids;
-  const shown = pids.slice(0, 3).join(', ');
-  return pids.length > 3 ? `${shown} +${pids.length - 3}` : shown;
+  // Two PIDs and a count fit the column even with 7-digit PIDs.
+  const shown = pids.slice(0, 2).join(', ');
+  return pids.length > 2 ? `${shown} +${pids.length - 2}` : shown;
 }
 
 function rowId(key: string): string {

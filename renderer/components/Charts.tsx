@@ -25,6 +25,8 @@ export const WINDOW_CHOICES = [
 const MAX_POINTS = 600;
 const Y_AXIS_WIDTH = 44;
 const FALLBACK_SIZE = { width: 800, height: 0 };
+const SIDE_BY_SIDE_MIN_WIDTH = 1000;
+const COLUMN_GAP = 16;
 const MARGIN = { top: 8, right: 12, bottom: 0, left: 0 };
 
 export interface ChartsProps {
@@ -143,7 +145,7 @@ const MEMORY_LINES = [
 ];
 const ZRAM_LINE = <Line key="z" name="zram" dataKey="zramGiB" className="hr-line-zram" stroke="#c0862e" dot={false} isAnimationActive={false} strokeWidth={1} />;
 
-const MemoryPlot = memo(function MemoryPlot({ data, windowMs, width, markers, hasZram }: PlotProps & { hasZram: boolean }) {
+const MemoryPlot = memo(function MemoryPlot({ data, windowMs, width, height, markers, hasZram }: PlotProps & { hasZram: boolean; height: number }) {
   const frame = useMemo(() => {
     const axis = axisFor(windowMs);
     return [
@@ -159,7 +161,7 @@ const MemoryPlot = memo(function MemoryPlot({ data, windowMs, width, markers, ha
     [markers],
   );
   return (
-    <LineChart width={width} height={130} data={data as PlotPoint[]} margin={MARGIN} className="hr-chart">
+    <LineChart width={width} height={height} data={data as PlotPoint[]} margin={MARGIN} className="hr-chart">
       {frame}
       {markerShapes}
       {MEMORY_LINES}
@@ -199,7 +201,9 @@ export const Charts = memo(function Charts(props: ChartsProps) {
   const { series, markers, windowMs, onWindowChange, someThresholdPct, fullThresholdPct, psiAvailable, intervalMs } = props;
   const boxRef = useRef<HTMLDivElement>(null);
   const { width } = useElementSize(boxRef, FALLBACK_SIZE);
-  const plotWidth = Math.max(120, width);
+  // Wide windows put pressure and memory side by side, leaving the height to the table.
+  const sideBySide = width >= SIDE_BY_SIDE_MIN_WIDTH;
+  const plotWidth = Math.max(120, sideBySide ? Math.floor((width - COLUMN_GAP) / 2) : width);
   const last = series[series.length - 1];
   const to = last?.t ?? 0;
 
@@ -241,23 +245,27 @@ export const Charts = memo(function Charts(props: ChartsProps) {
           ))}
         </div>
       </div>
-      <div ref={boxRef} className="hr-chart-box">
+      <div ref={boxRef} className={sideBySide ? 'hr-chart-box hr-side-by-side' : 'hr-chart-box'}>
         {last === undefined ? (
           <p className="hr-placeholder">Waiting for the first sample&hellip;</p>
         ) : (
           <>
-            {psiAvailable ? (
-              <>
-                <Legend items={PRESSURE_LEGEND} />
-                <PressurePlot data={data} windowMs={windowMs} width={plotWidth} markers={plotMarkers} someThresholdPct={someThresholdPct} fullThresholdPct={fullThresholdPct} />
-                <PsiStrip data={data} windowMs={windowMs} width={plotWidth} />
-              </>
-            ) : (
-              <p className="hr-placeholder hr-no-psi">PSI not available on this kernel</p>
-            )}
-            <h2 className="hr-subhead">Memory (GiB)</h2>
-            <Legend items={hasZram ? MEMORY_LEGEND_ZRAM : MEMORY_LEGEND} />
-            <MemoryPlot data={data} windowMs={windowMs} width={plotWidth} markers={plotMarkers} hasZram={hasZram} />
+            <div className="hr-chart-column">
+              {psiAvailable ? (
+                <>
+                  <Legend items={PRESSURE_LEGEND} />
+                  <PressurePlot data={data} windowMs={windowMs} width={plotWidth} markers={plotMarkers} someThresholdPct={someThresholdPct} fullThresholdPct={fullThresholdPct} />
+                  <PsiStrip data={data} windowMs={windowMs} width={plotWidth} />
+                </>
+              ) : (
+                <p className="hr-placeholder hr-no-psi">PSI not available on this kernel</p>
+              )}
+            </div>
+            <div className="hr-chart-column">
+              <h2 className="hr-subhead">Memory (GiB)</h2>
+              <Legend items={hasZram ? MEMORY_LEGEND_ZRAM : MEMORY_LEGEND} />
+              <MemoryPlot data={data} windowMs={windowMs} width={plotWidth} height={sideBySide ? 170 : 130} markers={plotMarkers} hasZram={hasZram} />
+            </div>
           </>
         )}
       </div>

@@ -120,7 +120,7 @@ describe('App', () => {
     await loaded();
     await user.click(screen.getByRole('button', { name: /^Reap code/ }));
     await user.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Reap' }));
-    await waitFor(() => expect(screen.getByRole('status').textContent).toBe('Not reaped: the process exited or changed \u2014 refresh and try again.\u00D7'));
+    await waitFor(() => expect(screen.getByRole('status').textContent).toBe('Not reaped: the process exited or changed \u2014 refresh and try again.'));
   });
 
   it('opens the confirmation for a reapPrompt event naming an app in the snapshot', async () => {
