@@ -10,7 +10,7 @@
  * Needs a build first: `npx tsc -p tsconfig.build.json && npx vite build --config vite.preload.config.mts`
  * (npm test does both).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -283,6 +283,29 @@ describe('the preload bundle', () => {
     expect(code).toMatch(/exposeInMainWorld\("headroom"/);
     // ipcRenderer itself is never handed to the page.
     expect(code).not.toMatch(/exposeInMainWorld\([^)]*ipcRenderer\s*\)/);
+  });
+});
+
+describe('with notifications off', () => {
+  it('closing the window quits (after stopping the service) instead of hiding to the tray', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'headroom-electron-standin-off-'));
+    const off = createStandIn({ appDataDir: dir });
+    let unhookOff: (() => void) | undefined;
+    try {
+      mkdirSync(join(dir, 'Headroom'));
+      writeFileSync(join(dir, 'Headroom', 'settings.json'), JSON.stringify({ notifications: false }));
+      const before = StandInBrowserWindow.all.length;
+      unhookOff = requireWithStandIn(MAIN_BUNDLE, off, DIST);
+      off.ready();
+      const offWin = await waitFor('the window', () => StandInBrowserWindow.all[before]);
+      expect(offWin.userCloses()).toBe(true);
+      off.app.emit('window-all-closed');
+      expect(off.app.quitCalls).toBe(1);
+      await waitFor('the app to quit', () => (off.app.quitFinished ? true : undefined));
+    } finally {
+      unhookOff?.();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
