@@ -16,25 +16,29 @@ const MIME: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-/** The CSP of the renderer's own meta tag, used when the built index.html has none. */
+/** The CSP of the renderer's own meta tag (renderer/index.html), used when the built index.html has none. */
 export const FALLBACK_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws://127.0.0.1:*; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws://127.0.0.1:*; object-src 'none'; base-uri 'none'; form-action 'none'";
 
 /** Where `npm run build` puts the renderer, relative to this module in dist/main/server/. */
 export function defaultRendererDir(): string {
   return resolve(__dirname, '..', '..', 'renderer');
 }
 
-/** The Content-Security-Policy of the built index.html's meta tag, so the header and the tag never disagree. */
+/**
+ * The Content-Security-Policy header: the built index.html's meta tag, so the two never disagree,
+ * plus `frame-ancestors 'none'`, which browsers ignore in a meta tag but honour in a header.
+ */
 export function cspOf(rendererDir: string): string {
+  let policy = FALLBACK_CSP;
   try {
     const html = readFileSync(join(rendererDir, 'index.html'), 'utf8');
     const match = /<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]+)"/i.exec(html);
-    if (match) return match[1]!;
+    if (match) policy = match[1]!;
   } catch {
     // No build yet: the server still answers, with the fallback policy.
   }
-  return FALLBACK_CSP;
+  return /frame-ancestors/.test(policy) ? policy : `${policy.replace(/;\s*$/, '')}; frame-ancestors 'none'`;
 }
 
 export type StaticLookup =

@@ -120,7 +120,8 @@ describe('headroom serve: the browser-mode server', () => {
     expect(page.body).toContain('window');
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(page.headers['cache-control']).toBe('no-store');
-    expect(page.headers['content-security-policy']).toBe("default-src 'self'; object-src 'none'");
+    // The meta tag's policy, plus frame-ancestors (ignored in a meta tag, honoured in a header).
+    expect(page.headers['content-security-policy']).toBe("default-src 'self'; object-src 'none'; frame-ancestors 'none'");
     expect(page.headers['x-content-type-options']).toBe('nosniff');
     expect(page.headers['referrer-policy']).toBe('no-referrer');
     expect(page.headers['x-frame-options']).toBe('DENY');
