@@ -29,7 +29,7 @@ import { toInt } from './parse/result';
 import { parseStatBytes, type StatRaw } from './parse/stat';
 import { parseStatmResident } from './parse/statm';
 import { parseStatus } from './parse/status';
-import { isVanished, preadBytes, readBytes, readFileBytes, readText, type Scratch } from './read-file';
+import { isGoneOrHidden, preadBytes, readBytes, readFileBytes, readText, type Scratch } from './read-file';
 import type { UserNames } from './users';
 
 /** Ticks of RSS history kept per process for growthBytesPerSec. */
@@ -174,7 +174,7 @@ export class ProcessTable {
       const length = fd !== null ? preadBytes(fd, this.scratch) : readFileBytes(`/proc/${pid}/statm`, this.scratch);
       resident = parseStatmResident(this.scratch.buf, length);
     } catch (err) {
-      if (!isVanished(err)) this.malformed++;
+      if (!isGoneOrHidden(err)) this.malformed++;
       return -1;
     }
     if (resident === null) {
@@ -200,7 +200,7 @@ export class ProcessTable {
     try {
       length = readFileBytes(`/proc/${pid}/stat`, this.scratch);
     } catch (err) {
-      if (!isVanished(err)) this.malformed++;
+      if (!isGoneOrHidden(err)) this.malformed++;
       return null;
     }
     const stat = parseStatBytes(this.scratch.buf, length);
@@ -218,7 +218,7 @@ export class ProcessTable {
         fd = openSync(`/proc/${pid}/statm`, 'r');
         this.openFds++;
       } catch (err) {
-        if (!isVanished(err)) this.malformed++;
+        if (!isGoneOrHidden(err)) this.malformed++;
         return null;
       }
     }
@@ -310,7 +310,7 @@ export class ProcessTable {
       }
       return true;
     } catch (err) {
-      if (!isVanished(err)) this.malformed++;
+      if (!isGoneOrHidden(err)) this.malformed++;
       return false;
     }
   }

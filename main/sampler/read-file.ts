@@ -64,10 +64,14 @@ export function errorCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
 }
 
-/** True for the errors that mean "this process (or file) is gone": skipped silently. */
-export function isVanished(err: unknown): boolean {
+/**
+ * True for the errors that mean "this process is gone or hidden from us", skipped silently (never
+ * counted as malformed): ENOENT/ESRCH when it exited, EACCES/EPERM for another user's process
+ * under hidepid=1 (noaccess), whose /proc directory is listed but unreadable.
+ */
+export function isGoneOrHidden(err: unknown): boolean {
   const code = errorCode(err);
-  return code === 'ENOENT' || code === 'ESRCH';
+  return code === 'ENOENT' || code === 'ESRCH' || code === 'EACCES' || code === 'EPERM';
 }
 
 /** pread the whole (small) file at offset 0 into the scratch buffer; returns the byte count. */

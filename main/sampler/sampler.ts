@@ -15,7 +15,7 @@ import { parseVmstat, type VmstatRaw } from './parse/vmstat';
 import { parseZramMmStat } from './parse/zram';
 import { ProcessTable } from './process-table';
 import { PsiTicks } from './psi-ticks';
-import { isVanished, readText, Scratch } from './read-file';
+import { isGoneOrHidden, readText, Scratch } from './read-file';
 import { UserNames } from './users';
 
 export interface SamplerOptions {
@@ -108,7 +108,7 @@ export function createSampler(options: SamplerOptions = {}): Sampler {
         if (parsed.value) devices.push({ name, ...parsed.value });
       } catch (err) {
         // A device being reset or removed right now: skip it this tick.
-        if (!isVanished(err)) malformed++;
+        if (!isGoneOrHidden(err)) malformed++;
       }
     }
     return devices;

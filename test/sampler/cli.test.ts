@@ -1,6 +1,6 @@
 // `headroom snapshot` as a user runs it: the built CLI in a child process.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SnapshotSchema } from '../../contract/snapshot';
@@ -89,5 +89,29 @@ describe('headroom snapshot', () => {
     const lines = run.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(message);
+  });
+});
+
+// A real hidepid=1 /proc, in a private mount namespace (the host's /proc is untouched): needs root.
+describe.runIf(process.getuid!() === 0 && existsSync('/usr/bin/unshare'))('the built sampler under hidepid', () => {
+  it('as an unprivileged user sees only its own processes, says hidepid, and counts nothing malformed', () => {
+    // Load the modules as root (a private checkout may not be readable by others), then drop to nobody.
+    const script = `
+      const { createSampler } = require(${JSON.stringify(join(root, 'dist', 'main', 'sampler'))});
+      process.setgroups([]); process.setgid(65534); process.setuid(65534);
+      const s = createSampler().sample();
+      process.stdout.write(JSON.stringify({ uids: [...new Set(s.processes.map((p) => p.uid))], pids: s.processes.map((p) => p.pid), malformed: s.malformed, hidepid: s.features.hidepid }));`;
+    const run = spawnSync('unshare', ['-m', 'sh', '-c', 'mount -t proc -o hidepid=1 proc /proc && exec "$0" -e "$1"', process.execPath, script], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(run.stderr).toBe('');
+    const seen = JSON.parse(run.stdout) as { uids: number[]; pids: number[]; malformed: number; hidepid: boolean };
+    expect(seen.hidepid).toBe(true);
+    expect(seen.uids).toEqual([65534]);
+    expect(seen.pids).toContain(run.pid);
+    expect(seen.malformed).toBe(0);
+    // Meanwhile the host's /proc still shows everything to everyone.
+    expect(readdirSync('/proc').filter((n) => /^\d+$/.test(n)).length).toBeGreaterThan(seen.pids.length + 10);
   });
 });
