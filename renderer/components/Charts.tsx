@@ -52,6 +52,10 @@ interface PlotMarker {
   recoveryEndX: number;
   label: string;
   recovery: string;
+  /** Only the newest marker in view is labelled in words, so labels never pile up. */
+  newest: boolean;
+  /** In the right half of the chart: the label goes left of the line so it is not clipped. */
+  leftOfLine: boolean;
 }
 
 interface PlotProps {
@@ -118,7 +122,7 @@ const PressurePlot = memo(function PressurePlot({
     [someThresholdPct, fullThresholdPct],
   );
   const markerLines = useMemo(
-    () => markers.map((m) => <ReferenceLine key={m.key} x={m.x} className="hr-marker-line" label={<MarkerLabel text={m.label} />} />),
+    () => markers.map((m) => <ReferenceLine key={m.key} x={m.x} className="hr-marker-line" label={<MarkerLabel text={m.label} showText={m.newest} leftOfLine={m.leftOfLine} />} />),
     [markers],
   );
   return (
@@ -156,7 +160,7 @@ const MemoryPlot = memo(function MemoryPlot({ data, windowMs, width, height, mar
   const markerShapes = useMemo(
     () => [
       ...markers.map((m) => <ReferenceArea key={`area-${m.key}`} x1={m.x} x2={m.recoveryEndX} className="hr-recovery" ifOverflow="hidden" />),
-      ...markers.map((m) => <ReferenceLine key={m.key} x={m.x} className="hr-marker-line" label={<MarkerLabel text={m.recovery} />} />),
+      ...markers.map((m) => <ReferenceLine key={m.key} x={m.x} className="hr-marker-line" label={<MarkerLabel text={m.recovery} showText={m.newest} leftOfLine={m.leftOfLine} />} />),
     ],
     [markers],
   );
@@ -216,13 +220,15 @@ export const Charts = memo(function Charts(props: ChartsProps) {
     const visible = markers.filter((m) => m.time >= to - windowMs && m.time <= to + intervalMs);
     // The same empty array every tick: a new one would make recharts redo the marker layer.
     if (visible.length === 0) return NO_MARKERS;
-    return visible.map((m) => ({
+    return visible.map((m, i) => ({
           key: `${m.time}-${m.label}`,
           x: m.time - to,
           // Still measuring: highlight up to now. At least one tick wide so a fast recovery is visible.
           recoveryEndX: Math.min(0, m.time - to + Math.max(m.recoveredMs ?? to - m.time, intervalMs)),
           label: markerLabel(m.label, m.freedBytes),
           recovery: recoveryText(m.recoveredMs),
+          newest: i === visible.length - 1,
+          leftOfLine: m.time - to > -windowMs / 2,
         }));
   }, [markers, to, windowMs, intervalMs]);
   const hasZram = useMemo(() => data.some((p) => p.zramGiB > 0), [data]);

@@ -6,17 +6,21 @@
 interface MarkerLabelProps {
   text: string;
   viewBox?: { x?: number; y?: number; width?: number; height?: number };
+  /** Only the newest marker is labelled in words; older ones keep the text as a tooltip. */
   showText?: boolean;
+  /** Put the text left of the line (markers near the right edge, where "now" is). */
+  leftOfLine?: boolean;
 }
 
 /** An SVG label placed at the top of a vertical reference line. */
-export function MarkerLabel({ text, viewBox, showText = true }: MarkerLabelProps) {
+export function MarkerLabel({ text, viewBox, showText = true, leftOfLine = false }: MarkerLabelProps) {
   const x = viewBox?.x ?? 0;
   const y = viewBox?.y ?? 0;
   return (
     <g className="hr-marker" data-testid="reap-marker" aria-label={`Reap marker: ${text}`}>
+      <title>{text}</title>
       {showText ? (
-        <text x={x + 4} y={y + 12} className="hr-marker-text">
+        <text x={leftOfLine ? x - 4 : x + 4} y={y + 12} textAnchor={leftOfLine ? 'end' : 'start'} className="hr-marker-text">
           {text}
         </text>
       ) : null}

@@ -106,12 +106,19 @@ describe('App', () => {
     expect(screen.queryByRole('dialog')).toBeNull();
 
     act(() => client.emit('markers', [marker({ time: T0 - 5000, recoveredMs: null })]));
+    // One marker, drawn on both charts: the app and bytes on pressure, the recovery on memory.
     expect(screen.getAllByTestId('reap-marker').length).toBe(2);
-    expect(screen.getByText('leaky \u22122.1 GiB')).toBeTruthy();
+    const labels = () => [...document.querySelectorAll('.hr-marker-text')].map((e) => e.textContent);
+    expect(labels()).toEqual(['leaky \u22122.1 GiB', 'measuring\u2026']);
     expect(screen.getByTestId('last-reap').textContent).toBe('Last reap: leaky \u22122.1 GiB \u00B7 measuring\u2026');
     act(() => client.emit('markers', [marker({ time: T0 - 5000, recoveredMs: 1500 })]));
     expect(screen.getByTestId('last-reap').textContent).toBe('Last reap: leaky \u22122.1 GiB \u00B7 Recovered in 1.5 s');
     expect(document.querySelectorAll('.hr-recovery').length).toBeGreaterThan(0);
+    // A second reap: both are marked, only the newest is labelled in words (the older keeps a tooltip).
+    act(() => client.emit('markers', [marker({ time: T0 - 5000, recoveredMs: 1500 }), marker({ time: T0 - 2000, label: 'code', freedBytes: 700 * 1024 * 1024, recoveredMs: null })]));
+    expect(screen.getAllByTestId('reap-marker').length).toBe(4);
+    expect(labels()).toEqual(['code \u2212700.0 MiB', 'measuring\u2026']);
+    expect([...document.querySelectorAll('.hr-marker title')].map((e) => e.textContent)).toContain('leaky \u22122.1 GiB');
   });
 
   it('shows a refused reap in plain words', async () => {
