@@ -20,12 +20,22 @@ type Pending = { resolve: (results: ReapResult[]) => void; reject: (err: Error) 
 /** The worker-thread side of the reap service. */
 export class InProcessReaper {
   private worker: Worker | null = null;
+  private ready: Promise<void> | null = null;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(workerPath());
+    this.ready = new Promise((resolve) => {
+      const onReady = (message: { ready?: boolean }) => {
+        if (!message.ready) return;
+        worker.off('message', onReady);
+        resolve();
+      };
+      worker.on('message', onReady);
+      worker.once('exit', () => resolve());
+    });
     worker.on('message', (message: { id: number; results?: ReapResult[]; error?: string }) => {
       const pending = this.pending.get(message.id);
       if (!pending) return;
@@ -47,6 +57,15 @@ export class InProcessReaper {
     return worker;
   }
 
+  /**
+   * Start the worker now rather than on the first reap (its start costs a few hundred ms under
+   * load, which a person waiting on a reap should not pay). Resolves once it is loaded.
+   */
+  warm(): Promise<void> {
+    this.ensureWorker();
+    return this.ready!;
+  }
+
   /** Run one reap on the worker. */
   reap(request: ReapRequest, sessionCritical: readonly string[], endGraceMs: number): Promise<ReapResult[]> {
     const worker = this.ensureWorker();
@@ -63,6 +82,7 @@ export class InProcessReaper {
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = null;
+    this.ready = null;
     if (worker) await worker.terminate();
   }
 }

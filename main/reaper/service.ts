@@ -55,7 +55,7 @@ function failed(target: ReapTarget, via: ReapResult['via'], code: ReapErrorCode,
   };
 }
 
-/** Create the reap service; nothing starts until the first reap. */
+/** Create the reap service: the reap worker starts now; the helper only on the first privileged reap. */
 export function createReapService(options: ReapServiceOptions): ReapService {
   // HEADROOM_HELPER_PATH is the one documented override, for tests that install their own helper.
   const helperPath = options.helperPath ?? process.env.HEADROOM_HELPER_PATH ?? HELPER_INSTALL_PATH;
@@ -63,6 +63,8 @@ export function createReapService(options: ReapServiceOptions): ReapService {
   const isRoot = process.geteuid?.() === 0;
   const uid = process.getuid?.() ?? -1;
   const inProcess = new InProcessReaper();
+  // Started now so the first reap does not wait for it to load (it does not keep Node alive).
+  void inProcess.warm();
   let lastMode: PrivilegeMode | null = null;
 
   const privilege = (): PrivilegeMode => {

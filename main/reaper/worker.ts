@@ -19,6 +19,9 @@ export interface WorkerRequest {
 if (!parentPort) throw new Error('main/reaper/worker.ts runs only as a worker thread');
 const port = parentPort;
 
+// Loading koffi and zod takes a moment; say when the first reap will not have to wait for it.
+port.postMessage({ ready: true });
+
 port.on('message', (message: WorkerRequest) => {
   try {
     // Ancestors are re-read per request: cheap, and right even if Headroom was re-parented.
