@@ -1,6 +1,7 @@
 // `headroom snapshot` as a user runs it: the built CLI in a child process.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SnapshotSchema } from '../../contract/snapshot';
@@ -113,5 +114,38 @@ describe.runIf(process.getuid!() === 0 && existsSync('/usr/bin/unshare'))('the b
     expect(seen.malformed).toBe(0);
     // Meanwhile the host's /proc still shows everything to everyone.
     expect(readdirSync('/proc').filter((n) => /^\d+$/.test(n)).length).toBeGreaterThan(seen.pids.length + 10);
+  });
+});
+
+// No PSI, for real: an empty directory bind-mounted over /proc/pressure in a private mount namespace.
+describe.runIf(process.getuid!() === 0 && existsSync('/usr/bin/unshare'))('the CLI on a system without PSI', () => {
+  it('says so, gives psi: null, and still reports memory, processes and apps', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'headroom-no-psi-'));
+    try {
+      const inNamespace = (...args: string[]) =>
+        spawnSync('unshare', ['-m', 'sh', '-c', `mount --bind "$0" /proc/pressure && exec "$@"`, empty, process.execPath, cli, 'snapshot', ...args], {
+          encoding: 'utf8',
+          timeout: 30_000,
+        });
+      const json = inNamespace('--json', '--repeat', '2', '--interval', '250');
+      expect(json.stderr).toBe('');
+      expect(json.status).toBe(0);
+      for (const line of json.stdout.trim().split('\n')) {
+        const s = SnapshotSchema.parse(JSON.parse(line));
+        expect(s.features.psi).toBe(false);
+        expect(s.psi).toBeNull();
+        expect(s.apps.every((a) => a.pressure === null)).toBe(true);
+        expect(s.processes.length).toBeGreaterThan(5);
+        expect(s.memory.totalBytes).toBeGreaterThan(0);
+        expect(s.malformed).toBe(0);
+      }
+      const table = inNamespace('--top', '3');
+      expect(table.status).toBe(0);
+      expect(table.stdout.split('\n')[0]).toBe('Pressure: not available (kernel without PSI, or booted with psi=0)');
+      // The host still has PSI.
+      expect(readdirSync('/proc/pressure')).toContain('memory');
+    } finally {
+      rmdirSync(empty);
+    }
   });
 });
