@@ -80,8 +80,9 @@ describe('a pressure notification from the built shell, under real memory pressu
     expect(body).toMatch(/^Memory pressure is high\. /);
 
     const snapshots = win.webContents.sent.filter((m) => m.channel === ipcChannel('snapshot')).map((m) => SnapshotSchema.parse(m.data) as Snapshot);
-    const last = snapshots.at(-1)!;
-    expect(last.psi?.memory?.full?.avg10 ?? 0).toBeGreaterThan(0);
+    // The notice came from real PSI: some snapshot the window got showed a memory `full` stall (the
+    // latest may already read 0.00 again: avg10 decays and the kernel prints two decimals).
+    expect(snapshots.some((s) => (s.psi?.memory?.full?.avg10 ?? 0) > 0)).toBe(true);
 
     const named = /^Memory pressure is high\. (.+) is using \d/.exec(body)?.[1];
     if (named !== undefined) {
