@@ -127,9 +127,11 @@ export function App({ client, connection: givenConnection }: AppProps) {
   // Reload after a reconnect: events were missed while the link was down.
   useEffect(() => {
     let previous = connection.state();
+    setLinkState(previous);
     return connection.onChange((next) => {
       setLinkState(next);
-      if (next === 'open' && previous !== 'open') void load();
+      // The first connection needs no reload: the initial calls were queued until it opened.
+      if (next === 'open' && previous === 'reconnecting') void load();
       previous = next;
     });
   }, [connection, load]);

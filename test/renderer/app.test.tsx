@@ -159,11 +159,14 @@ describe('App', () => {
     expect(bar.textContent).toContain('Disconnected \u2014 reconnecting\u2026');
   });
 
-  it('reloads everything after a reconnect', async () => {
-    const connection = stubConnection('open');
+  it('reloads everything after a reconnect, not after the first connection', async () => {
+    const connection = stubConnection('connecting');
     const { client } = setup({ connection: connection.connection });
     await loaded();
+    expect(screen.getByRole('contentinfo').textContent).toContain('Connecting\u2026');
+    await act(async () => connection.set('open'));
     const before = client.callsOf('getSnapshot').length;
+    expect(before).toBe(1);
     act(() => connection.set('reconnecting'));
     await act(async () => connection.set('open'));
     expect(client.callsOf('getSnapshot').length).toBe(before + 1);
