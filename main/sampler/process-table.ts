@@ -19,7 +19,9 @@
  * (≈ 20 µs), re-read only when RSS moved by ≥ 1 MiB and ≥ 1/16 since, or every ~30 s
  * (statusRefreshMs); between those reads the split is the last one seen scaled to the current RSS
  * (RSS is exactly anon + file + shmem, so the scaled parts still add up), and swap is the last value
- * seen. oom_score is re-read with status; oom_score_adj and the cgroup with the periodic refresh.
+ * seen. oom_score is re-read with status; oom_score_adj and the cgroup with the periodic refresh,
+ * and the cgroup also on exec (comm change). A process moved to another cgroup without exec'ing is
+ * regrouped within ~45 s.
  */
 import { closeSync, openSync, readdirSync } from 'node:fs';
 import type { ProcessInfo } from '../../contract/snapshot';
@@ -29,12 +31,14 @@ import { toInt } from './parse/result';
 import { parseStatBytes, type StatRaw } from './parse/stat';
 import { parseStatmResident } from './parse/statm';
 import { parseStatus } from './parse/status';
-import { isGoneOrHidden, preadBytes, readBytes, readFileBytes, readText, type Scratch } from './read-file';
+import { errorCode, isGoneOrHidden, preadBytes, readBytes, readFileBytes, readText, type Scratch } from './read-file';
 import type { UserNames } from './users';
 
 /** Ticks of RSS history kept per process for growthBytesPerSec. */
 const GROWTH_WINDOW = 5;
 const MiB = 1 << 20;
+/** Fds given back when the process runs out (EMFILE). */
+const FD_RESERVE = 32;
 
 export interface ProcessTableOptions {
   /** How many /proc/PID/statm fds may stay open at once. */
@@ -78,10 +82,17 @@ interface Entry {
   seenTick: number;
 }
 
+function isOutOfFds(err: unknown): boolean {
+  const code = errorCode(err);
+  return code === 'EMFILE' || code === 'ENFILE';
+}
+
 /** The table of live processes; call read() once per tick, close() at the end. */
 export class ProcessTable {
   private readonly entries = new Map<number, Entry>();
   private openFds = 0;
+  private fdBudget: number;
+  private shrinks = 0;
   private tick = 0;
   /** Lines or files that could not be parsed during the current read(). */
   malformed = 0;
@@ -90,11 +101,18 @@ export class ProcessTable {
     private readonly options: ProcessTableOptions,
     private readonly scratch: Scratch,
     private readonly users: UserNames,
-  ) {}
+  ) {
+    this.fdBudget = options.fdBudget;
+  }
 
   /** How many /proc fds are open right now. */
   get fdsOpen(): number {
     return this.openFds;
+  }
+
+  /** How many fds it may keep open: the configured budget, lowered if the process ran out of fds. */
+  get fdLimit(): number {
+    return this.fdBudget;
   }
 
   /** Read every visible user-space process; processes that vanish mid-read are skipped silently. */
@@ -132,7 +150,10 @@ export class ProcessTable {
       }
     }
     if (!entry) {
+      const shrinks = this.shrinks;
       entry = this.firstSight(pid, nowMs) ?? undefined;
+      // Ran out of fds half-way: the budget gave some back, so one more try reads it this tick.
+      if (!entry && this.shrinks !== shrinks) entry = this.firstSight(pid, nowMs) ?? undefined;
       if (!entry) return null;
       rssPages = entry.residentAtStat;
     }
@@ -174,7 +195,7 @@ export class ProcessTable {
       const length = fd !== null ? preadBytes(fd, this.scratch) : readFileBytes(`/proc/${pid}/statm`, this.scratch);
       resident = parseStatmResident(this.scratch.buf, length);
     } catch (err) {
-      if (!isGoneOrHidden(err)) this.malformed++;
+      this.failed(err);
       return -1;
     }
     if (resident === null) {
@@ -186,8 +207,10 @@ export class ProcessTable {
 
   private adoptStat(entry: Entry, stat: StatRaw, resident: number, nowMs: number): void {
     if (stat.comm !== entry.stat.comm) {
-      // comm changes on exec (or prctl): the command line may have changed with it.
+      // comm changes on exec (or prctl): the command line may have changed with it, and so may the
+      // cgroup (launchers such as systemd-run move the child into its scope just before exec).
       entry.cmdline = this.readCmdline(entry.pid);
+      this.refreshCgroup(entry);
     }
     entry.stat = stat;
     entry.residentAtStat = resident;
@@ -200,7 +223,7 @@ export class ProcessTable {
     try {
       length = readFileBytes(`/proc/${pid}/stat`, this.scratch);
     } catch (err) {
-      if (!isGoneOrHidden(err)) this.malformed++;
+      this.failed(err);
       return null;
     }
     const stat = parseStatBytes(this.scratch.buf, length);
@@ -213,13 +236,16 @@ export class ProcessTable {
     // process or to a later one (PID reused in between) — and in that case the fd fails with ESRCH
     // on the next tick and this PID is read afresh. The same order as pidfd_open → start time.
     let fd: number | null = null;
-    if (this.openFds < this.options.fdBudget) {
+    if (this.openFds < this.fdBudget) {
       try {
         fd = openSync(`/proc/${pid}/statm`, 'r');
         this.openFds++;
       } catch (err) {
-        if (!isGoneOrHidden(err)) this.malformed++;
-        return null;
+        if (!isOutOfFds(err)) {
+          this.failed(err);
+          return null;
+        }
+        this.shrinkFdBudget();
       }
     }
     const entry: Entry = {
@@ -302,16 +328,28 @@ export class ProcessTable {
       entry.oomScore = this.readInt(base + 'oom_score', entry.oomScore);
       if (full) {
         entry.oomScoreAdj = this.readInt(base + 'oom_score_adj', entry.oomScoreAdj);
-        const cgroup = parseCgroupV2Path(readText(base + 'cgroup', this.scratch));
-        // No "0::" line (pure cgroup v1): everything sits in the root for our purposes.
-        entry.cgroup = cgroup ?? '/';
+        entry.cgroup = this.readCgroup(entry.pid);
         // Jitter spreads the refreshes of processes first seen together over many ticks.
         entry.nextStatusAt = nowMs + this.options.statusRefreshMs * (0.5 + Math.random());
       }
       return true;
     } catch (err) {
-      if (!isGoneOrHidden(err)) this.malformed++;
+      this.failed(err);
       return false;
+    }
+  }
+
+  /** The cgroup v2 path; "/" without a "0::" line (pure cgroup v1: everything sits in the root for our purposes). */
+  private readCgroup(pid: number): string {
+    return parseCgroupV2Path(readText(`/proc/${pid}/cgroup`, this.scratch)) ?? '/';
+  }
+
+  private refreshCgroup(entry: Entry): void {
+    try {
+      entry.cgroup = this.readCgroup(entry.pid);
+    } catch (err) {
+      // Gone: the next statm read drops it.
+      this.failed(err);
     }
   }
 
@@ -345,6 +383,29 @@ export class ProcessTable {
     }
     const dt = (nowMs - times[0]!) / 1000;
     return dt > 0 ? (rss - values[0]!) / dt : 0;
+  }
+
+  /** Account for a failed read: gone or hidden is silent, out of fds shrinks the budget, the rest is malformed. */
+  private failed(err: unknown): void {
+    if (isOutOfFds(err)) this.shrinkFdBudget();
+    else if (!isGoneOrHidden(err)) this.malformed++;
+  }
+
+  /**
+   * Out of fds: give some back (the rest of the app, and our own status reads, need them more) and
+   * keep fewer from now on. Processes that lose their kept fd are read with open+read+close.
+   */
+  private shrinkFdBudget(): void {
+    this.shrinks++;
+    this.fdBudget = Math.max(0, this.openFds - FD_RESERVE);
+    for (const entry of this.entries.values()) {
+      if (this.openFds <= this.fdBudget) break;
+      if (entry.fd !== null) {
+        closeSync(entry.fd);
+        entry.fd = null;
+        this.openFds--;
+      }
+    }
   }
 
   private forget(pid: number, entry: Entry): void {

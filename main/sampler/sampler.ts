@@ -42,6 +42,8 @@ export interface Sampler {
   setIntervalMs(ms: number): void;
   /** How many /proc fds the sampler holds open. */
   readonly fdsOpen: number;
+  /** How many it may hold: the budget, lowered for good if the process ever ran out of fds. */
+  readonly fdLimit: number;
   /** Close every fd the sampler holds. */
   close(): void;
 }
@@ -168,6 +170,9 @@ export function createSampler(options: SamplerOptions = {}): Sampler {
     },
     get fdsOpen(): number {
       return table.fdsOpen;
+    },
+    get fdLimit(): number {
+      return table.fdLimit;
     },
     close(): void {
       table.close();

@@ -149,3 +149,32 @@ describe.runIf(process.getuid!() === 0 && existsSync('/usr/bin/unshare'))('the C
     }
   });
 });
+
+// Out of fds for real: the built sampler in a child whose RLIMIT_NOFILE is 100, with an fd budget far above it.
+describe.runIf(existsSync('/usr/bin/prlimit'))('the built sampler when the process runs out of fds', () => {
+  it('gives fds back, keeps fewer, and still reads every process with nothing malformed', () => {
+    const script = `
+      const { createSampler } = require(${JSON.stringify(join(root, 'dist', 'main', 'sampler'))});
+      const s = createSampler({ fdBudget: 100000 });
+      const first = s.sample();
+      const second = s.sample();
+      const own = require('node:fs').readdirSync('/proc/self/fd').length;
+      process.stdout.write(JSON.stringify({ pids: second.processes.map((p) => p.pid), malformed: first.malformed + second.malformed, fdsOpen: s.fdsOpen, fdLimit: s.fdLimit, own }));`;
+    const limited = spawnSync('prlimit', ['--nofile=100:100', process.execPath, '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    const unlimited = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(limited.stderr).toBe('');
+    type Seen = { pids: number[]; malformed: number; fdsOpen: number; fdLimit: number; own: number };
+    const [low, high] = [JSON.parse(limited.stdout) as Seen, JSON.parse(unlimited.stdout) as Seen];
+    expect(high.fdLimit).toBe(100000);
+    expect(low.fdLimit).toBeLessThan(100);
+    expect(low.fdsOpen).toBeLessThanOrEqual(low.fdLimit);
+    expect(low.own).toBeLessThan(100);
+    expect(low.malformed).toBe(0);
+    // A process the later, unlimited run saw that is older than the limited run was alive during it:
+    // the limited run must have seen it too.
+    const older = (pids: number[]) => pids.filter((p) => p < (limited.pid ?? 0));
+    const seenLimited = new Set(low.pids);
+    expect(older(high.pids).length).toBeGreaterThan(10);
+    expect(older(high.pids).filter((p) => !seenLimited.has(p))).toEqual([]);
+  });
+});

@@ -65,6 +65,9 @@ describe('SamplerLoop', () => {
       get fdsOpen() {
         return real.fdsOpen;
       },
+      get fdLimit() {
+        return real.fdLimit;
+      },
       close: () => real.close(),
     };
     const l = loop({ intervalMs: 250, sampler: flaky });
