@@ -1,6 +1,8 @@
 /** The graph series: bounded append, window slicing, and downsampling that keeps spikes. */
 import { describe, expect, it } from 'vitest';
 import { historyPointOf } from '../../contract/history';
+import { sparklinePath } from '../../renderer/components/PsiStrip';
+import { relativeTimeLabel, timeTicks } from '../../renderer/components/time-axis';
 import { appendPoint, chartPointOf, downsample, seriesCapacity, sliceFrom, type ChartPoint } from '../../renderer/state/series';
 import { makeHistory, makeSnapshot, typicalApps } from './factory';
 
@@ -41,5 +43,23 @@ describe('series', () => {
     expect(d[d.length - 1]).toBe(s[s.length - 1]);
     expect(d.every((p, i) => i === 0 || p.t > d[i - 1]!.t)).toBe(true);
     expect(downsample(s.slice(0, 100), 300).length).toBe(100);
+  });
+});
+
+describe('time axis and cpu/io strip', () => {
+  it('puts ticks at round steps back from now and labels them relative to now', () => {
+    expect(timeTicks(60_000)).toEqual([-60_000, -45_000, -30_000, -15_000, 0]);
+    expect(timeTicks(600_000)).toEqual([-600_000, -480_000, -360_000, -240_000, -120_000, 0]);
+    expect([0, -15_000, -120_000].map(relativeTimeLabel)).toEqual(['now', '\u221215 s', '\u22122 min']);
+  });
+
+  it('draws the strip through known values and breaks the line at a gap', () => {
+    const base = points(4).map((p, i) => ({ ...p, x: -3000 + i * 1000 }));
+    base[2]!.cpuSomePct = null;
+    base[0]!.cpuSomePct = 0;
+    base[1]!.cpuSomePct = 50;
+    base[3]!.cpuSomePct = 100;
+    // 3 s window, 300 px wide, 102 px high, 0–100 %: y = 102 − v/100 × 100 − 1.
+    expect(sparklinePath(base, 'cpuSomePct', 3000, 300, 102, 100)).toBe('M0.0 101.0L100.0 51.0M300.0 1.0');
   });
 });
