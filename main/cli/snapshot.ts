@@ -9,9 +9,21 @@ import { intValue, parseArgs, UsageError } from './args';
 
 const DEFAULT_TOP = 25;
 
+const HELP = `usage: headroom snapshot [--json] [--repeat N] [--interval MS] [--top N | --all]
+  --json          one JSON document per snapshot (one per line with --repeat)
+  --repeat N      take N snapshots (default 1); later ones reuse the warm cache
+  --interval MS   time between them, ${MIN_INTERVAL_MS}–${MAX_INTERVAL_MS} ms (default 1000)
+  --top N         table: show the N largest processes by RSS (default ${DEFAULT_TOP})
+  --all           table: show every process
+`;
+
 /** Run the subcommand; returns the exit code (usage errors are thrown as UsageError → exit 2). */
 export async function run(args: string[]): Promise<number> {
-  const parsed = parseArgs(args, { booleans: ['--json', '--all'], values: ['--repeat', '--interval', '--top'] });
+  const parsed = parseArgs(args, { booleans: ['--json', '--all', '--help'], values: ['--repeat', '--interval', '--top'] });
+  if (parsed.booleans.has('--help')) {
+    process.stdout.write(HELP);
+    return 0;
+  }
   if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument '${parsed.positionals[0]}'`);
   const repeat = intValue('--repeat', parsed.values.get('--repeat'), 1, 1_000_000) ?? 1;
   const intervalMs = intValue('--interval', parsed.values.get('--interval'), MIN_INTERVAL_MS, MAX_INTERVAL_MS) ?? 1000;

@@ -76,6 +76,13 @@ describe('headroom snapshot', () => {
     expect([...rss].sort((a, b) => b - a)).toEqual(rss);
   });
 
+  it('--help prints the flags and exits 0', () => {
+    const run = headroom('--help');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^usage: headroom snapshot/);
+    for (const flag of ['--json', '--repeat', '--interval', '--top', '--all']) expect(run.stdout).toContain(flag);
+  });
+
   it.each([
     [['--bogus'], 'unknown flag --bogus'],
     [['--repeat', 'x'], '--repeat must be a whole number'],
@@ -83,6 +90,7 @@ describe('headroom snapshot', () => {
     [['--repeat'], '--repeat needs a value'],
     [['--json=yes'], '--json takes no value'],
     [['extra'], "unexpected argument 'extra'"],
+    [['--top', '0'], '--top must be between 1 and'],
   ])('%j → exit 2 with one line naming the problem', (args, message) => {
     const run = headroom(...args);
     expect(run.status).toBe(2);
