@@ -31,6 +31,7 @@ export class InProcessReaper {
       const onReady = (message: { ready?: boolean }) => {
         if (!message.ready) return;
         worker.off('message', onReady);
+        if (this.pending.size === 0) worker.unref();
         resolve();
       };
       worker.on('message', onReady);
@@ -51,8 +52,7 @@ export class InProcessReaper {
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`the reap worker stopped (exit code ${code})`)));
-    // The worker keeps the process alive only while a reap is pending (ref'd in reap()).
-    worker.unref();
+    // The worker keeps the process alive only while it loads or a reap is pending (see reap()).
     this.worker = worker;
     return worker;
   }

@@ -7,6 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import type { ReapRequest } from '../../contract/reap';
 import { reapTargets } from '../../native/reap';
 import { selfAndAncestors } from '../../native/proc';
+import { REAPER_NICE, setThreadNice } from '../../native/priority';
 
 /** What the main thread sends for one reap. */
 export interface WorkerRequest {
@@ -18,6 +19,10 @@ export interface WorkerRequest {
 
 if (!parentPort) throw new Error('main/reaper/worker.ts runs only as a worker thread');
 const port = parentPort;
+
+// Only this thread: the reap must win the CPU under contention; the rest of Headroom stays at normal
+// priority. Fails (EACCES) unless Headroom runs as root; then the reap runs at normal priority.
+setThreadNice(REAPER_NICE);
 
 // Loading koffi and zod takes a moment; say when the first reap will not have to wait for it.
 port.postMessage({ ready: true });

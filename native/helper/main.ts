@@ -11,6 +11,7 @@
 import { cgroup2Mount } from '../cgroup';
 import { selfAndAncestors } from '../proc';
 import { geteuid, probePidfd, probeProcessMrelease } from '../syscalls';
+import { REAPER_NICE, setThreadNice } from '../priority';
 import { lockCodePages } from './memlock';
 import { LineSplitter } from './protocol';
 import { answer, type HelperState } from './serve';
@@ -21,6 +22,8 @@ function main(): void {
     process.exit(2);
   }
   const lock = lockCodePages();
+  // The helper's only job is reaping, and mrelease runs on its CPU time: let it win the CPU.
+  const niceError = setThreadNice(REAPER_NICE);
   const state: HelperState = {
     features: {
       pidfd: probePidfd(),
@@ -28,6 +31,7 @@ function main(): void {
       cgroupKill: cgroup2Mount() !== null,
       lockedBytes: lock.lockedBytes,
       uid: geteuid(),
+      nice: niceError === null ? REAPER_NICE : 0,
     },
     // Walked once at start: our ancestors cannot change identity while we live (orphans are
     // re-parented, never re-numbered), and a later parent would be a subreaper, also protected here.

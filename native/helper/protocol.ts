@@ -34,6 +34,8 @@ export const HelperFeaturesSchema = z.object({
   /** Bytes of code pages locked in RAM (see memlock.ts for why not mlockall). */
   lockedBytes: z.number().int().nonnegative(),
   uid: z.number().int().nonnegative(),
+  /** The helper's nice value (it raises its own priority so mrelease wins the CPU under contention). */
+  nice: z.number().int(),
 });
 export type HelperFeatures = z.infer<typeof HelperFeaturesSchema>;
 
