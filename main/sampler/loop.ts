@@ -13,7 +13,7 @@ export const MAX_INTERVAL_MS = 10_000;
 export const DEFAULT_HISTORY_LENGTH = 600;
 export const MAX_HISTORY_LENGTH = 86_400;
 /** Ticks over which medianSampleMs() is taken. */
-const COST_WINDOW = 60;
+export const COST_WINDOW = 60;
 
 export interface SamplerLoopOptions {
   intervalMs?: number;
@@ -33,7 +33,8 @@ export function checkIntervalMs(ms: number): number {
   return ms;
 }
 
-function checkHistoryLength(n: number): number {
+/** Throws a RangeError unless n is a whole number of history points in 1–86400. */
+export function checkHistoryLength(n: number): number {
   if (!Number.isInteger(n) || n < 1 || n > MAX_HISTORY_LENGTH) throw new RangeError(`history length must be 1–${MAX_HISTORY_LENGTH} points, got ${n}`);
   return n;
 }

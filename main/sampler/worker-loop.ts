@@ -1,0 +1,226 @@
+/**
+ * WorkerSamplerLoop: SamplerLoop's behaviour with the sampling on a worker thread. The worker
+ * (sampler-worker.ts) owns the sampler and the timer and posts each Snapshot; this side keeps the
+ * latest snapshot, the graph history and the cost median, and calls the listeners — so the hosting
+ * process's main thread (Electron's IPC and window machinery) never waits for /proc.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { historyPointOf, type HistoryPoint } from '../../contract/history';
+import type { Snapshot } from '../../contract/snapshot';
+import type { SamplerLoopLike } from '../service/types';
+import { checkHistoryLength, checkIntervalMs, COST_WINDOW, DEFAULT_HISTORY_LENGTH, type SnapshotListener } from './loop';
+import { RingBuffer } from './ring-buffer';
+import type { SamplerOptions } from './sampler';
+import type { FromSamplerWorker, SamplerWorkerData, TickFailure, ToSamplerWorker } from './sampler-worker';
+
+/** A stopped worker closes its fds and ends on its own; this is only for one stuck in a bug. */
+const RETIRE_TIMEOUT_MS = 30_000;
+
+export interface WorkerSamplerLoopOptions {
+  intervalMs?: number;
+  historyLength?: number;
+  /** Options for the worker's sampler (plain data: they are copied to the worker). */
+  samplerOptions?: SamplerOptions;
+}
+
+/**
+ * The compiled worker. When this module runs from source (vitest, tsx), the worker still has to be
+ * JavaScript, so it is taken from the build in dist/ (npm test builds first).
+ */
+function workerPath(): string {
+  const beside = join(__dirname, 'sampler-worker.js');
+  if (existsSync(beside)) return beside;
+  return join(__dirname, '..', '..', 'dist', 'main', 'sampler', 'sampler-worker.js');
+}
+
+function errorOf(failure: TickFailure): Error {
+  const err: NodeJS.ErrnoException = new Error(failure.message);
+  if (failure.stack) err.stack = failure.stack;
+  if (failure.code) err.code = failure.code;
+  return err;
+}
+
+/** Runs a sampler every intervalMs on a worker thread and keeps the latest snapshot and the graph history. */
+export class WorkerSamplerLoop implements SamplerLoopLike {
+  private readonly samplerOptions: SamplerOptions;
+  private intervalMs: number;
+  private readonly points: RingBuffer<HistoryPoint>;
+  private readonly costs = new RingBuffer<number>(COST_WINDOW);
+  private readonly listeners = new Set<SnapshotListener>();
+  /** The worker of the current run; null while stopped or between a crash and its restart. */
+  private worker: Worker | null = null;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private running = false;
+  private current: Snapshot | null = null;
+  private failures = 0;
+  private lastFailure: unknown = null;
+
+  constructor(options: WorkerSamplerLoopOptions = {}) {
+    this.intervalMs = checkIntervalMs(options.intervalMs ?? 1000);
+    this.points = new RingBuffer(checkHistoryLength(options.historyLength ?? DEFAULT_HISTORY_LENGTH));
+    this.samplerOptions = options.samplerOptions ?? {};
+  }
+
+  /**
+   * Start ticking: a worker starts and takes the first sample at once (it arrives asynchronously,
+   * unlike SamplerLoop's, which runs inside start()). Calling it while running does nothing.
+   */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.spawn();
+  }
+
+  /**
+   * Stop ticking: no snapshot is delivered after this returns. The worker closes its sampler's fds
+   * and ends by itself, and no longer keeps the process alive. start() again begins with a cold
+   * sampler on a new worker (seq continues).
+   */
+  stop(): void {
+    this.running = false;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+    const worker = this.worker;
+    this.worker = null;
+    if (worker) retire(worker);
+  }
+
+  /** Change the pace (250–10000 ms); the worker reschedules its next tick from its last tick's start. */
+  setIntervalMs(ms: number): void {
+    this.intervalMs = checkIntervalMs(ms);
+    this.send({ type: 'interval', ms });
+  }
+
+  /** The pace in ms. */
+  getIntervalMs(): number {
+    return this.intervalMs;
+  }
+
+  /** Change how many history points are kept, keeping the newest. */
+  setHistoryLength(n: number): void {
+    this.points.resize(checkHistoryLength(n));
+  }
+
+  /** The most recent snapshot, or null before the first one arrived. */
+  latest(): Snapshot | null {
+    return this.current;
+  }
+
+  /** The graph points, oldest first (a new array). */
+  history(): HistoryPoint[] {
+    return this.points.toArray();
+  }
+
+  /** Call `listener` after every tick; returns the function that stops it. */
+  onSnapshot(listener: SnapshotListener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** Median sampleMs (measured on the worker) over the last 60 ticks; null before the first. */
+  medianSampleMs(): number | null {
+    const costs = this.costs.toArray().sort((a, b) => a - b);
+    if (costs.length === 0) return null;
+    const mid = costs.length >> 1;
+    return costs.length % 2 ? costs[mid]! : (costs[mid - 1]! + costs[mid]!) / 2;
+  }
+
+  /** Ticks that threw, listeners that threw and workers that died (the loop kept going), and the last error. */
+  errors(): { count: number; last: unknown } {
+    return { count: this.failures, last: this.lastFailure };
+  }
+
+  private spawn(): void {
+    const data: SamplerWorkerData = {
+      intervalMs: this.intervalMs,
+      // After a stop() or a crash the sampler starts cold, but the numbering goes on.
+      firstSeq: (this.current?.seq ?? -1) + 1,
+      samplerOptions: this.samplerOptions,
+    };
+    let worker: Worker;
+    try {
+      worker = new Worker(workerPath(), { workerData: data });
+    } catch (err) {
+      // E.g. too many threads, or the build is missing: counted, and tried again next tick.
+      this.crashed(err);
+      return;
+    }
+    this.worker = worker;
+    // Messages from a worker that was stopped (or replaced) are dropped: they belong to an old run.
+    worker.on('message', (message: FromSamplerWorker) => {
+      if (worker === this.worker) this.receive(message);
+    });
+    worker.on('messageerror', (err) => {
+      if (worker === this.worker) this.fail(err);
+    });
+    // 'error' (an uncaught exception, e.g. out of memory) is followed by 'exit'; the first one counts.
+    worker.on('error', (err) => {
+      if (worker === this.worker) this.crashed(err);
+    });
+    worker.on('exit', (code) => {
+      if (worker === this.worker) this.crashed(new Error(`the sampler worker stopped unexpectedly (exit code ${code})`));
+    });
+  }
+
+  private receive(message: FromSamplerWorker): void {
+    if (message.type === 'tickFailed') {
+      this.fail(errorOf(message.error));
+      return;
+    }
+    const snapshot = message.snapshot;
+    this.current = snapshot;
+    this.costs.push(snapshot.sampleMs);
+    this.points.push(historyPointOf(snapshot));
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(snapshot);
+      } catch (err) {
+        // A listener's bug must not stop sampling for everyone else.
+        this.fail(err);
+      }
+      // A listener may have stopped the loop: nothing more is delivered after stop().
+      if (!this.running) return;
+    }
+  }
+
+  /** The worker died or could not start: count it, and start a new one an interval later. */
+  private crashed(err: unknown): void {
+    const worker = this.worker;
+    this.worker = null;
+    if (worker) retire(worker);
+    this.fail(err);
+    if (!this.running || this.restartTimer) return;
+    // One interval from the crash, not from the last tick: a worker that dies at once must not respawn in a tight loop.
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (this.running && !this.worker) this.spawn();
+    }, this.intervalMs);
+  }
+
+  private fail(err: unknown): void {
+    this.failures++;
+    this.lastFailure = err;
+  }
+
+  private send(message: ToSamplerWorker): void {
+    this.worker?.postMessage(message);
+  }
+}
+
+/** Ask a worker to close its sampler and end; it no longer keeps the process alive. */
+function retire(worker: Worker): void {
+  worker.unref();
+  try {
+    const stop: ToSamplerWorker = { type: 'stop' };
+    worker.postMessage(stop);
+  } catch {
+    // Already gone.
+  }
+  const timer = setTimeout(() => void worker.terminate(), RETIRE_TIMEOUT_MS);
+  timer.unref();
+  worker.once('exit', () => clearTimeout(timer));
+}
