@@ -1,17 +1,19 @@
 /**
  * The pressure graphs: memory PSI (some/full, per tick and avg10) with threshold lines and reap
- * markers, a compact cpu/io PSI strip, and memory (available/used/swap/zram) with the recovery
- * after a reap highlighted. recharts with animations and dots off, constant dataKeys, a relative
- * time axis whose props never change while it scrolls, and at most one point per pixel.
+ * markers (recharts, with animations and dots off, constant dataKeys, a relative time axis whose
+ * props never change while it scrolls), a compact cpu/io PSI strip and the memory chart
+ * (available/used/swap/zram, the recovery after a reap highlighted) as plain SVG, which costs far
+ * less per update. At most one point per pixel.
  */
 import { memo, useMemo, useRef } from 'react';
-import { Line, LineChart, ReferenceArea, ReferenceLine, XAxis, YAxis } from 'recharts';
+import { Line, LineChart, ReferenceLine, XAxis, YAxis } from 'recharts';
 import type { BaseTickContentProps } from 'recharts/types/util/types';
 import type { ReapMarker } from '../../contract/history';
 import { markerLabel, recoveryText } from '../format/units';
 import { downsample, sliceFrom, type ChartPoint } from '../state/series';
 import { MarkerLabel } from './MarkerLabel';
 import { PsiStrip } from './PsiStrip';
+import { SvgTimeChart, type SvgLine, type SvgMarker } from './SvgTimeChart';
 import { relativeTimeLabel, timeTicks } from './time-axis';
 import { useElementSize } from './useElementSize';
 
@@ -81,11 +83,10 @@ function plainTick(format: (v: number) => string, dy: number) {
 }
 const timeTick = plainTick(relativeTimeLabel, 12);
 const pctAxisTick = plainTick((v) => `${v}%`, 4);
-const gibAxisTick = plainTick((v) => v.toFixed(v >= 10 ? 0 : 1), 4);
 
 const NO_MARKERS: readonly PlotMarker[] = [];
+const NO_SVG_MARKERS: readonly SvgMarker[] = [];
 const PCT_DOMAIN: [number, (max: number) => number] = [0, (max: number) => Math.max(5, Math.ceil(max / 5) * 5)];
-const GIB_DOMAIN: [number, string] = [0, 'auto'];
 
 /** Axis props per window choice, created once so recharts never sees them change. */
 const AXES = new Map<number, { domain: [number, number]; ticks: number[] }>(WINDOW_CHOICES.map((c) => [c.ms, { domain: [-c.ms, 0] as [number, number], ticks: timeTicks(c.ms) }]));
@@ -94,6 +95,9 @@ function axisFor(windowMs: number) {
 }
 
 /*
+ * The avg10 lines are dashed by CSS, not by the strokeDasharray prop: with the prop, recharts
+ * measures the path (getTotalLength) on every render.
+ *
  * recharts 3 keeps its state in a store: a ReferenceLine re-reports itself after every render, and
  * every report re-runs the chart's selectors. So the children that do not depend on the data are
  * created once per prop change (same element → React skips them), and a tick only changes `data`.
@@ -138,41 +142,17 @@ const PressurePlot = memo(function PressurePlot({
 const PRESSURE_LINES = [
   <Line key="s" name="some, per tick" dataKey="memSomePct" className="hr-line-some" stroke="#d08700" dot={false} isAnimationActive={false} strokeWidth={1} />,
   <Line key="f" name="full, per tick" dataKey="memFullPct" className="hr-line-full" stroke="#d03030" dot={false} isAnimationActive={false} strokeWidth={1} />,
-  <Line key="sa" name="some avg10" dataKey="memSomeAvg10" className="hr-line-some-avg" stroke="#d08700" dot={false} isAnimationActive={false} strokeWidth={2} strokeDasharray="4 2" />,
-  <Line key="fa" name="full avg10" dataKey="memFullAvg10" className="hr-line-full-avg" stroke="#d03030" dot={false} isAnimationActive={false} strokeWidth={2} strokeDasharray="4 2" />,
+  <Line key="sa" name="some avg10" dataKey="memSomeAvg10" className="hr-line-some-avg" stroke="#d08700" dot={false} isAnimationActive={false} strokeWidth={2} />,
+  <Line key="fa" name="full avg10" dataKey="memFullAvg10" className="hr-line-full-avg" stroke="#d03030" dot={false} isAnimationActive={false} strokeWidth={2} />,
 ];
 
-const MEMORY_LINES = [
-  <Line key="a" name="available" dataKey="availableGiB" className="hr-line-available" stroke="#2e9d5b" dot={false} isAnimationActive={false} strokeWidth={2} />,
-  <Line key="u" name="used" dataKey="usedGiB" className="hr-line-used" stroke="#5b6b7b" dot={false} isAnimationActive={false} strokeWidth={1} />,
-  <Line key="s" name="swap" dataKey="swapGiB" className="hr-line-swap" stroke="#b05fc0" dot={false} isAnimationActive={false} strokeWidth={1} />,
+const MEMORY_LINES: SvgLine[] = [
+  { key: 'availableGiB', className: 'hr-line-available' },
+  { key: 'usedGiB', className: 'hr-line-used' },
+  { key: 'swapGiB', className: 'hr-line-swap' },
 ];
-const ZRAM_LINE = <Line key="z" name="zram" dataKey="zramGiB" className="hr-line-zram" stroke="#c0862e" dot={false} isAnimationActive={false} strokeWidth={1} />;
-
-const MemoryPlot = memo(function MemoryPlot({ data, windowMs, width, height, markers, hasZram }: PlotProps & { hasZram: boolean; height: number }) {
-  const frame = useMemo(() => {
-    const axis = axisFor(windowMs);
-    return [
-      <XAxis key="x" dataKey="x" type="number" domain={axis.domain} allowDataOverflow ticks={axis.ticks} tick={timeTick} />,
-      <YAxis key="y" width={Y_AXIS_WIDTH} domain={GIB_DOMAIN} tick={gibAxisTick} />,
-    ];
-  }, [windowMs]);
-  const markerShapes = useMemo(
-    () => [
-      ...markers.map((m) => <ReferenceArea key={`area-${m.key}`} x1={m.x} x2={m.recoveryEndX} className="hr-recovery" ifOverflow="hidden" />),
-      ...markers.map((m) => <ReferenceLine key={m.key} x={m.x} className="hr-marker-line" label={<MarkerLabel text={m.recovery} showText={m.newest} leftOfLine={m.leftOfLine} />} />),
-    ],
-    [markers],
-  );
-  return (
-    <LineChart width={width} height={height} data={data as PlotPoint[]} margin={MARGIN} className="hr-chart">
-      {frame}
-      {markerShapes}
-      {MEMORY_LINES}
-      {hasZram ? ZRAM_LINE : null}
-    </LineChart>
-  );
-});
+const MEMORY_LINES_ZRAM: SvgLine[] = [...MEMORY_LINES, { key: 'zramGiB', className: 'hr-line-zram' }];
+const gibValue = (v: number) => (v >= 10 ? v.toFixed(0) : v.toFixed(1));
 
 function Legend({ items }: { items: readonly { label: string; className: string }[] }) {
   return (
@@ -231,6 +211,13 @@ export const Charts = memo(function Charts(props: ChartsProps) {
           leftOfLine: m.time - to > -windowMs / 2,
         }));
   }, [markers, to, windowMs, intervalMs]);
+  const memoryMarkers = useMemo<readonly SvgMarker[]>(
+    () =>
+      plotMarkers.length === 0
+        ? NO_SVG_MARKERS
+        : plotMarkers.map((m) => ({ key: m.key, x: m.x, recoveryEndX: m.recoveryEndX, text: m.recovery, showText: m.newest, leftOfLine: m.leftOfLine })),
+    [plotMarkers],
+  );
   const hasZram = useMemo(() => data.some((p) => p.zramGiB > 0), [data]);
   const latestMarker = markers.length > 0 ? markers[markers.length - 1] : undefined;
 
@@ -270,7 +257,16 @@ export const Charts = memo(function Charts(props: ChartsProps) {
             <div className="hr-chart-column">
               <h2 className="hr-subhead">Memory (GiB)</h2>
               <Legend items={hasZram ? MEMORY_LEGEND_ZRAM : MEMORY_LEGEND} />
-              <MemoryPlot data={data} windowMs={windowMs} width={plotWidth} height={sideBySide ? 170 : 130} markers={plotMarkers} hasZram={hasZram} />
+              <SvgTimeChart
+                data={data}
+                lines={hasZram ? MEMORY_LINES_ZRAM : MEMORY_LINES}
+                windowMs={windowMs}
+                width={plotWidth}
+                height={sideBySide ? 170 : 130}
+                markers={memoryMarkers}
+                formatValue={gibValue}
+                label="Memory in GiB: available, used, swap"
+              />
             </div>
           </>
         )}

@@ -63,9 +63,12 @@ describe('App', () => {
     expect(client.calls.slice(0, 4).map((c) => c.name).sort()).toEqual(['getHistory', 'getSettings', 'getSnapshot', 'getStatus']);
     for (const e of ['snapshot', 'status', 'markers', 'settings', 'reapPrompt'] as const) expect(client.listenerCount(e)).toBe(1);
     expect(screen.getByLabelText('Current memory').textContent).toBe('3.5 GiB available of 16.0 GiB \u00B7 pressure some 12.5%, full 3.2% (avg10)');
-    // The pressure and memory charts (recharts) and the cpu/io strip (plain SVG) are drawn.
-    expect(document.querySelectorAll('svg.recharts-surface').length).toBe(2);
+    // The pressure chart (recharts), the cpu/io strip and the memory chart (plain SVG) are drawn.
+    expect(document.querySelectorAll('svg.recharts-surface').length).toBe(1);
     expect(document.querySelectorAll('.hr-line-some .recharts-curve').length).toBe(1);
+    const memory = screen.getByRole('img', { name: 'Memory in GiB: available, used, swap' });
+    expect(memory.querySelector('.hr-line-available')!.getAttribute('d')).toMatch(/^M[\d.]+ [\d.]+(L[\d.]+ [\d.]+){100,}$/);
+    expect([...memory.querySelectorAll('.hr-tick')].map((t) => t.textContent)).toEqual(['0.0', '10', '20', '\u22125 min', '\u22124 min', '\u22123 min', '\u22122 min', '\u22121 min', 'now']);
     const strip = screen.getByRole('img', { name: 'cpu and io pressure, per tick' });
     expect(strip.querySelector('.hr-strip-cpu')!.getAttribute('d')).toMatch(/^M[\d.]+ [\d.]+(L[\d.]+ [\d.]+)+$/);
     // The newest point is the history's (the snapshot at the same time is not appended twice).
@@ -222,7 +225,8 @@ describe('App', () => {
     act(() => client.emit('snapshot', makeSnapshot(typicalApps(), { psi: false, time: T0 + 1000, seq: 9 })));
     expect(screen.getByText('PSI not available on this kernel')).toBeTruthy();
     expect(screen.getByRole('treegrid')).toBeTruthy();
-    expect(document.querySelectorAll('svg.recharts-surface').length).toBe(1);
+    expect(document.querySelectorAll('svg.recharts-surface').length).toBe(0);
+    expect(screen.getByRole('img', { name: 'Memory in GiB: available, used, swap' })).toBeTruthy();
   });
 });
 

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { historyPointOf } from '../../contract/history';
 import { sparklinePath } from '../../renderer/components/PsiStrip';
+import { niceMax } from '../../renderer/components/SvgTimeChart';
 import { relativeTimeLabel, timeTicks } from '../../renderer/components/time-axis';
 import { appendPoint, chartPointOf, downsample, seriesCapacity, sliceFrom, type ChartPoint } from '../../renderer/state/series';
 import { makeHistory, makeSnapshot, typicalApps } from './factory';
@@ -61,5 +62,11 @@ describe('time axis and cpu/io strip', () => {
     base[3]!.cpuSomePct = 100;
     // 3 s window, 300 px wide, 102 px high, 0–100 %: y = 102 − v/100 × 100 − 1.
     expect(sparklinePath(base, 'cpuSomePct', 3000, 300, 102, 100)).toBe('M0.0 101.0L100.0 51.0M300.0 1.0');
+  });
+});
+
+describe('memory chart scale', () => {
+  it('rounds the top of the value axis up to 1, 2, 2.5 or 5 times a power of ten', () => {
+    expect([0, 0.3, 3.7, 13, 22, 24, 60, 101].map(niceMax)).toEqual([1, 0.5, 5, 20, 25, 25, 100, 200]);
   });
 });

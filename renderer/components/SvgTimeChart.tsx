@@ -1,0 +1,107 @@
+/**
+ * A small line chart drawn as plain SVG: one path string per line per update, no chart library.
+ * Used for the memory chart, which only needs lines, a time axis, a few value ticks and the reap
+ * markers — recharts would cost several times more main-thread time per update for the same picture.
+ */
+import { memo } from 'react';
+import type { ChartPoint } from '../state/series';
+import { MarkerLabel } from './MarkerLabel';
+import { relativeTimeLabel, timeTicks } from './time-axis';
+
+type NumericKey = 'availableGiB' | 'usedGiB' | 'swapGiB' | 'zramGiB';
+
+export interface SvgLine {
+  key: NumericKey;
+  className: string;
+}
+
+export interface SvgMarker {
+  key: string;
+  x: number;
+  recoveryEndX: number;
+  text: string;
+  showText: boolean;
+  leftOfLine: boolean;
+}
+
+export interface SvgTimeChartProps {
+  data: readonly (ChartPoint & { x: number })[];
+  lines: readonly SvgLine[];
+  windowMs: number;
+  width: number;
+  height: number;
+  markers: readonly SvgMarker[];
+  formatValue(v: number): string;
+  label: string;
+}
+
+const LEFT = 44;
+const RIGHT = 12;
+const TOP = 8;
+const BOTTOM = 20;
+
+/** A round upper bound for the value axis: 1, 2, 2.5 or 5 times a power of ten. */
+export function niceMax(max: number): number {
+  if (!(max > 0)) return 1;
+  const power = 10 ** Math.floor(Math.log10(max));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * power >= max) return m * power;
+  return 10 * power;
+}
+
+/** The path of one line; a null or missing value would break it, memory values never are. */
+export function linePath(data: SvgTimeChartProps['data'], key: NumericKey, xOf: (x: number) => number, yOf: (v: number) => number): string {
+  let d = '';
+  for (let i = 0; i < data.length; i++) {
+    const p = data[i]!;
+    d += `${i === 0 ? 'M' : 'L'}${xOf(p.x).toFixed(1)} ${yOf(p[key]).toFixed(1)}`;
+  }
+  return d;
+}
+
+/** The chart. */
+export const SvgTimeChart = memo(function SvgTimeChart({ data, lines, windowMs, width, height, markers, formatValue, label }: SvgTimeChartProps) {
+  const plotW = Math.max(10, width - LEFT - RIGHT);
+  const plotH = Math.max(10, height - TOP - BOTTOM);
+  let max = 0;
+  for (const p of data) for (const l of lines) if (p[l.key] > max) max = p[l.key];
+  const top = niceMax(max);
+  const xOf = (x: number) => LEFT + ((x + windowMs) / windowMs) * plotW;
+  const yOf = (v: number) => TOP + plotH - (Math.min(v, top) / top) * plotH;
+  const valueTicks = [0, top / 2, top];
+  return (
+    <svg width={width} height={height} className="hr-chart hr-svg-chart" role="img" aria-label={label}>
+      <defs>
+        <clipPath id="hr-svg-chart-plot">
+          <rect x={LEFT} y={TOP} width={plotW} height={plotH} />
+        </clipPath>
+      </defs>
+      {valueTicks.map((v) => (
+        <g key={v}>
+          <line x1={LEFT} x2={LEFT + plotW} y1={yOf(v)} y2={yOf(v)} className="hr-grid-line" />
+          <text x={LEFT - 6} y={yOf(v)} dy={4} textAnchor="end" className="hr-tick">
+            {formatValue(v)}
+          </text>
+        </g>
+      ))}
+      {timeTicks(windowMs).map((t) => (
+        <text key={t} x={xOf(t)} y={height - 4} textAnchor={t === 0 ? 'end' : t === -windowMs ? 'start' : 'middle'} className="hr-tick">
+          {relativeTimeLabel(t)}
+        </text>
+      ))}
+      <g clipPath="url(#hr-svg-chart-plot)">
+        {markers.map((m) => (
+          <rect key={`area-${m.key}`} x={xOf(m.x)} y={TOP} width={Math.max(2, xOf(m.recoveryEndX) - xOf(m.x))} height={plotH} className="hr-recovery" />
+        ))}
+        {lines.map((l) => (
+          <path key={l.key} d={linePath(data, l.key, xOf, yOf)} className={`hr-svg-line ${l.className}`} fill="none" />
+        ))}
+      </g>
+      {markers.map((m) => (
+        <g key={m.key} className="hr-marker-line">
+          <line x1={xOf(m.x)} x2={xOf(m.x)} y1={TOP} y2={TOP + plotH} />
+          <MarkerLabel text={m.text} viewBox={{ x: xOf(m.x), y: TOP }} showText={m.showText} leftOfLine={m.leftOfLine} />
+        </g>
+      ))}
+    </svg>
+  );
+});
