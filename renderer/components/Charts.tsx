@@ -152,7 +152,7 @@ const MEMORY_LINES: SvgLine[] = [
   { key: 'swapGiB', className: 'hr-line-swap' },
 ];
 const MEMORY_LINES_ZRAM: SvgLine[] = [...MEMORY_LINES, { key: 'zramGiB', className: 'hr-line-zram' }];
-const gibValue = (v: number) => (v >= 10 ? v.toFixed(0) : v.toFixed(1));
+const gibValue = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(v < 1 ? 2 : 1));
 
 function Legend({ items }: { items: readonly { label: string; className: string }[] }) {
   return (

@@ -68,7 +68,7 @@ describe('App', () => {
     expect(document.querySelectorAll('.hr-line-some .recharts-curve').length).toBe(1);
     const memory = screen.getByRole('img', { name: 'Memory in GiB: available, used, swap' });
     expect(memory.querySelector('.hr-line-available')!.getAttribute('d')).toMatch(/^M[\d.]+ [\d.]+(L[\d.]+ [\d.]+){100,}$/);
-    expect([...memory.querySelectorAll('.hr-tick')].map((t) => t.textContent)).toEqual(['0.0', '10', '20', '\u22125 min', '\u22124 min', '\u22123 min', '\u22122 min', '\u22121 min', 'now']);
+    expect([...memory.querySelectorAll('.hr-tick')].map((t) => t.textContent)).toEqual(['0', '10', '20', '\u22125 min', '\u22124 min', '\u22123 min', '\u22122 min', '\u22121 min', 'now']);
     const strip = screen.getByRole('img', { name: 'cpu and io pressure, per tick' });
     expect(strip.querySelector('.hr-strip-cpu')!.getAttribute('d')).toMatch(/^M[\d.]+ [\d.]+(L[\d.]+ [\d.]+)+$/);
     // The newest point is the history's (the snapshot at the same time is not appended twice).
