@@ -43,7 +43,8 @@ export function ReapDialog({ subject, status, settings, onCancel, onConfirm }: R
   const critical = sessionCriticalOf(subject, settings?.sessionCritical ?? []);
   const notice = status ? passwordNotice(status.privilege, status.uid, processes.map((p) => p.uid)) : null;
   const blocked = notice?.blocked ?? false;
-  const canConfirm = !blocked && (critical.length === 0 || understood);
+  // An app whose processes all vanished from view has nothing left to target.
+  const canConfirm = processes.length > 0 && !blocked && (critical.length === 0 || understood);
   const graceMs = settings?.endGraceMs ?? 5000;
   const what = subject.kind === 'app' ? `the app ${subject.name}` : `the process ${subject.name}`;
 

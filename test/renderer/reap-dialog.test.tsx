@@ -119,4 +119,9 @@ describe('ReapDialog', () => {
     await user.click(screen.getByRole('button', { name: 'Reap' }));
     expect(confirmed[0]!.map((r) => r.targets.length)).toEqual([512, 88]);
   });
+
+  it('cannot confirm an app with no processes left to target', () => {
+    const { dialog } = open(appSubject(app('code'), [], 'kill'));
+    expect((within(dialog).getByRole('button', { name: 'Reap' }) as HTMLButtonElement).disabled).toBe(true);
+  });
 });
