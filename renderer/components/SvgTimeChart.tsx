@@ -3,7 +3,7 @@
  * Used for the memory chart, which only needs lines, a time axis, a few value ticks and the reap
  * markers — recharts would cost several times more main-thread time per update for the same picture.
  */
-import { memo } from 'react';
+import { memo, useId } from 'react';
 import type { ChartPoint } from '../state/series';
 import { MarkerLabel } from './MarkerLabel';
 import { relativeTimeLabel, timeTicks } from './time-axis';
@@ -60,6 +60,7 @@ export function linePath(data: SvgTimeChartProps['data'], key: NumericKey, xOf: 
 
 /** The chart. */
 export const SvgTimeChart = memo(function SvgTimeChart({ data, lines, windowMs, width, height, markers, formatValue, label }: SvgTimeChartProps) {
+  const clipId = `hr-plot-${useId().replace(/:/g, '')}`;
   const plotW = Math.max(10, width - LEFT - RIGHT);
   const plotH = Math.max(10, height - TOP - BOTTOM);
   let max = 0;
@@ -71,7 +72,7 @@ export const SvgTimeChart = memo(function SvgTimeChart({ data, lines, windowMs, 
   return (
     <svg width={width} height={height} className="hr-chart hr-svg-chart" role="img" aria-label={label}>
       <defs>
-        <clipPath id="hr-svg-chart-plot">
+        <clipPath id={clipId}>
           <rect x={LEFT} y={TOP} width={plotW} height={plotH} />
         </clipPath>
       </defs>
@@ -88,7 +89,7 @@ export const SvgTimeChart = memo(function SvgTimeChart({ data, lines, windowMs, 
           {relativeTimeLabel(t)}
         </text>
       ))}
-      <g clipPath="url(#hr-svg-chart-plot)">
+      <g clipPath={`url(#${clipId})`}>
         {markers.map((m) => (
           <rect key={`area-${m.key}`} x={xOf(m.x)} y={TOP} width={Math.max(2, xOf(m.recoveryEndX) - xOf(m.x))} height={plotH} className="hr-recovery" />
         ))}
