@@ -60,7 +60,8 @@ export function linePath(data: SvgTimeChartProps['data'], key: NumericKey, xOf: 
 
 /** The chart. */
 export const SvgTimeChart = memo(function SvgTimeChart({ data, lines, windowMs, width, height, markers, formatValue, label }: SvgTimeChartProps) {
-  const clipId = `hr-plot-${useId().replace(/:/g, '')}`;
+  // useId's characters (« », :) are not all safe inside url(#…).
+  const clipId = `hr-plot-${useId().replace(/[^a-zA-Z0-9_-]/g, '')}`;
   const plotW = Math.max(10, width - LEFT - RIGHT);
   const plotH = Math.max(10, height - TOP - BOTTOM);
   let max = 0;
