@@ -79,6 +79,13 @@ export const ReapResultSchema = z.object({
   mreleaseMs: z.number().nonnegative().nullable(),
   /** From the signal until the pidfd reported the exit; null when not seen within the bound. */
   goneMs: z.number().nonnegative().nullable(),
+  /**
+   * From the signal until the memory was back: the return of process_mrelease when it did the freeing;
+   * when the process had already dropped its address space (ESRCH: it was freeing it itself) or
+   * process_mrelease was not used, its exit as seen on the pidfd — an upper bound. Null when neither
+   * was seen. This is the "how long it took" a person is shown.
+   */
+  memoryBackMs: z.number().nonnegative().nullable(),
   /** Where it ran: in this process (own processes) or in the privileged helper. */
   via: z.enum(['in-process', 'helper']),
   /** Wall-clock time the signal was sent, ms since the epoch (0 when nothing was sent). */

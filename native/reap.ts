@@ -57,6 +57,7 @@ function refused(target: ReapTarget, via: ReapResult['via'], code: ReapErrorCode
     swapFreedBytes: 0,
     mreleaseMs: null,
     goneMs: null,
+    memoryBackMs: null,
     via,
     time: 0,
     error: { code, message },
@@ -127,6 +128,7 @@ function baseResult(v: Verified, via: ReapResult['via']): ReapResult {
     swapFreedBytes: v.memory.swapBytes,
     mreleaseMs: null,
     goneMs: null,
+    memoryBackMs: null,
     via,
     time: 0,
   };
@@ -166,33 +168,40 @@ function endGracefully(verified: Verified[], results: ReapResult[], context: Rea
       stillAlive.push(v);
       continue;
     }
-    results[v.index] = { ...baseResult(v, context.via), method: 'term', goneMs: performance.now() - at, time };
+    const goneMs = performance.now() - at;
+    results[v.index] = { ...baseResult(v, context.via), method: 'term', goneMs, memoryBackMs: goneMs, time };
     closeFd(v.pidfd!);
   }
   return stillAlive;
 }
 
-/** process_mrelease with retries; returns the method and, when it fell back to kill-only, why. */
-function release(pidfd: number, name: string): { method: 'mrelease' | 'kill-only'; ms: number; note?: string } {
+/**
+ * process_mrelease with retries; returns the method, the call's duration, `releasedAt` (when it
+ * returned 0: the address space is unmapped by then, by us or by the exiting process alongside us)
+ * and, when it fell back to kill-only, why.
+ */
+function release(pidfd: number, name: string): { method: 'mrelease' | 'kill-only'; ms: number; releasedAt: number | null; note?: string } {
   const start = performance.now();
   for (let attempt = 1; ; attempt++) {
     try {
       processMrelease(pidfd);
-      return { method: 'mrelease', ms: performance.now() - start };
+      const releasedAt = performance.now();
+      return { method: 'mrelease', ms: releasedAt - start, releasedAt };
     } catch (err) {
       const code = errorCode(err);
-      // ESRCH: the mm is already gone — the memory is back, which is what we wanted.
-      if (code === 'ESRCH') return { method: 'mrelease', ms: performance.now() - start };
+      // ESRCH: the process already dropped its mm and is tearing it down itself (or has): success, but
+      // the moment the memory is back is then its exit, not our return.
+      if (code === 'ESRCH') return { method: 'mrelease', ms: performance.now() - start, releasedAt: null };
       if ((code === 'EAGAIN' || code === 'EINTR') && attempt < MRELEASE_ATTEMPTS) {
         pause(attempt);
         continue;
       }
       const ms = performance.now() - start;
-      if (code === 'ENOSYS') return { method: 'kill-only', ms, note: 'This kernel has no process_mrelease (ENOSYS, needs Linux 5.15); the memory comes back when the process finishes exiting.' };
+      if (code === 'ENOSYS') return { method: 'kill-only', ms, releasedAt: null, note: 'This kernel has no process_mrelease (ENOSYS, needs Linux 5.15); the memory comes back when the process finishes exiting.' };
       if (code === 'EINVAL') {
-        return { method: 'kill-only', ms, note: `${name} shares its memory with another process that is still running (process_mrelease: EINVAL); it was killed and its memory comes back when they all exit.` };
+        return { method: 'kill-only', ms, releasedAt: null, note: `${name} shares its memory with another process that is still running (process_mrelease: EINVAL); it was killed and its memory comes back when they all exit.` };
       }
-      return { method: 'kill-only', ms, note: `process_mrelease failed (${code}) after ${attempt} attempt(s); the process was killed and its memory comes back when it finishes exiting.` };
+      return { method: 'kill-only', ms, releasedAt: null, note: `process_mrelease failed (${code}) after ${attempt} attempt(s); the process was killed and its memory comes back when it finishes exiting.` };
     }
   }
 }
@@ -245,13 +254,15 @@ function kill(verified: Verified[], results: ReapResult[], context: ReapContext)
   const deadline = performance.now() + (context.exitWaitMs ?? DEFAULT_EXIT_WAIT_MS);
   for (const k of released) {
     const gone = waitReadable(k.v.pidfd!, Math.max(0, deadline - performance.now()));
+    const goneMs = gone ? performance.now() - k.at : null;
     const notes = [k.note, gone ? undefined : `It had not finished exiting ${Math.round((context.exitWaitMs ?? DEFAULT_EXIT_WAIT_MS) / 1000)} s after the kill.`];
     const note = notes.filter(Boolean).join(' ');
     results[k.v.index] = {
       ...baseResult(k.v, via),
       method: k.method,
       mreleaseMs: k.ms,
-      goneMs: gone ? performance.now() - k.at : null,
+      goneMs,
+      memoryBackMs: k.releasedAt !== null ? k.releasedAt - k.at : goneMs,
       time: k.time,
       ...(note ? { note } : {}),
     };

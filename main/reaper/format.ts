@@ -21,7 +21,7 @@ export function describeResult(result: ReapResult): string {
   const swap = result.swapFreedBytes > 0 ? ` and ${formatBytes(result.swapFreedBytes)} of swap` : '';
   switch (result.method) {
     case 'mrelease': {
-      const ms = result.goneMs ?? result.mreleaseMs ?? 0;
+      const ms = result.memoryBackMs ?? result.goneMs ?? 0;
       return `Reaped ${who}: freed ${formatBytes(result.freedBytes)}${swap} in ${Math.round(ms)} ms (process_mrelease).${note}`;
     }
     case 'kill-only':

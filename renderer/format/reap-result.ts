@@ -61,7 +61,7 @@ export function describeReapResults(results: readonly ReapResult[]): ReapOutcome
   }
 
   const freed = done.reduce((sum, r) => sum + r.freedBytes, 0);
-  const times = done.map((r) => r.mreleaseMs ?? r.goneMs).filter((t): t is number => t !== null);
+  const times = done.map((r) => r.memoryBackMs).filter((t): t is number => t !== null);
   const methods = [...new Set(done.map((r) => r.method).filter((m): m is NonNullable<typeof m> => m !== null))];
   const words = methods.map((m) => METHOD_WORDS[m]).join(', ');
   const count = done.length > 1 ? ` from ${done.length} processes` : '';

@@ -76,6 +76,9 @@ describe('reapTargets (in-process, real kernel)', () => {
     expect(result!.freedBytes).toBeGreaterThanOrEqual(400 * MiB);
     expect(result!.mreleaseMs).not.toBeNull();
     expect(result!.goneMs).not.toBeNull();
+    // The memory is back no later than the exit on the pidfd, and never before the call began.
+    expect(result!.memoryBackMs).not.toBeNull();
+    expect(result!.memoryBackMs!).toBeLessThanOrEqual(result!.goneMs!);
     expect(result!.time).toBeGreaterThan(Date.now() - 60_000);
     await hog.exited;
     expect(hog.alive()).toBe(false);

@@ -125,7 +125,7 @@ describe('App', () => {
   });
 
   it('shows a refused reap in plain words', async () => {
-    const refused = makeResult({ ok: false, method: null, freedBytes: 0, mreleaseMs: null, goneMs: null, error: { code: 'CHANGED', message: 'start time differs' } });
+    const refused = makeResult({ ok: false, method: null, freedBytes: 0, mreleaseMs: null, goneMs: null, memoryBackMs: null, error: { code: 'CHANGED', message: 'start time differs' } });
     const { user } = setup({ reap: () => ({ results: [refused] }) });
     await loaded();
     await user.click(screen.getByRole('button', { name: /^Reap code/ }));

@@ -214,6 +214,7 @@ export function makeResult(overrides: Partial<ReapResult> = {}): ReapResult {
     swapFreedBytes: 0,
     mreleaseMs: 84,
     goneMs: 90,
+    memoryBackMs: 84,
     via: 'in-process',
     time: 1_760_000_000_000,
     ...overrides,

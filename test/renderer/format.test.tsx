@@ -13,11 +13,11 @@ describe('reap result wording', () => {
     expect(o).toEqual({ tone: 'success', text: 'Freed 2.1 GiB in 84 ms (process_mrelease)', notes: [] });
   });
 
-  it('sums an app’s processes and takes the slowest time', () => {
+  it('sums an app’s processes and takes the slowest time until the memory was back', () => {
     const o = describeReapResults([
-      makeResult({ pid: 10, freedBytes: 1 * GiB, mreleaseMs: 40 }),
-      makeResult({ pid: 11, freedBytes: 512 * MiB, mreleaseMs: 120 }),
-      makeResult({ pid: 12, freedBytes: 512 * MiB, mreleaseMs: null, goneMs: 60 }),
+      makeResult({ pid: 10, freedBytes: 1 * GiB, mreleaseMs: 40, memoryBackMs: 41 }),
+      makeResult({ pid: 11, freedBytes: 512 * MiB, mreleaseMs: 118, memoryBackMs: 120 }),
+      makeResult({ pid: 12, freedBytes: 512 * MiB, mreleaseMs: 0.1, goneMs: 60, memoryBackMs: 60 }),
     ]);
     expect(o.text).toBe('Freed 2.0 GiB from 3 processes in 120 ms (process_mrelease)');
     expect(o.tone).toBe('success');
@@ -25,16 +25,22 @@ describe('reap result wording', () => {
 
   it('says kill-only plainly, with the note, and uses the exit time when seen', () => {
     const note = 'process_mrelease is not available on this kernel (ENOSYS).';
-    const seen = describeReapResults([makeResult({ method: 'kill-only', mreleaseMs: null, goneMs: 310, note })]);
+    const seen = describeReapResults([makeResult({ method: 'kill-only', mreleaseMs: null, goneMs: 310, memoryBackMs: 310, note })]);
     expect(seen.text).toBe('Freed 2.1 GiB in 310 ms (killed; memory returns as it exits)');
     expect(seen.notes).toEqual([note]);
-    const unseen = describeReapResults([makeResult({ method: 'kill-only', mreleaseMs: null, goneMs: null, note })]);
+    const unseen = describeReapResults([makeResult({ method: 'kill-only', mreleaseMs: null, goneMs: null, memoryBackMs: null, note })]);
     expect(unseen.text).toBe('Killed; 2.1 GiB returns as it exits');
     expect(unseen.notes).toEqual([note]);
   });
 
+  it('shows when the memory was back, not how long process_mrelease itself took', () => {
+    // process_mrelease returned ESRCH in 0.2 ms: the process was already tearing its memory down itself.
+    const o = describeReapResults([makeResult({ mreleaseMs: 0.2, goneMs: 48, memoryBackMs: 48 })]);
+    expect(o.text).toBe('Freed 2.1 GiB in 48 ms (process_mrelease)');
+  });
+
   it('says "ended" for a process that quit after SIGTERM', () => {
-    const o = describeReapResults([makeResult({ method: 'term', mreleaseMs: null, goneMs: 1200, freedBytes: 300 * MiB })]);
+    const o = describeReapResults([makeResult({ method: 'term', mreleaseMs: null, goneMs: 1200, memoryBackMs: 1200, freedBytes: 300 * MiB })]);
     expect(o.text).toBe('Freed 300.0 MiB in 1.2 s (ended)');
   });
 
@@ -56,6 +62,7 @@ describe('reap result wording', () => {
       freedBytes: 0,
       mreleaseMs: null,
       goneMs: null,
+      memoryBackMs: null,
       time: 0,
       error: { code: code as never, message: 'pidfd_send_signal failed: EPERM' },
     });
@@ -65,7 +72,7 @@ describe('reap result wording', () => {
   it('reports a partial reap with what failed', () => {
     const o = describeReapResults([
       makeResult({ pid: 10, freedBytes: 1 * GiB }),
-      makeResult({ pid: 11, ok: false, method: null, freedBytes: 0, mreleaseMs: null, goneMs: null, error: { code: 'CHANGED', message: 'gone' } }),
+      makeResult({ pid: 11, ok: false, method: null, freedBytes: 0, mreleaseMs: null, goneMs: null, memoryBackMs: null, error: { code: 'CHANGED', message: 'gone' } }),
     ]);
     expect(o.tone).toBe('partial');
     expect(o.text).toBe('Freed 1.0 GiB in 84 ms (process_mrelease)');
