@@ -12,7 +12,7 @@ const SUBCOMMANDS: Record<string, () => Promise<{ run(args: string[]): Promise<n
 };
 
 const USAGE = `usage: headroom <command> [options]
-  snapshot [--json] [--repeat N] [--interval MS]   one sample of pressure, memory and processes
+  snapshot [--json] [--repeat N] [--interval MS] [--top N | --all]   one sample of pressure, memory and processes
   reap PID [--start-time T] [--end] [--force] [--json]   end a process and free its memory now
   serve [--port N] [--allow-root]                 the window in your browser (127.0.0.1 only)`;
 

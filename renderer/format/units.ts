@@ -46,7 +46,7 @@ export function markerLabel(label: string, freedBytes: number): string {
   return `${label} \u2212${formatBytes(freedBytes)}`;
 }
 
-/** What the chart says about a reap's recovery: "Recovered in 0.4 s" or "measuring…". */
+/** What the chart says about a reap's recovery: "Recovered in 420 ms", "Recovered in 1.5 s" or "measuring…". */
 export function recoveryText(recoveredMs: number | null): string {
-  return recoveredMs === null ? 'measuring\u2026' : `Recovered in ${(recoveredMs / 1000).toFixed(1)} s`;
+  return recoveredMs === null ? 'measuring\u2026' : `Recovered in ${formatMs(recoveredMs)}`;
 }

@@ -126,7 +126,9 @@ describe('units', () => {
     expect(formatPct(12.345)).toBe('12.3%');
     expect(markerLabel('firefox', Math.round(1.2 * GiB))).toBe('firefox \u22121.2 GiB');
     expect(recoveryText(null)).toBe('measuring\u2026');
-    expect(recoveryText(420)).toBe('Recovered in 0.4 s');
+    expect(recoveryText(420)).toBe('Recovered in 420 ms');
+    expect(recoveryText(38)).toBe('Recovered in 38 ms');
+    expect(recoveryText(1500)).toBe('Recovered in 1.5 s');
   });
 });
 
