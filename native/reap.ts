@@ -46,7 +46,8 @@ function errorCode(err: unknown): string {
   return err instanceof SyscallError ? err.code : err instanceof Error ? err.message : String(err);
 }
 
-function refused(target: ReapTarget, via: ReapResult['via'], code: ReapErrorCode, message: string, name = ''): ReapResult {
+/** The result for a target on which nothing was done, with the reason. */
+export function refusedResult(target: ReapTarget, via: ReapResult['via'], code: ReapErrorCode, message: string, name = ''): ReapResult {
   return {
     pid: target.pid,
     startTime: target.startTime,
@@ -75,16 +76,16 @@ function pause(ms: number): void {
  */
 function verify(index: number, target: ReapTarget, request: ReapRequest, context: ReapContext, protectedPids: ReadonlySet<number>): Verified | ReapResult {
   const { via } = context;
-  if (target.pid <= 1) return refused(target, via, 'PROTECTED', 'PID 1 (init) is never ended: the whole system depends on it.');
-  if (target.pid === 2) return refused(target, via, 'PROTECTED', 'PID 2 (kthreadd) is the kernel\'s thread parent; it is never ended.');
+  if (target.pid <= 1) return refusedResult(target, via, 'PROTECTED', 'PID 1 (init) is never ended: the whole system depends on it.');
+  if (target.pid === 2) return refusedResult(target, via, 'PROTECTED', 'PID 2 (kthreadd) is the kernel\'s thread parent; it is never ended.');
   let pidfd: number | null = null;
   try {
     pidfd = pidfdOpen(target.pid);
   } catch (err) {
     const code = errorCode(err);
-    if (code === 'ESRCH') return refused(target, via, 'CHANGED', CHANGED_MESSAGE);
-    if (code === 'EINVAL') return refused(target, via, 'CHANGED', `PID ${target.pid} is a thread of another process, not a process (pidfd_open: EINVAL); nothing was sent. Refresh and try again.`);
-    if (code !== 'ENOSYS') return refused(target, via, 'INTERNAL', `Could not open a pidfd for PID ${target.pid} (pidfd_open: ${code}); nothing was sent.`);
+    if (code === 'ESRCH') return refusedResult(target, via, 'CHANGED', CHANGED_MESSAGE);
+    if (code === 'EINVAL') return refusedResult(target, via, 'CHANGED', `PID ${target.pid} is a thread of another process, not a process (pidfd_open: EINVAL); nothing was sent. Refresh and try again.`);
+    if (code !== 'ENOSYS') return refusedResult(target, via, 'INTERNAL', `Could not open a pidfd for PID ${target.pid} (pidfd_open: ${code}); nothing was sent.`);
     // ENOSYS: a kernel before 5.3. Degrade to kill(pid) after the same identity check (see kill()).
   }
   const keep = (result: ReapResult): ReapResult => {
@@ -94,18 +95,18 @@ function verify(index: number, target: ReapTarget, request: ReapRequest, context
   // Read after pidfd_open: if the start time still matches now, the pidfd is the process the user saw.
   const stat = readStat(target.pid);
   const memory = stat ? readStatus(target.pid) : null;
-  if (!stat || !memory || stat.startTime !== target.startTime) return keep(refused(target, via, 'CHANGED', CHANGED_MESSAGE, stat?.comm));
+  if (!stat || !memory || stat.startTime !== target.startTime) return keep(refusedResult(target, via, 'CHANGED', CHANGED_MESSAGE, stat?.comm));
   if (stat.kernelThread || stat.ppid === 2) {
-    return keep(refused(target, via, 'PROTECTED', `${stat.comm} (PID ${target.pid}) is a kernel thread; it cannot be ended and holds no memory of its own.`, stat.comm));
+    return keep(refusedResult(target, via, 'PROTECTED', `${stat.comm} (PID ${target.pid}) is a kernel thread; it cannot be ended and holds no memory of its own.`, stat.comm));
   }
   if (protectedPids.has(target.pid)) {
     const who = via === 'helper' ? "the privileged helper itself or one of the programs that started it (Headroom among them)" : 'Headroom itself or one of the programs that started it';
-    return keep(refused(target, via, 'PROTECTED', `${stat.comm} (PID ${target.pid}) is ${who}; it is never ended from here.`, stat.comm));
+    return keep(refusedResult(target, via, 'PROTECTED', `${stat.comm} (PID ${target.pid}) is ${who}; it is never ended from here.`, stat.comm));
   }
   const critical = context.sessionCritical ?? DEFAULT_SESSION_CRITICAL;
   if (!request.force && critical.includes(stat.comm)) {
     return keep(
-      refused(
+      refusedResult(
         target,
         via,
         'SESSION_CRITICAL',
@@ -137,9 +138,9 @@ function baseResult(v: Verified, via: ReapResult['via']): ReapResult {
 function signalFailure(v: Verified, via: ReapResult['via'], signal: string, err: unknown): ReapResult {
   const code = errorCode(err);
   if (code === 'EPERM') {
-    return refused(v.target, via, 'EPERM', `Not allowed to signal ${v.stat.comm} (PID ${v.target.pid}): EPERM. It belongs to another user; ending it needs the privileged helper.`, v.stat.comm);
+    return refusedResult(v.target, via, 'EPERM', `Not allowed to signal ${v.stat.comm} (PID ${v.target.pid}): EPERM. It belongs to another user; ending it needs the privileged helper.`, v.stat.comm);
   }
-  return refused(v.target, via, 'INTERNAL', `Could not send ${signal} to ${v.stat.comm} (PID ${v.target.pid}): ${code}.`, v.stat.comm);
+  return refusedResult(v.target, via, 'INTERNAL', `Could not send ${signal} to ${v.stat.comm} (PID ${v.target.pid}): ${code}.`, v.stat.comm);
 }
 
 /** Send SIGTERM to each, then wait (one shared deadline) for them to exit. Returns those still alive. */
@@ -281,7 +282,7 @@ export function reapTargets(request: ReapRequest, context: ReapContext): ReapRes
   const seen = new Set<number>();
   request.targets.forEach((target, index) => {
     if (seen.has(target.pid)) {
-      results[index] = refused(target, context.via, 'BAD_REQUEST', `PID ${target.pid} is listed more than once; it was handled once.`);
+      results[index] = refusedResult(target, context.via, 'BAD_REQUEST', `PID ${target.pid} is listed more than once; it was handled once.`);
       return;
     }
     seen.add(target.pid);
@@ -296,7 +297,7 @@ export function reapTargets(request: ReapRequest, context: ReapContext): ReapRes
     // Unexpected (e.g. poll failing): say so for every target not yet answered, and release the fds.
     for (const v of verified) {
       if (results[v.index]) continue;
-      results[v.index] = refused(v.target, context.via, 'INTERNAL', `The reap stopped unexpectedly: ${errorCode(err)}.`, v.stat.comm);
+      results[v.index] = refusedResult(v.target, context.via, 'INTERNAL', `The reap stopped unexpectedly: ${errorCode(err)}.`, v.stat.comm);
       if (v.pidfd !== null) closeFd(v.pidfd);
     }
   }

@@ -5,11 +5,12 @@
  */
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { ReapRequestSchema, ReapResultSchema, type ReapErrorCode, type ReapRequest, type ReapRequestInput, type ReapResponse, type ReapResult, type ReapTarget } from '../../contract/reap';
+import { ReapRequestSchema, ReapResultSchema, type ReapErrorCode, type ReapRequest, type ReapRequestInput, type ReapResponse, type ReapResult } from '../../contract/reap';
 import type { PrivilegeMode } from '../../contract/status';
 import { ReapReplySchema } from '../../native/helper/protocol';
 import { HELPER_INSTALL_PATH } from '../../native/polkit/paths';
 import { ownerUid, readStat } from '../../native/proc';
+import { refusedResult } from '../../native/reap';
 import { HelperClient, HelperFailure } from './helper-client';
 import { InProcessReaper } from './in-process';
 
@@ -38,24 +39,6 @@ export interface ReapService {
 /** Extra time a helper request may take beyond the end grace period (mrelease + exit waits). */
 const HELPER_REQUEST_SLACK_MS = 30_000;
 
-function failed(target: ReapTarget, via: ReapResult['via'], code: ReapErrorCode, message: string): ReapResult {
-  return {
-    pid: target.pid,
-    startTime: target.startTime,
-    name: readStat(target.pid)?.comm ?? '',
-    ok: false,
-    method: null,
-    freedBytes: 0,
-    swapFreedBytes: 0,
-    mreleaseMs: null,
-    goneMs: null,
-    memoryBackMs: null,
-    via,
-    time: 0,
-    error: { code, message },
-  };
-}
-
 /** Create the reap service: the reap worker starts now; the helper only on the first privileged reap. */
 export function createReapService(options: ReapServiceOptions): ReapService {
   // HEADROOM_HELPER_PATH is the one documented override, for tests that install their own helper.
@@ -82,7 +65,7 @@ export function createReapService(options: ReapServiceOptions): ReapService {
   });
 
   async function viaHelper(request: ReapRequest): Promise<ReapResult[]> {
-    const fail = (code: ReapErrorCode, message: string): ReapResult[] => request.targets.map((t) => failed(t, 'helper', code, message));
+    const fail = (code: ReapErrorCode, message: string): ReapResult[] => request.targets.map((t) => refusedResult(t, 'helper', code, message, readStat(t.pid)?.comm));
     if (!existsSync(helperPath)) {
       return fail(
         'HELPER_UNAVAILABLE',
