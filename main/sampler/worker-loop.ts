@@ -189,9 +189,10 @@ export class WorkerSamplerLoop implements SamplerLoopLike {
 
   /** The worker died or could not start: count it, and start a new one an interval later. */
   private crashed(err: unknown): void {
-    const worker = this.worker;
+    // A worker that died needs no stop message (and one that never started has nothing to stop);
+    // unref so that, if it is still ending, it does not hold the process.
+    this.worker?.unref();
     this.worker = null;
-    if (worker) retire(worker);
     this.fail(err);
     if (!this.running || this.restartTimer) return;
     // One interval from the crash, not from the last tick: a worker that dies at once must not respawn in a tight loop.
