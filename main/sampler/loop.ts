@@ -3,17 +3,19 @@
  * Ticks are chained setTimeouts scheduled from each tick's start, so they neither drift nor pile
  * up: a slow tick delays the next one, and missed ticks are skipped, never queued.
  */
-import { historyPointOf, type HistoryPoint } from '../../contract/history';
-import type { Snapshot } from '../../contract/snapshot';
-import { RingBuffer } from './ring-buffer';
 import { createSampler, type Sampler, type SamplerOptions } from './sampler';
+import { checkIntervalMs, SnapshotKeeper } from './snapshot-keeper';
 
-export const MIN_INTERVAL_MS = 250;
-export const MAX_INTERVAL_MS = 10_000;
-export const DEFAULT_HISTORY_LENGTH = 600;
-export const MAX_HISTORY_LENGTH = 86_400;
-/** Ticks over which medianSampleMs() is taken. */
-export const COST_WINDOW = 60;
+export {
+  checkHistoryLength,
+  checkIntervalMs,
+  COST_WINDOW,
+  DEFAULT_HISTORY_LENGTH,
+  MAX_HISTORY_LENGTH,
+  MAX_INTERVAL_MS,
+  MIN_INTERVAL_MS,
+  type SnapshotListener,
+} from './snapshot-keeper';
 
 export interface SamplerLoopOptions {
   intervalMs?: number;
@@ -23,40 +25,16 @@ export interface SamplerLoopOptions {
   samplerOptions?: SamplerOptions;
 }
 
-export type SnapshotListener = (snapshot: Snapshot) => void;
-
-/** Throws a RangeError unless ms is a whole number of milliseconds in 250–10000. */
-export function checkIntervalMs(ms: number): number {
-  if (!Number.isInteger(ms) || ms < MIN_INTERVAL_MS || ms > MAX_INTERVAL_MS) {
-    throw new RangeError(`sampling interval must be ${MIN_INTERVAL_MS}–${MAX_INTERVAL_MS} ms, got ${ms}`);
-  }
-  return ms;
-}
-
-/** Throws a RangeError unless n is a whole number of history points in 1–86400. */
-export function checkHistoryLength(n: number): number {
-  if (!Number.isInteger(n) || n < 1 || n > MAX_HISTORY_LENGTH) throw new RangeError(`history length must be 1–${MAX_HISTORY_LENGTH} points, got ${n}`);
-  return n;
-}
-
 /** Runs a sampler every intervalMs and keeps the latest snapshot and the graph history. */
-export class SamplerLoop {
+export class SamplerLoop extends SnapshotKeeper {
   private sampler: Sampler | null;
   private readonly samplerOptions: SamplerOptions;
-  private intervalMs: number;
-  private readonly points: RingBuffer<HistoryPoint>;
-  private readonly costs = new RingBuffer<number>(COST_WINDOW);
-  private readonly listeners = new Set<SnapshotListener>();
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private lastTickStart = 0;
-  private current: Snapshot | null = null;
-  private failures = 0;
-  private lastFailure: unknown = null;
 
   constructor(options: SamplerLoopOptions = {}) {
-    this.intervalMs = checkIntervalMs(options.intervalMs ?? 1000);
-    this.points = new RingBuffer(checkHistoryLength(options.historyLength ?? DEFAULT_HISTORY_LENGTH));
+    super(options.intervalMs, options.historyLength);
     this.sampler = options.sampler ?? null;
     this.samplerOptions = options.samplerOptions ?? {};
   }
@@ -87,45 +65,8 @@ export class SamplerLoop {
     }
   }
 
-  /** The pace in ms. */
-  getIntervalMs(): number {
-    return this.intervalMs;
-  }
-
-  /** Change how many history points are kept, keeping the newest. */
-  setHistoryLength(n: number): void {
-    this.points.resize(checkHistoryLength(n));
-  }
-
-  /** The most recent snapshot, or null before the first tick. */
-  latest(): Snapshot | null {
-    return this.current;
-  }
-
-  /** The graph points, oldest first (a new array). */
-  history(): HistoryPoint[] {
-    return this.points.toArray();
-  }
-
-  /** Call `listener` after every tick; returns the function that stops it. */
-  onSnapshot(listener: SnapshotListener): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
-  }
-
-  /** Median sampleMs over the last 60 ticks; null before the first. */
-  medianSampleMs(): number | null {
-    const costs = this.costs.toArray().sort((a, b) => a - b);
-    if (costs.length === 0) return null;
-    const mid = costs.length >> 1;
-    return costs.length % 2 ? costs[mid]! : (costs[mid - 1]! + costs[mid]!) / 2;
-  }
-
-  /** Ticks that threw (the loop kept going), and the last error. */
-  errors(): { count: number; last: unknown } {
-    return { count: this.failures, last: this.lastFailure };
+  protected isRunning(): boolean {
+    return this.running;
   }
 
   private tick(): void {
@@ -135,27 +76,11 @@ export class SamplerLoop {
     try {
       // After a stop() the sampler starts cold, but the numbering goes on: seq only ever increases.
       this.sampler ??= createSampler({ ...this.samplerOptions, intervalMs: this.intervalMs, firstSeq: (this.current?.seq ?? -1) + 1 });
-      const snapshot = this.sampler.sample();
-      this.current = snapshot;
-      this.costs.push(snapshot.sampleMs);
-      this.points.push(historyPointOf(snapshot));
-      for (const listener of [...this.listeners]) {
-        try {
-          listener(snapshot);
-        } catch (err) {
-          // A listener's bug must not stop sampling for everyone else.
-          this.fail(err);
-        }
-      }
+      this.deliver(this.sampler.sample());
     } catch (err) {
       this.fail(err);
     }
     if (this.running) this.schedule();
-  }
-
-  private fail(err: unknown): void {
-    this.failures++;
-    this.lastFailure = err;
   }
 
   private schedule(): void {

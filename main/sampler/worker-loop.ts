@@ -7,12 +7,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { historyPointOf, type HistoryPoint } from '../../contract/history';
-import type { Snapshot } from '../../contract/snapshot';
 import type { SamplerLoopLike } from '../service/types';
-import { checkHistoryLength, checkIntervalMs, COST_WINDOW, DEFAULT_HISTORY_LENGTH, type SnapshotListener } from './loop';
-import { RingBuffer } from './ring-buffer';
 import type { SamplerOptions } from './sampler';
+import { checkIntervalMs, SnapshotKeeper } from './snapshot-keeper';
 import type { FromSamplerWorker, SamplerWorkerData, TickFailure, ToSamplerWorker } from './sampler-worker';
 
 /** A stopped worker closes its fds and ends on its own; this is only for one stuck in a bug. */
@@ -43,23 +40,15 @@ function errorOf(failure: TickFailure): Error {
 }
 
 /** Runs a sampler every intervalMs on a worker thread and keeps the latest snapshot and the graph history. */
-export class WorkerSamplerLoop implements SamplerLoopLike {
+export class WorkerSamplerLoop extends SnapshotKeeper implements SamplerLoopLike {
   private readonly samplerOptions: SamplerOptions;
-  private intervalMs: number;
-  private readonly points: RingBuffer<HistoryPoint>;
-  private readonly costs = new RingBuffer<number>(COST_WINDOW);
-  private readonly listeners = new Set<SnapshotListener>();
   /** The worker of the current run; null while stopped or between a crash and its restart. */
   private worker: Worker | null = null;
   private restartTimer: NodeJS.Timeout | null = null;
   private running = false;
-  private current: Snapshot | null = null;
-  private failures = 0;
-  private lastFailure: unknown = null;
 
   constructor(options: WorkerSamplerLoopOptions = {}) {
-    this.intervalMs = checkIntervalMs(options.intervalMs ?? 1000);
-    this.points = new RingBuffer(checkHistoryLength(options.historyLength ?? DEFAULT_HISTORY_LENGTH));
+    super(options.intervalMs, options.historyLength);
     this.samplerOptions = options.samplerOptions ?? {};
   }
 
@@ -93,45 +82,8 @@ export class WorkerSamplerLoop implements SamplerLoopLike {
     this.send({ type: 'interval', ms });
   }
 
-  /** The pace in ms. */
-  getIntervalMs(): number {
-    return this.intervalMs;
-  }
-
-  /** Change how many history points are kept, keeping the newest. */
-  setHistoryLength(n: number): void {
-    this.points.resize(checkHistoryLength(n));
-  }
-
-  /** The most recent snapshot, or null before the first one arrived. */
-  latest(): Snapshot | null {
-    return this.current;
-  }
-
-  /** The graph points, oldest first (a new array). */
-  history(): HistoryPoint[] {
-    return this.points.toArray();
-  }
-
-  /** Call `listener` after every tick; returns the function that stops it. */
-  onSnapshot(listener: SnapshotListener): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
-  }
-
-  /** Median sampleMs (measured on the worker) over the last 60 ticks; null before the first. */
-  medianSampleMs(): number | null {
-    const costs = this.costs.toArray().sort((a, b) => a - b);
-    if (costs.length === 0) return null;
-    const mid = costs.length >> 1;
-    return costs.length % 2 ? costs[mid]! : (costs[mid - 1]! + costs[mid]!) / 2;
-  }
-
-  /** Ticks that threw, listeners that threw and workers that died (the loop kept going), and the last error. */
-  errors(): { count: number; last: unknown } {
-    return { count: this.failures, last: this.lastFailure };
+  protected isRunning(): boolean {
+    return this.running;
   }
 
   private spawn(): void {
@@ -171,20 +123,7 @@ export class WorkerSamplerLoop implements SamplerLoopLike {
       this.fail(errorOf(message.error));
       return;
     }
-    const snapshot = message.snapshot;
-    this.current = snapshot;
-    this.costs.push(snapshot.sampleMs);
-    this.points.push(historyPointOf(snapshot));
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(snapshot);
-      } catch (err) {
-        // A listener's bug must not stop sampling for everyone else.
-        this.fail(err);
-      }
-      // A listener may have stopped the loop: nothing more is delivered after stop().
-      if (!this.running) return;
-    }
+    this.deliver(message.snapshot);
   }
 
   /** The worker died or could not start: count it, and start a new one an interval later. */
@@ -200,11 +139,6 @@ export class WorkerSamplerLoop implements SamplerLoopLike {
       this.restartTimer = null;
       if (this.running && !this.worker) this.spawn();
     }, this.intervalMs);
-  }
-
-  private fail(err: unknown): void {
-    this.failures++;
-    this.lastFailure = err;
   }
 
   private send(message: ToSamplerWorker): void {
