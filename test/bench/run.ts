@@ -1,10 +1,11 @@
 /**
- * `npm run bench [-- sampler|reap|ui ...]`: the benchmarks, each printing its numbers and its ratios
+ * `npm run bench [-- sampler|sampler-worker|reap|ui ...]`: the benchmarks, each printing its numbers and its ratios
  * against a baseline measured in the same run. With no argument, all of them run, one after the
  * other (they must not share the two cores).
  */
 const BENCHES: Record<string, () => Promise<unknown>> = {
   sampler: async () => (await import('./sampler.js')).benchSampler(),
+  'sampler-worker': async () => (await import('./sampler-worker.js')).benchSamplerWorker(),
   reap: async () => (await import('./reap.js')).benchReap(),
   ui: async () => (await import('./ui.js')).benchUi(),
 };
