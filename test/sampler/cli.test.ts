@@ -1,9 +1,9 @@
 // `headroom snapshot` as a user runs it: the built CLI in a child process.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SnapshotSchema } from '../../contract/snapshot';
 
 const root = join(__dirname, '..', '..');
@@ -160,6 +160,16 @@ describe.runIf(process.getuid!() === 0 && existsSync('/usr/bin/unshare'))('the C
 
 // Out of fds for real: the built sampler in a child whose RLIMIT_NOFILE is 100, with an fd budget far above it.
 describe.runIf(existsSync('/usr/bin/prlimit'))('the built sampler when the process runs out of fds', () => {
+  // More processes than the 100 fds, whatever else runs on the machine (a fresh CI machine runs few):
+  // 150 idle children of our own, killed by PID afterwards.
+  const idle: ChildProcess[] = [];
+  beforeAll(() => {
+    for (let i = 0; i < 150; i++) idle.push(spawn('sleep', ['300'], { stdio: 'ignore' }));
+  });
+  afterAll(() => {
+    for (const child of idle) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+
   it('gives fds back, keeps fewer, and still reads every process with nothing malformed', () => {
     const script = `
       const { createSampler } = require(${JSON.stringify(join(root, 'dist', 'main', 'sampler'))});
