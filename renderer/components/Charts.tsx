@@ -3,14 +3,15 @@
  * markers (recharts, with animations and dots off, constant dataKeys, a relative time axis whose
  * props never change while it scrolls), a compact cpu/io PSI strip and the memory chart
  * (available/used/swap/zram, the recovery after a reap highlighted) as plain SVG, which costs far
- * less per update. At most one point per pixel.
+ * less per update. About one point per 3 pixels, in clock-aligned buckets that keep each bucket's
+ * worst moment: every point recharts draws costs main-thread time on every tick.
  */
 import { memo, useMemo, useRef } from 'react';
 import { Line, LineChart, ReferenceLine, XAxis, YAxis } from 'recharts';
 import type { BaseTickContentProps } from 'recharts/types/util/types';
 import type { ReapMarker } from '../../contract/history';
 import { markerLabel, recoveryText } from '../format/units';
-import { downsample, sliceFrom, type ChartPoint } from '../state/series';
+import { bucketMsFor, downsampleByTime, sliceFrom, type ChartPoint } from '../state/series';
 import { MarkerLabel } from './MarkerLabel';
 import { PsiStrip } from './PsiStrip';
 import { SvgTimeChart, type SvgLine, type SvgMarker } from './SvgTimeChart';
@@ -23,8 +24,6 @@ export const WINDOW_CHOICES = [
   { ms: 600_000, label: '10 min' },
 ] as const;
 
-/** Never more than this many points per line, whatever the width. */
-const MAX_POINTS = 600;
 const Y_AXIS_WIDTH = 44;
 const FALLBACK_SIZE = { width: 800, height: 0 };
 const SIDE_BY_SIDE_MIN_WIDTH = 1000;
@@ -103,6 +102,22 @@ function axisFor(windowMs: number) {
  * created once per prop change (same element → React skips them), and a tick only changes `data`.
  */
 
+/** What the pressure chart draws of a point: recharts copies and walks every field it is given. */
+type PressurePoint = Pick<PlotPoint, 'x' | 'memSomePct' | 'memFullPct' | 'memSomeAvg10' | 'memFullAvg10'>;
+
+/**
+ * The pressure chart's data: only its five fields, and frozen. recharts keeps the data in an Immer
+ * store that deep-freezes whatever it is given on every update; already frozen data is skipped.
+ */
+function pressurePointsOf(data: readonly PlotPoint[]): readonly PressurePoint[] {
+  const out: PressurePoint[] = new Array<PressurePoint>(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const p = data[i]!;
+    out[i] = Object.freeze({ x: p.x, memSomePct: p.memSomePct, memFullPct: p.memFullPct, memSomeAvg10: p.memSomeAvg10, memFullAvg10: p.memFullAvg10 });
+  }
+  return Object.freeze(out);
+}
+
 const PressurePlot = memo(function PressurePlot({
   data,
   windowMs,
@@ -125,12 +140,13 @@ const PressurePlot = memo(function PressurePlot({
     ],
     [someThresholdPct, fullThresholdPct],
   );
+  const pressureData = useMemo(() => pressurePointsOf(data), [data]);
   const markerLines = useMemo(
     () => markers.map((m) => <ReferenceLine key={m.key} x={m.x} className="hr-marker-line" label={<MarkerLabel text={m.label} showText={m.newest} leftOfLine={m.leftOfLine} />} />),
     [markers],
   );
   return (
-    <LineChart width={width} height={170} data={data as PlotPoint[]} margin={MARGIN} className="hr-chart">
+    <LineChart width={width} height={170} data={pressureData as PressurePoint[]} margin={MARGIN} className="hr-chart">
       {frame}
       {thresholds}
       {PRESSURE_LINES}
@@ -192,9 +208,10 @@ export const Charts = memo(function Charts(props: ChartsProps) {
   const to = last?.t ?? 0;
 
   const data = useMemo(() => {
-    const inWindow = downsample(sliceFrom(series, to - windowMs), Math.min(MAX_POINTS, Math.max(60, plotWidth - Y_AXIS_WIDTH)));
+    const bucketMs = bucketMsFor(windowMs, plotWidth - Y_AXIS_WIDTH, intervalMs);
+    const inWindow = downsampleByTime(sliceFrom(series, to - windowMs), bucketMs);
     return inWindow.map((p) => ({ ...p, x: p.t - to }));
-  }, [series, to, windowMs, plotWidth]);
+  }, [series, to, windowMs, plotWidth, intervalMs]);
 
   const plotMarkers = useMemo<readonly PlotMarker[]>(() => {
     const visible = markers.filter((m) => m.time >= to - windowMs && m.time <= to + intervalMs);

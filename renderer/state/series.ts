@@ -76,6 +76,15 @@ function maxOrNull(a: number | null, b: number | null): number | null {
   return a > b ? a : b;
 }
 
+/** Merge `p` into the bucket's point `acc`, keeping the worst moment of every line. */
+function mergeWorst(acc: ChartPoint, p: ChartPoint): void {
+  for (const k of PEAK_KEYS) acc[k] = maxOrNull(acc[k], p[k]);
+  if (p.availableGiB < acc.availableGiB) acc.availableGiB = p.availableGiB;
+  if (p.usedGiB > acc.usedGiB) acc.usedGiB = p.usedGiB;
+  if (p.swapGiB > acc.swapGiB) acc.swapGiB = p.swapGiB;
+  if (p.zramGiB > acc.zramGiB) acc.zramGiB = p.zramGiB;
+}
+
 /**
  * At most `maxPoints` points. Each bucket keeps the worst moment: the peak of every pressure line
  * and of used/swap/zram, the lowest available memory, so a short spike never vanishes.
@@ -88,15 +97,45 @@ export function downsample(points: readonly ChartPoint[], maxPoints: number): re
     const from = Math.floor(b * bucket);
     const to = Math.min(points.length, Math.floor((b + 1) * bucket));
     const acc: ChartPoint = { ...points[from]! };
-    for (let i = from + 1; i < to; i++) {
-      const p = points[i]!;
-      for (const k of PEAK_KEYS) acc[k] = maxOrNull(acc[k], p[k]);
-      if (p.availableGiB < acc.availableGiB) acc.availableGiB = p.availableGiB;
-      if (p.usedGiB > acc.usedGiB) acc.usedGiB = p.usedGiB;
-      if (p.swapGiB > acc.swapGiB) acc.swapGiB = p.swapGiB;
-      if (p.zramGiB > acc.zramGiB) acc.zramGiB = p.zramGiB;
-    }
+    for (let i = from + 1; i < to; i++) mergeWorst(acc, points[i]!);
     out.push(acc);
+  }
+  // The newest point stays exact: the right edge is what the person is watching.
+  out[out.length - 1] = points[points.length - 1]!;
+  return out;
+}
+
+/**
+ * The bucket width for a chart `pixels` wide showing `windowMs`: about `pixelsPerPoint` pixels per
+ * point (a line chart looks the same with a point every 2–3 px), rounded up to whole sampling
+ * intervals so every bucket holds the same number of samples and the line does not shimmer.
+ */
+export function bucketMsFor(windowMs: number, pixels: number, intervalMs: number, pixelsPerPoint = 3): number {
+  const buckets = Math.max(30, Math.floor(pixels / pixelsPerPoint));
+  const step = Math.max(1, intervalMs);
+  return Math.max(step, Math.ceil(windowMs / buckets / step) * step);
+}
+
+/**
+ * One point per `bucketMs` of time, buckets aligned to the clock (t / bucketMs), each keeping the
+ * worst moment of its samples (peak pressure, lowest available memory). Because the buckets are
+ * aligned to the clock and not to the window's edge, a new sample only changes the newest bucket,
+ * so the line does not wobble as it scrolls. The newest sample stays exact.
+ */
+export function downsampleByTime(points: readonly ChartPoint[], bucketMs: number): readonly ChartPoint[] {
+  if (bucketMs <= 1 || points.length <= 2) return points;
+  const out: ChartPoint[] = [];
+  let current: ChartPoint | null = null;
+  let currentBucket = Number.NaN;
+  for (const p of points) {
+    const b = Math.floor(p.t / bucketMs);
+    if (current !== null && b === currentBucket) {
+      mergeWorst(current, p);
+      continue;
+    }
+    current = { ...p };
+    currentBucket = b;
+    out.push(current);
   }
   // The newest point stays exact: the right edge is what the person is watching.
   out[out.length - 1] = points[points.length - 1]!;

@@ -8,11 +8,18 @@
  * as fast as the sampler goes), restamped 1 s apart so the window holds 10 minutes; the server runs
  * in this process (so the history can be prefilled); the baseline is the same page with only the
  * machine's own processes, measured in the same run.
+ *
+ * Chromium is driven over a bare DevTools connection (Page, Runtime, Input, Emulation, Performance
+ * only), not through Playwright: Playwright enables the Network domain on every page, and with it
+ * Chromium copies every WebSocket frame into a DevTools event on the page's main thread — about
+ * 16 ms per 560 KB snapshot here, twice the target, a cost no user's window pays.
+ * HR_BENCH_RENDERER_DIR measures another renderer build (e.g. an older one) against the same server.
  */
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type CDPSession, type Page } from 'playwright-core';
+import WebSocket from 'ws';
 import { historyPointOf, type HistoryPoint } from '../../contract/history';
 import { SamplerLoop, createSampler } from '../../main/sampler';
 import { startBrowserServer } from '../../main/server/browser-server';
@@ -102,6 +109,112 @@ const OBSERVE = `
   }).observe({ type: 'longtask' });
 `;
 
+/** One page of a Chromium started for the benchmark, driven by a bare DevTools connection. */
+interface Tab {
+  send(method: string, params?: object): Promise<Record<string, unknown>>;
+  evaluate<T>(expression: string): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Start Chromium (own temporary profile, 1280×800) and attach to its page. */
+async function openTab(): Promise<Tab> {
+  const profile = mkdtempSync(join(tmpdir(), 'headroom-bench-chromium-'));
+  const chrome: ChildProcess = spawn(
+    CHROMIUM_PATH,
+    [...CHROMIUM_ARGS, '--remote-debugging-port=0', `--user-data-dir=${profile}`, '--window-size=1280,800', 'about:blank'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const exited = new Promise<void>((resolve) => {
+    if (chrome.exitCode !== null || chrome.signalCode !== null) resolve();
+    else chrome.once('exit', () => resolve());
+  });
+  // Stopped by its PID (SIGTERM lets it end its own helper processes, SIGKILL if it lingers); the
+  // profile is removed once nothing writes there any more.
+  const stop = async () => {
+    if (chrome.exitCode === null && chrome.signalCode === null) {
+      chrome.kill('SIGTERM');
+      const timer = setTimeout(() => chrome.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    try {
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    } catch (e) {
+      process.stderr.write(`bench: could not remove ${profile}: ${e instanceof Error ? e.message : String(e)}\n`);
+    }
+  };
+  try {
+    const browserUrl = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      const timer = setTimeout(() => reject(new Error('Chromium did not print its DevTools address within 20 s')), 20_000);
+      chrome.stderr!.on('data', (d: Buffer) => {
+        text += String(d);
+        const m = /DevTools listening on (ws:\S+)/.exec(text);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      });
+      chrome.once('exit', (code) => reject(new Error(`Chromium exited (${code}) before it listened`)));
+    });
+    const targets = (await (await fetch(`http://127.0.0.1:${new URL(browserUrl).port}/json/list`)).json()) as Array<{ type: string; webSocketDebuggerUrl: string }>;
+    const target = targets.find((t) => t.type === 'page');
+    if (!target) throw new Error('Chromium has no page target');
+    const socket = new WebSocket(target.webSocketDebuggerUrl, { perMessageDeflate: false, maxPayload: 256 * 1024 * 1024 });
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    let nextId = 0;
+    const waiting = new Map<number, { resolve(v: Record<string, unknown>): void; reject(e: Error): void }>();
+    socket.on('message', (raw) => {
+      const m = JSON.parse(String(raw)) as { id?: number; result?: Record<string, unknown>; error?: { message: string } };
+      const w = m.id === undefined ? undefined : waiting.get(m.id);
+      if (!w) return;
+      waiting.delete(m.id!);
+      if (m.error) w.reject(new Error(m.error.message));
+      else w.resolve(m.result ?? {});
+    });
+    const send = (method: string, params: object = {}) =>
+      new Promise<Record<string, unknown>>((resolve, reject) => {
+        const id = ++nextId;
+        waiting.set(id, { resolve, reject });
+        socket.send(JSON.stringify({ id, method, params }));
+      });
+    const evaluate = async <T>(expression: string): Promise<T> => {
+      const r = (await send('Runtime.evaluate', { expression, returnByValue: true, awaitPromise: true })) as {
+        result: { value: T };
+        exceptionDetails?: { text: string };
+      };
+      if (r.exceptionDetails) throw new Error(`page script failed: ${r.exceptionDetails.text}`);
+      return r.result.value;
+    };
+    await send('Page.enable');
+    await send('Emulation.setDeviceMetricsOverride', { width: 1280, height: 800, deviceScaleFactor: 1, mobile: false });
+    await send('Page.addScriptToEvaluateOnNewDocument', { source: OBSERVE });
+    await send('Performance.enable');
+    return {
+      send,
+      evaluate,
+      close: async () => {
+        socket.close();
+        await stop();
+      },
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Wait until `expression` is true in the page. */
+async function waitFor(tab: Tab, expression: string, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await tab.evaluate<boolean>(`Boolean(${expression})`))) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${expression}`);
+    await sleep(100);
+  }
+}
+
 function percentile(sorted: number[], q: number): number | null {
   if (sorted.length === 0) return null;
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
@@ -112,15 +225,15 @@ const round = (n: number | null) => (n === null ? null : Math.round(n * 100) / 1
 type Counters = Record<string, number>;
 
 /** Chromium's cumulative main-thread counters for the page, in ms. */
-async function counters(cdp: CDPSession): Promise<Counters> {
-  const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: Array<{ name: string; value: number }> };
+async function counters(tab: Tab): Promise<Counters> {
+  const { metrics } = (await tab.send('Performance.getMetrics')) as { metrics: Array<{ name: string; value: number }> };
   const wanted = ['TaskDuration', 'ScriptDuration', 'LayoutDuration', 'RecalcStyleDuration'];
   return Object.fromEntries(metrics.filter((m) => wanted.includes(m.name)).map((m) => [m.name, m.value * 1000]));
 }
 
 /** Stats for the entries between two performance.now() marks of the page. */
-async function statsBetween(page: Page, from: number, to: number, before: Counters, after: Counters): Promise<Stats> {
-  const data = (await page.evaluate('window.__bench')) as { updates: [number, number][]; longTasks: [number, number][] };
+async function statsBetween(tab: Tab, from: number, to: number, before: Counters, after: Counters): Promise<Stats> {
+  const data = await tab.evaluate<{ updates: [number, number][]; longTasks: [number, number][] }>('window.__bench');
   const inside = (e: [number, number]) => e[0] >= from && e[0] < to;
   const updates = data.updates.filter(inside).map((e) => e[1]).sort((a, b) => a - b);
   const longTasks = data.longTasks.filter(inside).map((e) => e[1]);
@@ -139,34 +252,35 @@ async function statsBetween(page: Page, from: number, to: number, before: Counte
   };
 }
 
-const now = (page: Page) => page.evaluate(() => performance.now());
+const now = (tab: Tab) => tab.evaluate<number>('performance.now()');
 
 /** Wait `ms` of page time and return the stats of that window. */
-async function idle(page: Page, cdp: CDPSession, ms: number): Promise<Stats> {
-  const before = await counters(cdp);
-  const from = await now(page);
-  await page.waitForTimeout(ms);
-  const to = await now(page);
-  return statsBetween(page, from, to, before, await counters(cdp));
+async function idle(tab: Tab, ms: number): Promise<Stats> {
+  const before = await counters(tab);
+  const from = await now(tab);
+  await sleep(ms);
+  const to = await now(tab);
+  return statsBetween(tab, from, to, before, await counters(tab));
 }
 
 /** Scroll the table with real wheel events for `ms`, down then up, and return the stats of that window. */
-async function scrolling(page: Page, cdp: CDPSession, ms: number): Promise<Stats> {
-  const box = await page.getByRole('treegrid').boundingBox();
-  if (!box) throw new Error('the table is not on screen');
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  const before = await counters(cdp);
-  const from = await now(page);
+async function scrolling(tab: Tab, ms: number): Promise<Stats> {
+  const [x, y] = await tab.evaluate<[number, number]>(
+    `(() => { const b = document.querySelector('[role="treegrid"]').getBoundingClientRect(); return [b.x + b.width / 2, b.y + b.height / 2]; })()`,
+  );
+  await tab.send('Input.dispatchMouseEvent', { type: 'mouseMoved', x, y });
+  const before = await counters(tab);
+  const from = await now(tab);
   const end = Date.now() + ms;
   let direction = 1;
   let steps = 0;
   while (Date.now() < end) {
-    await page.mouse.wheel(0, direction * 200);
-    await page.waitForTimeout(16);
+    await tab.send('Input.dispatchMouseEvent', { type: 'mouseWheel', x, y, deltaX: 0, deltaY: direction * 200 });
+    await sleep(16);
     if (++steps % 150 === 0) direction = -direction;
   }
-  const to = await now(page);
-  return statsBetween(page, from, to, before, await counters(cdp));
+  const to = await now(tab);
+  return statsBetween(tab, from, to, before, await counters(tab));
 }
 
 /** Run the benchmark and print the numbers; returns them for run.ts. */
@@ -177,10 +291,10 @@ export async function benchUi(): Promise<unknown> {
   const killOnExit = () => killAll(pids);
   process.once('exit', killOnExit);
   const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  const rendererDir = process.env.HR_BENCH_RENDERER_DIR ?? join(repoRoot, 'dist', 'renderer');
   const settings = createMemorySettingsStore();
   const keep = historyLengthFor(settings.get().settings);
-  const results: Record<string, unknown> = { loadAvgAtStart: loadavg() };
+  const results: Record<string, unknown> = { loadAvgAtStart: loadavg(), rendererDir };
   try {
     const runCase = async (label: string, withScroll: boolean) => {
       const prefillStart = Date.now();
@@ -189,36 +303,33 @@ export async function benchUi(): Promise<unknown> {
       const loop = new SamplerLoop({ intervalMs: 1000, historyLength: keep });
       const service = createHeadroomService({ shell: 'browser', settings, loop: loopWithPrefill(loop, prefill, keep) });
       service.start();
-      const server = await startBrowserServer({ service, port: 0, rendererDir: join(repoRoot, 'dist', 'renderer'), log: () => {} });
-      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const server = await startBrowserServer({ service, port: 0, rendererDir, log: () => {} });
+      const tab = await openTab();
       try {
-        await context.addInitScript(OBSERVE);
-        const page = await context.newPage();
-        const cdp = await context.newCDPSession(page);
-        await cdp.send('Performance.enable');
-        await page.goto(server.url);
-        await page.getByRole('treegrid').waitFor({ timeout: 20_000 });
-        await page.waitForTimeout(3000); // let the first load settle
+        await tab.send('Page.navigate', { url: server.url });
+        await waitFor(tab, `document.querySelector('[role="treegrid"]')`, 20_000);
+        await sleep(3000); // let the first load settle
         const snapshot = service.handlers.getSnapshot({}) as { processes: unknown[] } | null;
         const entry: Record<string, unknown> = {
           processes: snapshot?.processes.length ?? null,
           loadAvg: loadavg(),
           historyPoints: (await service.handlers.getHistory({})).points.length,
           prefillMs,
-          idle: await idle(page, cdp, 15_000),
+          idle: await idle(tab, 15_000),
         };
         if (withScroll) {
           // Show the 2,000 sleeps as rows: the filter opens their app with only the matching processes.
-          await page.getByRole('searchbox').fill('sleep 900');
-          await page.waitForTimeout(2000);
-          entry.rowsShown = await page.getByRole('treegrid').getAttribute('aria-rowcount');
-          entry.idleFiltered = await idle(page, cdp, 15_000);
-          entry.scrolling = await scrolling(page, cdp, 15_000);
+          await tab.evaluate(`document.querySelector('input[type="search"]').focus()`);
+          await tab.send('Input.insertText', { text: 'sleep 900' });
+          await sleep(2000);
+          entry.rowsShown = await tab.evaluate<string | null>(`document.querySelector('[role="treegrid"]').getAttribute('aria-rowcount')`);
+          entry.idleFiltered = await idle(tab, 15_000);
+          entry.scrolling = await scrolling(tab, 15_000);
         }
         results[label] = entry;
         process.stdout.write(`${label}: ${JSON.stringify(entry)}\n`);
       } finally {
-        await context.close();
+        await tab.close();
         await server.close();
         await service.close();
       }
@@ -244,7 +355,6 @@ export async function benchUi(): Promise<unknown> {
   } finally {
     killAll(pids);
     process.off('exit', killOnExit);
-    await browser.close();
   }
   return results;
 }

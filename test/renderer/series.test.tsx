@@ -4,7 +4,7 @@ import { historyPointOf } from '../../contract/history';
 import { sparklinePath } from '../../renderer/components/PsiStrip';
 import { niceMax } from '../../renderer/components/SvgTimeChart';
 import { relativeTimeLabel, timeTicks } from '../../renderer/components/time-axis';
-import { appendPoint, chartPointOf, downsample, seriesCapacity, sliceFrom, type ChartPoint } from '../../renderer/state/series';
+import { appendPoint, bucketMsFor, chartPointOf, downsample, downsampleByTime, seriesCapacity, sliceFrom, type ChartPoint } from '../../renderer/state/series';
 import { makeHistory, makeSnapshot, typicalApps } from './factory';
 
 const points = (n: number): ChartPoint[] => makeHistory(n, 1_000_000 + (n - 1) * 1000).points.map(chartPointOf);
@@ -44,6 +44,43 @@ describe('series', () => {
     expect(d[d.length - 1]).toBe(s[s.length - 1]);
     expect(d.every((p, i) => i === 0 || p.t > d[i - 1]!.t)).toBe(true);
     expect(downsample(s.slice(0, 100), 300).length).toBe(100);
+  });
+
+  it('sizes buckets to about 3 px per point in whole sampling intervals', () => {
+    expect(bucketMsFor(600_000, 572, 1000)).toBe(4000); // 190 buckets → 3.2 s → 4 s
+    expect(bucketMsFor(300_000, 572, 1000)).toBe(2000);
+    expect(bucketMsFor(60_000, 572, 1000)).toBe(1000); // never finer than one sample
+    expect(bucketMsFor(600_000, 572, 500)).toBe(3500);
+  });
+
+  it('buckets by clock time, keeping each bucket’s worst moment and the newest point exact', () => {
+    const s = points(600).map((p) => ({ ...p }));
+    s[301]!.memFullPct = 93;
+    s[450]!.availableGiB = 0.25;
+    s[120]!.memSomePct = null;
+    const bucketMs = 3000;
+    const d = downsampleByTime(s, bucketMs);
+    expect(d.length).toBeLessThanOrEqual(Math.ceil(600 / 3) + 1);
+    expect(d.length).toBeGreaterThanOrEqual(200);
+    expect(Math.max(...d.map((p) => p.memFullPct ?? 0))).toBe(93);
+    expect(Math.min(...d.map((p) => p.availableGiB))).toBe(0.25);
+    expect(d[d.length - 1]).toBe(s[s.length - 1]);
+    expect(d.every((p, i) => i === 0 || p.t > d[i - 1]!.t)).toBe(true);
+    // A bucket's null stays null only when all its samples are null.
+    expect(d.find((p) => Math.floor(p.t / bucketMs) === Math.floor(s[120]!.t / bucketMs))!.memSomePct).not.toBeNull();
+    // The series untouched: buckets are copies.
+    expect(s[301]!.memFullPct).toBe(93);
+  });
+
+  it('leaves closed buckets unchanged when the window slides by one sample', () => {
+    const s = points(601);
+    const bucketMs = 3000;
+    const before = downsampleByTime(s.slice(0, 600), bucketMs);
+    const after = downsampleByTime(s.slice(1), bucketMs);
+    // Everything but the oldest (which lost a sample) and the two newest buckets is the same.
+    expect(after.slice(1, -2).length).toBeGreaterThan(190);
+    expect(after.slice(1, -2)).toEqual(before.slice(1, -2).filter((p) => p.t >= after[1]!.t));
+    expect(downsampleByTime(s.slice(0, 2), bucketMs)).toHaveLength(2);
   });
 });
 
