@@ -6,8 +6,8 @@
  * less per update. About one point per 3 pixels, in clock-aligned buckets that keep each bucket's
  * worst moment: every point recharts draws costs main-thread time on every tick.
  */
-import { memo, useMemo, useRef } from 'react';
-import { Line, LineChart, ReferenceLine, XAxis, YAxis } from 'recharts';
+import { createContext, memo, useContext, useMemo, useRef } from 'react';
+import { DefaultZIndexes, LineChart, ReferenceLine, XAxis, YAxis, ZIndexLayer, usePlotArea } from 'recharts';
 import type { BaseTickContentProps } from 'recharts/types/util/types';
 import type { ReapMarker } from '../../contract/history';
 import { markerLabel, recoveryText } from '../format/units';
@@ -85,7 +85,6 @@ const pctAxisTick = plainTick((v) => `${v}%`, 4);
 
 const NO_MARKERS: readonly PlotMarker[] = [];
 const NO_SVG_MARKERS: readonly SvgMarker[] = [];
-const PCT_DOMAIN: [number, (max: number) => number] = [0, (max: number) => Math.max(5, Math.ceil(max / 5) * 5)];
 
 /** Axis props per window choice, created once so recharts never sees them change. */
 const AXES = new Map<number, { domain: [number, number]; ticks: number[] }>(WINDOW_CHOICES.map((c) => [c.ms, { domain: [-c.ms, 0] as [number, number], ticks: timeTicks(c.ms) }]));
@@ -94,28 +93,93 @@ function axisFor(windowMs: number) {
 }
 
 /*
- * The avg10 lines are dashed by CSS, not by the strokeDasharray prop: with the prop, recharts
- * measures the path (getTotalLength) on every render.
- *
- * recharts 3 keeps its state in a store: a ReferenceLine re-reports itself after every render, and
- * every report re-runs the chart's selectors. So the children that do not depend on the data are
- * created once per prop change (same element → React skips them), and a tick only changes `data`.
+ * recharts 3 keeps its state in a store, and a new `data` prop costs a lot per tick: the chart
+ * dispatches the old data away and the new data in (each re-running every selector of every axis,
+ * reference line and line), Immer deep-freezes it, and every <Line> rebuilds its points — about
+ * 8 ms of main thread here, more than the whole update's budget. So the recharts chart gets no
+ * per-tick data at all: it draws the frame (axes, threshold and marker reference lines, layout)
+ * from props that only change with the window, the scale's top or the markers, and the four
+ * pressure lines are drawn inside it by PressureLines from recharts' own plot area
+ * (usePlotArea), fed through a context so a tick re-renders only that one component.
  */
 
-/** What the pressure chart draws of a point: recharts copies and walks every field it is given. */
-type PressurePoint = Pick<PlotPoint, 'x' | 'memSomePct' | 'memFullPct' | 'memSomeAvg10' | 'memFullAvg10'>;
+interface PressureLayer {
+  data: readonly PlotPoint[];
+  windowMs: number;
+  /** The value axis' top, in %. */
+  top: number;
+}
+const PressureLayerContext = createContext<PressureLayer | null>(null);
+
+type PressureKey = 'memSomePct' | 'memFullPct' | 'memSomeAvg10' | 'memFullAvg10';
+const PRESSURE_SERIES: readonly { key: PressureKey; className: string; stroke: string; strokeWidth: number }[] = [
+  { key: 'memSomePct', className: 'hr-line-some', stroke: '#d08700', strokeWidth: 1 },
+  { key: 'memFullPct', className: 'hr-line-full', stroke: '#d03030', strokeWidth: 1 },
+  { key: 'memSomeAvg10', className: 'hr-line-some-avg', stroke: '#d08700', strokeWidth: 2 },
+  { key: 'memFullAvg10', className: 'hr-line-full-avg', stroke: '#d03030', strokeWidth: 2 },
+];
+
+/** The path through one pressure series' known values; a missing value (null) breaks the line, as recharts does. */
+export function pressurePath(data: readonly PlotPoint[], key: PressureKey, xOf: (x: number) => number, yOf: (v: number) => number): string {
+  let d = '';
+  let pen = false;
+  for (const p of data) {
+    const v = p[key];
+    if (v === null) {
+      pen = false;
+      continue;
+    }
+    d += `${pen ? 'L' : 'M'}${xOf(p.x).toFixed(1)} ${yOf(v).toFixed(1)}`;
+    pen = true;
+  }
+  return d;
+}
+
+/** The top of the pressure axis: the highest value or threshold, rounded up to 5 %, at least 5 %. */
+export function pressureTop(data: readonly PlotPoint[], thresholds: readonly number[]): number {
+  let max = 0;
+  for (const t of thresholds) if (t > max) max = t;
+  for (const p of data) {
+    for (const s of PRESSURE_SERIES) {
+      const v = p[s.key];
+      if (v !== null && v > max) max = v;
+    }
+  }
+  return Math.max(5, Math.ceil(max / 5) * 5);
+}
+
+/** The four pressure lines, inside the recharts chart, in its plot area (same DOM classes as a recharts <Line>). */
+function PressureLines() {
+  const layer = useContext(PressureLayerContext);
+  const area = usePlotArea();
+  if (!layer || !area || layer.data.length === 0) return null;
+  const { data, windowMs, top } = layer;
+  const xOf = (x: number) => area.x + ((x + windowMs) / windowMs) * area.width;
+  const yOf = (v: number) => area.y + area.height - (Math.min(v, top) / top) * area.height;
+  // In recharts' line layer, where a <Line> would be: above the reference lines, under the labels.
+  return (
+    <ZIndexLayer zIndex={DefaultZIndexes.line}>
+      <g className="recharts-layer hr-pressure-lines">
+        {PRESSURE_SERIES.map((s) => (
+          <g key={s.key} className={`recharts-layer recharts-line ${s.className}`}>
+            <path className="recharts-curve recharts-line-curve" d={pressurePath(data, s.key, xOf, yOf)} stroke={s.stroke} strokeWidth={s.strokeWidth} fill="none" />
+          </g>
+        ))}
+      </g>
+    </ZIndexLayer>
+  );
+}
+const PRESSURE_LINES = <PressureLines key="lines" />;
 
 /**
- * The pressure chart's data: only its five fields, and frozen. recharts keeps the data in an Immer
- * store that deep-freezes whatever it is given on every update; already frozen data is skipped.
+ * The data recharts itself sees: the window's two ends, one array per window choice, so its axes
+ * have a domain and a reference line is placed as before, and nothing changes from tick to tick.
  */
-function pressurePointsOf(data: readonly PlotPoint[]): readonly PressurePoint[] {
-  const out: PressurePoint[] = new Array<PressurePoint>(data.length);
-  for (let i = 0; i < data.length; i++) {
-    const p = data[i]!;
-    out[i] = Object.freeze({ x: p.x, memSomePct: p.memSomePct, memFullPct: p.memFullPct, memSomeAvg10: p.memSomeAvg10, memFullAvg10: p.memFullAvg10 });
-  }
-  return Object.freeze(out);
+const FRAME_DATA = new Map<number, readonly { x: number }[]>();
+function frameDataFor(windowMs: number): { x: number }[] {
+  let d = FRAME_DATA.get(windowMs);
+  if (!d) FRAME_DATA.set(windowMs, (d = Object.freeze([Object.freeze({ x: -windowMs }), Object.freeze({ x: 0 })])));
+  return d as { x: number }[];
 }
 
 const PressurePlot = memo(function PressurePlot({
@@ -126,41 +190,40 @@ const PressurePlot = memo(function PressurePlot({
   someThresholdPct,
   fullThresholdPct,
 }: PlotProps & { someThresholdPct: number; fullThresholdPct: number }) {
+  const top = useMemo(() => pressureTop(data, [someThresholdPct, fullThresholdPct]), [data, someThresholdPct, fullThresholdPct]);
   const frame = useMemo(() => {
     const axis = axisFor(windowMs);
     return [
       <XAxis key="x" dataKey="x" type="number" domain={axis.domain} allowDataOverflow ticks={axis.ticks} tick={timeTick} />,
-      <YAxis key="y" width={Y_AXIS_WIDTH} domain={PCT_DOMAIN} tick={pctAxisTick} allowDecimals={false} />,
+      <YAxis key="y" type="number" width={Y_AXIS_WIDTH} domain={[0, top]} allowDataOverflow tick={pctAxisTick} allowDecimals={false} />,
     ];
-  }, [windowMs]);
+  }, [windowMs, top]);
   const thresholds = useMemo(
     () => [
-      <ReferenceLine key="some" y={someThresholdPct} className="hr-threshold hr-threshold-some" strokeDasharray="6 4" ifOverflow="extendDomain" />,
-      <ReferenceLine key="full" y={fullThresholdPct} className="hr-threshold hr-threshold-full" strokeDasharray="6 4" ifOverflow="extendDomain" />,
+      <ReferenceLine key="some" y={someThresholdPct} className="hr-threshold hr-threshold-some" strokeDasharray="6 4" />,
+      <ReferenceLine key="full" y={fullThresholdPct} className="hr-threshold hr-threshold-full" strokeDasharray="6 4" />,
     ],
     [someThresholdPct, fullThresholdPct],
   );
-  const pressureData = useMemo(() => pressurePointsOf(data), [data]);
   const markerLines = useMemo(
     () => markers.map((m) => <ReferenceLine key={m.key} x={m.x} className="hr-marker-line" label={<MarkerLabel text={m.label} showText={m.newest} leftOfLine={m.leftOfLine} />} />),
     [markers],
   );
-  return (
-    <LineChart width={width} height={170} data={pressureData as PressurePoint[]} margin={MARGIN} className="hr-chart">
-      {frame}
-      {thresholds}
-      {PRESSURE_LINES}
-      {markerLines}
-    </LineChart>
+  // The same element while only the data changes: React skips the whole recharts tree.
+  const chart = useMemo(
+    () => (
+      <LineChart width={width} height={170} data={frameDataFor(windowMs)} margin={MARGIN} className="hr-chart">
+        {frame}
+        {thresholds}
+        {PRESSURE_LINES}
+        {markerLines}
+      </LineChart>
+    ),
+    [width, windowMs, frame, thresholds, markerLines],
   );
+  const layer = useMemo(() => ({ data, windowMs, top }), [data, windowMs, top]);
+  return <PressureLayerContext.Provider value={layer}>{chart}</PressureLayerContext.Provider>;
 });
-
-const PRESSURE_LINES = [
-  <Line key="s" name="some, per tick" dataKey="memSomePct" className="hr-line-some" stroke="#d08700" dot={false} isAnimationActive={false} strokeWidth={1} />,
-  <Line key="f" name="full, per tick" dataKey="memFullPct" className="hr-line-full" stroke="#d03030" dot={false} isAnimationActive={false} strokeWidth={1} />,
-  <Line key="sa" name="some avg10" dataKey="memSomeAvg10" className="hr-line-some-avg" stroke="#d08700" dot={false} isAnimationActive={false} strokeWidth={2} />,
-  <Line key="fa" name="full avg10" dataKey="memFullAvg10" className="hr-line-full-avg" stroke="#d03030" dot={false} isAnimationActive={false} strokeWidth={2} />,
-];
 
 const MEMORY_LINES: SvgLine[] = [
   { key: 'availableGiB', className: 'hr-line-available' },

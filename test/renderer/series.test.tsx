@@ -1,6 +1,7 @@
 /** The graph series: bounded append, window slicing, and downsampling that keeps spikes. */
 import { describe, expect, it } from 'vitest';
 import { historyPointOf } from '../../contract/history';
+import { pressurePath, pressureTop } from '../../renderer/components/Charts';
 import { sparklinePath } from '../../renderer/components/PsiStrip';
 import { niceMax } from '../../renderer/components/SvgTimeChart';
 import { relativeTimeLabel, timeTicks } from '../../renderer/components/time-axis';
@@ -99,6 +100,23 @@ describe('time axis and cpu/io strip', () => {
     base[3]!.cpuSomePct = 100;
     // 3 s window, 300 px wide, 102 px high, 0–100 %: y = 102 − v/100 × 100 − 1.
     expect(sparklinePath(base, 'cpuSomePct', 3000, 300, 102, 100)).toBe('M0.0 101.0L100.0 51.0M300.0 1.0');
+  });
+});
+
+describe('pressure lines', () => {
+  const at = (x: number, memSomePct: number | null) => ({ ...points(1)[0]!, x, memSomePct, memFullPct: 1, memSomeAvg10: 2, memFullAvg10: 3 });
+
+  it('draws the known values and breaks the line where a value is missing, as recharts does', () => {
+    const data = [at(-3000, 10), at(-2000, null), at(-1000, 20), at(0, 30)];
+    expect(pressurePath(data, 'memSomePct', (x) => x / 100 + 100, (v) => 100 - v)).toBe('M70.0 90.0M90.0 80.0L100.0 70.0');
+    expect(pressurePath(data, 'memFullPct', (x) => x / 100 + 100, (v) => 100 - v)).toBe('M70.0 99.0L80.0 99.0L90.0 99.0L100.0 99.0');
+  });
+
+  it('tops the axis at the highest value or threshold, rounded up to 5 %, at least 5 %', () => {
+    expect(pressureTop([at(0, 0)], [])).toBe(5);
+    expect(pressureTop([at(0, 0)], [20, 10])).toBe(20);
+    expect(pressureTop([at(0, 41.2)], [20, 10])).toBe(45);
+    expect(pressureTop([], [])).toBe(5);
   });
 });
 
