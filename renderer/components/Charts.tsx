@@ -1,10 +1,10 @@
 /**
  * The pressure graphs: memory PSI (some/full, per tick and avg10) with threshold lines and reap
- * markers (recharts, with animations and dots off, constant dataKeys, a relative time axis whose
- * props never change while it scrolls), a compact cpu/io PSI strip and the memory chart
- * (available/used/swap/zram, the recovery after a reap highlighted) as plain SVG, which costs far
- * less per update. About one point per 3 pixels, in clock-aligned buckets that keep each bucket's
- * worst moment: every point recharts draws costs main-thread time on every tick.
+ * markers (a recharts chart whose axes, reference lines and layout only change with the window,
+ * the scale or the markers — the relative time axis never moves — with the four lines drawn in its
+ * plot area from a context, see PressureLines), a compact cpu/io PSI strip and the memory chart
+ * (available/used/swap/zram, the recovery after a reap highlighted) as plain SVG. About one point
+ * per 3 pixels, in clock-aligned buckets that keep each bucket's worst moment.
  */
 import { createContext, memo, useContext, useMemo, useRef } from 'react';
 import { DefaultZIndexes, LineChart, ReferenceLine, XAxis, YAxis, ZIndexLayer, usePlotArea } from 'recharts';
