@@ -4,7 +4,7 @@
  * the test process goes away (their stdin closes).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -41,14 +41,21 @@ let worldReadableScript: string | undefined;
 
 /**
  * The hog script at a path any user can read (the checkout may be private, e.g. a mktemp -d clone).
+ * One fixed folder, replaced atomically, so test runs leave nothing behind to pile up; it must be a
+ * real folder of ours (not a link someone else planted).
  */
 export function hogScriptPath(): string {
   if (worldReadableScript && existsSync(worldReadableScript)) return worldReadableScript;
-  const dir = mkdtempSync(join(tmpdir(), 'headroom-hog-'));
+  const dir = join(tmpdir(), 'headroom-test-hog');
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const info = lstatSync(dir);
+  if (!info.isDirectory() || info.uid !== process.getuid!()) throw new Error(`${dir} is not a folder owned by this user; remove it and run again`);
   chmodSync(dir, 0o755);
   const target = join(dir, 'hog-child.cjs');
-  copyFileSync(join(__dirname, 'hog-child.cjs'), target);
-  chmodSync(target, 0o644);
+  const staged = `${target}.${process.pid}`;
+  copyFileSync(join(__dirname, 'hog-child.cjs'), staged);
+  chmodSync(staged, 0o644);
+  renameSync(staged, target);
   worldReadableScript = target;
   return target;
 }
