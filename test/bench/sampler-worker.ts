@@ -11,13 +11,14 @@
  * 2,000-process snapshots. Every child is killed by PID in `finally`, on exit and on SIGINT/SIGTERM;
  * each also ends by itself after CHILD_LIFETIME_S.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { deserialize, serialize } from 'node:v8';
 import type { Snapshot } from '../../contract/snapshot';
 import { SamplerLoop, WorkerSamplerLoop } from '../../main/sampler';
+import { killChildren, startIdleChildren } from '../support/idle-children';
 
 const CHILDREN = 2000;
 const CHILD_LIFETIME_S = 300;
@@ -88,30 +89,6 @@ function mean(values: number[]): number {
 function round(n: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
-}
-
-async function startChildren(count: number, into: ChildProcess[]): Promise<void> {
-  for (let i = 0; i < count; i++) {
-    const child = spawn('sleep', [String(CHILD_LIFETIME_S)], { stdio: 'ignore' });
-    child.on('error', () => {});
-    into.push(child);
-    if (i % 200 === 199) await new Promise((r) => setImmediate(r));
-  }
-  if (into.some((c) => c.pid === undefined)) throw new Error('could not start every idle child (fork failed)');
-}
-
-async function killChildren(children: ChildProcess[]): Promise<void> {
-  const waits: Promise<unknown>[] = [];
-  for (const child of children) {
-    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) continue;
-    waits.push(new Promise((resolve) => child.once('exit', resolve)));
-    try {
-      process.kill(child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  await Promise.race([Promise.all(waits), sleep(10_000)]);
 }
 
 /** Run one loop at 1 Hz: its cold tick, then WINDOW_MS of warm ticks, measured on this (main) thread. */
@@ -188,7 +165,7 @@ export async function benchSamplerWorker(): Promise<SamplerWorkerBenchResult> {
   process.once('SIGTERM', onSignal);
   const loadAvgAtStart = loadAvg();
   try {
-    await startChildren(CHILDREN, children);
+    await startIdleChildren(CHILDREN, children, CHILD_LIFETIME_S);
     await sleep(1000);
 
     const kept: Snapshot[] = [];

@@ -8,10 +8,11 @@
  * reader of every /proc/PID/status). Prints the ratios. Every child is killed by PID in `finally`,
  * on exit and on SIGINT/SIGTERM; each also ends by itself after CHILD_LIFETIME_S.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
 import { createSampler } from '../../main/sampler';
+import { killChildren, startIdleChildren } from '../support/idle-children';
 
 const CHILDREN = 2000;
 const WARM_TICKS = 50;
@@ -63,33 +64,6 @@ function cpuMs(usage: NodeJS.CpuUsage): number {
   return (usage.user + usage.system) / 1000;
 }
 
-/** Start the idle children; resolves once all are running. */
-async function startChildren(count: number, into: ChildProcess[]): Promise<void> {
-  for (let i = 0; i < count; i++) {
-    const child = spawn('sleep', [String(CHILD_LIFETIME_S)], { stdio: 'ignore' });
-    child.on('error', () => {});
-    into.push(child);
-    // Let libuv breathe every so often so spawn errors surface and the event loop stays sane.
-    if (i % 200 === 199) await new Promise((r) => setImmediate(r));
-  }
-  if (into.some((c) => c.pid === undefined)) throw new Error('could not start every idle child (fork failed)');
-}
-
-/** Kill every child by PID and wait (bounded) for them to be reaped. */
-async function killChildren(children: ChildProcess[]): Promise<void> {
-  const waits: Promise<unknown>[] = [];
-  for (const child of children) {
-    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) continue;
-    waits.push(new Promise((resolve) => child.once('exit', resolve)));
-    try {
-      process.kill(child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  await Promise.race([Promise.all(waits), new Promise((r) => setTimeout(r, 10_000))]);
-}
-
 /** Run the benchmark and return its numbers (also printed). */
 export async function benchSampler(): Promise<SamplerBenchResult> {
   const children: ChildProcess[] = [];
@@ -105,7 +79,7 @@ export async function benchSampler(): Promise<SamplerBenchResult> {
   process.once('SIGTERM', onSignal);
   const loadAvgAtStart = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   try {
-    await startChildren(CHILDREN, children);
+    await startIdleChildren(CHILDREN, children, CHILD_LIFETIME_S);
     // Let every child get past exec so the table is stable while we measure.
     await new Promise((r) => setTimeout(r, 1000));
 

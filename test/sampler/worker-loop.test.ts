@@ -10,6 +10,7 @@ import { historyPointOf, HistoryPointSchema } from '../../contract/history';
 import { SnapshotSchema, type Snapshot } from '../../contract/snapshot';
 import { SamplerLoop, WorkerSamplerLoop } from '../../main/sampler';
 import { startHog, stopAllHogs } from '../support/hogs';
+import { killChildren, startIdleChildren } from '../support/idle-children';
 
 const MiB = 1024 * 1024;
 const loops: Array<{ stop(): void }> = [];
@@ -39,20 +40,7 @@ function nextSnapshot(l: { onSnapshot(listener: (s: Snapshot) => void): () => vo
 
 /** Children started by this file (idle `sleep`s, the exit-test processes), killed by PID. */
 const children: ChildProcess[] = [];
-async function killChildren(): Promise<void> {
-  const waits: Promise<unknown>[] = [];
-  for (const child of children.splice(0)) {
-    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) continue;
-    waits.push(new Promise((r) => child.once('exit', r)));
-    try {
-      process.kill(child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  await Promise.race([Promise.all(waits), sleep(10_000)]);
-}
-afterAll(killChildren);
+afterAll(() => killChildren(children));
 
 afterEach(async () => {
   for (const l of loops.splice(0)) l.stop();
@@ -210,12 +198,7 @@ describe('the host event loop during the cold first tick', () => {
   it('keeps firing with the worker, and is blocked for the whole tick by the in-thread SamplerLoop', async () => {
     // A big process table makes the cold tick (every process's identity read) long enough to see.
     try {
-      for (let i = 0; i < IDLE_CHILDREN; i++) {
-        const child = spawn('sleep', ['120'], { stdio: 'ignore' });
-        child.on('error', () => {});
-        children.push(child);
-        if (i % 200 === 199) await new Promise((r) => setImmediate(r));
-      }
+      await startIdleChildren(IDLE_CHILDREN, children, 120);
       await sleep(1000);
 
       /** Start `l` and measure the host's event loop until its first snapshot: max event-loop delay and the largest gap of a 10 ms interval. */
@@ -259,7 +242,7 @@ describe('the host event loop during the cold first tick', () => {
       expect(onWorker.maxGapMs).toBeLessThan(onWorker.coldMs / 2);
       expect(onWorker.maxDelayMs).toBeLessThan(onWorker.coldMs / 2);
     } finally {
-      await killChildren();
+      await killChildren(children);
     }
   });
 });
