@@ -100,6 +100,9 @@ const Row = memo(function Row({ row, index, selected, onSelect, onToggle, onReap
   const user = isApp ? row.app.user : row.process.user;
   const label = isApp ? name : `${name} (PID ${row.process.pid})`;
   const growing = growth > 1024 * 1024;
+  // PID 1 is never ended (the reaper refuses it too): say so on the button instead of offering it.
+  const isInit = isApp ? row.app.pids.length === 1 && row.app.pids[0] === 1 : row.process.pid === 1;
+  const initTitle = isInit ? 'PID 1 (init) is never ended: the whole system depends on it.' : undefined;
   return (
     <div
       role="row"
@@ -139,10 +142,10 @@ const Row = memo(function Row({ row, index, selected, onSelect, onToggle, onReap
       <div role="gridcell" className={`hr-cell hr-num${growing ? ' hr-growing' : ''}`}>{formatGrowth(growth)}</div>
       <div role="gridcell" className="hr-cell hr-num">{pressure}</div>
       <div role="gridcell" className="hr-cell hr-actions">
-        <button type="button" tabIndex={-1} className="hr-reap" aria-label={`Reap ${label}`} onClick={(e) => { e.stopPropagation(); onReap(row.key, 'kill'); }}>
+        <button type="button" tabIndex={-1} className="hr-reap" aria-label={`Reap ${label}`} disabled={isInit} title={initTitle} onClick={(e) => { e.stopPropagation(); onReap(row.key, 'kill'); }}>
           Reap
         </button>
-        <button type="button" tabIndex={-1} className="hr-end" aria-label={`End ${label}`} onClick={(e) => { e.stopPropagation(); onReap(row.key, 'end'); }}>
+        <button type="button" tabIndex={-1} className="hr-end" aria-label={`End ${label}`} disabled={isInit} title={initTitle} onClick={(e) => { e.stopPropagation(); onReap(row.key, 'end'); }}>
           End
         </button>
       </div>

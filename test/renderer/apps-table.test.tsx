@@ -25,6 +25,15 @@ function setup(snapshot = makeSnapshot(typicalApps())) {
 }
 
 describe('AppsTable', () => {
+  it('offers no Reap or End for PID 1', () => {
+    setup(makeSnapshot([...typicalApps(), { name: 'systemd', processes: [{ pid: 1, comm: 'systemd', cmdline: '/sbin/init', uid: 0, rssMiB: 12 }] }]));
+    const init = screen.getByRole('row', { name: /systemd/ });
+    expect((within(init).getByRole('button', { name: /^Reap systemd/ }) as HTMLButtonElement).disabled).toBe(true);
+    expect((within(init).getByRole('button', { name: /^End systemd/ }) as HTMLButtonElement).disabled).toBe(true);
+    const leaky = screen.getByRole('row', { name: /leaky/ });
+    expect((within(leaky).getByRole('button', { name: /^Reap leaky/ }) as HTMLButtonElement).disabled).toBe(false);
+  });
+
   it('shows one row per app, largest first, with name, PIDs, user and memory', () => {
     setup();
     expect(names()).toEqual(['leaky', 'firefox', 'code', 'postgres', 'Xorg']);
