@@ -73,7 +73,7 @@ export function createReapService(options: ReapServiceOptions): ReapService {
       );
     }
     try {
-      const reply = await helper.request({ op: 'reap', targets: request.targets, mode: request.mode, force: request.force }, HELPER_REQUEST_SLACK_MS + options.endGraceMs());
+      const reply = await helper.request({ op: 'reap', targets: request.targets, mode: request.mode, force: request.force, sessionCritical: options.sessionCritical() }, HELPER_REQUEST_SLACK_MS + options.endGraceMs());
       if (!reply.ok) return fail(reply.error.code, reply.error.message);
       const parsed = ReapReplySchema.safeParse(reply);
       if (!parsed.success || parsed.data.results.length !== request.targets.length) return fail('INTERNAL', 'The privileged helper answered with results that do not match the request.');

@@ -22,6 +22,11 @@ export const ReapCommandSchema = z.strictObject({
   targets: z.array(ReapTargetSchema).min(1).max(512),
   mode: ReapModeSchema.default('kill'),
   force: z.boolean().default(false),
+  /**
+   * Session-critical names from the person's settings. They are added to the built-in list, never
+   * replace it: a caller can only make the helper stricter.
+   */
+  sessionCritical: z.array(z.string().min(1).max(64)).max(256).default([]),
 });
 
 export const HelperRequestSchema = z.discriminatedUnion('op', [HelloRequestSchema, ReapCommandSchema]);

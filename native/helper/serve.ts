@@ -3,6 +3,7 @@
  * itself, so the same code is exercised by the helper binary and its tests.
  */
 import { z } from 'zod';
+import { DEFAULT_SESSION_CRITICAL } from '../../contract/settings';
 import { reapTargets } from '../reap';
 import { readPidMax } from '../proc';
 import { HELPER_PROTOCOL_VERSION, HelperRequestSchema, RequestIdSchema, type HelperFeatures, type HelperReply, type LineEvent } from './protocol';
@@ -53,7 +54,8 @@ export function answer(event: LineEvent, state: HelperState): HelperReply {
     const pidMax = readPidMax();
     const outOfRange = request.targets.find((t) => t.pid > pidMax);
     if (outOfRange) return badRequest(id, `PID ${outOfRange.pid} is above this system's pid_max (${pidMax}).`);
-    const results = reapTargets(request, { via: 'helper', protectedPids: state.protectedPids });
+    const sessionCritical = [...DEFAULT_SESSION_CRITICAL, ...request.sessionCritical];
+    const results = reapTargets(request, { via: 'helper', protectedPids: state.protectedPids, sessionCritical });
     return { id, ok: true, results };
   } catch (err) {
     return { id, ok: false, error: { code: 'INTERNAL', message: `The helper failed: ${err instanceof Error ? err.message : String(err)}.` } };

@@ -81,6 +81,10 @@ describe('headroom-helper under hostile input', () => {
       reap(Array.from({ length: 513 }, () => sentinelTarget)),
       reap([sentinelTarget], { mode: 'nuke' }),
       reap([sentinelTarget], { force: 'yes' }),
+      reap([sentinelTarget], { sessionCritical: 'node' }),
+      reap([sentinelTarget], { sessionCritical: [''] }),
+      // The caller's session-critical names add to the built-in list: the sentinel (comm "node") is refused.
+      reap([sentinelTarget], { sessionCritical: ['node'] }),
       reap([{ ...sentinelTarget, cgroup: '/' }]),
       reap([{ pid: sentinel.pid, startTime: sentinelTarget.startTime + 1 }]), // stale identity
       reap([{ pid: helper.pid!, startTime: helperStart }], { force: true }), // the helper itself
@@ -99,7 +103,7 @@ describe('headroom-helper under hostile input', () => {
     const overlong = replies.slice(-2);
     for (const reply of overlong) expect(reply).toMatchObject({ id: null, ok: false, error: { code: 'BAD_REQUEST', message: expect.stringMatching(/64 KiB/) } });
     const codes = new Set(replies.flatMap((r) => (r.ok ? ('results' in r ? r.results.map((x) => x.error!.code) : []) : [r.error.code])));
-    expect([...codes].sort()).toEqual(['BAD_REQUEST', 'CHANGED', 'PROTECTED']);
+    expect([...codes].sort()).toEqual(['BAD_REQUEST', 'CHANGED', 'PROTECTED', 'SESSION_CRITICAL']);
     // Nothing was killed: the sentinel and the helper are alive, and hello still works.
     expect(sentinel.alive()).toBe(true);
     expect(helper.exitCode).toBeNull();
