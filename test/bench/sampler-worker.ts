@@ -18,7 +18,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { deserialize, serialize } from 'node:v8';
 import type { Snapshot } from '../../contract/snapshot';
 import { SamplerLoop, WorkerSamplerLoop } from '../../main/sampler';
-import { killChildren, startIdleChildren } from '../support/idle-children';
+import { killChildren, killChildrenOnExit, startIdleChildren } from '../support/idle-children';
 
 const CHILDREN = 2000;
 const CHILD_LIFETIME_S = 300;
@@ -153,16 +153,7 @@ async function measureLoop(name: LoopMainThreadCost['loop'], loop: SamplerLoop |
 /** Run the benchmark and return its numbers (also printed). */
 export async function benchSamplerWorker(): Promise<SamplerWorkerBenchResult> {
   const children: ChildProcess[] = [];
-  const killNow = (): void => {
-    for (const c of children) if (c.pid !== undefined && c.exitCode === null && c.signalCode === null) try { process.kill(c.pid, 'SIGKILL'); } catch { /* gone */ }
-  };
-  const onSignal = (signal: NodeJS.Signals): void => {
-    killNow();
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  process.once('exit', killNow);
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const unguard = killChildrenOnExit(children);
   const loadAvgAtStart = loadAvg();
   try {
     await startIdleChildren(CHILDREN, children, CHILD_LIFETIME_S);
@@ -223,9 +214,7 @@ export async function benchSamplerWorker(): Promise<SamplerWorkerBenchResult> {
     return result;
   } finally {
     await killChildren(children);
-    process.removeListener('exit', killNow);
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    unguard();
   }
 }
 

@@ -12,7 +12,7 @@ import { spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
 import { createSampler } from '../../main/sampler';
-import { killChildren, startIdleChildren } from '../support/idle-children';
+import { killChildren, killChildrenOnExit, startIdleChildren } from '../support/idle-children';
 
 const CHILDREN = 2000;
 const WARM_TICKS = 50;
@@ -67,16 +67,7 @@ function cpuMs(usage: NodeJS.CpuUsage): number {
 /** Run the benchmark and return its numbers (also printed). */
 export async function benchSampler(): Promise<SamplerBenchResult> {
   const children: ChildProcess[] = [];
-  const killNow = (): void => {
-    for (const c of children) if (c.pid !== undefined && c.exitCode === null && c.signalCode === null) try { process.kill(c.pid, 'SIGKILL'); } catch { /* gone */ }
-  };
-  const onSignal = (signal: NodeJS.Signals): void => {
-    killNow();
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  process.once('exit', killNow);
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const unguard = killChildrenOnExit(children);
   const loadAvgAtStart = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   try {
     await startIdleChildren(CHILDREN, children, CHILD_LIFETIME_S);
@@ -167,9 +158,7 @@ export async function benchSampler(): Promise<SamplerBenchResult> {
     return result;
   } finally {
     await killChildren(children);
-    process.removeListener('exit', killNow);
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    unguard();
   }
 }
 

@@ -30,3 +30,32 @@ export async function killChildren(children: ChildProcess[]): Promise<void> {
   }
   await Promise.race([Promise.all(waits), new Promise((r) => setTimeout(r, 10_000))]);
 }
+
+/**
+ * Make sure `children` die with this process even if it exits or is interrupted mid-benchmark.
+ * Returns the function that removes the guard (call it once they are killed normally).
+ */
+export function killChildrenOnExit(children: ChildProcess[]): () => void {
+  const killNow = (): void => {
+    for (const c of children) {
+      if (c.pid === undefined || c.exitCode !== null || c.signalCode !== null) continue;
+      try {
+        process.kill(c.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    killNow();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('exit', killNow);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return () => {
+    process.removeListener('exit', killNow);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  };
+}
