@@ -13,6 +13,7 @@ import type { ReapMarker } from '../../contract/history';
 import { markerLabel, recoveryText } from '../format/units';
 import { bucketMsFor, downsampleByTime, sliceFrom, type ChartPoint } from '../state/series';
 import { MarkerLabel } from './MarkerLabel';
+import { gappedPath } from './gapped-path';
 import { PsiStrip } from './PsiStrip';
 import { SvgTimeChart, type SvgLine, type SvgMarker } from './SvgTimeChart';
 import { relativeTimeLabel, timeTicks } from './time-axis';
@@ -121,18 +122,7 @@ const PRESSURE_SERIES: readonly { key: PressureKey; className: string; stroke: s
 
 /** The path through one pressure series' known values; a missing value (null) breaks the line, as recharts does. */
 export function pressurePath(data: readonly PlotPoint[], key: PressureKey, xOf: (x: number) => number, yOf: (v: number) => number): string {
-  let d = '';
-  let pen = false;
-  for (const p of data) {
-    const v = p[key];
-    if (v === null) {
-      pen = false;
-      continue;
-    }
-    d += `${pen ? 'L' : 'M'}${xOf(p.x).toFixed(1)} ${yOf(v).toFixed(1)}`;
-    pen = true;
-  }
-  return d;
+  return gappedPath(data, (p) => p[key], (p) => xOf(p.x), yOf);
 }
 
 /** The top of the pressure axis: the highest value or threshold, rounded up to 5 %, at least 5 %. */

@@ -5,6 +5,7 @@
 import { memo } from 'react';
 import { formatPct } from '../format/units';
 import type { ChartPoint } from '../state/series';
+import { gappedPath } from './gapped-path';
 
 export interface PsiStripProps {
   data: readonly (ChartPoint & { x: number })[];
@@ -17,20 +18,12 @@ type Key = 'cpuSomePct' | 'ioSomePct';
 
 /** An SVG path through the non-null values; gaps start a new segment. */
 export function sparklinePath(data: PsiStripProps['data'], key: Key, windowMs: number, width: number, height: number, max: number): string {
-  let d = '';
-  let pen = false;
-  for (const p of data) {
-    const v = p[key];
-    if (v === null) {
-      pen = false;
-      continue;
-    }
-    const x = ((p.x + windowMs) / windowMs) * width;
-    const y = height - (Math.min(v, max) / max) * (height - 2) - 1;
-    d += `${pen ? 'L' : 'M'}${x.toFixed(1)} ${y.toFixed(1)}`;
-    pen = true;
-  }
-  return d;
+  return gappedPath(
+    data,
+    (p) => p[key],
+    (p) => ((p.x + windowMs) / windowMs) * width,
+    (v) => height - (Math.min(v, max) / max) * (height - 2) - 1,
+  );
 }
 
 /** The strip under the pressure chart. */

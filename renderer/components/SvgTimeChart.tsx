@@ -5,6 +5,7 @@
  */
 import { memo, useId } from 'react';
 import type { ChartPoint } from '../state/series';
+import { gappedPath } from './gapped-path';
 import { MarkerLabel } from './MarkerLabel';
 import { relativeTimeLabel, timeTicks } from './time-axis';
 
@@ -48,14 +49,9 @@ export function niceMax(max: number): number {
   return 10 * power;
 }
 
-/** The path of one line; a null or missing value would break it, memory values never are. */
+/** The path of one line (memory values are never missing, so it never breaks). */
 export function linePath(data: SvgTimeChartProps['data'], key: NumericKey, xOf: (x: number) => number, yOf: (v: number) => number): string {
-  let d = '';
-  for (let i = 0; i < data.length; i++) {
-    const p = data[i]!;
-    d += `${i === 0 ? 'M' : 'L'}${xOf(p.x).toFixed(1)} ${yOf(p[key]).toFixed(1)}`;
-  }
-  return d;
+  return gappedPath(data, (p) => p[key], (p) => xOf(p.x), yOf);
 }
 
 /** The chart. */
