@@ -24,7 +24,7 @@ import {
 } from '../../packaging/layout';
 import { packagedHelperWrapper, packagedPolicy } from '../../packaging/prepare-polkit-files';
 import { readFuseWire } from '../../packaging/standin-electron';
-import { ALLOWED_USER, DENIED_USER } from '../privileged/setup';
+import { ALLOWED_USER, DENIED_USER, ensureUser, testRules } from '../privileged/setup';
 import { startHog, stopAllHogs } from '../support/hogs';
 
 const HAVE_DPKG_DEB = existsSync('/usr/bin/dpkg-deb');
@@ -148,22 +148,9 @@ describe.skipIf(!HAVE_DPKG_DEB)('offline deb installed with dpkg: real dpkg, pol
     }
     purgeIfPresent(); // a leftover from an interrupted run of this file
     execFileSync('sh', [join(PROJECT_ROOT, 'test/privileged/start-services.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
-    for (const [key, name] of [['allowed', ALLOWED_USER], ['denied', DENIED_USER]] as const) {
-      if (spawnSync('id', ['-u', name]).status !== 0) execFileSync('useradd', ['--no-create-home', '--shell', '/usr/sbin/nologin', name]);
-      users[key] = { uid: Number(execFileSync('id', ['-u', name], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', name], { encoding: 'utf8' })) };
-    }
-    writeFileSync(
-      RULES_PATH,
-      `// Headroom's packaging test (test/packaging/offline-deb.test.ts): decide ${POLKIT_ACTION_ID} for two test users only.
-polkit.addRule(function (action, subject) {
-  if (action.id !== "${POLKIT_ACTION_ID}") return polkit.Result.NOT_HANDLED;
-  if (subject.user === "${ALLOWED_USER}") return polkit.Result.YES;
-  if (subject.user === "${DENIED_USER}") return polkit.Result.NO;
-  return polkit.Result.NOT_HANDLED;
-});
-`,
-      { mode: 0o644 },
-    );
+    users.allowed = ensureUser(ALLOWED_USER);
+    users.denied = ensureUser(DENIED_USER);
+    writeFileSync(RULES_PATH, testRules("Headroom's packaging test (test/packaging/offline-deb.test.ts)"), { mode: 0o644 });
     // The app's own code, readable by the test users (the checkout may be private).
     appCopy = mkdtempSync(join(tmpdir(), 'headroom-app-'));
     for (const part of ['dist/contract', 'dist/main', 'dist/native', 'node_modules/koffi', 'node_modules/@koromix', 'node_modules/zod']) {

@@ -29,7 +29,8 @@ export interface TestUser {
   gid: number;
 }
 
-function ensureUser(name: string): TestUser {
+/** The test user `name` (created without a home or a shell if missing). */
+export function ensureUser(name: string): TestUser {
   if (spawnSync('id', ['-u', name]).status !== 0) {
     execFileSync('useradd', ['--no-create-home', '--shell', '/usr/sbin/nologin', name]);
   }
@@ -61,18 +62,19 @@ function installPolicy(): void {
     throw new Error(`${POLICY_INSTALL_PATH} is already installed (by the deb?) and points elsewhere; the privileged tests will not overwrite it. Run them on a machine without the Headroom deb.`);
   }
   writeFileSync(POLICY_INSTALL_PATH, renderPolicy({ helperPath: TEST_HELPER_PATH }), { mode: 0o644 });
-  writeFileSync(
-    RULES_PATH,
-    `// Headroom's privileged tests (test/privileged/setup.ts): decide ${POLKIT_ACTION_ID} for the two test users only.
+  writeFileSync(RULES_PATH, testRules("Headroom's privileged tests (test/privileged/setup.ts)"), { mode: 0o644 });
+}
+
+/** A polkit rules file that grants the action to ALLOWED_USER, denies it to DENIED_USER, and decides nothing else. */
+export function testRules(writtenBy: string): string {
+  return `// ${writtenBy}: decide ${POLKIT_ACTION_ID} for the two test users only.
 polkit.addRule(function (action, subject) {
   if (action.id !== "${POLKIT_ACTION_ID}") return polkit.Result.NOT_HANDLED;
   if (subject.user === "${ALLOWED_USER}") return polkit.Result.YES;
   if (subject.user === "${DENIED_USER}") return polkit.Result.NO;
   return polkit.Result.NOT_HANDLED;
 });
-`,
-    { mode: 0o644 },
-  );
+`;
 }
 
 /** polkitd notices new files through inotify; wait until it knows the action. */
