@@ -6,7 +6,9 @@
  */
 import { z } from 'zod';
 import { CALL_NAMES, EVENT_NAMES, type CallName, type EventName } from './channels';
+import { GuardStateSchema } from './guard';
 import { HistorySchema, ReapMarkerSchema } from './history';
+import { HistoryQuerySchema } from './recorder';
 import { ReapRequestSchema, ReapResponseSchema } from './reap';
 import { SettingsPatchSchema, SettingsStateSchema } from './settings';
 import { SnapshotSchema } from './snapshot';
@@ -17,8 +19,8 @@ const NoParams = z.strictObject({});
 export const CALLS = {
   /** The latest snapshot, or null before the first tick. */
   getSnapshot: { params: NoParams, result: SnapshotSchema.nullable() },
-  /** The graph series (ring buffer contents) and reap markers. */
-  getHistory: { params: NoParams, result: HistorySchema },
+  /** The graph series and markers: the in-memory window, or a range from the recorder (see HistoryQuerySchema). */
+  getHistory: { params: HistoryQuerySchema, result: HistorySchema },
   getStatus: { params: NoParams, result: StatusSchema },
   /** Reap or end processes; one result per target. */
   reap: { params: ReapRequestSchema, result: ReapResponseSchema },
@@ -26,6 +28,8 @@ export const CALLS = {
   setSettings: { params: SettingsPatchSchema, result: SettingsStateSchema },
   /** Pause or resume sampling. */
   setPaused: { params: z.strictObject({ paused: z.boolean() }), result: StatusSchema },
+  /** The pressure guard's state: mode, phase, culprit, what it did or would do. */
+  getGuard: { params: NoParams, result: GuardStateSchema },
 } as const satisfies Record<CallName, { params: z.ZodType; result: z.ZodType }>;
 
 export const EVENTS = {
@@ -36,6 +40,8 @@ export const EVENTS = {
   settings: SettingsStateSchema,
   /** Open the reap confirmation for this app (e.g. the person chose "Reap" on a pressure notification). */
   reapPrompt: z.object({ appId: z.string() }),
+  /** The guard's state whenever its phase, culprit or last event changes. */
+  guard: GuardStateSchema,
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type CallParams<K extends CallName> = z.input<(typeof CALLS)[K]['params']>;

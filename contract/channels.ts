@@ -4,11 +4,11 @@
  */
 
 /** Request/response calls: the renderer asks, main answers. */
-export const CALL_NAMES = ['getSnapshot', 'getHistory', 'getStatus', 'reap', 'getSettings', 'setSettings', 'setPaused'] as const;
+export const CALL_NAMES = ['getSnapshot', 'getHistory', 'getStatus', 'reap', 'getSettings', 'setSettings', 'setPaused', 'getGuard'] as const;
 export type CallName = (typeof CALL_NAMES)[number];
 
 /** Push events: main tells, the renderer listens. */
-export const EVENT_NAMES = ['snapshot', 'status', 'markers', 'settings', 'reapPrompt'] as const;
+export const EVENT_NAMES = ['snapshot', 'status', 'markers', 'settings', 'reapPrompt', 'guard'] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 
 /** The Electron IPC channel of a call or event. */

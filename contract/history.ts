@@ -24,10 +24,21 @@ export const HistoryPointSchema = z.object({
 });
 export type HistoryPoint = z.infer<typeof HistoryPointSchema>;
 
+/**
+ * What a marker on the chart stands for: a reap by hand, the guard's auto-reap, its warning or
+ * would-reap, a kernel OOM kill, a systemd-oomd kill.
+ */
+export const MarkerKindSchema = z.enum(['reap', 'auto-reap', 'warning', 'would-reap', 'oom-kill', 'oomd-kill']);
+export type MarkerKind = z.infer<typeof MarkerKindSchema>;
+
+/** A moment on the chart: a reap (with its recovery) or another recorded event. */
 export const ReapMarkerSchema = z.object({
-  /** When the signal was sent, ms since the epoch. */
+  /** When the signal was sent (or the event happened), ms since the epoch. */
   time: z.number().int().nonnegative(),
+  kind: MarkerKindSchema.default('reap'),
   label: z.string(),
+  /** One line in plain words, e.g. "Kernel OOM killer ended python3 (PID 784, 160 MiB anon) in memory cgroup …"; '' when the label says it all. */
+  detail: z.string().default(''),
   freedBytes: z.number().int().nonnegative(),
   mreleaseMs: z.number().nonnegative().nullable(),
   /** MemAvailable just before the reap. */

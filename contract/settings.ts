@@ -48,6 +48,23 @@ export const SettingsSchema = z.object({
   endGraceMs: z.number().int().min(0).max(60_000).default(5000),
   /** Session-critical process names (comm): refused unless forced. */
   sessionCritical: z.array(z.string().min(1).max(64)).max(256).default([...DEFAULT_SESSION_CRITICAL]),
+  /** Guard: warn when system memory PSI `some` per tick stays at or above this share (percent) for guardSustainSeconds. */
+  guardWarnSomePct: z.number().min(1).max(100).default(10),
+  /** Guard: act (or say what it would do) when memory PSI `full` per tick stays at or above this share for guardSustainSeconds. */
+  guardActFullPct: z.number().min(1).max(100).default(20),
+  guardSustainSeconds: z.number().int().min(1).max(120).default(2),
+  /** Guard: after an auto-reap, wait this long before the next one. */
+  guardCooldownSeconds: z.number().int().min(1).max(3600).default(30),
+  /** Guard: reap the culprit by itself. Off by default: while off, the window says what it would have done. */
+  autoReap: z.boolean().default(false),
+  /** Names (comm / app name) or cgroup globs the guard never auto-reaps. */
+  autoReapAvoid: z.array(z.string().min(1).max(256)).max(256).default([]),
+  /** Names or cgroup globs the guard picks first when they are among the apps under pressure. */
+  autoReapPrefer: z.array(z.string().min(1).max(256)).max(256).default([]),
+  /** Recorder: how long history is kept on disk, in hours. */
+  recorderRetentionHours: z.number().int().min(1).max(24 * 31).default(24),
+  /** Recorder: the most disk the history may take, in MiB. */
+  recorderMaxMiB: z.number().int().min(4).max(4096).default(64),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 

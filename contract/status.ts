@@ -1,5 +1,6 @@
 /** What the status bar shows: kernel features, sampler cost, and how privileged reaps would go. */
 import { z } from 'zod';
+import { KillerSchema, RecorderStatusSchema } from './recorder';
 import { FeaturesSchema } from './snapshot';
 
 /**
@@ -25,6 +26,10 @@ export const StatusSchema = z.object({
   intervalMs: z.number().int().positive(),
   /** Median sampler cost per tick over the recent ticks. */
   sampleMs: z.number().nonnegative().nullable(),
+  /** The flight recorder; null where none runs (tests with an in-memory service). */
+  recorder: RecorderStatusSchema.nullable(),
+  /** Other memory killers found on this machine (installed or running). */
+  killers: z.array(KillerSchema),
   /** Things the person should know (degraded features, settings reset…), in plain words. */
   warnings: z.array(z.string()),
 });

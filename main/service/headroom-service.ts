@@ -5,6 +5,7 @@
 import { userInfo } from 'node:os';
 import type { EventData, HeadroomHandlers } from '../../contract/api';
 import type { EventName } from '../../contract/channels';
+import type { GuardState } from '../../contract/guard';
 import type { ReapMarker } from '../../contract/history';
 import type { ReapRequest, ReapResponse } from '../../contract/reap';
 import type { Settings, SettingsState } from '../../contract/settings';
@@ -88,6 +89,8 @@ export function createHeadroomService(options: HeadroomServiceOptions & Headroom
       paused,
       intervalMs: settingsState.settings.intervalMs,
       sampleMs: loop.medianSampleMs(),
+      recorder: null,
+      killers: [],
       warnings: statusWarnings(snapshot?.features ?? null, privilege, settingsState.warning),
     };
   }
@@ -172,6 +175,7 @@ export function createHeadroomService(options: HeadroomServiceOptions & Headroom
       maybeEmitStatus();
       return settingsState;
     },
+    getGuard: () => guardNotRunning(),
     setPaused: ({ paused: wantPaused }) => {
       if (wantPaused !== paused) {
         paused = wantPaused;
@@ -227,6 +231,11 @@ function currentUserName(): string {
     // No passwd entry for this uid (e.g. a container): show the number.
     return String(process.getuid?.() ?? '?');
   }
+}
+
+/** The guard's state until the guard is wired into the service. */
+function guardNotRunning(): GuardState {
+  return { mode: 'unavailable', windowMs: null, modeNote: 'The pressure guard is not running.', phase: 'calm', pressure: null, culprit: null, ranking: [], acting: false, actingNote: null, last: null };
 }
 
 /** Features before the first tick: nothing known yet, so nothing claimed. */

@@ -22,7 +22,9 @@ export function markerForReap(results: readonly ReapResult[], snapshot: Snapshot
   const sentTimes = reaped.map((r) => r.time).filter((t) => t > 0);
   return {
     time: sentTimes.length > 0 ? Math.min(...sentTimes) : Date.now(),
+    kind: 'reap',
     label,
+    detail: '',
     freedBytes: reaped.reduce((sum, r) => sum + r.freedBytes, 0),
     // The targets are reaped one after another, so their process_mrelease times add up.
     mreleaseMs: mreleaseTimes.length > 0 ? mreleaseTimes.reduce((a, b) => a + b, 0) : null,

@@ -22,7 +22,7 @@ afterEach(cleanup);
 const T0 = 1_760_000_000_000;
 
 function marker(overrides: Partial<ReapMarker> = {}): ReapMarker {
-  return { time: T0 - 20_000, label: 'leaky', freedBytes: Math.round(2.1 * GiB), mreleaseMs: 84, availableBeforeBytes: 1 * GiB, recoveredMs: 420, ...overrides };
+  return { time: T0 - 20_000, kind: 'reap', label: 'leaky', detail: '', freedBytes: Math.round(2.1 * GiB), mreleaseMs: 84, availableBeforeBytes: 1 * GiB, recoveredMs: 420, ...overrides };
 }
 
 interface SetupOptions {

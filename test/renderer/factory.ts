@@ -170,6 +170,8 @@ export function makeStatus(privilege: PrivilegeMode = 'helper-installed', extra:
     paused: false,
     intervalMs: 1000,
     sampleMs: 11.8,
+    recorder: null,
+    killers: [],
     warnings: [],
     ...extra,
   });

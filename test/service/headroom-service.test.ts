@@ -58,6 +58,7 @@ describe('HeadroomService on the real sampler and reaper', () => {
       getSettings: {},
       setSettings: { someThresholdPct: 25 },
       setPaused: { paused: false },
+      getGuard: {},
       // A pid that cannot exist (above any pid_max in use here): a per-target error, not a thrown one.
       reap: { targets: [{ pid: 4_000_000, startTime: 1 }] },
     };
