@@ -41,6 +41,20 @@ export function cspOf(rendererDir: string): string {
   return /frame-ancestors/.test(policy) ? policy : `${policy.replace(/;\s*$/, '')}; frame-ancestors 'none'`;
 }
 
+/**
+ * The policy browser mode sends as a header: the page's own policy with `connect-src` narrowed to
+ * this server's WebSocket (the Electron window's policy has no `ws:` at all; the page in a browser
+ * needs exactly one).
+ */
+export function browserCsp(pagePolicy: string, port: number): string {
+  const connect = `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`;
+  const directives = pagePolicy
+    .split(';')
+    .map((d) => d.trim())
+    .filter((d) => d.length > 0 && !/^connect-src(\s|$)/i.test(d));
+  return [...directives, connect].join('; ');
+}
+
 export type StaticLookup =
   | { kind: 'file'; path: string; contentType: string; isIndex: boolean }
   | { kind: 'bad-path' }
