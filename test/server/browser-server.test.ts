@@ -1,7 +1,7 @@
 // The real browser-mode server on the real service (real sampler, real reaper): the token in the
 // WebSocket handshake (never a cookie, never a URL), traversal, Origin checks and malformed messages. Only 127.0.0.1, a free port per run.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,6 +77,10 @@ describe('headroom serve: the browser-mode server', () => {
     );
     writeFileSync(join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
     writeFileSync(join(root, 'secret.txt'), 'outside the build');
+    // Links inside the build: one pointing out of it (refused), one staying inside (served).
+    symlinkSync(join(root, 'secret.txt'), join(rendererDir, 'assets', 'escape.txt'));
+    symlinkSync(root, join(rendererDir, 'up'));
+    symlinkSync(join(rendererDir, 'assets', 'app.js'), join(rendererDir, 'inside.js'));
     service = createHeadroomService({ shell: 'browser', settings: createMemorySettingsStore() });
     service.start();
     server = await startBrowserServer({ service, port: 0, rendererDir, log: (line) => logged.push(line) });
@@ -150,6 +154,16 @@ describe('headroom serve: the browser-mode server', () => {
       expect(res.body, path).not.toContain('outside the build');
     }
     expect((await get(server.port, '/nope.js')).status).toBe(404);
+    // A real link inside the build pointing outside it is refused by real path, not path text.
+    for (const path of ['/assets/escape.txt', '/up/secret.txt']) {
+      const res = await get(server.port, path);
+      expect(res.status, path).toBe(400);
+      expect(res.body, path).not.toContain('outside the build');
+    }
+    // The control: a link that stays inside the build is served.
+    const inside = await get(server.port, '/inside.js');
+    expect(inside.status).toBe(200);
+    expect(inside.body).toBe('console.log(1)');
   });
 
   it('refuses WebSocket upgrades without the token subprotocol, with a foreign Origin or Host, or with the token anywhere else', async () => {
