@@ -7,6 +7,7 @@ import type { Status } from '../../contract/status';
 import { privilegeInWords } from '../format/privilege';
 import { formatMs } from '../format/units';
 import type { ConnectionState } from '../transport/connection';
+import { UNAUTHORIZED_WORDS } from '../transport/ws-client';
 
 export interface StatusBarProps {
   status: Status | null;
@@ -28,6 +29,7 @@ const CONNECTION_WORDS: Record<ConnectionState, string> = {
   connecting: 'Connecting\u2026',
   open: 'Connected',
   reconnecting: 'Disconnected \u2014 reconnecting\u2026',
+  unauthorized: UNAUTHORIZED_WORDS,
 };
 
 /** The bottom bar. */
