@@ -1,6 +1,7 @@
 /** The contract between renderer and main: schemas, types and channel names. Pure TypeScript + zod. */
 export * from './api';
 export * from './channels';
+export * from './delta';
 export * from './guard';
 export * from './history';
 export * from './reap';
