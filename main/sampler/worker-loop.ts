@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { SamplerLoopLike } from '../service/types';
 import type { SamplerOptions } from './sampler';
+import { SnapshotDecoder } from './snapshot-delta';
 import { checkIntervalMs, SnapshotKeeper } from './snapshot-keeper';
 import type { FromSamplerWorker, SamplerWorkerData, TickFailure, ToSamplerWorker } from './sampler-worker';
 
@@ -46,6 +47,8 @@ export class WorkerSamplerLoop extends SnapshotKeeper implements SamplerLoopLike
   private worker: Worker | null = null;
   private restartTimer: NodeJS.Timeout | null = null;
   private running = false;
+  /** Rebuilds each tick's snapshot from the worker's deltas; reset for every new worker. */
+  private readonly decoder = new SnapshotDecoder();
 
   constructor(options: WorkerSamplerLoopOptions = {}) {
     super(options.intervalMs, options.historyLength);
@@ -107,6 +110,7 @@ export class WorkerSamplerLoop extends SnapshotKeeper implements SamplerLoopLike
       return;
     }
     this.worker = worker;
+    this.decoder.reset();
     // Messages from a worker that was stopped (or replaced) are dropped: they belong to an old run.
     worker.on('message', (message: FromSamplerWorker) => {
       if (worker === this.worker) this.receive(message);
@@ -128,7 +132,17 @@ export class WorkerSamplerLoop extends SnapshotKeeper implements SamplerLoopLike
       this.fail(errorOf(message.error));
       return;
     }
-    this.deliver(message.snapshot);
+    let snapshot;
+    try {
+      snapshot = this.decoder.apply(message.delta);
+    } catch (err) {
+      // Cannot happen with one ordered port per worker; if it ever does, count it, skip the tick and
+      // ask for a full snapshot next.
+      this.fail(err);
+      this.send({ type: 'resync' });
+      return;
+    }
+    this.deliver(snapshot);
   }
 
   /** The worker died or could not start: count it, and start a new one an interval later. */
