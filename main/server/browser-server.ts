@@ -12,6 +12,7 @@ import { EVENT_NAMES } from '../../contract/channels';
 import { MAX_WIRE_MESSAGE_BYTES } from '../../contract/wire';
 import type { HeadroomService } from '../service/types';
 import { allowedOrigins, isAuthorized, isOwnHost, newToken, sessionCookie } from './auth';
+import { createMetricsExporter } from './metrics';
 import { cspOf, defaultRendererDir, lookupStatic } from './static-files';
 import { handleWireMessage } from './wire-handler';
 
@@ -50,6 +51,8 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   let port = options.port;
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WIRE_MESSAGE_BYTES });
+  // GET /metrics for Prometheus: its own credential (Authorization: Bearer), see metrics.ts.
+  const metrics = createMetricsExporter(service);
   const server = createServer((req, res) => {
     try {
       serveHttp(req, res);
@@ -84,6 +87,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       plain(res, 400, 'Bad request target.');
       return;
     }
+    if (url.pathname === '/metrics') return metrics.handle(req, res, token);
     if (!isAuthorized(req, url, port, token)) {
       plain(res, 403, 'Forbidden: open the address headroom serve printed, including its ?token=… part.');
       return;
@@ -179,7 +183,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     port,
     token,
     url: `http://127.0.0.1:${port}/?token=${token}`,
-    close: () => closeAll(server, wss, unsubscribers),
+    close: () => closeAll(server, wss, [...unsubscribers, () => metrics.close()]),
   };
 }
 
