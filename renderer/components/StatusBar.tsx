@@ -6,6 +6,7 @@ import { memo } from 'react';
 import type { Status } from '../../contract/status';
 import { privilegeInWords } from '../format/privilege';
 import { formatMs } from '../format/units';
+import { RecorderStatus } from './RecorderStatus';
 import type { ConnectionState } from '../transport/connection';
 
 export interface StatusBarProps {
@@ -45,6 +46,7 @@ export const StatusBar = memo(function StatusBar({ status, connection, settingsW
             {status.paused ? 'Sampling paused' : `Sampling ${status.sampleMs === null ? '\u2014' : formatMs(status.sampleMs)} per tick`}
           </span>
           <span className="hr-privilege">{`Privilege: ${privilegeInWords(status.privilege)}`}</span>
+          <RecorderStatus recorder={status.recorder} killers={status.killers} />
         </>
       ) : null}
       {warnings.map((w) => (
