@@ -8,3 +8,4 @@ export * from './recorder';
 export * from './settings';
 export * from './snapshot';
 export * from './status';
+export * from './record';

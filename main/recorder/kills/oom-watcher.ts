@@ -1,0 +1,108 @@
+/**
+ * Noticing kills by others, one tick at a time, on the snapshot the sampler already made:
+ * - the kernel OOM killer: `oom_kill` in /proc/vmstat (snapshot.memory.oomKills) moves, and
+ *   /dev/kmsg (read without blocking, kmsg.ts) names the victim, its anon RSS and the memory cgroup
+ *   that ran out. Where the log is not readable, the victim is the largest process (by anon memory)
+ *   that vanished between the two snapshots — said as "probably" in the marker.
+ * - systemd-oomd: its D-Bus `Killed` signal (oomd-monitor.ts) names the cgroup it ended.
+ * Each becomes a marker (kind oom-kill / oomd-kill) with a one-line explanation and the victim.
+ */
+import type { RecordedEvent } from '../../../contract/record';
+import type { ProcessInfo, Snapshot } from '../../../contract/snapshot';
+import { KmsgReader, type KernelKill } from './kmsg';
+
+function mib(bytes: number): string {
+  return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`;
+}
+
+/** Wall-clock ms of a kmsg time (µs since boot, the monotonic clock). */
+function wallTimeOf(timeUs: number, now = Date.now()): number {
+  const monotonicUs = Number(process.hrtime.bigint() / 1000n);
+  return Math.round(now - Math.max(0, monotonicUs - timeUs) / 1000);
+}
+
+/** The marker for a kill the kernel logged. */
+export function markerForKernelKill(kill: KernelKill, availableBeforeBytes: number, time = wallTimeOf(kill.timeUs)): RecordedEvent {
+  const anon = kill.anonBytes !== null ? `, ${mib(kill.anonBytes)} anon` : '';
+  const where = kill.memcg === null ? '' : kill.memcg === '/' ? ' (system-wide out of memory)' : ` in memory cgroup ${kill.memcg}`;
+  return {
+    time: Math.max(0, time),
+    kind: 'oom-kill',
+    label: kill.name,
+    detail: `Kernel OOM killer ended ${kill.name} (PID ${kill.pid}${anon})${where}`,
+    freedBytes: kill.anonBytes ?? 0,
+    mreleaseMs: null,
+    availableBeforeBytes,
+    recoveredMs: null,
+    victim: { pid: kill.pid, name: kill.name, uid: kill.uid, anonBytes: kill.anonBytes, cgroup: kill.memcg, source: 'kmsg' },
+  };
+}
+
+/** The processes of `before` gone in `after` (same PID and start time), largest anon first. */
+export function vanishedProcesses(before: readonly ProcessInfo[], after: readonly ProcessInfo[]): ProcessInfo[] {
+  const still = new Set(after.map((p) => `${p.pid}:${p.startTime}`));
+  return before.filter((p) => !still.has(`${p.pid}:${p.startTime}`)).sort((a, b) => b.anonBytes - a.anonBytes);
+}
+
+/** The marker for a kill counted in /proc/vmstat but not logged where we can read: the likeliest victim. */
+export function markerForVanished(victim: ProcessInfo | undefined, time: number, availableBeforeBytes: number): RecordedEvent {
+  return {
+    time,
+    kind: 'oom-kill',
+    label: victim?.comm ?? 'unknown process',
+    detail: victim
+      ? `Kernel OOM killer ended a process: probably ${victim.comm} (PID ${victim.pid}, ${mib(victim.anonBytes)} anon), the largest that vanished, in cgroup ${victim.cgroup || '/'}`
+      : 'Kernel OOM killer ended a process that was not seen (it lived less than a tick, and the kernel log is not readable)',
+    freedBytes: victim?.anonBytes ?? 0,
+    mreleaseMs: null,
+    availableBeforeBytes,
+    recoveredMs: null,
+    victim: victim ? { pid: victim.pid, name: victim.comm, uid: victim.uid, anonBytes: victim.anonBytes, cgroup: victim.cgroup || null, source: 'vanished' } : null,
+  };
+}
+
+/** Watches for kernel OOM kills across ticks. */
+export class OomWatcher {
+  private readonly kmsg: KmsgReader;
+  private kmsgOpen = false;
+  private previous: Snapshot | null = null;
+  /** Why the kernel log is not used, or null. */
+  note: string | null = null;
+
+  constructor(kmsgPath = '/dev/kmsg') {
+    this.kmsg = new KmsgReader(kmsgPath);
+  }
+
+  /** Open the kernel log at its end. */
+  start(): void {
+    this.note = this.kmsg.open();
+    this.kmsgOpen = this.note === null;
+  }
+
+  /** The kills noticed with this tick. */
+  tick(snapshot: Snapshot): RecordedEvent[] {
+    const previous = this.previous;
+    this.previous = snapshot;
+    const before = previous?.memory.availableBytes ?? snapshot.memory.availableBytes;
+    if (this.kmsgOpen) {
+      return this.kmsg.readKills().map((k) => {
+        const marker = markerForKernelKill(k, before);
+        // Never after the tick that saw it (the two clocks differ by a few ms).
+        return { ...marker, time: Math.min(marker.time, snapshot.time) };
+      });
+    }
+    const now = snapshot.memory.oomKills;
+    const then = previous?.memory.oomKills;
+    if (!previous || now === null || then === null || then === undefined || now <= then) return [];
+    const gone = vanishedProcesses(previous.processes, snapshot.processes);
+    const count = Math.min(now - then, 16);
+    const out: RecordedEvent[] = [];
+    for (let i = 0; i < count; i++) out.push(markerForVanished(gone[i], snapshot.time, before));
+    return out;
+  }
+
+  stop(): void {
+    this.kmsg.close();
+    this.kmsgOpen = false;
+  }
+}
