@@ -12,6 +12,9 @@ import type { Snapshot } from '../contract/snapshot';
 import type { Status } from '../contract/status';
 import { AppsTable } from './components/AppsTable';
 import { Charts } from './components/Charts';
+import { EventList } from './components/EventList';
+import { MomentScrubber } from './components/MomentScrubber';
+import { RangeSelector } from './components/RangeSelector';
 import { ReapDialog } from './components/ReapDialog';
 import { ResultRegion, type Outcome } from './components/ResultRegion';
 import { SettingsPanel } from './components/SettingsPanel';
@@ -21,6 +24,7 @@ import { formatBytes, formatPct } from './format/units';
 import { appSubject, processSubject, type ReapSubject } from './state/reap-subject';
 import type { TableRow } from './state/rows';
 import { appendPoint, chartPointOf, seriesCapacity, type ChartPoint } from './state/series';
+import { useRecordedHistory } from './state/useRecordedHistory';
 import { alwaysOpen, type Connection, type ConnectionState } from './transport/connection';
 
 export interface AppProps {
@@ -50,6 +54,7 @@ export function App({ client, connection: givenConnection }: AppProps) {
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [linkState, setLinkState] = useState<ConnectionState>(() => connection.state());
+  const [moment, setMoment] = useState<number | null>(null);
 
   const settings = settingsState?.settings ?? null;
   const intervalMs = snapshot?.intervalMs ?? status?.intervalMs ?? historyIntervalMs;
@@ -191,6 +196,10 @@ export function App({ client, connection: givenConnection }: AppProps) {
   const psiAvailable = snapshot ? snapshot.psi !== null : (status?.features.psi ?? true);
   const memory = snapshot?.memory;
   const memPsi = snapshot?.psi?.memory;
+  // The flight recorder fills the charts beyond the live series (and on start); see useRecordedHistory.
+  const liveSpanMs = (settings?.historyMinutes ?? 10) * 60_000;
+  const recorded = useRecordedHistory({ client, recorder: status?.recorder, rangeMs: windowMs, liveSpanMs, liveSeries: series, liveMarkers: markers });
+  const newestT = recorded.series[recorded.series.length - 1]?.t ?? 0;
 
   return (
     <div className="hr-app">
@@ -214,8 +223,10 @@ export function App({ client, connection: givenConnection }: AppProps) {
       <ResultRegion outcome={outcome} onDismiss={dismissOutcome} />
       <main className="hr-main">
         <Charts
-          series={series}
-          markers={markers}
+          series={recorded.series}
+          markers={recorded.markers}
+          windowControl={<RangeSelector rangeMs={windowMs} onChange={setWindowMs} liveSpanMs={liveSpanMs} recorderOn={recorded.recorderOn} loading={recorded.loading} />}
+          cursorTime={moment}
           windowMs={windowMs}
           onWindowChange={setWindowMs}
           someThresholdPct={settings?.someThresholdPct ?? 20}
@@ -223,6 +234,10 @@ export function App({ client, connection: givenConnection }: AppProps) {
           psiAvailable={psiAvailable}
           intervalMs={intervalMs}
         />
+        <div className="hr-lookback">
+          <MomentScrubber series={recorded.series} markers={recorded.markers} windowMs={windowMs} intervalMs={intervalMs} moment={moment} onMoment={setMoment} />
+          <EventList markers={recorded.markers} from={newestT - windowMs} to={newestT + intervalMs} onSelect={setMoment} />
+        </div>
         {snapshot ? (
           <AppsTable snapshot={snapshot} onReap={openReap} />
         ) : series.length > 0 ? (
@@ -230,7 +245,7 @@ export function App({ client, connection: givenConnection }: AppProps) {
           <p className="hr-placeholder">Waiting for the first sample&hellip;</p>
         ) : null}
       </main>
-      <StatusBar status={status} connection={linkState} settingsWarning={settingsState?.warning ?? null} loadError={loadError} />
+      <StatusBar status={status} connection={linkState} settingsWarning={settingsState?.warning ?? null} loadError={loadError ?? recorded.error} />
       {subject ? <ReapDialog subject={subject} status={status} settings={settings} onCancel={cancelReap} onConfirm={confirmReap} /> : null}
       {settingsOpen && settings ? <SettingsPanel settings={settings} onSave={saveSettings} onClose={closeSettings} /> : null}
     </div>

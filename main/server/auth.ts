@@ -61,14 +61,6 @@ export function upgradeIsAuthorized(req: IncomingMessage, token: string): boolea
   return carried.length === 1 && tokenMatches(carried[0]!.slice(WS_TOKEN_PROTOCOL_PREFIX.length), token);
 }
 
-/** The token of an `Authorization: Bearer <token>` header, or null. */
-export function bearerToken(req: IncomingMessage): string | null {
-  const header = req.headers.authorization;
-  if (typeof header !== 'string') return null;
-  const match = /^Bearer ([A-Za-z0-9_-]+)$/.exec(header.trim());
-  return match ? match[1]! : null;
-}
-
 /** True when the request carries `Authorization: Bearer <the token>` (for non-browser clients). */
 export function bearerIsAuthorized(req: IncomingMessage, token: string): boolean {
   return tokenMatches(bearerToken(req), token);
@@ -83,4 +75,15 @@ export function allowedOrigins(port: number): string[] {
 export function isOwnHost(req: IncomingMessage, port: number): boolean {
   const host = req.headers.host;
   return host === `127.0.0.1:${port}` || host === `localhost:${port}`;
+}
+
+/**
+ * The token of an `Authorization: Bearer <token>` header (scheme case-insensitive, RFC 6750), or
+ * null when there is no such header: the caller answers 401 then, and 403 for a wrong token.
+ */
+export function bearerToken(req: IncomingMessage): string | null {
+  const header = req.headers.authorization;
+  if (typeof header !== 'string') return null;
+  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
+  return match ? match[1]! : null;
 }

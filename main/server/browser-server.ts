@@ -14,6 +14,7 @@ import { EVENT_NAMES } from '../../contract/channels';
 import { MAX_WIRE_MESSAGE_BYTES } from '../../contract/wire';
 import type { HeadroomService } from '../service/types';
 import { allowedOrigins, isOwnHost, looksLikeToken, newToken, upgradeIsAuthorized, WS_PROTOCOL } from './auth';
+import { createMetricsExporter } from './metrics';
 import { browserCsp, cspOf, defaultRendererDir, lookupStatic } from './static-files';
 import { handleWireMessage } from './wire-handler';
 
@@ -57,6 +58,8 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     maxPayload: MAX_WIRE_MESSAGE_BYTES,
     handleProtocols: (offered) => (offered.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
   });
+  // GET /metrics for Prometheus: its own credential (Authorization: Bearer), see metrics.ts.
+  const metrics = createMetricsExporter(service);
   const server = createServer((req, res) => {
     try {
       serveHttp(req, res);
@@ -91,6 +94,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       plain(res, 400, 'Bad request target.');
       return;
     }
+    if (url.pathname === '/metrics') return metrics.handle(req, res, token);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       plain(res, 405, 'Method not allowed: this server only serves the window.');
@@ -184,7 +188,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     port,
     token,
     url: `http://127.0.0.1:${port}/#token=${token}`,
-    close: () => closeAll(server, wss, unsubscribers),
+    close: () => closeAll(server, wss, [...unsubscribers, () => metrics.close()]),
   };
 }
 

@@ -6,10 +6,11 @@
  * (available/used/swap/zram, the recovery after a reap highlighted) as plain SVG. About one point
  * per 3 pixels, in clock-aligned buckets that keep each bucket's worst moment.
  */
-import { createContext, memo, useContext, useMemo, useRef } from 'react';
+import { createContext, memo, useContext, useMemo, useRef, type ReactNode } from 'react';
 import { DefaultZIndexes, LineChart, ReferenceLine, XAxis, YAxis, ZIndexLayer, usePlotArea } from 'recharts';
 import type { BaseTickContentProps } from 'recharts/types/util/types';
 import type { ReapMarker } from '../../contract/history';
+import { eventLine, kindWords, markerText } from '../format/events';
 import { markerLabel, recoveryText } from '../format/units';
 import { bucketMsFor, downsampleByTime, sliceFrom, type ChartPoint } from '../state/series';
 import { MarkerLabel } from './MarkerLabel';
@@ -41,6 +42,10 @@ export interface ChartsProps {
   /** False when the kernel has no PSI: the pressure lines are replaced by a notice. */
   psiAvailable: boolean;
   intervalMs: number;
+  /** Replaces the built-in window buttons (the range selector with the recorder's longer ranges). */
+  windowControl?: ReactNode;
+  /** A moment picked to look back at (ms since the epoch): a cursor line on the pressure chart. */
+  cursorTime?: number | null;
 }
 
 /** A chart point placed on the relative time axis: x = ms before the newest sample (≤ 0). */
@@ -53,6 +58,8 @@ interface PlotMarker {
   /** End of the recovery highlight on the same axis. */
   recoveryEndX: number;
   label: string;
+  /** The one-line explanation, shown as the marker's tooltip. */
+  detail: string;
   recovery: string;
   /** Only the newest marker in view is labelled in words, so labels never pile up. */
   newest: boolean;
@@ -65,6 +72,8 @@ interface PlotProps {
   windowMs: number;
   width: number;
   markers: readonly PlotMarker[];
+  /** The cursor's x on the relative axis, or null. */
+  cursorX?: number | null;
 }
 
 /**
@@ -177,6 +186,7 @@ const PressurePlot = memo(function PressurePlot({
   windowMs,
   width,
   markers,
+  cursorX = null,
   someThresholdPct,
   fullThresholdPct,
 }: PlotProps & { someThresholdPct: number; fullThresholdPct: number }) {
@@ -196,8 +206,11 @@ const PressurePlot = memo(function PressurePlot({
     [someThresholdPct, fullThresholdPct],
   );
   const markerLines = useMemo(
-    () => markers.map((m) => <ReferenceLine key={m.key} x={m.x} className="hr-marker-line" label={<MarkerLabel text={m.label} showText={m.newest} leftOfLine={m.leftOfLine} />} />),
-    [markers],
+    () => [
+      ...markers.map((m) => <ReferenceLine key={m.key} x={m.x} className="hr-marker-line" label={<MarkerLabel text={m.label} title={m.detail} showText={m.newest} leftOfLine={m.leftOfLine} />} />),
+      ...(cursorX === null ? [] : [<ReferenceLine key="cursor" x={cursorX} className="hr-cursor-line" strokeDasharray="3 3" />]),
+    ],
+    [markers, cursorX],
   );
   // The same element while only the data changes: React skips the whole recharts tree.
   const chart = useMemo(
@@ -251,7 +264,7 @@ const MEMORY_LEGEND_ZRAM = [...MEMORY_LEGEND, { label: 'zram', className: 'hr-sw
 
 /** All graphs, with the window selector. */
 export const Charts = memo(function Charts(props: ChartsProps) {
-  const { series, markers, windowMs, onWindowChange, someThresholdPct, fullThresholdPct, psiAvailable, intervalMs } = props;
+  const { series, markers, windowMs, onWindowChange, someThresholdPct, fullThresholdPct, psiAvailable, intervalMs, windowControl, cursorTime } = props;
   const boxRef = useRef<HTMLDivElement>(null);
   const { width } = useElementSize(boxRef, FALLBACK_SIZE);
   // Wide windows put pressure and memory side by side, leaving the height to the table.
@@ -270,16 +283,21 @@ export const Charts = memo(function Charts(props: ChartsProps) {
     const visible = markers.filter((m) => m.time >= to - windowMs && m.time <= to + intervalMs);
     // The same empty array every tick: a new one would make recharts redo the marker layer.
     if (visible.length === 0) return NO_MARKERS;
-    return visible.map((m, i) => ({
-          key: `${m.time}-${m.label}`,
+    return visible.map((m, i) => {
+      const isReap = m.kind === 'reap' || m.kind === 'auto-reap';
+      return {
+          key: `${m.time}-${m.kind}-${m.label}`,
           x: m.time - to,
           // Still measuring: highlight up to now. At least one tick wide so a fast recovery is visible.
-          recoveryEndX: Math.min(0, m.time - to + Math.max(m.recoveredMs ?? to - m.time, intervalMs)),
-          label: markerLabel(m.label, m.freedBytes),
-          recovery: recoveryText(m.recoveredMs),
+          recoveryEndX: isReap ? Math.min(0, m.time - to + Math.max(m.recoveredMs ?? to - m.time, intervalMs)) : m.time - to,
+          label: markerText(m),
+          detail: isReap && !m.detail ? markerText(m) : eventLine(m),
+          // Other events have no recovery to measure: the memory chart names the kind instead.
+          recovery: isReap ? recoveryText(m.recoveredMs) : kindWords(m.kind),
           newest: i === visible.length - 1,
           leftOfLine: m.time - to > -windowMs / 2,
-        }));
+        };
+    });
   }, [markers, to, windowMs, intervalMs]);
   const memoryMarkers = useMemo<readonly SvgMarker[]>(
     () =>
@@ -289,7 +307,8 @@ export const Charts = memo(function Charts(props: ChartsProps) {
     [plotMarkers],
   );
   const hasZram = useMemo(() => data.some((p) => p.zramGiB > 0), [data]);
-  const latestMarker = markers.length > 0 ? markers[markers.length - 1] : undefined;
+  const latestMarker = markers.findLast((m) => m.kind === 'reap' || m.kind === 'auto-reap');
+  const cursorX = cursorTime === null || cursorTime === undefined || cursorTime < to - windowMs ? null : Math.min(0, cursorTime - to);
 
   return (
     <section className="hr-charts" aria-label="Pressure and memory graphs">
@@ -300,13 +319,15 @@ export const Charts = memo(function Charts(props: ChartsProps) {
             {`Last reap: ${markerLabel(latestMarker.label, latestMarker.freedBytes)} \u00B7 ${recoveryText(latestMarker.recoveredMs)}`}
           </p>
         ) : null}
-        <div role="group" aria-label="Time window" className="hr-window">
-          {WINDOW_CHOICES.map((c) => (
-            <button key={c.ms} type="button" aria-pressed={windowMs === c.ms} onClick={() => onWindowChange(c.ms)}>
-              {c.label}
-            </button>
-          ))}
-        </div>
+        {windowControl ?? (
+          <div role="group" aria-label="Time window" className="hr-window">
+            {WINDOW_CHOICES.map((c) => (
+              <button key={c.ms} type="button" aria-pressed={windowMs === c.ms} onClick={() => onWindowChange(c.ms)}>
+                {c.label}
+              </button>
+            ))}
+          </div>
+        )}
       </div>
       <div ref={boxRef} className={sideBySide ? 'hr-chart-box hr-side-by-side' : 'hr-chart-box'}>
         {last === undefined ? (
@@ -317,7 +338,7 @@ export const Charts = memo(function Charts(props: ChartsProps) {
               {psiAvailable ? (
                 <>
                   <Legend items={PRESSURE_LEGEND} />
-                  <PressurePlot data={data} windowMs={windowMs} width={plotWidth} markers={plotMarkers} someThresholdPct={someThresholdPct} fullThresholdPct={fullThresholdPct} />
+                  <PressurePlot data={data} windowMs={windowMs} width={plotWidth} markers={plotMarkers} cursorX={cursorX} someThresholdPct={someThresholdPct} fullThresholdPct={fullThresholdPct} />
                   <PsiStrip data={data} windowMs={windowMs} width={plotWidth} />
                 </>
               ) : (

@@ -5,6 +5,8 @@
 
 interface MarkerLabelProps {
   text: string;
+  /** The tooltip, when it says more than the text (an event's one-line explanation). */
+  title?: string;
   viewBox?: { x?: number; y?: number; width?: number; height?: number };
   /** Only the newest marker is labelled in words; older ones keep the text as a tooltip. */
   showText?: boolean;
@@ -13,12 +15,12 @@ interface MarkerLabelProps {
 }
 
 /** An SVG label placed at the top of a vertical reference line. */
-export function MarkerLabel({ text, viewBox, showText = true, leftOfLine = false }: MarkerLabelProps) {
+export function MarkerLabel({ text, title, viewBox, showText = true, leftOfLine = false }: MarkerLabelProps) {
   const x = viewBox?.x ?? 0;
   const y = viewBox?.y ?? 0;
   return (
-    <g className="hr-marker" data-testid="reap-marker" aria-label={`Reap marker: ${text}`}>
-      <title>{text}</title>
+    <g className="hr-marker" data-testid="reap-marker" aria-label={`Marker: ${title || text}`}>
+      <title>{title || text}</title>
       {showText ? (
         <text x={leftOfLine ? x - 4 : x + 4} y={y + 12} textAnchor={leftOfLine ? 'end' : 'start'} className="hr-marker-text">
           {text}

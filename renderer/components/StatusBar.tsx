@@ -6,6 +6,7 @@ import { memo } from 'react';
 import type { Status } from '../../contract/status';
 import { privilegeInWords } from '../format/privilege';
 import { formatMs } from '../format/units';
+import { RecorderStatus } from './RecorderStatus';
 import type { ConnectionState } from '../transport/connection';
 import { UNAUTHORIZED_WORDS } from '../transport/ws-client';
 
@@ -47,6 +48,7 @@ export const StatusBar = memo(function StatusBar({ status, connection, settingsW
             {status.paused ? 'Sampling paused' : `Sampling ${status.sampleMs === null ? '\u2014' : formatMs(status.sampleMs)} per tick`}
           </span>
           <span className="hr-privilege">{`Privilege: ${privilegeInWords(status.privilege)}`}</span>
+          <RecorderStatus recorder={status.recorder} killers={status.killers} />
         </>
       ) : null}
       {warnings.map((w) => (

@@ -1,0 +1,78 @@
+/**
+ * Recorded events in words: what each marker kind is called, the one line that explains it (the
+ * recorder's `detail` when it wrote one, else a sentence built from the label), the short text a
+ * chart marker shows, a wall-clock time, and one list of markers from the recorder and the live
+ * session without duplicates. Pure functions, so the chart, the event list and the scrubber say
+ * the same thing.
+ */
+import type { MarkerKind, ReapMarker } from '../../contract/history';
+import { formatBytes, markerLabel } from './units';
+
+const KIND_WORDS: Record<MarkerKind, string> = {
+  reap: 'Reap',
+  'auto-reap': 'Guard reap',
+  warning: 'Guard warning',
+  'would-reap': 'Guard would reap',
+  'oom-kill': 'Kernel OOM kill',
+  'oomd-kill': 'systemd-oomd kill',
+};
+
+/** The kind of event in two or three words ("Kernel OOM kill"). */
+export function kindWords(kind: MarkerKind): string {
+  return KIND_WORDS[kind];
+}
+
+/** One line that explains the event: the recorder's detail, else a sentence from the label. */
+export function eventLine(m: ReapMarker): string {
+  if (m.detail) return m.detail;
+  switch (m.kind) {
+    case 'reap':
+      return `Reaped ${m.label}: ${formatBytes(m.freedBytes)} freed`;
+    case 'auto-reap':
+      return `The guard reaped ${m.label}: ${formatBytes(m.freedBytes)} freed`;
+    case 'warning':
+      return `The guard warned about ${m.label}`;
+    case 'would-reap':
+      return `The guard would have reaped ${m.label}`;
+    case 'oom-kill':
+      return `Kernel OOM killer ended ${m.label}`;
+    case 'oomd-kill':
+      return `systemd-oomd ended ${m.label}`;
+  }
+}
+
+/** The short text on the chart: reaps keep "<app> −1.2 GiB", other events "<kind>: <label>". */
+export function markerText(m: ReapMarker): string {
+  if (m.kind === 'reap' || m.kind === 'auto-reap') return markerLabel(m.label, m.freedBytes);
+  return `${kindWords(m.kind)}: ${m.label}`;
+}
+
+const two = (n: number) => String(n).padStart(2, '0');
+
+/** Local wall-clock time "14:03:27"; with the date ("Nov 28 14:03:27") when not today. */
+export function clockTime(t: number, now = Date.now()): string {
+  const d = new Date(t);
+  const time = `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+  const today = new Date(now);
+  if (d.getFullYear() === today.getFullYear() && d.getMonth() === today.getMonth() && d.getDate() === today.getDate()) return time;
+  return `${d.toLocaleString('en', { month: 'short' })} ${d.getDate()} ${time}`;
+}
+
+/** A marker's identity across the recorder and the live list (its recovery may be measured later). */
+export function markerKey(m: ReapMarker): string {
+  return `${m.time}|${m.kind}|${m.label}`;
+}
+
+/**
+ * The recorder's markers and the live ones as one list, oldest first; the live copy wins (it may
+ * carry a recovery time measured since). Returns `live` itself when the recorder adds nothing.
+ */
+export function mergeMarkers(recorded: readonly ReapMarker[], live: readonly ReapMarker[]): readonly ReapMarker[] {
+  if (recorded.length === 0) return live;
+  const liveKeys = new Set(live.map(markerKey));
+  if (recorded.every((m) => liveKeys.has(markerKey(m)))) return live;
+  const byKey = new Map<string, ReapMarker>();
+  for (const m of recorded) byKey.set(markerKey(m), m);
+  for (const m of live) byKey.set(markerKey(m), m);
+  return [...byKey.values()].sort((a, b) => a.time - b.time);
+}
