@@ -12,6 +12,7 @@ import type { Snapshot } from '../contract/snapshot';
 import type { Status } from '../contract/status';
 import { AppsTable } from './components/AppsTable';
 import { Charts } from './components/Charts';
+import { GuardBanner } from './components/GuardBanner';
 import { ReapDialog } from './components/ReapDialog';
 import { ResultRegion, type Outcome } from './components/ResultRegion';
 import { SettingsPanel } from './components/SettingsPanel';
@@ -20,6 +21,7 @@ import { describeCallFailure, describeReapResults } from './format/reap-result';
 import { formatBytes, formatPct } from './format/units';
 import { appSubject, processSubject, type ReapSubject } from './state/reap-subject';
 import type { TableRow } from './state/rows';
+import { useGuard } from './state/useGuard';
 import { appendPoint, chartPointOf, seriesCapacity, type ChartPoint } from './state/series';
 import { alwaysOpen, type Connection, type ConnectionState } from './transport/connection';
 
@@ -139,6 +141,8 @@ export function App({ client, connection: givenConnection }: AppProps) {
     });
   }, [connection, load]);
 
+  const guard = useGuard(client, connection);
+
   // The benchmark reads "hr:update": from the snapshot event to React having committed its render.
   useEffect(() => {
     if (!snapshot || !markPending.current) return;
@@ -211,6 +215,7 @@ export function App({ client, connection: givenConnection }: AppProps) {
           </button>
         </div>
       </header>
+      <GuardBanner guard={guard} snapshot={snapshot} autoReap={settings?.autoReap ?? false} onReap={openReap} />
       <ResultRegion outcome={outcome} onDismiss={dismissOutcome} />
       <main className="hr-main">
         <Charts
@@ -230,7 +235,7 @@ export function App({ client, connection: givenConnection }: AppProps) {
           <p className="hr-placeholder">Waiting for the first sample&hellip;</p>
         ) : null}
       </main>
-      <StatusBar status={status} connection={linkState} settingsWarning={settingsState?.warning ?? null} loadError={loadError} />
+      <StatusBar status={status} connection={linkState} settingsWarning={settingsState?.warning ?? null} loadError={loadError} guard={guard} />
       {subject ? <ReapDialog subject={subject} status={status} settings={settings} onCancel={cancelReap} onConfirm={confirmReap} /> : null}
       {settingsOpen && settings ? <SettingsPanel settings={settings} onSave={saveSettings} onClose={closeSettings} /> : null}
     </div>

@@ -9,7 +9,8 @@
 import { createContext, memo, useContext, useMemo, useRef } from 'react';
 import { DefaultZIndexes, LineChart, ReferenceLine, XAxis, YAxis, ZIndexLayer, usePlotArea } from 'recharts';
 import type { BaseTickContentProps } from 'recharts/types/util/types';
-import type { ReapMarker } from '../../contract/history';
+import type { MarkerKind, ReapMarker } from '../../contract/history';
+import { latestFreeingMarker, markerClass, markerRecoveryText, markerText, markerTitle } from '../format/marker-kind';
 import { markerLabel, recoveryText } from '../format/units';
 import { bucketMsFor, downsampleByTime, sliceFrom, type ChartPoint } from '../state/series';
 import { MarkerLabel } from './MarkerLabel';
@@ -58,6 +59,9 @@ interface PlotMarker {
   newest: boolean;
   /** In the right half of the chart: the label goes left of the line so it is not clipped. */
   leftOfLine: boolean;
+  kind: MarkerKind;
+  /** The marker's detail line (its accessible title). */
+  title: string;
 }
 
 interface PlotProps {
@@ -196,7 +200,7 @@ const PressurePlot = memo(function PressurePlot({
     [someThresholdPct, fullThresholdPct],
   );
   const markerLines = useMemo(
-    () => markers.map((m) => <ReferenceLine key={m.key} x={m.x} className="hr-marker-line" label={<MarkerLabel text={m.label} showText={m.newest} leftOfLine={m.leftOfLine} />} />),
+    () => markers.map((m) => <ReferenceLine key={m.key} x={m.x} className={`hr-marker-line ${markerClass(m.kind)}`} label={<MarkerLabel text={m.label} showText={m.newest} leftOfLine={m.leftOfLine} kind={m.kind} title={m.title} />} />),
     [markers],
   );
   // The same element while only the data changes: React skips the whole recharts tree.
@@ -275,8 +279,10 @@ export const Charts = memo(function Charts(props: ChartsProps) {
           x: m.time - to,
           // Still measuring: highlight up to now. At least one tick wide so a fast recovery is visible.
           recoveryEndX: Math.min(0, m.time - to + Math.max(m.recoveredMs ?? to - m.time, intervalMs)),
-          label: markerLabel(m.label, m.freedBytes),
-          recovery: recoveryText(m.recoveredMs),
+          label: markerText(m),
+          recovery: markerRecoveryText(m),
+          kind: m.kind,
+          title: markerTitle(m),
           newest: i === visible.length - 1,
           leftOfLine: m.time - to > -windowMs / 2,
         }));
@@ -285,11 +291,11 @@ export const Charts = memo(function Charts(props: ChartsProps) {
     () =>
       plotMarkers.length === 0
         ? NO_SVG_MARKERS
-        : plotMarkers.map((m) => ({ key: m.key, x: m.x, recoveryEndX: m.recoveryEndX, text: m.recovery, showText: m.newest, leftOfLine: m.leftOfLine })),
+        : plotMarkers.map((m) => ({ key: m.key, x: m.x, recoveryEndX: m.recoveryEndX, text: m.recovery, showText: m.newest, leftOfLine: m.leftOfLine, kind: m.kind, title: m.title })),
     [plotMarkers],
   );
   const hasZram = useMemo(() => data.some((p) => p.zramGiB > 0), [data]);
-  const latestMarker = markers.length > 0 ? markers[markers.length - 1] : undefined;
+  const latestMarker = latestFreeingMarker(markers);
 
   return (
     <section className="hr-charts" aria-label="Pressure and memory graphs">
