@@ -10,8 +10,7 @@ import { createContext, memo, useContext, useMemo, useRef, type ReactNode } from
 import { DefaultZIndexes, LineChart, ReferenceLine, XAxis, YAxis, ZIndexLayer, usePlotArea } from 'recharts';
 import type { BaseTickContentProps } from 'recharts/types/util/types';
 import type { MarkerKind, ReapMarker } from '../../contract/history';
-import { eventLine } from '../format/events';
-import { latestFreeingMarker, markerClass, markerRecoveryText, markerText } from '../format/marker-kind';
+import { freesMemory, latestFreeingMarker, markerClass, markerRecoveryText, markerText, markerTitle } from '../format/marker-kind';
 import { markerLabel, recoveryText } from '../format/units';
 import { bucketMsFor, downsampleByTime, sliceFrom, type ChartPoint } from '../state/series';
 import { MarkerLabel } from './MarkerLabel';
@@ -288,7 +287,7 @@ export const Charts = memo(function Charts(props: ChartsProps) {
     // The same empty array every tick: a new one would make recharts redo the marker layer.
     if (visible.length === 0) return NO_MARKERS;
     return visible.map((m, i) => {
-      const isReap = m.kind === 'reap' || m.kind === 'auto-reap';
+      const isReap = freesMemory(m.kind);
       return {
           key: `${m.time}-${m.kind}-${m.label}`,
           x: m.time - to,
@@ -297,7 +296,7 @@ export const Charts = memo(function Charts(props: ChartsProps) {
           label: markerText(m),
           recovery: markerRecoveryText(m),
           kind: m.kind,
-          title: eventLine(m),
+          title: markerTitle(m),
           newest: i === visible.length - 1,
           leftOfLine: m.time - to > -windowMs / 2,
         };

@@ -4,8 +4,9 @@
  * (hr-marker-<kind>, styled in guard.css) and words; the marker's `detail` (one line in plain
  * words) becomes its accessible title, so hovering or a screen reader tells what happened.
  *
- * Only kinds that free memory show the freed amount and a recovery; a warning freed nothing and
- * must not sit at "measuring…" for ever.
+ * Only Headroom's own reaps show the freed amount and a recovery; a warning freed nothing and must
+ * not sit at "measuring…" for ever. The one-line explanations (eventLine) and wall-clock times of
+ * the event list and scrubber are in format/events.ts, on top of these words.
  */
 import type { MarkerKind, ReapMarker } from '../../contract/history';
 import { markerLabel, recoveryText } from './units';
@@ -19,9 +20,12 @@ const KIND_WORDS: Record<MarkerKind, string> = {
   'oomd-kill': 'systemd-oomd kill',
 };
 
-/** Kinds after which memory comes back (a recovery is measured). */
+/**
+ * Kinds whose freed memory Headroom itself measured and whose recovery it follows: its own reaps.
+ * An OOM kill by the kernel or systemd-oomd freed memory too, but Headroom saw only its trace.
+ */
 export function freesMemory(kind: MarkerKind): boolean {
-  return kind === 'reap' || kind === 'auto-reap' || kind === 'oom-kill' || kind === 'oomd-kill';
+  return kind === 'reap' || kind === 'auto-reap';
 }
 
 /** The kind in words: "Auto-reap", "Kernel OOM kill"… */
