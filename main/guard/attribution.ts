@@ -78,7 +78,7 @@ export class Attribution {
       if ((stallPct ?? 0) < MIN_STALL_PCT && growthMiBps < MIN_GROWTH_MIBPS) continue;
       const sizeBytes = app.anonBytes + app.swapBytes;
       const comms = app.pids.map((pid) => byPid.get(pid)?.comm ?? '');
-      const names = [app.name, ...comms, ...(app.cgroup ? [app.cgroup] : [])];
+      const names = namesOf(app, comms);
       ranked.push({
         appId: app.id,
         name: app.name,
@@ -93,6 +93,11 @@ export class Attribution {
     ranked.sort((a, b) => Number(b.preferred) - Number(a.preferred) || b.score - a.score);
     return ranked.slice(0, limit).map(({ preferred: _, ...culprit }) => culprit);
   }
+}
+
+/** What the avoid and prefer globs are matched against: the app's name, its processes' comm, its cgroup path and unit. */
+function namesOf(app: AppInfo, comms: readonly string[]): string[] {
+  return [app.name, ...comms, ...(app.cgroup ? [app.cgroup, app.cgroup.slice(app.cgroup.lastIndexOf('/') + 1)] : [])];
 }
 
 /** The app group's own `some` stall over the last ≥ 1 s, in percent; null without a group. */
@@ -138,7 +143,7 @@ function whyNot(app: AppInfo, comms: readonly string[], byPid: Map<number, Snaps
   }
   const critical = comms.find((c) => policy.sessionCritical.includes(c));
   if (critical) return `${app.name} contains ${critical}, which is part of the desktop session (session-critical); the guard never reaps it.`;
-  const names = [app.name, ...comms, ...(app.cgroup ? [app.cgroup] : [])];
+  const names = namesOf(app, comms);
   const avoided = avoid.find(({ re }) => names.some((n) => re.test(n)));
   if (avoided) return `${app.name} matches '${avoided.glob}' on the avoid list.`;
   if (app.uid !== policy.ownUid && !policy.mayReapOthers) {

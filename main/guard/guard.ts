@@ -254,6 +254,8 @@ export function createGuard(options: GuardOptions): Guard {
       cgroupMount = snapshot.features.cgroupV2Mount;
       attribution.observe(snapshot);
       watch?.setGroups(snapshot.apps.flatMap((a) => (a.cgroup && a.pressure ? [a.cgroup] : [])));
+      // The lock is taken (or retried) every tick, before anything else, so acting is known at once.
+      const canAct = mayAct();
       const measured = measure(snapshot);
       if (!measured) {
         if (!snapshot.psi?.memory) {
@@ -275,7 +277,7 @@ export function createGuard(options: GuardOptions): Guard {
       };
       ranking = attribution.rank(snapshot, policy);
       const actions = episode.step(
-        { time: snapshot.time, since: measured.since, somePct: pressure.some, fullPct: pressure.full, haveCulprit: ranking.some((c) => c.notActionable === null), mayAct: mayAct() },
+        { time: snapshot.time, since: measured.since, somePct: pressure.some, fullPct: pressure.full, haveCulprit: ranking.some((c) => c.notActionable === null), mayAct: canAct },
         { warnSomePct: s.guardWarnSomePct, actFullPct: s.guardActFullPct, sustainMs: s.guardSustainSeconds * 1000, cooldownMs: s.guardCooldownSeconds * 1000 },
       );
       for (const action of actions) act(action, snapshot, pressure);

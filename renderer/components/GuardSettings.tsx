@@ -42,7 +42,7 @@ export function GuardSettings({ draft, onChange }: GuardSettingsProps) {
         ))}
       </div>
       <label className="hr-wide">
-        <span>Never auto-reap (one app name or cgroup glob per line)</span>
+        <span>Never auto-reap (one app name or cgroup glob per line; * matches anything, ? one character)</span>
         <textarea rows={3} value={draft.autoReapAvoid} placeholder="e.g. postgres or app-firefox-*.scope" onChange={(e) => set({ autoReapAvoid: e.target.value })} />
       </label>
       <label className="hr-wide">

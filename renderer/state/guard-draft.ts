@@ -5,8 +5,9 @@
  * SettingsPatchSchema in the panel for ranges, with settings-errors.ts putting those in words.
  *
  * Avoid and prefer lists are one entry per line (not comma separated: a glob may contain commas).
- * An entry is an app or process name ("hrdrill") or a cgroup glob ("app-firefox-*.scope",
- * "user.slice").
+ * An entry is an app or process name ("hrdrill") or a cgroup glob ("app-firefox-*.scope"): the
+ * guard (main/guard/attribution.ts) knows `*` (any run of characters) and `?` (one character);
+ * every other character, `[` included, stands for itself.
  */
 import type { Settings, SettingsPatch } from '../../contract/settings';
 
@@ -54,19 +55,11 @@ export function parseLines(text: string): string[] {
 export function listEntryProblem(entry: string, key: ListKey): string | null {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(entry)) return 'contains a control character; type the name or glob as plain text';
-  if (/^[*?/]*$/.test(entry)) {
+  if (/^[*?/]*$/.test(entry) && entry.includes('*')) {
     return key === 'autoReapAvoid'
       ? `"${entry}" matches every app; to stop auto-reap altogether, turn it off instead`
       : `"${entry}" matches every app, so it would prefer nothing in particular`;
   }
-  let open = false;
-  for (const c of entry) {
-    if (c === '[') {
-      if (open) return `"${entry}" has a "[" inside another "["`;
-      open = true;
-    } else if (c === ']') open = false;
-  }
-  if (open) return `"${entry}" has a "[" that is never closed with "]"`;
   return null;
 }
 

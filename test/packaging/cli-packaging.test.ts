@@ -127,7 +127,7 @@ describe('the guard user unit', () => {
     expect(unit).toContain('\nRestartPreventExitStatus=2\n');
     expect(unit).toContain('\nWantedBy=default.target\n');
     // Not --act: auto-reap stays opt-in. No negative Nice, no OOMScoreAdjust below 0, no LimitMEMLOCK.
-    expect(unit).not.toContain('--act');
+    expect(unit.split('\n').filter((l) => l.startsWith('ExecStart'))).toEqual([`ExecStart=${CLI_INSTALL_PATH} guard`]);
     expect(unit).not.toMatch(/^(Nice=-|OOMScoreAdjust=-|LimitMEMLOCK=|User=)/m);
   });
 

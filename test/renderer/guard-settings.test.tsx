@@ -108,9 +108,9 @@ describe('the Guard settings', () => {
     await save();
     expect(error()).toBe('Never auto-reap, line 2: "*" matches every app; to stop auto-reap altogether, turn it off instead.');
     await replace(user, avoid, '');
-    await replace(user, prefer, '{Enter}app-[[abc.scope');
+    await replace(user, prefer, 'chromium{Enter}{Enter}?*');
     await save();
-    expect(error()).toBe('Reap first, line 2: "app-[abc.scope" has a "[" that is never closed with "]".');
+    expect(error()).toBe('Reap first, line 3: "?*" matches every app, so it would prefer nothing in particular.');
     expect(saved).toEqual([]);
   });
 
@@ -129,11 +129,12 @@ describe('guard draft and errors (pure)', () => {
     expect(guardPatchOf(guardDraftOf(settings), settings)).toEqual({ patch: {} });
   });
 
-  it('refuses control characters, match-everything globs and nested brackets', () => {
+  it('refuses control characters and match-everything globs; other characters are literal for the guard', () => {
     expect(listEntryProblem('fire\u0007fox', 'autoReapAvoid')).toMatch(/control character/);
     expect(listEntryProblem('**', 'autoReapPrefer')).toBe('"**" matches every app, so it would prefer nothing in particular');
-    expect(listEntryProblem('a[[b]]', 'autoReapPrefer')).toBe('"a[[b]]" has a "[" inside another "["');
     expect(listEntryProblem('app-[ab]*.scope', 'autoReapPrefer')).toBeNull();
+    expect(listEntryProblem('/user.slice/*', 'autoReapAvoid')).toBeNull();
+    expect(listEntryProblem('?', 'autoReapAvoid')).toBeNull();
   });
 
   it('says which line of a list the schema refused, and that it is too long', () => {
