@@ -1,6 +1,6 @@
 /**
  * The contract over Electron IPC. Every call is checked twice: the sender must be our own window's
- * top frame showing our index.html, and the payload must pass the contract's schema (`parseCall`).
+ * top frame showing our page at app://headroom/index.html, and the payload must pass the contract's schema (`parseCall`).
  * Replies are `{ ok, result }` or `{ ok: false, error: { code, message } }`, unwrapped by the preload.
  */
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
@@ -9,16 +9,16 @@ import { CALL_NAMES, EVENT_NAMES, ipcChannel } from '../contract/channels';
 import type { HeadroomService } from '../main/service/types';
 import { isOwnPage } from './windows';
 
-function fromOwnWindow(event: IpcMainInvokeEvent, win: BrowserWindow | null, indexHtmlPath: string): boolean {
+function fromOwnWindow(event: IpcMainInvokeEvent, win: BrowserWindow | null): boolean {
   const frame = event.senderFrame;
-  return win !== null && !win.isDestroyed() && event.sender.id === win.webContents.id && frame !== null && frame.parent === null && isOwnPage(frame.url, indexHtmlPath);
+  return win !== null && !win.isDestroyed() && event.sender.id === win.webContents.id && frame !== null && frame.parent === null && isOwnPage(frame.url);
 }
 
 /** Answer every contract call on its channel; anything not from `window()` is refused. */
-export function serveCalls(service: HeadroomService, window: () => BrowserWindow | null, indexHtmlPath: string): void {
+export function serveCalls(service: HeadroomService, window: () => BrowserWindow | null): void {
   for (const name of CALL_NAMES) {
     ipcMain.handle(ipcChannel(name), async (event, params: unknown) => {
-      if (!fromOwnWindow(event, window(), indexHtmlPath)) {
+      if (!fromOwnWindow(event, window())) {
         throw new Error(`Refused ${name}: the request did not come from Headroom's own window.`);
       }
       try {

@@ -13,16 +13,20 @@ import { GuardNotifier, type GuardNotice } from '../main/notify/guard-notifier';
 import { trayLevel, trayTooltip } from '../main/notify/tray-level';
 import { createHeadroomService } from '../main/service/headroom-service';
 import { createFileSettingsStore } from '../main/settings/file-store';
+import { registerAppScheme, serveAppScheme } from './app-protocol';
 import { forwardEvents, serveCalls } from './ipc';
 import { createTray } from './tray';
 import { createMainWindow, denyAllPermissions, lockDown } from './windows';
 
 const PRELOAD = join(__dirname, 'preload.cjs');
-const INDEX_HTML = join(__dirname, '..', 'renderer', 'index.html');
+const RENDERER_DIR = join(__dirname, '..', 'renderer');
 const ICONS = join(__dirname, '..', '..', 'app', 'assets');
 
 // ~/.config/Headroom (XDG): the same settings.json `headroom serve` uses.
 app.setPath('userData', join(app.getPath('appData'), 'Headroom'));
+
+// The window's scheme must be declared before the app is ready (app-protocol.ts says why not file://).
+registerAppScheme();
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -36,13 +40,14 @@ if (!app.requestSingleInstanceLock()) {
 
 function start(): void {
   denyAllPermissions();
+  serveAppScheme(RENDERER_DIR);
   const store = createFileSettingsStore(join(app.getPath('userData'), 'settings.json'));
   const service = createHeadroomService({ shell: 'electron', settings: store });
   let settings: Settings = store.get().settings;
   let paused = false;
   let stopping = false;
   let stopped = false;
-  let win: BrowserWindow | null = createMainWindow(PRELOAD, INDEX_HTML);
+  let win: BrowserWindow | null = createMainWindow(PRELOAD);
   const showWindow = () => {
     if (win === null || win.isDestroyed()) return;
     if (win.isMinimized()) win.restore();
@@ -73,7 +78,7 @@ function start(): void {
     lastNotification = n;
   };
 
-  serveCalls(service, () => win, INDEX_HTML);
+  serveCalls(service, () => win);
   forwardEvents(service, () => win);
   app.on('second-instance', showWindow);
   const tray = createTray(ICONS, {

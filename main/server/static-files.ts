@@ -18,7 +18,7 @@ const MIME: Record<string, string> = {
 
 /** The CSP of the renderer's own meta tag (renderer/index.html), used when the built index.html has none. */
 export const FALLBACK_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws://127.0.0.1:*; object-src 'none'; base-uri 'none'; form-action 'none'";
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
 
 /** Where `npm run build` puts the renderer, relative to this module in dist/main/server/. */
 export function defaultRendererDir(): string {

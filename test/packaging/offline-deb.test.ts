@@ -110,8 +110,8 @@ describe.skipIf(!HAVE_DPKG_DEB)('offline deb: real electron-builder layout built
   });
 
   it('carries the fuses electron-builder.yml asks for, flipped in the packaged binary by electron-builder', () => {
-    // RunAsNode, CookieEncryption on; NODE_OPTIONS, --inspect, asar integrity off; OnlyLoadAppFromAsar on; V8 snapshot off; file:// privileges on.
-    expect(readFuseWire(join(extracted, APP_EXECUTABLE_PATH))).toBe('11000101');
+    // RunAsNode, CookieEncryption on; NODE_OPTIONS, --inspect, asar integrity off; OnlyLoadAppFromAsar on; V8 snapshot off; file:// privileges off.
+    expect(readFuseWire(join(extracted, APP_EXECUTABLE_PATH))).toBe('11000100');
   });
 
   it('leaves the renderer-only packages out of the asar and the helper\'s dependencies out of it', () => {
