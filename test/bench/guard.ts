@@ -49,6 +49,8 @@ interface Run {
   intervals: number[];
   hardening: string;
   loadavg: string;
+  /** What the warning said: system pressure and the culprit's reason. */
+  warned: string;
 }
 
 function someTotalUs(path = '/proc/pressure/memory'): number | null {
@@ -146,6 +148,7 @@ async function oneRun(hardened: boolean, act: boolean, index: number): Promise<R
       onsetToReapMs: onset !== null && reap ? reap.time - onset : null,
       intervals: ticks.slice(1).map((t, i) => t - ticks[i]!),
       hardening: /headroom guard: (locked .*)/.exec(stderr)?.[1] ?? 'not hardened',
+      warned: warning?.event === 'warning' ? `some ${warning.pressure.some} %, full ${warning.pressure.full} %, ${warning.culprit?.reason ?? 'no culprit'}` : 'no warning',
       loadavg: loadavg(),
     };
   } finally {
@@ -180,7 +183,7 @@ export async function benchGuard(): Promise<unknown> {
         runs.push(run);
         const sorted = [...run.intervals].sort((a, b) => a - b);
         process.stdout.write(
-          `${hardened ? 'hardened' : 'baseline'} ${act ? 'act ' : 'soak'}: onset→warning ${run.onsetToWarningMs} ms (from the thrasher's own stall ${run.appOnsetToWarningMs} ms), onset→reap ${run.onsetToReapMs} ms, tick p50/p99/max ${percentile(sorted, 50)}/${percentile(sorted, 99)}/${sorted.at(-1)} ms over ${sorted.length}; ${run.hardening}; load ${run.loadavg}\n`,
+          `${hardened ? 'hardened' : 'baseline'} ${act ? 'act ' : 'soak'}: onset→warning ${run.onsetToWarningMs} ms (from the thrasher's own stall ${run.appOnsetToWarningMs} ms), onset→reap ${run.onsetToReapMs} ms, tick p50/p99/max ${percentile(sorted, 50)}/${percentile(sorted, 99)}/${sorted.at(-1)} ms over ${sorted.length}; ${run.hardening}; load ${run.loadavg}; warned: ${run.warned}\n`,
         );
       }
     }
