@@ -33,6 +33,8 @@ export interface MemoryPressureOptions {
   readers?: number;
   /** Put the thrasher in a v2 group `app-<appScope>-<pid>.scope` under the v2 mount (its own memory.pressure). */
   appScope?: string;
+  /** Use this existing v1 memory cgroup (made, limited and removed by the caller, e.g. to share it with the guard) instead of a new one. */
+  memoryCgroup?: string;
   /** Run the thrasher as this user (the caller must be root; workDir must be writable by it). */
   uid?: number;
   gid?: number;
@@ -70,11 +72,13 @@ export function ownMemoryCgroupV1(): string {
 export function startMemoryPressure(options: MemoryPressureOptions): MemoryPressure {
   const limitMiB = options.limitMiB ?? 150;
   const fileMiB = options.fileMiB ?? 400;
-  const cgroup = join(ownMemoryCgroupV1(), `headroom-pressure-${process.pid}`);
+  const cgroup = options.memoryCgroup ?? join(ownMemoryCgroupV1(), `headroom-pressure-${process.pid}`);
   const file = join(options.workDir, `headroom-pressure-${process.pid}.bin`);
   const appGroup = options.appScope ? join(v2Mount(), `app-${options.appScope}-${process.pid}.scope`) : null;
-  mkdirSync(cgroup);
-  writeFileSync(join(cgroup, 'memory.limit_in_bytes'), String(limitMiB * 1024 * 1024));
+  if (!options.memoryCgroup) {
+    mkdirSync(cgroup);
+    writeFileSync(join(cgroup, 'memory.limit_in_bytes'), String(limitMiB * 1024 * 1024));
+  }
   if (appGroup) {
     mkdirSync(appGroup);
     // Like systemd's delegation of a user's own scopes: its owner may arm triggers on its pressure.
@@ -107,7 +111,7 @@ export function startMemoryPressure(options: MemoryPressureOptions): MemoryPress
       if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
       await exited;
       rmSync(file, { force: true });
-      await removeGroup(cgroup);
+      if (!options.memoryCgroup) await removeGroup(cgroup);
       if (appGroup) await removeGroup(appGroup);
     },
     memoryCgroup: cgroup,
