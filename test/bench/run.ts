@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- sampler|sampler-worker|steady|reap|ui ...]`: the benchmarks, each printing its numbers and its ratios
+ * `npm run bench [-- sampler|sampler-worker|steady|start|reap|ui ...]`: the benchmarks, each printing its numbers and its ratios
  * against a baseline measured in the same run. With no argument, all of them run, one after the
  * other (they must not share the two cores).
  */
@@ -7,6 +7,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   sampler: async () => (await import('./sampler.js')).benchSampler(),
   'sampler-worker': async () => (await import('./sampler-worker.js')).benchSamplerWorker(),
   reap: async () => (await import('./reap.js')).benchReap(),
+  start: async () => (await import('./start.js')).benchStart(),
   steady: async () => (await import('./steady.js')).benchSteady(),
   ui: async () => (await import('./ui.js')).benchUi(),
 };
