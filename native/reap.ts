@@ -7,7 +7,7 @@
  * Nothing is read from a victim's /proc after its kill: that can pin the mm and delay the teardown.
  */
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_SESSION_CRITICAL } from '../contract/settings';
+import { DEFAULT_SESSION_CRITICAL } from '../contract/session-critical';
 import type { ReapErrorCode, ReapRequest, ReapResult, ReapTarget } from '../contract/reap';
 import { exclusiveGroupOf, killGroup } from './cgroup';
 import { readStat, readStatus, selfAndAncestors, type ProcMemory, type ProcStat } from './proc';

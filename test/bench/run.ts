@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- sampler|sampler-worker|steady|reap|ui|soak|guard ...]`: the benchmarks, each printing its numbers and its ratios
+ * `npm run bench [-- sampler|sampler-worker|steady|reap|ui|soak|guard|start ...]`: the benchmarks, each printing its numbers and its ratios
  * against a baseline measured in the same run. With no argument, all of them run, one after the
  * other (they must not share the two cores), except the hour-long soak, which runs only when named
  * (HR_SOAK_MINUTES shortens it).
@@ -8,6 +8,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   sampler: async () => (await import('./sampler.js')).benchSampler(),
   'sampler-worker': async () => (await import('./sampler-worker.js')).benchSamplerWorker(),
   reap: async () => (await import('./reap.js')).benchReap(),
+  start: async () => (await import('./start.js')).benchStart(),
   steady: async () => (await import('./steady.js')).benchSteady(),
   ui: async () => (await import('./ui.js')).benchUi(),
   soak: async () => (await import('./soak.js')).benchSoak(),
