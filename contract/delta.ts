@@ -158,41 +158,63 @@ function diffList<Row extends object, Id, Key extends object>(
   return delta;
 }
 
-/** Apply a list delta: survivors in their old order (or `order`), changes merged, additions inserted at their index. */
+/**
+ * Apply a list delta: survivors in their old order (or `order`), changes merged, additions inserted
+ * at their index. Without `order`, removals and changes come in the old list's order (diffList emits
+ * them so), so one walk over `prev` applies them: no map, no key strings, on every tick.
+ */
 function applyList<Row extends object, Id>(
   prev: readonly Row[],
   delta: { added: ReadonlyArray<{ at: number; row: Row }>; changed: ReadonlyArray<Partial<Row>>; removed: readonly unknown[]; order?: readonly Id[] },
   idOf: (r: Row) => Id,
-  identityOf: (r: Partial<Row> | unknown) => string,
+  isRow: (key: unknown, row: Row) => boolean,
+  nameOf: (key: unknown) => string,
   what: string,
 ): Row[] {
-  const byIdentity = new Map<string, number>();
-  for (let i = 0; i < prev.length; i++) byIdentity.set(identityOf(prev[i]!), i);
-  const rows: Array<Row | undefined> = prev.slice();
-  for (const key of delta.removed) {
-    const i = byIdentity.get(identityOf(key));
-    if (i === undefined || rows[i] === undefined) throw new DeltaError('UNKNOWN_ROW', `The update removes ${what} ${identityOf(key)}, which this window does not have; a full snapshot is needed.`);
-    rows[i] = undefined;
+  const unknown = (verb: string, key: unknown) =>
+    new DeltaError('UNKNOWN_ROW', `The update ${verb} ${what} ${nameOf(key)}, which this window does not have; a full snapshot is needed.`);
+  const survivors: Row[] = [];
+  let r = 0;
+  let c = 0;
+  const { removed, changed } = delta;
+  for (const row of prev) {
+    if (r < removed.length && isRow(removed[r], row)) {
+      r++;
+      continue;
+    }
+    if (c < changed.length && isRow(changed[c], row)) {
+      survivors.push({ ...row, ...changed[c] });
+      c++;
+      continue;
+    }
+    survivors.push(row);
   }
-  for (const change of delta.changed) {
-    const i = byIdentity.get(identityOf(change));
-    const old = i === undefined ? undefined : rows[i];
-    if (i === undefined || old === undefined) throw new DeltaError('UNKNOWN_ROW', `The update changes ${what} ${identityOf(change)}, which this window does not have; a full snapshot is needed.`);
-    rows[i] = { ...old, ...change };
+  if (r < removed.length) throw unknown('removes', removed[r]);
+  if (c < changed.length) {
+    if (!delta.order) throw unknown('changes', changed[c]);
+    // Reordered lists may list changes in the new order: match the rest by id.
+    const at = new Map<Id, number>();
+    for (let i = 0; i < survivors.length; i++) at.set(idOf(survivors[i]!), i);
+    for (; c < changed.length; c++) {
+      const change = changed[c]!;
+      const i = at.get(idOf(change as Row));
+      if (i === undefined || !isRow(change, survivors[i]!)) throw unknown('changes', change);
+      survivors[i] = { ...survivors[i]!, ...change };
+    }
   }
-  const survivors = rows.filter((r): r is Row => r !== undefined);
   const total = survivors.length + delta.added.length;
   if (delta.order) {
     if (delta.order.length !== total) throw new DeltaError('BAD_ORDER', `The update orders ${delta.order.length} ${what}s but the result has ${total}; a full snapshot is needed.`);
     const byId = new Map<Id, Row>();
-    for (const r of survivors) byId.set(idOf(r), r);
+    for (const row of survivors) byId.set(idOf(row), row);
     for (const a of delta.added) byId.set(idOf(a.row), a.row);
     return delta.order.map((id) => {
-      const r = byId.get(id);
-      if (r === undefined) throw new DeltaError('BAD_ORDER', `The update's order names ${what} ${String(id)}, which is not in the result; a full snapshot is needed.`);
-      return r;
+      const row = byId.get(id);
+      if (row === undefined) throw new DeltaError('BAD_ORDER', `The update's order names ${what} ${String(id)}, which is not in the result; a full snapshot is needed.`);
+      return row;
     });
   }
+  if (delta.added.length === 0) return survivors;
   const out: Row[] = new Array<Row>(total);
   let s = 0;
   let a = 0;
@@ -208,11 +230,13 @@ function applyList<Row extends object, Id>(
   return out;
 }
 
-const processIdentity = (r: unknown): string => {
-  const p = r as ProcessKey;
-  return `${p.pid}:${p.startTime}`;
+const isProcess = (key: unknown, row: ProcessInfo): boolean => {
+  const k = key as ProcessKey;
+  return k.pid === row.pid && k.startTime === row.startTime;
 };
-const appIdentity = (r: unknown): string => (typeof r === 'string' ? r : (r as { id: string }).id);
+const processName = (key: unknown): string => `${(key as ProcessKey).pid}:${(key as ProcessKey).startTime}`;
+const isApp = (key: unknown, row: AppInfo): boolean => (typeof key === 'string' ? key : (key as { id: string }).id) === row.id;
+const appName = (key: unknown): string => (typeof key === 'string' ? key : (key as { id: string }).id);
 
 /** What changed from `prev` to `next` (next should follow prev, but any two snapshots diff correctly). */
 export function diffSnapshots(prev: Snapshot, next: Snapshot): SnapshotDelta {
@@ -254,8 +278,8 @@ export function applyDelta(prev: Snapshot, delta: SnapshotDelta): Snapshot {
     intervalMs: delta.intervalMs,
     psi: delta.psi,
     memory: delta.memory,
-    processes: applyList<ProcessInfo, number>(prev.processes, delta.processes, (p) => p.pid, processIdentity, 'process'),
-    apps: applyList<AppInfo, string>(prev.apps, delta.apps, (a) => a.id, appIdentity, 'app'),
+    processes: applyList<ProcessInfo, number>(prev.processes, delta.processes, (p) => p.pid, isProcess, processName, 'process'),
+    apps: applyList<AppInfo, string>(prev.apps, delta.apps, (a) => a.id, isApp, appName, 'app'),
     features: delta.features ?? prev.features,
     sampleMs: delta.sampleMs,
     malformed: delta.malformed,

@@ -12,14 +12,18 @@ import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { EVENT_NAMES } from '../../contract/channels';
 import { MAX_WIRE_MESSAGE_BYTES } from '../../contract/wire';
+import { SnapshotFanout } from '../fanout/snapshot-fanout';
 import type { HeadroomService } from '../service/types';
 import { allowedOrigins, isOwnHost, looksLikeToken, newToken, upgradeIsAuthorized, WS_PROTOCOL } from './auth';
 import { createMetricsExporter } from './metrics';
 import { browserCsp, cspOf, defaultRendererDir, lookupStatic } from './static-files';
 import { handleWireMessage } from './wire-handler';
 
-/** A client that has this much unsent data gets no more snapshots until it catches up. */
-const SLOW_CLIENT_BYTES = 16 * 1024 * 1024;
+/**
+ * A client with this much unsent data skips snapshots until it catches up, then gets a full one:
+ * its queue never holds more than this plus one message (a full snapshot is ≈ 560 KB at 2,000 processes).
+ */
+const SLOW_CLIENT_BYTES = 4 * 1024 * 1024;
 
 export interface BrowserServerOptions {
   service: HeadroomService;
@@ -162,14 +166,26 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   });
 
   // Serialise each event once and send the same text to every client.
-  const unsubscribers = EVENT_NAMES.map((event) =>
+  const unsubscribers = EVENT_NAMES.filter((event) => event !== 'snapshot' && event !== 'snapshotDelta').map((event) =>
     service.on(event, (data) => {
       if (wss.clients.size === 0) return;
       const text = JSON.stringify({ event, data });
+      for (const client of wss.clients) if (client.readyState === client.OPEN) client.send(text);
+    }),
+  );
+  // Snapshots: a full one to each new client at the first tick after it connects (the page asks
+  // getSnapshot at once anyway), then deltas; a client that fell behind is skipped and resynced.
+  const snapshots = new SnapshotFanout();
+  unsubscribers.push(
+    service.on('snapshot', (snapshot) => {
+      snapshots.push(snapshot);
       for (const client of wss.clients) {
         if (client.readyState !== client.OPEN) continue;
-        if (event === 'snapshot' && client.bufferedAmount > SLOW_CLIENT_BYTES) continue;
-        client.send(text);
+        if (client.bufferedAmount > SLOW_CLIENT_BYTES) snapshots.skip(client);
+        else {
+          const text = snapshots.textFor(client);
+          if (text !== null) client.send(text);
+        }
       }
     }),
   );

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALL_NAMES, EVENT_NAMES, ipcChannel } from '../../contract/channels';
+import { applyDelta, SnapshotDeltaSchema } from '../../contract/delta';
 import { SettingsStateSchema } from '../../contract/settings';
 import { SnapshotSchema } from '../../contract/snapshot';
 import { StatusSchema } from '../../contract/status';
@@ -279,6 +280,28 @@ describe('the built Electron main bundle under a recording stand-in (real Electr
     // Every channel the window receives is a contract event channel.
     const eventChannels = new Set(EVENT_NAMES.map((e) => ipcChannel(e)));
     for (const m of win.webContents.sent) expect(eventChannels.has(m.channel)).toBe(true);
+  });
+
+  it('sends the window one full snapshot, then deltas that rebuild exactly what getSnapshot returns', async () => {
+    const stream = () => win.webContents.sent.filter((m) => m.channel === ipcChannel('snapshot') || m.channel === ipcChannel('snapshotDelta'));
+    await waitFor('three snapshot messages', () => (stream().length >= 3 ? true : undefined));
+    const [first, ...rest] = stream();
+    expect(first!.channel).toBe(ipcChannel('snapshot'));
+    expect(rest.length).toBeGreaterThanOrEqual(2);
+    expect(rest.every((m) => m.channel === ipcChannel('snapshotDelta'))).toBe(true);
+    // Rebuild until the rebuilt tick is the service's latest, then compare with a getSnapshot call.
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      let state = SnapshotSchema.parse(first!.data);
+      for (const m of stream().slice(1)) state = applyDelta(state, SnapshotDeltaSchema.parse(m.data));
+      const reply = (await invoke(ipcChannel('getSnapshot'), {})) as { result: { seq: number } };
+      if (reply.result.seq === state.seq) {
+        expect(state).toEqual(reply.result);
+        break;
+      }
+      if (Date.now() > deadline) throw new Error('never caught the rebuilt tick equal to the latest');
+      await new Promise((r) => setTimeout(r, 50));
+    }
   });
 
   it('has a tray with the calm icon, a tooltip and Show / Pause / Quit', async () => {

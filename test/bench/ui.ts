@@ -20,13 +20,50 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { historyPointOf, type HistoryPoint } from '../../contract/history';
-import { SamplerLoop, createSampler } from '../../main/sampler';
-import { startBrowserServer } from '../../main/server/browser-server';
-import { createHeadroomService, historyLengthFor } from '../../main/service/headroom-service';
-import { createMemorySettingsStore } from '../../main/service/memory-settings-store';
+import { writeFileSync } from 'node:fs';
+import * as history from '../../contract/history';
+import type { HistoryPoint } from '../../contract/history';
+import * as sampler from '../../main/sampler';
+import * as browserServer from '../../main/server/browser-server';
+import * as headroomService from '../../main/service/headroom-service';
+import * as memorySettings from '../../main/service/memory-settings-store';
 import type { SamplerLoopLike } from '../../main/service/types';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/serve-process';
+
+/**
+ * One Headroom build as the benchmark runs it: its sampler, service, browser-mode server and
+ * renderer. "after" is this checkout; "before" (HR_BENCH_BASELINE_DIR, a built checkout of the
+ * commit to compare with) is loaded from that checkout's dist/, server and all, because the window
+ * and the server must speak the same protocol (an old window does not understand deltas).
+ */
+interface Stack {
+  label: string;
+  historyPointOf: typeof history.historyPointOf;
+  createSampler: typeof sampler.createSampler;
+  SamplerLoop: typeof sampler.SamplerLoop;
+  startBrowserServer: typeof browserServer.startBrowserServer;
+  createHeadroomService: typeof headroomService.createHeadroomService;
+  historyLengthFor: typeof headroomService.historyLengthFor;
+  createMemorySettingsStore: typeof memorySettings.createMemorySettingsStore;
+  rendererDir: string;
+}
+
+function thisStack(rendererDir: string): Stack {
+  return { label: 'after', ...history, ...sampler, ...browserServer, ...headroomService, ...memorySettings, rendererDir };
+}
+
+function baselineStack(dir: string): Stack {
+  const load = (path: string) => require(join(dir, 'dist', path)) as Record<string, unknown>;
+  return {
+    label: 'before',
+    ...(load('contract/history.js') as unknown as typeof history),
+    ...(load('main/sampler/index.js') as unknown as typeof sampler),
+    ...(load('main/server/browser-server.js') as unknown as typeof browserServer),
+    ...(load('main/service/headroom-service.js') as unknown as typeof headroomService),
+    ...(load('main/service/memory-settings-store.js') as unknown as typeof memorySettings),
+    rendererDir: join(dir, 'dist', 'renderer'),
+  };
+}
 
 const EXTRA_PROCESSES = 2000;
 const HISTORY_POINTS = 600;
@@ -46,6 +83,9 @@ interface Stats {
   maxMs: number | null;
   longTasks: number;
   longTaskMaxMs: number | null;
+  /** The page's JS heap at the end of the phase (used / total), MiB. */
+  jsHeapUsedMiB: number | null;
+  jsHeapTotalMiB: number | null;
 }
 
 /** Start `count` real `sleep` processes; returns their PIDs (killed by PID by the caller). */
@@ -72,20 +112,20 @@ function killAll(pids: number[]): void {
 }
 
 /** 600 real samples taken back to back, restamped 1 s apart ending now. */
-function prefillHistory(points: number): HistoryPoint[] {
-  const sampler = createSampler();
+function prefillHistory(stack: Stack, points: number): HistoryPoint[] {
+  const s = stack.createSampler();
   const taken: HistoryPoint[] = [];
   try {
-    for (let i = 0; i < points; i++) taken.push(historyPointOf(sampler.sample()));
+    for (let i = 0; i < points; i++) taken.push(stack.historyPointOf(s.sample()));
   } finally {
-    sampler.close();
+    s.close();
   }
   const now = Date.now();
   return taken.map((p, i) => ({ ...p, t: now - (points - i) * 1000 }));
 }
 
 /** The real loop, whose history() starts with the prefilled points. */
-function loopWithPrefill(loop: SamplerLoop, prefill: HistoryPoint[], keep: number): SamplerLoopLike {
+function loopWithPrefill(loop: InstanceType<typeof sampler.SamplerLoop>, prefill: HistoryPoint[], keep: number): SamplerLoopLike {
   return {
     start: () => loop.start(),
     stop: () => loop.stop(),
@@ -228,7 +268,10 @@ type Counters = Record<string, number>;
 async function counters(tab: Tab): Promise<Counters> {
   const { metrics } = (await tab.send('Performance.getMetrics')) as { metrics: Array<{ name: string; value: number }> };
   const wanted = ['TaskDuration', 'ScriptDuration', 'LayoutDuration', 'RecalcStyleDuration'];
-  return Object.fromEntries(metrics.filter((m) => wanted.includes(m.name)).map((m) => [m.name, m.value * 1000]));
+  const out = Object.fromEntries(metrics.filter((m) => wanted.includes(m.name)).map((m) => [m.name, m.value * 1000]));
+  // Bytes, not seconds.
+  for (const m of metrics) if (m.name === 'JSHeapUsedSize' || m.name === 'JSHeapTotalSize') out[m.name] = m.value;
+  return out;
 }
 
 /** Stats for the entries between two performance.now() marks of the page. */
@@ -249,18 +292,30 @@ async function statsBetween(tab: Tab, from: number, to: number, before: Counters
     maxMs: round(updates.at(-1) ?? null),
     longTasks: longTasks.length,
     longTaskMaxMs: round(longTasks.length > 0 ? Math.max(...longTasks) : null),
+    jsHeapUsedMiB: after.JSHeapUsedSize === undefined ? null : round(after.JSHeapUsedSize / 2 ** 20),
+    jsHeapTotalMiB: after.JSHeapTotalSize === undefined ? null : round(after.JSHeapTotalSize / 2 ** 20),
   };
 }
 
 const now = (tab: Tab) => tab.evaluate<number>('performance.now()');
 
-/** Wait `ms` of page time and return the stats of that window. */
-async function idle(tab: Tab, ms: number): Promise<Stats> {
+/** Wait `ms` of page time and return the stats of that window; with `profileTo`, a CPU profile of it too. */
+async function idle(tab: Tab, ms: number, profileTo?: string): Promise<Stats> {
+  if (profileTo) {
+    await tab.send('Profiler.enable');
+    await tab.send('Profiler.setSamplingInterval', { interval: 200 });
+    await tab.send('Profiler.start');
+  }
   const before = await counters(tab);
   const from = await now(tab);
   await sleep(ms);
   const to = await now(tab);
-  return statsBetween(tab, from, to, before, await counters(tab));
+  const stats = await statsBetween(tab, from, to, before, await counters(tab));
+  if (profileTo) {
+    const { profile } = await tab.send('Profiler.stop');
+    writeFileSync(profileTo, JSON.stringify(profile));
+  }
+  return stats;
 }
 
 /** Scroll the table with real wheel events for `ms`, down then up, and return the stats of that window. */
@@ -291,20 +346,25 @@ export async function benchUi(): Promise<unknown> {
   const killOnExit = () => killAll(pids);
   process.once('exit', killOnExit);
   const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  const rendererDir = process.env.HR_BENCH_RENDERER_DIR ?? join(repoRoot, 'dist', 'renderer');
-  const settings = createMemorySettingsStore();
-  const keep = historyLengthFor(settings.get().settings);
-  const results: Record<string, unknown> = { loadAvgAtStart: loadavg(), rendererDir };
+  const stacks: Stack[] = [];
+  if (process.env.HR_BENCH_BASELINE_DIR) stacks.push(baselineStack(process.env.HR_BENCH_BASELINE_DIR));
+  stacks.push(thisStack(process.env.HR_BENCH_RENDERER_DIR ?? join(repoRoot, 'dist', 'renderer')));
+  const profileDir = process.env.HR_BENCH_PROFILE_DIR;
+  const results: Record<string, unknown> = { loadAvgAtStart: loadavg(), stacks: stacks.map((s) => `${s.label}: ${s.rendererDir}`) };
+  if (stacks.length === 1) process.stdout.write('note: no HR_BENCH_BASELINE_DIR, so no "before" build in this run\n');
   try {
-    const runCase = async (label: string, withScroll: boolean) => {
+    const runCase = async (stack: Stack, label: string, withScroll: boolean) => {
+      const settings = stack.createMemorySettingsStore();
+      const keep = stack.historyLengthFor(settings.get().settings);
       const prefillStart = Date.now();
-      const prefill = prefillHistory(HISTORY_POINTS);
+      const prefill = prefillHistory(stack, HISTORY_POINTS);
       const prefillMs = Date.now() - prefillStart;
-      const loop = new SamplerLoop({ intervalMs: 1000, historyLength: keep });
-      const service = createHeadroomService({ shell: 'browser', settings, loop: loopWithPrefill(loop, prefill, keep) });
+      const loop = new stack.SamplerLoop({ intervalMs: 1000, historyLength: keep });
+      const service = stack.createHeadroomService({ shell: 'browser', settings, loop: loopWithPrefill(loop, prefill, keep) });
       service.start();
-      const server = await startBrowserServer({ service, port: 0, rendererDir, log: () => {} });
+      const server = await stack.startBrowserServer({ service, port: 0, rendererDir: stack.rendererDir, log: () => {} });
       const tab = await openTab();
+      const profile = (phase: string) => (profileDir ? join(profileDir, `${stack.label}-${label}-${phase}.cpuprofile`.replace(/[^\w.-]+/g, '_')) : undefined);
       try {
         await tab.send('Page.navigate', { url: server.url });
         await waitFor(tab, `document.querySelector('[role="treegrid"]')`, 20_000);
@@ -315,7 +375,7 @@ export async function benchUi(): Promise<unknown> {
           loadAvg: loadavg(),
           historyPoints: (await service.handlers.getHistory({})).points.length,
           prefillMs,
-          idle: await idle(tab, 15_000),
+          idle: await idle(tab, 15_000, profile('idle')),
         };
         if (withScroll) {
           // Show the 2,000 sleeps as rows: the filter opens their app with only the matching processes.
@@ -323,11 +383,12 @@ export async function benchUi(): Promise<unknown> {
           await tab.send('Input.insertText', { text: 'sleep 900' });
           await sleep(2000);
           entry.rowsShown = await tab.evaluate<string | null>(`document.querySelector('[role="treegrid"]').getAttribute('aria-rowcount')`);
-          entry.idleFiltered = await idle(tab, 15_000);
+          entry.idleFiltered = await idle(tab, 15_000, profile('rows'));
           entry.scrolling = await scrolling(tab, 15_000);
         }
-        results[label] = entry;
-        process.stdout.write(`${label}: ${JSON.stringify(entry)}\n`);
+        entry.loadAvgAfter = loadavg();
+        results[`${stack.label} / ${label}`] = entry;
+        process.stdout.write(`${stack.label} / ${label}: ${JSON.stringify(entry)}\n`);
       } finally {
         await tab.close();
         await server.close();
@@ -335,23 +396,40 @@ export async function benchUi(): Promise<unknown> {
       }
     };
 
-    await runCase('baseline (this machine\'s own processes)', false);
+    const own = "this machine's own processes";
+    const many = `with ${EXTRA_PROCESSES} extra processes`;
+    // Interleaved per process count, so "before" and "after" see the same table and nearly the same load.
+    for (const stack of stacks) await runCase(stack, own, false);
     pids = await spawnSleeps(EXTRA_PROCESSES);
-    await runCase(`with ${EXTRA_PROCESSES} extra processes`, true);
+    for (const stack of stacks) await runCase(stack, many, true);
 
-    const base = (results['baseline (this machine\'s own processes)'] as { idle: Stats }).idle;
-    const big = results[`with ${EXTRA_PROCESSES} extra processes`] as { idle: Stats; scrolling: Stats };
-    if (base.medianMs && big.idle.medianMs) {
-      results.ratioIdleMedian = round(big.idle.medianMs / base.medianMs);
-      process.stdout.write(`ratio: median hr:update with ${EXTRA_PROCESSES} extra processes / baseline = ${results.ratioIdleMedian}×\n`);
+    type Entry = { processes: number; idle: Stats; idleFiltered?: Stats; scrolling?: Stats };
+    const get = (stack: Stack, label: string) => results[`${stack.label} / ${label}`] as Entry;
+    const lines: string[] = [];
+    for (const stack of stacks) {
+      for (const [label, phase] of [[own, 'idle'], [many, 'idle'], [many, 'idleFiltered'], [many, 'scrolling']] as const) {
+        const e = get(stack, label);
+        const st = e[phase];
+        if (!st) continue;
+        lines.push(
+          `${stack.label.padEnd(6)} ${String(e.processes).padStart(5)} procs ${phase.padEnd(12)} main thread/update ${st.mainThreadMsPerUpdate ?? '—'} ms (script ${st.scriptMsPerUpdate ?? '—'}), hr:update median ${st.medianMs} p95 ${st.p95Ms} ms, long tasks ${st.longTasks}${st.longTaskMaxMs ? ` (max ${st.longTaskMaxMs} ms)` : ''}, JS heap ${st.jsHeapUsedMiB} MiB`,
+        );
+      }
     }
-    if (base.mainThreadMsPerUpdate && big.idle.mainThreadMsPerUpdate) {
-      results.ratioMainThread = round(big.idle.mainThreadMsPerUpdate / base.mainThreadMsPerUpdate);
-      process.stdout.write(`ratio: main-thread ms per update with ${EXTRA_PROCESSES} extra processes / baseline = ${results.ratioMainThread}×\n`);
+    if (stacks.length === 2) {
+      const [before, after] = stacks as [Stack, Stack];
+      for (const [label, phase] of [[own, 'idle'], [many, 'idle'], [many, 'idleFiltered']] as const) {
+        const b = get(before, label)[phase]?.mainThreadMsPerUpdate;
+        const a = get(after, label)[phase]?.mainThreadMsPerUpdate;
+        if (b && a) {
+          const key = `ratio ${label} ${phase}`;
+          results[key] = round(a / b);
+          lines.push(`ratio after/before, main thread per update, ${label}, ${phase}: ${round(a / b)}× (${a} / ${b} ms)`);
+        }
+      }
     }
-    process.stdout.write(
-      `target: < 8 ms per update (main thread per update idle ${big.idle.mainThreadMsPerUpdate} ms; hr:update p95 idle ${big.idle.p95Ms} ms, scrolling ${big.scrolling.p95Ms} ms); long tasks while scrolling: ${big.scrolling.longTasks}\n`,
-    );
+    lines.push(`load average at start ${results.loadAvgAtStart}, at end ${loadavg()} (2 cores, shared with other engineers)`);
+    process.stdout.write(lines.join('\n') + '\n');
   } finally {
     killAll(pids);
     process.off('exit', killOnExit);
