@@ -135,8 +135,11 @@ export function createRecorder(options: RecorderOptions = {}): Recorder {
           writer = new StoreWriter(dir, segmentCap());
         }
         role = 'writer';
-        state = 'recording';
-        message = null;
+        // After a failure the state turns back to recording only once a write succeeds (tick()).
+        if (state !== 'failing') {
+          state = 'recording';
+          message = null;
+        }
         retention(latest?.time ?? Date.now());
       } else {
         if (role !== 'follower') {
@@ -188,11 +191,17 @@ export function createRecorder(options: RecorderOptions = {}): Recorder {
       if (ticks === 1 || ticks % SCAN_EVERY_TICKS === 0) refreshKillers(snapshot);
       for (const kill of watcher.tick(snapshot)) for (const l of killListeners) l(kill);
       if (role !== 'writer' || state !== 'recording') {
-        if (Date.now() >= nextTryAt) settle();
-        if (role !== 'writer' || state !== 'recording') return;
+        if (Date.now() < nextTryAt) return;
+        settle();
+        if (role !== 'writer' || state === 'off') return;
       }
       try {
         const rotated = writer!.writeTick(snapshot);
+        if (state === 'failing') {
+          state = 'recording';
+          message = null;
+          log(`history is being recorded again in ${dir}.`);
+        }
         if (rotated || ticks % SCAN_EVERY_TICKS === 0) {
           if (!holdsLock(dir, me)) {
             writer!.close();
