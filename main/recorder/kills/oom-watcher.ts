@@ -5,14 +5,42 @@
  *   that ran out. Where the log is not readable, the victim is the largest process (by anon memory)
  *   that vanished between the two snapshots — said as "probably" in the marker.
  * - systemd-oomd: its D-Bus `Killed` signal (oomd-monitor.ts) names the cgroup it ended.
- * Each becomes a marker (kind oom-kill / oomd-kill) with a one-line explanation and the victim.
+ * Each becomes a marker (kind oom-kill / oomd-kill) with a one-line explanation and the victim; the
+ * cgroup's own count (v2 memory.events / v1 memory.oom_control `oom_kill`) is added when readable.
  */
+import { readFileSync } from 'node:fs';
 import type { RecordedEvent } from '../../../contract/record';
 import type { ProcessInfo, Snapshot } from '../../../contract/snapshot';
 import { KmsgReader, type KernelKill } from './kmsg';
 
 function mib(bytes: number): string {
   return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`;
+}
+
+/**
+ * The OOM kills counted in a cgroup so far: cgroup v2 `memory.events` (oom_kill), else v1
+ * `memory.oom_control` (oom_kill); null where neither is readable. Read only when a kill happened.
+ */
+export function cgroupOomKills(path: string | null): number | null {
+  if (!path || path.includes('..')) return null;
+  const candidates = [
+    [`/sys/fs/cgroup${path}/memory.events`, `/sys/fs/cgroup/unified${path}/memory.events`],
+    [`/sys/fs/cgroup/memory${path}/memory.oom_control`],
+  ].flat();
+  for (const file of candidates) {
+    try {
+      const m = /^oom_kill (\d+)$/m.exec(readFileSync(file, 'utf8'));
+      if (m) return Number(m[1]);
+    } catch {
+      // Not this layout.
+    }
+  }
+  return null;
+}
+
+function inCgroupNote(path: string | null): string {
+  const n = cgroupOomKills(path);
+  return n === null ? '' : ` (${n} OOM kill${n === 1 ? '' : 's'} there so far)`;
 }
 
 /** Wall-clock ms of a kmsg time (µs since boot, the monotonic clock). */
@@ -24,7 +52,7 @@ function wallTimeOf(timeUs: number, now = Date.now()): number {
 /** The marker for a kill the kernel logged. */
 export function markerForKernelKill(kill: KernelKill, availableBeforeBytes: number, time = wallTimeOf(kill.timeUs)): RecordedEvent {
   const anon = kill.anonBytes !== null ? `, ${mib(kill.anonBytes)} anon` : '';
-  const where = kill.memcg === null ? '' : kill.memcg === '/' ? ' (system-wide out of memory)' : ` in memory cgroup ${kill.memcg}`;
+  const where = kill.memcg === null ? '' : kill.memcg === '/' ? ' (system-wide out of memory)' : ` in memory cgroup ${kill.memcg}${inCgroupNote(kill.memcg)}`;
   return {
     time: Math.max(0, time),
     kind: 'oom-kill',
@@ -38,9 +66,12 @@ export function markerForKernelKill(kill: KernelKill, availableBeforeBytes: numb
   };
 }
 
-/** The processes of `before` gone in `after` (same PID and start time), largest anon first. */
+/**
+ * The processes of `before` gone in `after` (same PID and start time) or left there as zombies, largest
+ * anon first (as `before` saw them: a zombie has no memory left).
+ */
 export function vanishedProcesses(before: readonly ProcessInfo[], after: readonly ProcessInfo[]): ProcessInfo[] {
-  const still = new Set(after.map((p) => `${p.pid}:${p.startTime}`));
+  const still = new Set(after.filter((p) => p.state !== 'Z' && p.state !== 'X').map((p) => `${p.pid}:${p.startTime}`));
   return before.filter((p) => !still.has(`${p.pid}:${p.startTime}`)).sort((a, b) => b.anonBytes - a.anonBytes);
 }
 
@@ -51,7 +82,7 @@ export function markerForVanished(victim: ProcessInfo | undefined, time: number,
     kind: 'oom-kill',
     label: victim?.comm ?? 'unknown process',
     detail: victim
-      ? `Kernel OOM killer ended a process: probably ${victim.comm} (PID ${victim.pid}, ${mib(victim.anonBytes)} anon), the largest that vanished, in cgroup ${victim.cgroup || '/'}`
+      ? `Kernel OOM killer ended a process: probably ${victim.comm} (PID ${victim.pid}, ${mib(victim.anonBytes)} anon), the largest that vanished, in cgroup ${victim.cgroup || '/'}${inCgroupNote(victim.cgroup || null)}`
       : 'Kernel OOM killer ended a process that was not seen (it lived less than a tick, and the kernel log is not readable)',
     freedBytes: victim?.anonBytes ?? 0,
     mreleaseMs: null,
@@ -66,6 +97,7 @@ export class OomWatcher {
   private readonly kmsg: KmsgReader;
   private kmsgOpen = false;
   private previous: Snapshot | null = null;
+  private pending: { base: Snapshot; time: number; count: number; ticksLeft: number } | null = null;
   /** Why the kernel log is not used, or null. */
   note: string | null = null;
 
@@ -93,11 +125,20 @@ export class OomWatcher {
     }
     const now = snapshot.memory.oomKills;
     const then = previous?.memory.oomKills;
-    if (!previous || now === null || then === null || then === undefined || now <= then) return [];
-    const gone = vanishedProcesses(previous.processes, snapshot.processes);
-    const count = Math.min(now - then, 16);
+    if (previous && now !== null && then !== null && then !== undefined && now > then) {
+      // The counter moves at the kill; the victim leaves /proc a little later (it may linger as a
+      // zombie until its parent reaps it), so the kill is named over the next few ticks.
+      if (this.pending) this.pending.count += now - then;
+      else this.pending = { base: previous, time: snapshot.time, count: now - then, ticksLeft: 8 };
+    }
+    const pending = this.pending;
+    if (!pending) return [];
+    const gone = vanishedProcesses(pending.base.processes, snapshot.processes);
+    pending.ticksLeft--;
+    if (gone.length < pending.count && pending.ticksLeft > 0) return [];
+    this.pending = null;
     const out: RecordedEvent[] = [];
-    for (let i = 0; i < count; i++) out.push(markerForVanished(gone[i], snapshot.time, before));
+    for (let i = 0; i < Math.min(pending.count, 16); i++) out.push(markerForVanished(gone[i], pending.time, pending.base.memory.availableBytes));
     return out;
   }
 
