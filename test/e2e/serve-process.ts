@@ -34,8 +34,11 @@ export interface ServeProcess {
 
 const repoRoot = join(__dirname, '..', '..');
 
-/** Spawn `node dist/main/cli.js serve --port 0 --allow-root` with a throwaway config directory. */
-export async function startServe(extraArgs: string[] = []): Promise<ServeProcess> {
+/**
+ * Spawn `node dist/main/cli.js serve --port 0 --allow-root` with a throwaway config directory;
+ * `env` adds to its environment (e.g. a temporary XDG_STATE_HOME for the flight recorder).
+ */
+export async function startServe(extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
   const cli = join(repoRoot, 'dist', 'main', 'cli.js');
   if (!existsSync(cli) || !existsSync(join(repoRoot, 'dist', 'renderer', 'index.html'))) {
     throw new Error('dist/ is not built: run `npm run build` first');
@@ -44,7 +47,7 @@ export async function startServe(extraArgs: string[] = []): Promise<ServeProcess
   const configDir = mkdtempSync(join(tmpdir(), 'headroom-e2e-config-'));
   const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--allow-root', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, XDG_CONFIG_HOME: configDir },
+    env: { ...process.env, XDG_CONFIG_HOME: configDir, ...env },
   });
   let stdout = '';
   let stderr = '';
