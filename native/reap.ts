@@ -84,7 +84,8 @@ function verify(index: number, target: ReapTarget, request: ReapRequest, context
   } catch (err) {
     const code = errorCode(err);
     if (code === 'ESRCH') return refusedResult(target, via, 'CHANGED', CHANGED_MESSAGE);
-    if (code === 'EINVAL') return refusedResult(target, via, 'CHANGED', `PID ${target.pid} is a thread of another process, not a process (pidfd_open: EINVAL); nothing was sent. Refresh and try again.`);
+    // A thread id: EINVAL on older kernels, ENOENT on this one (pidfd_open wants a thread-group leader).
+    if (code === 'EINVAL' || code === 'ENOENT') return refusedResult(target, via, 'CHANGED', `PID ${target.pid} is a thread of another process, not a process (pidfd_open: ${code}); nothing was sent. Refresh and try again.`);
     if (code !== 'ENOSYS') return refusedResult(target, via, 'INTERNAL', `Could not open a pidfd for PID ${target.pid} (pidfd_open: ${code}); nothing was sent.`);
     // ENOSYS: a kernel before 5.3. Degrade to kill(pid) after the same identity check (see kill()).
   }

@@ -139,7 +139,7 @@ export function App({ client, connection: givenConnection }: AppProps) {
     return connection.onChange((next) => {
       setLinkState(next);
       // The first connection needs no reload: the initial calls were queued until it opened.
-      if (next === 'open' && previous === 'reconnecting') void load();
+      if (next === 'open' && (previous === 'reconnecting' || previous === 'unauthorized')) void load();
       previous = next;
     });
   }, [connection, load]);

@@ -1,8 +1,10 @@
 /**
  * Browser mode: the production renderer and the contract over HTTP + WebSocket, on 127.0.0.1 only,
- * behind a per-start token (as Jupyter does). The token arrives once in the URL; the response sets
- * an HttpOnly, SameSite=Strict cookie and redirects to the same page without it, so the token does
- * not stay in the address bar or history.
+ * behind a per-start token (as Jupyter does). The printed address carries the token in its fragment
+ * (`/#token=…`), which the browser never sends; the page moves it to sessionStorage, drops it from
+ * the address bar, and offers it as a WebSocket subprotocol (see auth.ts for why not a cookie). The
+ * static files hold no data and are served to anyone who names this server in Host; the WebSocket,
+ * which carries everything, needs the token, our Host and our Origin.
  */
 import { createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -11,9 +13,9 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { EVENT_NAMES } from '../../contract/channels';
 import { MAX_WIRE_MESSAGE_BYTES } from '../../contract/wire';
 import type { HeadroomService } from '../service/types';
-import { allowedOrigins, isAuthorized, isOwnHost, newToken, sessionCookie } from './auth';
+import { allowedOrigins, isOwnHost, looksLikeToken, newToken, upgradeIsAuthorized, WS_PROTOCOL } from './auth';
 import { createMetricsExporter } from './metrics';
-import { cspOf, defaultRendererDir, lookupStatic } from './static-files';
+import { browserCsp, cspOf, defaultRendererDir, lookupStatic } from './static-files';
 import { handleWireMessage } from './wire-handler';
 
 /** A client that has this much unsent data gets no more snapshots until it catches up. */
@@ -45,12 +47,17 @@ export interface BrowserServer {
 export async function startBrowserServer(options: BrowserServerOptions): Promise<BrowserServer> {
   const token = options.token ?? newToken();
   const rendererDir = options.rendererDir ?? defaultRendererDir();
-  const csp = cspOf(rendererDir);
+  const pageCsp = cspOf(rendererDir);
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const service = options.service;
   let port = options.port;
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WIRE_MESSAGE_BYTES });
+  // The page offers `headroom` and `headroom.token.<token>`; we answer `headroom`, never the token.
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_WIRE_MESSAGE_BYTES,
+    handleProtocols: (offered) => (offered.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+  });
   // GET /metrics for Prometheus: its own credential (Authorization: Bearer), see metrics.ts.
   const metrics = createMetricsExporter(service);
   const server = createServer((req, res) => {
@@ -64,7 +71,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   });
 
   function securityHeaders(res: ServerResponse): void {
-    res.setHeader('Content-Security-Policy', csp);
+    res.setHeader('Content-Security-Policy', browserCsp(pageCsp, port));
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('X-Frame-Options', 'DENY');
@@ -88,22 +95,20 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       return;
     }
     if (url.pathname === '/metrics') return metrics.handle(req, res, token);
-    if (!isAuthorized(req, url, port, token)) {
-      plain(res, 403, 'Forbidden: open the address headroom serve printed, including its ?token=… part.');
-      return;
-    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       plain(res, 405, 'Method not allowed: this server only serves the window.');
       return;
     }
     if (url.searchParams.has('token')) {
-      // Valid token in the URL: remember it in a cookie, then drop it from the address bar.
-      res.setHeader('Set-Cookie', sessionCookie(port, token));
+      // The old address form (`/?token=…`). Move the token to the fragment and set nothing: the page
+      // takes it from there. Not checked here, so this answer says nothing about whether it is right.
+      const presented = url.searchParams.get('token');
       url.searchParams.delete('token');
       securityHeaders(res);
       // One leading slash only: `//host` would be a redirect to another site.
-      res.writeHead(303, { Location: '/' + url.pathname.replace(/^\/+/, '') + url.search, 'Cache-Control': 'no-store' });
+      const target = '/' + url.pathname.replace(/^\/+/, '') + url.search + (looksLikeToken(presented) ? `#token=${presented}` : '');
+      res.writeHead(303, { Location: target, 'Cache-Control': 'no-store' });
       res.end();
       return;
     }
@@ -143,7 +148,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     if (!url || url.pathname !== '/ws') return refuseUpgrade(req, socket, 'no WebSocket at this path');
     if (!isOwnHost(req, port)) return refuseUpgrade(req, socket, 'foreign Host header');
     if (typeof origin !== 'string' || !allowedOrigins(port).includes(origin)) return refuseUpgrade(req, socket, 'missing or foreign Origin');
-    if (!isAuthorized(req, url, port, token)) return refuseUpgrade(req, socket, 'no valid token or cookie');
+    if (!upgradeIsAuthorized(req, token)) return refuseUpgrade(req, socket, 'no valid token in the handshake');
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
@@ -182,7 +187,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   return {
     port,
     token,
-    url: `http://127.0.0.1:${port}/?token=${token}`,
+    url: `http://127.0.0.1:${port}/#token=${token}`,
     close: () => closeAll(server, wss, [...unsubscribers, () => metrics.close()]),
   };
 }

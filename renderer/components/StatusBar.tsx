@@ -8,6 +8,7 @@ import { privilegeInWords } from '../format/privilege';
 import { formatMs } from '../format/units';
 import { RecorderStatus } from './RecorderStatus';
 import type { ConnectionState } from '../transport/connection';
+import { UNAUTHORIZED_WORDS } from '../transport/ws-client';
 
 export interface StatusBarProps {
   status: Status | null;
@@ -29,6 +30,7 @@ const CONNECTION_WORDS: Record<ConnectionState, string> = {
   connecting: 'Connecting\u2026',
   open: 'Connected',
   reconnecting: 'Disconnected \u2014 reconnecting\u2026',
+  unauthorized: UNAUTHORIZED_WORDS,
 };
 
 /** The bottom bar. */

@@ -57,7 +57,7 @@ export async function startServe(extraArgs: string[] = [], env: NodeJS.ProcessEn
     const timer = setTimeout(() => reject(new Error(`headroom serve printed no URL within 20 s; stderr: ${stderr}`)), 20_000);
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       stdout += d;
-      const match = /Headroom is running at (http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]+)/.exec(stdout);
+      const match = /Headroom is running at (http:\/\/127\.0\.0\.1:\d+\/#token=[A-Za-z0-9_-]+)/.exec(stdout);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]!);
@@ -74,7 +74,7 @@ export async function startServe(extraArgs: string[] = [], env: NodeJS.ProcessEn
     url,
     origin: parsed.origin,
     port: Number(parsed.port),
-    token: parsed.searchParams.get('token')!,
+    token: new URLSearchParams(parsed.hash.slice(1)).get('token')!,
     stderr: () => stderr,
     async stop(graceMs = 5000) {
       if (child.exitCode === null && child.signalCode === null) {
