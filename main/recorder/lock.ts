@@ -68,8 +68,8 @@ export function acquireLock(dir: string, me: LockHolder = self()): LockHolder | 
       if (errnoCode(err) === 'ENOENT') continue;
       throw err;
     }
-    if (holder && alive(holder)) return holder;
     if (holder && holder.pid === me.pid && holder.startTime === me.startTime) return null;
+    if (holder && alive(holder)) return holder;
     // Stale (or unreadable garbage): move it aside, make sure it is the one we judged, and remove it.
     const aside = `${path}.stale-${me.pid}`;
     try {

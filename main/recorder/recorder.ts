@@ -59,6 +59,8 @@ export interface RecorderOptions {
   retentionHours?: number;
   maxMiB?: number;
   kmsgPath?: string;
+  /** How long to wait before trying again after a failed write or as a follower (default 10 s). */
+  retryMs?: number;
   /** Where to say things once (default stderr). */
   log?: (line: string) => void;
 }
@@ -84,6 +86,7 @@ export function createRecorder(options: RecorderOptions = {}): Recorder {
   let retentionMs = (options.retentionHours ?? 24) * 3600_000;
   let maxBytes = (options.maxMiB ?? 64) * 1024 * 1024;
   const me: LockHolder = self();
+  const retryMs = options.retryMs ?? RETRY_MS;
   const watcher = new OomWatcher(options.kmsgPath);
   const killListeners = new Set<(e: RecordedEvent) => void>();
   let state: RecorderStatus['state'] = 'off';
@@ -112,7 +115,7 @@ export function createRecorder(options: RecorderOptions = {}): Recorder {
       state = 'failing';
       message = text;
     }
-    nextTryAt = Date.now() + RETRY_MS;
+    nextTryAt = Date.now() + retryMs;
   }
 
   function retention(now: number): void {
@@ -132,8 +135,11 @@ export function createRecorder(options: RecorderOptions = {}): Recorder {
           writer = new StoreWriter(dir, segmentCap());
         }
         role = 'writer';
-        state = 'recording';
-        message = null;
+        // After a failure the state turns back to recording only once a write succeeds (tick()).
+        if (state !== 'failing') {
+          state = 'recording';
+          message = null;
+        }
         retention(latest?.time ?? Date.now());
       } else {
         if (role !== 'follower') {
@@ -143,7 +149,7 @@ export function createRecorder(options: RecorderOptions = {}): Recorder {
         role = 'follower';
         state = 'follower';
         message = `Another Headroom (PID ${holder.pid}) is recording the history; this one reads it.`;
-        nextTryAt = Date.now() + RETRY_MS;
+        nextTryAt = Date.now() + retryMs;
       }
     } catch (err) {
       fail(err);
@@ -185,11 +191,17 @@ export function createRecorder(options: RecorderOptions = {}): Recorder {
       if (ticks === 1 || ticks % SCAN_EVERY_TICKS === 0) refreshKillers(snapshot);
       for (const kill of watcher.tick(snapshot)) for (const l of killListeners) l(kill);
       if (role !== 'writer' || state !== 'recording') {
-        if (Date.now() >= nextTryAt) settle();
-        if (role !== 'writer' || state !== 'recording') return;
+        if (Date.now() < nextTryAt) return;
+        settle();
+        if (role !== 'writer' || state === 'off') return;
       }
       try {
         const rotated = writer!.writeTick(snapshot);
+        if (state === 'failing') {
+          state = 'recording';
+          message = null;
+          log(`history is being recorded again in ${dir}.`);
+        }
         if (rotated || ticks % SCAN_EVERY_TICKS === 0) {
           if (!holdsLock(dir, me)) {
             writer!.close();

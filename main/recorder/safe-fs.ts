@@ -41,12 +41,14 @@ export function errnoCode(err: unknown): string {
 
 /**
  * Make the folder (0700) if missing and check it is a real folder of ours that nobody else may write;
- * throws RecorderRefusal otherwise. Returns true when it was created now.
+ * throws RecorderRefusal otherwise (or the errno error for a full or read-only disk).
  */
 export function ensureStateDir(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (err) {
+    // A full or read-only disk is a failure to report and retry, not a refusal.
+    if (['EROFS', 'ENOSPC', 'EDQUOT', 'EIO'].includes(errnoCode(err))) throw err;
     if (errnoCode(err) !== 'EEXIST') {
       throw new RecorderRefusal('NO_FOLDER', `Cannot create the history folder ${dir} (${errnoCode(err)}); history is not recorded. Check that its parent exists and is writable.`);
     }

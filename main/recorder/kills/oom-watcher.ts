@@ -38,9 +38,12 @@ export function markerForKernelKill(kill: KernelKill, availableBeforeBytes: numb
   };
 }
 
-/** The processes of `before` gone in `after` (same PID and start time), largest anon first. */
+/**
+ * The processes of `before` gone in `after` (same PID and start time) or left there as zombies, largest
+ * anon first (as `before` saw them: a zombie has no memory left).
+ */
 export function vanishedProcesses(before: readonly ProcessInfo[], after: readonly ProcessInfo[]): ProcessInfo[] {
-  const still = new Set(after.map((p) => `${p.pid}:${p.startTime}`));
+  const still = new Set(after.filter((p) => p.state !== 'Z' && p.state !== 'X').map((p) => `${p.pid}:${p.startTime}`));
   return before.filter((p) => !still.has(`${p.pid}:${p.startTime}`)).sort((a, b) => b.anonBytes - a.anonBytes);
 }
 
@@ -66,6 +69,7 @@ export class OomWatcher {
   private readonly kmsg: KmsgReader;
   private kmsgOpen = false;
   private previous: Snapshot | null = null;
+  private pending: { base: Snapshot; time: number; count: number; ticksLeft: number } | null = null;
   /** Why the kernel log is not used, or null. */
   note: string | null = null;
 
@@ -93,11 +97,20 @@ export class OomWatcher {
     }
     const now = snapshot.memory.oomKills;
     const then = previous?.memory.oomKills;
-    if (!previous || now === null || then === null || then === undefined || now <= then) return [];
-    const gone = vanishedProcesses(previous.processes, snapshot.processes);
-    const count = Math.min(now - then, 16);
+    if (previous && now !== null && then !== null && then !== undefined && now > then) {
+      // The counter moves at the kill; the victim leaves /proc a little later (it may linger as a
+      // zombie until its parent reaps it), so the kill is named over the next few ticks.
+      if (this.pending) this.pending.count += now - then;
+      else this.pending = { base: previous, time: snapshot.time, count: now - then, ticksLeft: 8 };
+    }
+    const pending = this.pending;
+    if (!pending) return [];
+    const gone = vanishedProcesses(pending.base.processes, snapshot.processes);
+    pending.ticksLeft--;
+    if (gone.length < pending.count && pending.ticksLeft > 0) return [];
+    this.pending = null;
     const out: RecordedEvent[] = [];
-    for (let i = 0; i < count; i++) out.push(markerForVanished(gone[i], snapshot.time, before));
+    for (let i = 0; i < Math.min(pending.count, 16); i++) out.push(markerForVanished(gone[i], pending.time, pending.base.memory.availableBytes));
     return out;
   }
 
