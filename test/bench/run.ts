@@ -9,6 +9,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   'sampler-worker': async () => (await import('./sampler-worker.js')).benchSamplerWorker(),
   reap: async () => (await import('./reap.js')).benchReap(),
   ui: async () => (await import('./ui.js')).benchUi(),
+  'history-window': async () => (await import('./history-window.js')).benchHistoryWindow(),
   soak: async () => (await import('./soak.js')).benchSoak(),
 };
 /** Not part of a plain `npm run bench`: it takes an hour. */
