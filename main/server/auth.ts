@@ -76,14 +76,3 @@ export function isOwnHost(req: IncomingMessage, port: number): boolean {
   const host = req.headers.host;
   return host === `127.0.0.1:${port}` || host === `localhost:${port}`;
 }
-
-/**
- * The token of an `Authorization: Bearer <token>` header (scheme case-insensitive, RFC 6750), or
- * null when there is no such header: the caller answers 401 then, and 403 for a wrong token.
- */
-export function bearerToken(req: IncomingMessage): string | null {
-  const header = req.headers.authorization;
-  if (typeof header !== 'string') return null;
-  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
-  return match ? match[1]! : null;
-}

@@ -18,8 +18,8 @@
  * - `headroom_sample_timestamp_seconds` says which tick the figures are from.
  *
  * Access: `Authorization: Bearer <token>` with the browser-mode token, compared in constant time;
- * no credential → 401 with `WWW-Authenticate: Bearer`, a wrong one → 403. The cookie that lets the
- * window in does not open /metrics: a scraper has no business with the window's session.
+ * no credential → 401 with `WWW-Authenticate: Bearer`, a wrong one → 403. Nothing else opens it (no
+ * query-string token, no cookie): a scraper sends a header, and only the header is checked.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MarkerKind, ReapMarker } from '../../contract/history';

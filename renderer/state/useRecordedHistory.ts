@@ -15,7 +15,7 @@
  * recorder (status.recorder null or off) nothing is fetched and the live series is all there is.
  * A failed fetch keeps the last good points and says why (`error`).
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { HeadroomClient } from '../../contract/api';
 import type { ReapMarker } from '../../contract/history';
 import type { RecorderStatus } from '../../contract/recorder';
@@ -26,6 +26,8 @@ import { chartPointOf, type ChartPoint } from './series';
 export const RECORDED_MAX_POINTS = 1200;
 const MIN_REFRESH_MS = 5_000;
 const MAX_REFRESH_MS = 60_000;
+/** The benchmark reads "hr:range": from asking for a range to React having committed it. */
+const RANGE_MARK = 'hr:range:start';
 
 export interface RecordedHistoryInput {
   client: HeadroomClient;
@@ -85,6 +87,7 @@ export function useRecordedHistory({ client, recorder, rangeMs, liveSpanMs, live
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const repeat = rangeMs > liveSpanMs;
+  const measurePending = useRef(false);
 
   useEffect(() => {
     if (!on) {
@@ -95,11 +98,15 @@ export function useRecordedHistory({ client, recorder, rangeMs, liveSpanMs, live
     }
     let live = true;
     const fetchRange = async (first: boolean) => {
-      if (first) setLoading(true);
+      if (first) {
+        setLoading(true);
+        performance.mark(RANGE_MARK);
+      }
       try {
         const history = await client.call('getHistory', { sinceMs: rangeMs, maxPoints: RECORDED_MAX_POINTS });
         if (!live) return;
         setRecorded({ points: history.points.map(chartPointOf), markers: history.markers });
+        if (first) measurePending.current = true;
         setError(null);
       } catch (e) {
         if (live) setError(`Could not read the recorded history: ${e instanceof Error ? e.message : String(e)}`);
@@ -114,6 +121,13 @@ export function useRecordedHistory({ client, recorder, rangeMs, liveSpanMs, live
       if (timer) clearInterval(timer);
     };
   }, [client, on, rangeMs, repeat]);
+
+  useEffect(() => {
+    if (!measurePending.current) return;
+    measurePending.current = false;
+    performance.measure('hr:range', { start: RANGE_MARK, detail: { points: recorded.points.length } });
+    performance.clearMarks(RANGE_MARK);
+  }, [recorded]);
 
   const series = useMemo(() => joinSeries(recorded.points, liveSeries, rangeMs), [recorded.points, liveSeries, rangeMs]);
   const markers = useMemo(() => mergeMarkers(recorded.markers, liveMarkers), [recorded.markers, liveMarkers]);

@@ -11,6 +11,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   start: async () => (await import('./start.js')).benchStart(),
   steady: async () => (await import('./steady.js')).benchSteady(),
   ui: async () => (await import('./ui.js')).benchUi(),
+  'history-window': async () => (await import('./history-window.js')).benchHistoryWindow(),
   soak: async () => (await import('./soak.js')).benchSoak(),
   guard: async () => (await import('./guard.js')).benchGuard(),
   recorder: async () => (await import('./recorder.js')).benchRecorder(),

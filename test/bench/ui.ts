@@ -150,14 +150,14 @@ const OBSERVE = `
 `;
 
 /** One page of a Chromium started for the benchmark, driven by a bare DevTools connection. */
-interface Tab {
+export interface Tab {
   send(method: string, params?: object): Promise<Record<string, unknown>>;
   evaluate<T>(expression: string): Promise<T>;
   close(): Promise<void>;
 }
 
 /** Start Chromium (own temporary profile, 1280×800) and attach to its page. */
-async function openTab(): Promise<Tab> {
+export async function openTab(): Promise<Tab> {
   const profile = mkdtempSync(join(tmpdir(), 'headroom-bench-chromium-'));
   const chrome: ChildProcess = spawn(
     CHROMIUM_PATH,
@@ -247,7 +247,7 @@ async function openTab(): Promise<Tab> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Wait until `expression` is true in the page. */
-async function waitFor(tab: Tab, expression: string, timeoutMs: number): Promise<void> {
+export async function waitFor(tab: Tab, expression: string, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await tab.evaluate<boolean>(`Boolean(${expression})`))) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${expression}`);

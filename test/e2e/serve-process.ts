@@ -34,7 +34,10 @@ export interface ServeProcess {
 
 const repoRoot = join(__dirname, '..', '..');
 
-/** What a test may give the server: a settings.json to start from, extra environment. */
+/**
+ * What a test may give the server: a settings.json to start from, extra environment (e.g. a
+ * temporary XDG_STATE_HOME for the flight recorder).
+ */
 export interface ServeOptions {
   settings?: Record<string, unknown>;
   env?: NodeJS.ProcessEnv;

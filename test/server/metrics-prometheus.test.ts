@@ -45,7 +45,7 @@ describe('a real Prometheus scrapes headroom serve', () => {
 
   beforeAll(async () => {
     expect(existsSync(PROMETHEUS), 'Debian package prometheus is installed').toBe(true);
-    service = createHeadroomService({ shell: 'browser', settings: createMemorySettingsStore() });
+    service = createHeadroomService({ shell: 'browser', settings: createMemorySettingsStore(), recorder: null });
     server = await startBrowserServer({ service, port: 0, log: () => {} });
     service.start();
     dir = mkdtempSync(join(tmpdir(), 'headroom-prometheus-'));

@@ -122,7 +122,7 @@ describe('GET /metrics on headroom serve', () => {
   let port: number;
 
   beforeAll(async () => {
-    service = createHeadroomService({ shell: 'browser', settings: createMemorySettingsStore() });
+    service = createHeadroomService({ shell: 'browser', settings: createMemorySettingsStore(), recorder: null });
     server = await startBrowserServer({ service, port: 0, log: () => {} });
     port = server.port;
     const second = nextEvent<Snapshot>((l) => service.on('snapshot', l), (s) => s.seq >= 1, 15_000);
