@@ -61,6 +61,15 @@ export function upgradeIsAuthorized(req: IncomingMessage, token: string): boolea
   return carried.length === 1 && tokenMatches(carried[0]!.slice(WS_TOKEN_PROTOCOL_PREFIX.length), token);
 }
 
+/** The token of an `Authorization: Bearer <token>` header, or null. */
+export function bearerToken(req: IncomingMessage): string | null {
+  const header = req.headers.authorization;
+  if (typeof header !== 'string') return null;
+  // The scheme is case-insensitive (RFC 7235); Prometheus sends "Bearer".
+  const match = /^Bearer ([A-Za-z0-9_-]+)$/i.exec(header.trim());
+  return match ? match[1]! : null;
+}
+
 /** True when the request carries `Authorization: Bearer <the token>` (for non-browser clients). */
 export function bearerIsAuthorized(req: IncomingMessage, token: string): boolean {
   return tokenMatches(bearerToken(req), token);
