@@ -10,13 +10,16 @@ const SUBCOMMANDS: Record<string, () => Promise<{ run(args: string[]): Promise<n
   reap: () => import('./cli/reap.js'),
   serve: () => import('./cli/serve.js'),
   history: () => import('./cli/history.js'),
+  guard: () => import('./cli/guard.js'),
 };
 
 const USAGE = `usage: headroom <command> [options]
   snapshot [--json] [--repeat N] [--interval MS] [--top N | --all]   one sample of pressure, memory and processes
   reap PID [--start-time T] [--end] [--force] [--json]   end a process and free its memory now
   serve [--port N] [--allow-root]                 the window in your browser (127.0.0.1 only)
-  history [--since 1h] [--until TIME] [--json|--csv] [--apps] [--events]   what the flight recorder kept`;
+  history [--since 1h] [--until TIME] [--json|--csv] [--apps] [--events]   what the flight recorder kept
+
+  guard [--json] [--act] [--warn-at PCT] [--act-at PCT] [--sustain S] [--no-harden]   warn about (and with --act reap) a runaway app, no window`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -15,6 +15,7 @@ import { Charts } from './components/Charts';
 import { EventList } from './components/EventList';
 import { MomentScrubber } from './components/MomentScrubber';
 import { RangeSelector } from './components/RangeSelector';
+import { GuardBanner } from './components/GuardBanner';
 import { ReapDialog } from './components/ReapDialog';
 import { ResultRegion, type Outcome } from './components/ResultRegion';
 import { SettingsPanel } from './components/SettingsPanel';
@@ -23,6 +24,7 @@ import { describeCallFailure, describeReapResults } from './format/reap-result';
 import { formatBytes, formatPct } from './format/units';
 import { appSubject, processSubject, type ReapSubject } from './state/reap-subject';
 import type { TableRow } from './state/rows';
+import { useGuard } from './state/useGuard';
 import { appendPoint, chartPointOf, seriesCapacity, type ChartPoint } from './state/series';
 import { useRecordedHistory } from './state/useRecordedHistory';
 import { alwaysOpen, type Connection, type ConnectionState } from './transport/connection';
@@ -144,6 +146,8 @@ export function App({ client, connection: givenConnection }: AppProps) {
     });
   }, [connection, load]);
 
+  const guard = useGuard(client, connection);
+
   // The benchmark reads "hr:update": from the snapshot event to React having committed its render.
   useEffect(() => {
     if (!snapshot || !markPending.current) return;
@@ -220,6 +224,7 @@ export function App({ client, connection: givenConnection }: AppProps) {
           </button>
         </div>
       </header>
+      <GuardBanner guard={guard} snapshot={snapshot} autoReap={settings?.autoReap ?? false} onReap={openReap} />
       <ResultRegion outcome={outcome} onDismiss={dismissOutcome} />
       <main className="hr-main">
         <Charts
@@ -245,7 +250,7 @@ export function App({ client, connection: givenConnection }: AppProps) {
           <p className="hr-placeholder">Waiting for the first sample&hellip;</p>
         ) : null}
       </main>
-      <StatusBar status={status} connection={linkState} settingsWarning={settingsState?.warning ?? null} loadError={loadError ?? recorded.error} />
+      <StatusBar status={status} connection={linkState} settingsWarning={settingsState?.warning ?? null} loadError={loadError ?? recorded.error} guard={guard} />
       {subject ? <ReapDialog subject={subject} status={status} settings={settings} onCancel={cancelReap} onConfirm={confirmReap} /> : null}
       {settingsOpen && settings ? <SettingsPanel settings={settings} onSave={saveSettings} onClose={closeSettings} /> : null}
     </div>

@@ -65,6 +65,14 @@ export class SamplerLoop extends SnapshotKeeper {
     }
   }
 
+  /** Take the next sample now instead of at the next tick (the guard's trigger). */
+  sampleNow(): void {
+    if (this.running && this.timer) {
+      clearTimeout(this.timer);
+      this.tick();
+    }
+  }
+
   protected isRunning(): boolean {
     return this.running;
   }

@@ -18,7 +18,7 @@ export interface SamplerWorkerData {
 }
 
 /** Main thread → worker. */
-export type ToSamplerWorker = { type: 'interval'; ms: number } | { type: 'stop' };
+export type ToSamplerWorker = { type: 'interval'; ms: number } | { type: 'now' } | { type: 'stop' };
 
 /** A failed tick's error, as plain data (an Error does not cross threads with its code intact). */
 export interface TickFailure {
@@ -74,6 +74,12 @@ port.on('message', (message: ToSamplerWorker) => {
     if (timer) {
       clearTimeout(timer);
       schedule();
+    }
+  } else if (message.type === 'now') {
+    // A tick in progress cannot be here (ticks are synchronous); without a timer we are stopped.
+    if (timer) {
+      clearTimeout(timer);
+      tick();
     }
   } else if (message.type === 'stop') {
     stopped = true;

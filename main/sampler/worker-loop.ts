@@ -82,6 +82,11 @@ export class WorkerSamplerLoop extends SnapshotKeeper implements SamplerLoopLike
     this.send({ type: 'interval', ms });
   }
 
+  /** Take the next sample now instead of at the next tick (the guard's trigger); the pace is kept from it. */
+  sampleNow(): void {
+    this.send({ type: 'now' });
+  }
+
   protected isRunning(): boolean {
     return this.running;
   }

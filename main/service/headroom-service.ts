@@ -5,13 +5,13 @@
 import { userInfo } from 'node:os';
 import type { EventData, HeadroomHandlers } from '../../contract/api';
 import type { EventName } from '../../contract/channels';
-import type { GuardState } from '../../contract/guard';
 import type { ReapMarker } from '../../contract/history';
 import type { ReapRequest, ReapResponse } from '../../contract/reap';
 import type { Settings, SettingsState } from '../../contract/settings';
 import type { Snapshot } from '../../contract/snapshot';
 import type { Status } from '../../contract/status';
 import { createRecorder, type Recorder } from '../recorder';
+import { createGuard } from '../guard';
 import { createDefaultLoop, createDefaultReaper } from './default-parts';
 import { markerForReap } from './reap-marker';
 import { readAvailableNowBytes, readMemAvailableBytes, watchRecovery } from './recovery';
@@ -69,6 +69,7 @@ export function createHeadroomService(options: HeadroomServiceOptions & Headroom
   let closed = false;
   let lastStatusKey = '';
   let lastStatusSampleMs: number | null = null;
+  const guard = createGuard({ settings: () => settingsState.settings, reaper, sampling: loop, onState: (state) => emit('guard', state), addMarker });
 
   function emit<E extends EventName>(event: E, data: EventData<E>): void {
     for (const listener of listeners.get(event) ?? []) {
@@ -118,12 +119,13 @@ export function createHeadroomService(options: HeadroomServiceOptions & Headroom
 
   function onTick(snapshot: Snapshot): void {
     recorder?.tick(snapshot);
+    guard.observe(snapshot);
     emit('snapshot', snapshot);
     maybeEmitStatus();
   }
 
   function applySettings(settings: Settings): void {
-    loop.setIntervalMs(settings.intervalMs);
+    loop.setIntervalMs(guard.intervalMs(settings.intervalMs));
     loop.setHistoryLength(historyLengthFor(settings));
     recorder?.setLimits(settings.recorderRetentionHours, settings.recorderMaxMiB);
     // The reaper reads sessionCritical and endGraceMs through closures over settingsState.
@@ -186,7 +188,7 @@ export function createHeadroomService(options: HeadroomServiceOptions & Headroom
       maybeEmitStatus();
       return settingsState;
     },
-    getGuard: () => guardNotRunning(),
+    getGuard: () => guard.state(),
     setPaused: ({ paused: wantPaused }) => {
       if (wantPaused !== paused) {
         paused = wantPaused;
@@ -219,12 +221,14 @@ export function createHeadroomService(options: HeadroomServiceOptions & Headroom
       started = true;
       applySettings(settingsState.settings);
       recorder?.start();
+      guard.start();
       if (!paused) loop.start();
     },
     async close() {
       if (closed) return;
       closed = true;
       recoveryAbort.abort();
+      guard.close();
       loop.stop();
       unsubscribeTick();
       recorder?.close();
@@ -246,11 +250,6 @@ function currentUserName(): string {
     // No passwd entry for this uid (e.g. a container): show the number.
     return String(process.getuid?.() ?? '?');
   }
-}
-
-/** The guard's state until the guard is wired into the service. */
-function guardNotRunning(): GuardState {
-  return { mode: 'unavailable', windowMs: null, modeNote: 'The pressure guard is not running.', phase: 'calm', pressure: null, culprit: null, ranking: [], acting: false, actingNote: null, last: null };
 }
 
 /** Features before the first tick: nothing known yet, so nothing claimed. */

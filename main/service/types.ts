@@ -38,6 +38,8 @@ export interface SamplerLoopLike {
   start(): void;
   stop(): void;
   setIntervalMs(ms: number): void;
+  /** Take the next sample now (the guard's PSI trigger fired); optional for loops without it. */
+  sampleNow?(): void;
   setHistoryLength(points: number): void;
   latest(): import('../../contract/snapshot').Snapshot | null;
   history(): import('../../contract/history').HistoryPoint[];

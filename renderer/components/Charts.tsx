@@ -9,8 +9,8 @@
 import { createContext, memo, useContext, useMemo, useRef, type ReactNode } from 'react';
 import { DefaultZIndexes, LineChart, ReferenceLine, XAxis, YAxis, ZIndexLayer, usePlotArea } from 'recharts';
 import type { BaseTickContentProps } from 'recharts/types/util/types';
-import type { ReapMarker } from '../../contract/history';
-import { eventLine, kindWords, markerText } from '../format/events';
+import type { MarkerKind, ReapMarker } from '../../contract/history';
+import { latestFreeingMarker, markerClass, markerRecoveryText, markerText, markerTitle } from '../format/marker-kind';
 import { markerLabel, recoveryText } from '../format/units';
 import { bucketMsFor, downsampleByTime, sliceFrom, type ChartPoint } from '../state/series';
 import { MarkerLabel } from './MarkerLabel';
@@ -58,13 +58,14 @@ interface PlotMarker {
   /** End of the recovery highlight on the same axis. */
   recoveryEndX: number;
   label: string;
-  /** The one-line explanation, shown as the marker's tooltip. */
-  detail: string;
   recovery: string;
   /** Only the newest marker in view is labelled in words, so labels never pile up. */
   newest: boolean;
   /** In the right half of the chart: the label goes left of the line so it is not clipped. */
   leftOfLine: boolean;
+  kind: MarkerKind;
+  /** The marker's detail line (its accessible title). */
+  title: string;
 }
 
 interface PlotProps {
@@ -207,7 +208,7 @@ const PressurePlot = memo(function PressurePlot({
   );
   const markerLines = useMemo(
     () => [
-      ...markers.map((m) => <ReferenceLine key={m.key} x={m.x} className="hr-marker-line" label={<MarkerLabel text={m.label} title={m.detail} showText={m.newest} leftOfLine={m.leftOfLine} />} />),
+      ...markers.map((m) => <ReferenceLine key={m.key} x={m.x} className={`hr-marker-line ${markerClass(m.kind)}`} label={<MarkerLabel text={m.label} showText={m.newest} leftOfLine={m.leftOfLine} kind={m.kind} title={m.title} />} />),
       ...(cursorX === null ? [] : [<ReferenceLine key="cursor" x={cursorX} className="hr-cursor-line" strokeDasharray="3 3" />]),
     ],
     [markers, cursorX],
@@ -283,31 +284,28 @@ export const Charts = memo(function Charts(props: ChartsProps) {
     const visible = markers.filter((m) => m.time >= to - windowMs && m.time <= to + intervalMs);
     // The same empty array every tick: a new one would make recharts redo the marker layer.
     if (visible.length === 0) return NO_MARKERS;
-    return visible.map((m, i) => {
-      const isReap = m.kind === 'reap' || m.kind === 'auto-reap';
-      return {
+    return visible.map((m, i) => ({
           key: `${m.time}-${m.kind}-${m.label}`,
           x: m.time - to,
           // Still measuring: highlight up to now. At least one tick wide so a fast recovery is visible.
-          recoveryEndX: isReap ? Math.min(0, m.time - to + Math.max(m.recoveredMs ?? to - m.time, intervalMs)) : m.time - to,
+          recoveryEndX: Math.min(0, m.time - to + Math.max(m.recoveredMs ?? to - m.time, intervalMs)),
           label: markerText(m),
-          detail: isReap && !m.detail ? markerText(m) : eventLine(m),
-          // Other events have no recovery to measure: the memory chart names the kind instead.
-          recovery: isReap ? recoveryText(m.recoveredMs) : kindWords(m.kind),
+          recovery: markerRecoveryText(m),
+          kind: m.kind,
+          title: markerTitle(m),
           newest: i === visible.length - 1,
           leftOfLine: m.time - to > -windowMs / 2,
-        };
-    });
+        }));
   }, [markers, to, windowMs, intervalMs]);
   const memoryMarkers = useMemo<readonly SvgMarker[]>(
     () =>
       plotMarkers.length === 0
         ? NO_SVG_MARKERS
-        : plotMarkers.map((m) => ({ key: m.key, x: m.x, recoveryEndX: m.recoveryEndX, text: m.recovery, showText: m.newest, leftOfLine: m.leftOfLine })),
+        : plotMarkers.map((m) => ({ key: m.key, x: m.x, recoveryEndX: m.recoveryEndX, text: m.recovery, showText: m.newest, leftOfLine: m.leftOfLine, kind: m.kind, title: m.title })),
     [plotMarkers],
   );
   const hasZram = useMemo(() => data.some((p) => p.zramGiB > 0), [data]);
-  const latestMarker = markers.findLast((m) => m.kind === 'reap' || m.kind === 'auto-reap');
+  const latestMarker = latestFreeingMarker(markers);
   const cursorX = cursorTime === null || cursorTime === undefined || cursorTime < to - windowMs ? null : Math.min(0, cursorTime - to);
 
   return (

@@ -3,7 +3,9 @@
  * processes can be reaped, the link to main, and any warnings.
  */
 import { memo } from 'react';
+import type { GuardState } from '../../contract/guard';
 import type { Status } from '../../contract/status';
+import { guardModeInWords } from '../format/guard-words';
 import { privilegeInWords } from '../format/privilege';
 import { formatMs } from '../format/units';
 import { RecorderStatus } from './RecorderStatus';
@@ -16,6 +18,8 @@ export interface StatusBarProps {
   settingsWarning: string | null;
   /** A failure loading the initial data, in plain words. */
   loadError: string | null;
+  /** The pressure guard's state (its mode is shown); absent or null before main reports one. */
+  guard?: GuardState | null;
 }
 
 function Feature({ name, present, detail }: { name: string; present: boolean; detail?: string }) {
@@ -34,7 +38,7 @@ const CONNECTION_WORDS: Record<ConnectionState, string> = {
 };
 
 /** The bottom bar. */
-export const StatusBar = memo(function StatusBar({ status, connection, settingsWarning, loadError }: StatusBarProps) {
+export const StatusBar = memo(function StatusBar({ status, connection, settingsWarning, loadError, guard = null }: StatusBarProps) {
   const warnings = [...(status?.warnings ?? []), ...(settingsWarning ? [settingsWarning] : []), ...(loadError ? [loadError] : [])];
   return (
     <footer className="hr-statusbar" aria-label="Status">
@@ -49,6 +53,9 @@ export const StatusBar = memo(function StatusBar({ status, connection, settingsW
           </span>
           <span className="hr-privilege">{`Privilege: ${privilegeInWords(status.privilege)}`}</span>
           <RecorderStatus recorder={status.recorder} killers={status.killers} />
+          <span className={`hr-guard-mode hr-guard-mode-${guard?.mode ?? 'unknown'}`} title={guard?.modeNote || undefined}>
+            {guardModeInWords(guard)}
+          </span>
         </>
       ) : null}
       {warnings.map((w) => (

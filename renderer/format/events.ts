@@ -1,26 +1,15 @@
 /**
- * Recorded events in words: what each marker kind is called, the one line that explains it (the
- * recorder's `detail` when it wrote one, else a sentence built from the label), the short text a
- * chart marker shows, a wall-clock time, and one list of markers from the recorder and the live
- * session without duplicates. Pure functions, so the chart, the event list and the scrubber say
- * the same thing.
+ * Recorded events in words for the event list and the look-back readout: the one line that explains
+ * an event (the recorder's `detail` when it wrote one, else a sentence built from the label), a
+ * wall-clock time, and one list of markers from the recorder and the live session without
+ * duplicates. The kind's words are the chart markers' own (format/marker-kind.ts).
  */
-import type { MarkerKind, ReapMarker } from '../../contract/history';
-import { formatBytes, markerLabel } from './units';
+import type { ReapMarker } from '../../contract/history';
+import { markerKindInWords } from './marker-kind';
+import { formatBytes } from './units';
 
-const KIND_WORDS: Record<MarkerKind, string> = {
-  reap: 'Reap',
-  'auto-reap': 'Guard reap',
-  warning: 'Guard warning',
-  'would-reap': 'Guard would reap',
-  'oom-kill': 'Kernel OOM kill',
-  'oomd-kill': 'systemd-oomd kill',
-};
-
-/** The kind of event in two or three words ("Kernel OOM kill"). */
-export function kindWords(kind: MarkerKind): string {
-  return KIND_WORDS[kind];
-}
+/** The kind of event in two or three words ("Kernel OOM kill"): the chart markers' words. */
+export const kindWords = markerKindInWords;
 
 /** One line that explains the event: the recorder's detail, else a sentence from the label. */
 export function eventLine(m: ReapMarker): string {
@@ -39,12 +28,6 @@ export function eventLine(m: ReapMarker): string {
     case 'oomd-kill':
       return `systemd-oomd ended ${m.label}`;
   }
-}
-
-/** The short text on the chart: reaps keep "<app> −1.2 GiB", other events "<kind>: <label>". */
-export function markerText(m: ReapMarker): string {
-  if (m.kind === 'reap' || m.kind === 'auto-reap') return markerLabel(m.label, m.freedBytes);
-  return `${kindWords(m.kind)}: ${m.label}`;
 }
 
 const two = (n: number) => String(n).padStart(2, '0');

@@ -78,7 +78,7 @@ export async function benchHistoryWindow(): Promise<unknown> {
     results.store = filled;
     process.stdout.write(`store: 86,401 ticks (${filled.apps} apps each) written in ${filled.ms} ms: ${JSON.stringify(filled.status)}\n`);
 
-    const serve = await startServe([], { XDG_STATE_HOME: stateHome });
+    const serve = await startServe([], { env: { XDG_STATE_HOME: stateHome } });
     const tab = await openTab();
     const perRange = new Map<string, number[]>();
     const pointsPerRange = new Map<string, number>();

@@ -30,7 +30,7 @@ describe('a kernel OOM kill, seen in the window', () => {
 
   beforeAll(async () => {
     stateHome = mkdtempSync(join(tmpdir(), 'headroom-e2e-state-'));
-    serve = await startServe([], { XDG_STATE_HOME: stateHome });
+    serve = await startServe([], { env: { XDG_STATE_HOME: stateHome } });
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   });
 
@@ -60,9 +60,10 @@ describe('a kernel OOM kill, seen in the window', () => {
     expect(text).toContain('python3');
     expect(text).toContain(kill.cgroupPath.split('/').pop()!);
     // The marker on the chart: the kind and victim in words, the whole explanation as its tooltip.
-    const titles = await page.locator('[data-testid="reap-marker"] title').allTextContents();
+    const titles = await page.locator('.hr-marker title').allTextContents();
     expect(titles.some((t) => t.includes(`python3 (PID ${kill.pid}`))).toBe(true);
-    expect(await page.locator('.hr-marker-text').allTextContents()).toContain('Kernel OOM kill: python3');
+    const texts = await page.locator('.hr-marker-text').allTextContents();
+    expect(texts.some((t) => t.startsWith('Kernel OOM kill: python3'))).toBe(true);
 
     // Look back at the kill: the moment's figures and the event near it.
     await event.getByRole('button').click();
@@ -81,7 +82,7 @@ describe('a kernel OOM kill, seen in the window', () => {
 
     // A new headroom serve on the same state folder: the window opens with the kill already there.
     await serve!.stop();
-    serve = await startServe([], { XDG_STATE_HOME: stateHome });
+    serve = await startServe([], { env: { XDG_STATE_HOME: stateHome } });
     page = await openWindow(browser, serve, errors);
     const replayed = page.getByTestId('event').filter({ hasText: `PID ${kill.pid}` });
     await expect.poll(() => replayed.count(), { timeout: 20_000 }).toBe(1);

@@ -2,7 +2,8 @@
 // the child memory cgroup it is given (150 MiB limit), writes a file larger than that limit from
 // inside it (so its page cache is charged there), then reads random pages of it until its stdin
 // closes or its lifetime ends. Only the cgroup's own pages are reclaimed; nothing outside is touched.
-// argv: headroom-test-pressure <cgroup.procs path> <file> <file MiB> <lifetime s> [reader threads 1-4]
+// argv: headroom-test-pressure headroom-test-hog <cgroup.procs paths, comma-separated, or -> <file> <file MiB> <lifetime s> [reader threads 1-4]
+// (`-`: the caller already put it in its cgroups, e.g. before dropping to another user.)
 'use strict';
 const fs = require('node:fs');
 const { Worker, isMainThread, workerData } = require('node:worker_threads');
@@ -11,11 +12,11 @@ if (!isMainThread) {
   readForever(fs.openSync(workerData.file, 'r'), workerData.mib);
   return;
 }
-const [marker, procsPath, file, mibArg, lifetimeArg] = process.argv.slice(2);
-if (marker !== 'headroom-test-pressure') throw new Error('pressure-child: first argument must be headroom-test-pressure');
+const [marker, hogMarker, procsPaths, file, mibArg, lifetimeArg, readersArg] = process.argv.slice(2);
+if (marker !== 'headroom-test-pressure' || hogMarker !== 'headroom-test-hog') throw new Error('pressure-child: the first arguments must be headroom-test-pressure headroom-test-hog');
 const mib = Number(mibArg);
 if (!Number.isInteger(mib) || mib < 1 || mib > 1024) throw new Error('pressure-child: file MiB must be 1..1024');
-fs.writeFileSync(procsPath, String(process.pid));
+if (procsPaths !== '-') for (const procs of procsPaths.split(',')) fs.writeFileSync(procs, String(process.pid));
 const chunk = Buffer.alloc(1024 * 1024, 7);
 const fd = fs.openSync(file, 'w+');
 for (let i = 0; i < mib; i++) fs.writeSync(fd, chunk, 0, chunk.length, i * chunk.length);
@@ -24,7 +25,7 @@ process.stdout.write('ready\n');
 process.stdin.on('data', () => {});
 process.stdin.on('end', () => process.exit(0));
 setTimeout(() => process.exit(0), Number(lifetimeArg) * 1000).unref();
-const readers = Math.max(1, Math.min(4, Number(process.argv[7] ?? 1)));
+const readers = Math.max(1, Math.min(4, Number(readersArg ?? 1)));
 for (let i = 1; i < readers; i++) new Worker(__filename, { workerData: { file, mib }, argv: process.argv.slice(2) }).unref();
 readForever(fd, mib);
 

@@ -3,7 +3,7 @@
  * Shared by the end-to-end test, the screenshot script and the window benchmark.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -34,20 +34,27 @@ export interface ServeProcess {
 
 const repoRoot = join(__dirname, '..', '..');
 
-/**
- * Spawn `node dist/main/cli.js serve --port 0 --allow-root` with a throwaway config directory;
- * `env` adds to its environment (e.g. a temporary XDG_STATE_HOME for the flight recorder).
- */
-export async function startServe(extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
+/** What a test may give the server: a settings.json to start from, extra environment. */
+export interface ServeOptions {
+  settings?: Record<string, unknown>;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Spawn `node dist/main/cli.js serve --port 0 --allow-root` with a throwaway config directory. */
+export async function startServe(extraArgs: string[] = [], options: ServeOptions = {}): Promise<ServeProcess> {
   const cli = join(repoRoot, 'dist', 'main', 'cli.js');
   if (!existsSync(cli) || !existsSync(join(repoRoot, 'dist', 'renderer', 'index.html'))) {
     throw new Error('dist/ is not built: run `npm run build` first');
   }
   // Settings go to a throwaway directory: a test must not write the person's ~/.config.
   const configDir = mkdtempSync(join(tmpdir(), 'headroom-e2e-config-'));
+  if (options.settings) {
+    mkdirSync(join(configDir, 'Headroom'), { mode: 0o700 });
+    writeFileSync(join(configDir, 'Headroom', 'settings.json'), JSON.stringify(options.settings), { mode: 0o600 });
+  }
   const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--allow-root', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, XDG_CONFIG_HOME: configDir, ...env },
+    env: { ...process.env, ...options.env, XDG_CONFIG_HOME: configDir },
   });
   let stdout = '';
   let stderr = '';

@@ -1,0 +1,153 @@
+/**
+ * Culprit attribution: which app is causing the pressure, in plain words. Kept per app over the last
+ * 30 s of snapshots (bounded, dropped when the app leaves):
+ *   1. its own stall: the app group's `memory.pressure` `some` total, as a share of the last ≥ 1 s
+ *      (totalUs delta ÷ elapsed) — only apps in a cgroup v2 group have one;
+ *   2. its anon growth: (anon + swap) delta over up to 30 s, in MiB/s;
+ *   3. its size: anon + swap.
+ * score = stall % + growth MiB/s ÷ 20 + (anon + swap) GiB ÷ 10, so stall dominates, growth breaks
+ * ties and size only orders the rest. An app with neither a stall ≥ 1 % nor growth ≥ 4 MiB/s is not
+ * ranked at all: the largest RSS alone is never the reason. Per-app refaults are not in the snapshot
+ * (the memory controller is v1 here), so they are not used.
+ *
+ * Actionability (Culprit.notActionable): PID 1, kernel threads, Headroom itself and its ancestors,
+ * session-critical names, the avoid list, another user's app without the privileged helper running.
+ * The prefer list moves matching ranked apps to the front.
+ */
+import type { Culprit } from '../../contract/guard';
+import type { AppInfo, Snapshot } from '../../contract/snapshot';
+
+const WINDOW_MS = 30_000;
+const STALL_SPAN_MS = 1000;
+const MIN_STALL_PCT = 1;
+const MIN_GROWTH_MIBPS = 4;
+const MIB = 1024 * 1024;
+
+/** What decides whether an app may be acted on. */
+export interface ActionPolicy {
+  sessionCritical: readonly string[];
+  avoid: readonly string[];
+  prefer: readonly string[];
+  /** Pids never acted on: Headroom itself and its ancestors. */
+  protectedPids: ReadonlySet<number>;
+  ownUid: number;
+  /** Root, or the privileged helper already running: other users' apps may be reaped. */
+  mayReapOthers: boolean;
+}
+
+interface Sample {
+  t: number;
+  stallUs: number | null;
+  sizeBytes: number;
+}
+
+/** Turns `*` and `?` globs into an anchored regular expression. */
+export function globToRegExp(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`);
+}
+
+/** Keeps each app's recent samples and ranks apps by their share of the pressure. */
+export class Attribution {
+  private readonly samples = new Map<string, Sample[]>();
+
+  /** Record one snapshot's apps; apps that left are forgotten. */
+  observe(snapshot: Snapshot): void {
+    const seen = new Set<string>();
+    for (const app of snapshot.apps) {
+      seen.add(app.id);
+      let list = this.samples.get(app.id);
+      if (!list) this.samples.set(app.id, (list = []));
+      list.push({ t: snapshot.time, stallUs: app.pressure?.some.totalUs ?? null, sizeBytes: app.anonBytes + app.swapBytes });
+      while (list.length > 2 && list[0]!.t < snapshot.time - WINDOW_MS) list.shift();
+    }
+    for (const id of this.samples.keys()) if (!seen.has(id)) this.samples.delete(id);
+  }
+
+  /** The top `limit` apps of this snapshot by their share of the pressure, best first. */
+  rank(snapshot: Snapshot, policy: ActionPolicy, limit = 10): Culprit[] {
+    const byPid = new Map(snapshot.processes.map((p) => [p.pid, p]));
+    const prefer = policy.prefer.map(globToRegExp);
+    const avoid = policy.avoid.map((g) => ({ glob: g, re: globToRegExp(g) }));
+    const ranked: Array<Culprit & { preferred: boolean }> = [];
+    for (const app of snapshot.apps) {
+      const list = this.samples.get(app.id);
+      if (!list || list.length < 2) continue;
+      const stallPct = stallShare(list);
+      const growthMiBps = growth(list);
+      if ((stallPct ?? 0) < MIN_STALL_PCT && growthMiBps < MIN_GROWTH_MIBPS) continue;
+      const sizeBytes = app.anonBytes + app.swapBytes;
+      const comms = app.pids.map((pid) => byPid.get(pid)?.comm ?? '');
+      const names = namesOf(app, comms);
+      ranked.push({
+        appId: app.id,
+        name: app.name,
+        pids: [...app.pids],
+        reason: reasonFor(app, stallPct, growthMiBps, sizeBytes),
+        score: Math.round(((stallPct ?? 0) + Math.max(0, growthMiBps) / 20 + sizeBytes / (10 * 1024 * MIB)) * 100) / 100,
+        uid: app.uid,
+        notActionable: whyNot(app, comms, byPid, policy, avoid),
+        preferred: prefer.some((re) => names.some((n) => re.test(n))),
+      });
+    }
+    ranked.sort((a, b) => Number(b.preferred) - Number(a.preferred) || b.score - a.score);
+    return ranked.slice(0, limit).map(({ preferred: _, ...culprit }) => culprit);
+  }
+}
+
+/** What the avoid and prefer globs are matched against: the app's name, its processes' comm, its cgroup path and unit. */
+function namesOf(app: AppInfo, comms: readonly string[]): string[] {
+  return [app.name, ...comms, ...(app.cgroup ? [app.cgroup, app.cgroup.slice(app.cgroup.lastIndexOf('/') + 1)] : [])];
+}
+
+/** The app group's own `some` stall over the last ≥ 1 s, in percent; null without a group. */
+function stallShare(list: readonly Sample[]): number | null {
+  const last = list[list.length - 1]!;
+  if (last.stallUs === null) return null;
+  let first: Sample | undefined;
+  for (let i = list.length - 2; i >= 0; i--) {
+    first = list[i]!;
+    if (first.t <= last.t - STALL_SPAN_MS) break;
+  }
+  if (!first || first.stallUs === null || last.t <= first.t) return null;
+  return Math.min(100, Math.max(0, ((last.stallUs - first.stallUs) / ((last.t - first.t) * 1000)) * 100));
+}
+
+/** Anon + swap growth over the kept window, MiB/s. */
+function growth(list: readonly Sample[]): number {
+  const first = list[0]!;
+  const last = list[list.length - 1]!;
+  return last.t > first.t ? (last.sizeBytes - first.sizeBytes) / MIB / ((last.t - first.t) / 1000) : 0;
+}
+
+function formatSize(bytes: number): string {
+  return bytes >= 1024 * MIB ? `${(bytes / (1024 * MIB)).toFixed(1)} GiB` : `${Math.round(bytes / MIB)} MiB`;
+}
+
+/** "hrdrill: 38 % of its time stalled on memory, +120 MiB/s (512 MiB anon+swap)". */
+function reasonFor(app: AppInfo, stallPct: number | null, growthMiBps: number, sizeBytes: number): string {
+  const parts: string[] = [];
+  if (stallPct !== null && stallPct >= MIN_STALL_PCT) parts.push(`${Math.round(stallPct)} % of its time stalled on memory`);
+  if (growthMiBps >= 1) parts.push(`+${Math.round(growthMiBps)} MiB/s`);
+  else if (growthMiBps <= -1) parts.push(`shrinking ${Math.round(-growthMiBps)} MiB/s`);
+  parts.push(`${formatSize(sizeBytes)} anon+swap`);
+  return `${app.name}: ${parts.join(', ')}`;
+}
+
+function whyNot(app: AppInfo, comms: readonly string[], byPid: Map<number, Snapshot['processes'][number]>, policy: ActionPolicy, avoid: Array<{ glob: string; re: RegExp }>): string | null {
+  for (const pid of app.pids) {
+    const p = byPid.get(pid);
+    if (pid === 1) return `${app.name} contains PID 1 (init); the whole system depends on it, so the guard never reaps it.`;
+    if (pid === 2 || p?.ppid === 2) return `${app.name} contains kernel threads, which cannot be reaped.`;
+    if (policy.protectedPids.has(pid)) return `${app.name} contains Headroom itself or a process Headroom runs under (PID ${pid}); the guard never reaps it.`;
+  }
+  const critical = comms.find((c) => policy.sessionCritical.includes(c));
+  if (critical) return `${app.name} contains ${critical}, which is part of the desktop session (session-critical); the guard never reaps it.`;
+  const names = namesOf(app, comms);
+  const avoided = avoid.find(({ re }) => names.some((n) => re.test(n)));
+  if (avoided) return `${app.name} matches '${avoided.glob}' on the avoid list.`;
+  if (app.uid !== policy.ownUid && !policy.mayReapOthers) {
+    return `${app.name} belongs to ${app.user} (uid ${app.uid}); the guard reaps other users' apps only while Headroom's privileged helper is already running.`;
+  }
+  return null;
+}

@@ -1,0 +1,297 @@
+/**
+ * The pressure guard: one object the window's service and `headroom guard` both host.
+ *
+ *   trigger thread ──fired──▶ sampleNow() + fast sampling (250 ms)
+ *   sampler tick ──snapshot──▶ observe(): system some/full share over the last ≥ 1 s (totalUs deltas)
+ *                              → attribution (attribution.ts) → episode step (episode.ts)
+ *                              → warning / would-reap / reap (reaper, async) / calm
+ *                              → events, chart markers, state for the window
+ *
+ * Detection never blocks here: the trigger thread waits on poll(2), the sampler reads /proc on its
+ * worker, the reap runs on the reaper's worker (or the privileged helper). A reap goes through the
+ * same PID-reuse-safe path as a manual one (pidfd + start time, cgroup.kill when the targets are
+ * exactly one group, process_mrelease); a culprit that exited or whose group vanished gets results
+ * saying so and nothing is sent. Only the holder of the per-user lock (lock.ts) reaps.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Culprit, GuardEvent, GuardPressure, GuardState } from '../../contract/guard';
+import type { ReapMarker } from '../../contract/history';
+import type { ReapResult } from '../../contract/reap';
+import type { Settings } from '../../contract/settings';
+import type { Snapshot } from '../../contract/snapshot';
+import { selfAndAncestors } from '../../native/proc';
+import { refusedResult } from '../../native/reap';
+import { markerForReap } from '../service/reap-marker';
+import type { ReapServiceLike } from '../service/types';
+import { Attribution, type ActionPolicy } from './attribution';
+import { CALM_MS, Episode, type EpisodeAction } from './episode';
+import { GuardLock } from './lock';
+import type { TriggerWorkerData } from './trigger-messages';
+import { TriggerWatch } from './trigger-watch';
+
+/** The sampling interval while an episode is open. */
+export const FAST_INTERVAL_MS = 250;
+const SHARE_SPAN_MS = 1000;
+const LOCK_RETRY_MS = 2000;
+
+/** How the guard drives the sampler. */
+export interface GuardSampling {
+  setIntervalMs(ms: number): void;
+  /** Take a sample now (next tick at once); optional: without it the guard waits for the next tick. */
+  sampleNow?(): void;
+}
+
+export interface GuardOptions {
+  settings: () => Settings;
+  reaper: Pick<ReapServiceLike, 'reap' | 'privilege'>;
+  sampling: GuardSampling;
+  onState?: (state: GuardState) => void;
+  onEvent?: (event: GuardEvent) => void;
+  addMarker?: (marker: ReapMarker) => void;
+  lock?: GuardLock;
+  /** Trigger thread options (windows to try, paths); false: no thread, poll the sampler's snapshots. */
+  triggers?: Partial<TriggerWorkerData> | false;
+}
+
+/** A running guard. */
+export interface Guard {
+  start(): void;
+  /** Feed every sampler snapshot. */
+  observe(snapshot: Snapshot): void;
+  state(): GuardState;
+  /** The interval the sampler should run at, given the settings' one. */
+  intervalMs(normalMs: number): number;
+  close(): void;
+  /** Resolves when no reap is in flight. */
+  idle(): Promise<void>;
+}
+
+/** Create a guard; call start() to arm its triggers. */
+export function createGuard(options: GuardOptions): Guard {
+  const lock = options.lock ?? new GuardLock();
+  const attribution = new Attribution();
+  const episode = new Episode();
+  const totals: Array<{ t: number; some: number; full: number }> = [];
+  const ownUid = process.getuid?.() ?? 0;
+  let protectedPids: ReadonlySet<number> = new Set([process.pid]);
+  let mode: GuardState['mode'] = 'unavailable';
+  let windowMs: number | null = null;
+  let modeNote = 'The guard is starting.';
+  let startedSent = false;
+  let pressure: GuardPressure | null = null;
+  let ranking: Culprit[] = [];
+  let last: GuardEvent | null = null;
+  let fast = false;
+  let lastFireAt = 0;
+  let lastSampleNowAt = 0;
+  let lastLockTry = 0;
+  let stateKey = '';
+  let inflight: Promise<void> = Promise.resolve();
+  let closed = false;
+  let cgroupMount: string | null = null;
+
+  const settings = (): Settings => options.settings();
+  const emitEvent = (event: GuardEvent): void => options.onEvent?.(event);
+
+  const watch =
+    options.triggers === false
+      ? null
+      : new TriggerWatch(
+          { ...options.triggers, stallShare: options.triggers?.stallShare ?? Math.max(0.005, settings().guardWarnSomePct / 200) },
+          {
+            mode: (m) => {
+              mode = m.mode;
+              windowMs = m.windowMs;
+              modeNote = m.note;
+              if (!startedSent && (m.mode === 'trigger' || m.mode === 'poll')) {
+                startedSent = true;
+                emitEvent({ time: Date.now(), event: 'started', mode: m.mode, windowMs: m.windowMs!, act: settings().autoReap });
+              }
+              publish();
+            },
+            fired: (_source, time) => {
+              lastFireAt = time;
+              setFast(true);
+              if (Date.now() - lastSampleNowAt >= 100) {
+                lastSampleNowAt = Date.now();
+                options.sampling.sampleNow?.();
+              }
+            },
+            gone: () => {
+              // A group that vanished: the next snapshot no longer has the app; nothing to do.
+            },
+            failed: (message) => pollFromSnapshots(`PSI triggers unavailable (${message}); reading the PSI files at the sampling rate`),
+          },
+        );
+
+  function pollFromSnapshots(note: string): void {
+    mode = 'poll';
+    windowMs = settings().intervalMs;
+    modeNote = note;
+    if (!startedSent) {
+      startedSent = true;
+      emitEvent({ time: Date.now(), event: 'started', mode: 'poll', windowMs, act: settings().autoReap });
+    }
+    publish();
+  }
+
+  function setFast(on: boolean): void {
+    if (on === fast || closed) return;
+    fast = on;
+    options.sampling.setIntervalMs(on ? FAST_INTERVAL_MS : settings().intervalMs);
+  }
+
+  function mayAct(): boolean {
+    if (!settings().autoReap) {
+      lock.release();
+      return false;
+    }
+    if (!lock.held && Date.now() - lastLockTry >= LOCK_RETRY_MS) {
+      lastLockTry = Date.now();
+      lock.acquire();
+    }
+    return lock.held;
+  }
+
+  function state(): GuardState {
+    const autoReap = settings().autoReap;
+    return {
+      mode,
+      windowMs,
+      modeNote,
+      phase: episode.phase,
+      pressure,
+      culprit: ranking.find((c) => c.notActionable === null) ?? null,
+      ranking,
+      acting: autoReap && lock.held,
+      actingNote: autoReap && !lock.held ? (lock.note ?? 'Auto-reap is on; this guard takes the per-user lock at the first pressure.') : null,
+      last,
+    };
+  }
+
+  function publish(): void {
+    const s = state();
+    const key = JSON.stringify([s.mode, s.windowMs, s.modeNote, s.phase, s.culprit?.appId, s.acting, s.actingNote, s.last]);
+    if (key === stateKey) return;
+    stateKey = key;
+    options.onState?.(s);
+  }
+
+  /** System some/full share over the last ≥ 1 s; null without memory PSI. */
+  function measure(snapshot: Snapshot): { since: number; pressure: GuardPressure } | null {
+    const memory = snapshot.psi?.memory;
+    if (!memory) return null;
+    totals.push({ t: snapshot.time, some: memory.some.totalUs, full: memory.full?.totalUs ?? 0 });
+    while (totals.length > 2 && totals[1]!.t <= snapshot.time - SHARE_SPAN_MS) totals.shift();
+    const first = totals[0]!;
+    const elapsedUs = (snapshot.time - first.t) * 1000;
+    if (totals.length < 2 || elapsedUs <= 0) return null;
+    const share = (delta: number): number => Math.round(Math.min(100, Math.max(0, (delta / elapsedUs) * 100)) * 10) / 10;
+    return { since: first.t, pressure: { some: share(memory.some.totalUs - first.some), full: share((memory.full?.totalUs ?? 0) - first.full) } };
+  }
+
+  function marker(kind: ReapMarker['kind'], culprit: Culprit | null, snapshot: Snapshot, detail: string): ReapMarker {
+    return { time: Date.now(), kind, label: culprit?.name ?? 'memory pressure', detail, freedBytes: 0, mreleaseMs: null, availableBeforeBytes: snapshot.memory.availableBytes, recoveredMs: null };
+  }
+
+  async function reap(culprit: Culprit, snapshot: Snapshot, at: GuardPressure): Promise<void> {
+    const app = snapshot.apps.find((a) => a.id === culprit.appId);
+    const targets = snapshot.processes.filter((p) => p.appId === culprit.appId && p.pid >= 2).slice(0, 512).map((p) => ({ pid: p.pid, startTime: p.startTime }));
+    let results: ReapResult[];
+    if (app?.cgroup && cgroupMount && !existsSync(join(cgroupMount, app.cgroup))) {
+      const message = `${culprit.name}'s group ${app.cgroup} vanished before the reap (the app exited); nothing was sent.`;
+      results = targets.map((t) => refusedResult(t, 'in-process', 'CHANGED', message, culprit.name));
+    } else {
+      try {
+        results = (await options.reaper.reap({ targets, mode: 'kill', force: false })).results;
+      } catch (err) {
+        const message = `The reap of ${culprit.name} failed: ${err instanceof Error ? err.message : String(err)}`;
+        results = targets.map((t) => refusedResult(t, 'in-process', 'INTERNAL', message, culprit.name));
+      }
+    }
+    if (closed) return;
+    const event: GuardEvent = { time: Date.now(), event: 'reap', pressure: at, culprit, results };
+    last = event;
+    emitEvent(event);
+    const reaped = markerForReap(results, snapshot, snapshot.memory.availableBytes);
+    if (reaped) options.addMarker?.({ ...reaped, kind: 'auto-reap', label: culprit.name, detail: `Auto-reaped: ${culprit.reason}` });
+    publish();
+  }
+
+  function act(action: EpisodeAction, snapshot: Snapshot, at: GuardPressure): void {
+    const culprit = ranking.find((c) => c.notActionable === null) ?? null;
+    const time = Date.now();
+    if (action === 'calm') {
+      emitEvent({ time, event: 'calm' });
+      return;
+    }
+    if (action === 'warning') {
+      const named = culprit ?? ranking[0] ?? null;
+      last = { time, event: 'warning', pressure: at, culprit: named };
+      emitEvent(last);
+      options.addMarker?.(marker('warning', named, snapshot, `Memory pressure ${at.some} % (some): ${named?.reason ?? 'no app stands out'}`));
+      return;
+    }
+    if (!culprit) return;
+    if (action === 'would-reap') {
+      last = { time, event: 'would-reap', pressure: at, culprit };
+      emitEvent(last);
+      options.addMarker?.(marker('would-reap', culprit, snapshot, `Would reap ${culprit.name} (auto-reap is off here): ${culprit.reason}`));
+      return;
+    }
+    inflight = inflight.then(() => reap(culprit, snapshot, at));
+  }
+
+  return {
+    start() {
+      protectedPids = selfAndAncestors();
+      if (watch) watch.start();
+      else pollFromSnapshots('PSI triggers not used here; reading the PSI files at the sampling rate');
+    },
+    observe(snapshot) {
+      if (closed) return;
+      cgroupMount = snapshot.features.cgroupV2Mount;
+      attribution.observe(snapshot);
+      watch?.setGroups(snapshot.apps.flatMap((a) => (a.cgroup && a.pressure ? [a.cgroup] : [])));
+      // The lock is taken (or retried) every tick, before anything else, so acting is known at once.
+      const canAct = mayAct();
+      const measured = measure(snapshot);
+      if (!measured) {
+        if (!snapshot.psi?.memory) {
+          mode = 'unavailable';
+          modeNote = 'No memory pressure information (the kernel lacks PSI or was booted with psi=0); the guard cannot work here.';
+        }
+        publish();
+        return;
+      }
+      pressure = measured.pressure;
+      const s = settings();
+      const policy: ActionPolicy = {
+        sessionCritical: s.sessionCritical,
+        avoid: s.autoReapAvoid,
+        prefer: s.autoReapPrefer,
+        protectedPids,
+        ownUid,
+        mayReapOthers: ownUid === 0 || options.reaper.privilege() === 'helper-ready',
+      };
+      ranking = attribution.rank(snapshot, policy);
+      const actions = episode.step(
+        { time: snapshot.time, since: measured.since, somePct: pressure.some, fullPct: pressure.full, haveCulprit: ranking.some((c) => c.notActionable === null), mayAct: canAct },
+        { warnSomePct: s.guardWarnSomePct, actFullPct: s.guardActFullPct, sustainMs: s.guardSustainSeconds * 1000, cooldownMs: s.guardCooldownSeconds * 1000 },
+      );
+      for (const action of actions) act(action, snapshot, pressure);
+      const hot = pressure.some >= s.guardWarnSomePct / 2 || Date.now() - lastFireAt < CALM_MS;
+      setFast(episode.phase !== 'calm' || hot);
+      publish();
+    },
+    state,
+    intervalMs: (normalMs) => (fast ? FAST_INTERVAL_MS : normalMs),
+    close() {
+      closed = true;
+      watch?.stop();
+      lock.release();
+    },
+    idle: () => inflight,
+  };
+}

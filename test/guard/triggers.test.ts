@@ -1,0 +1,107 @@
+/**
+ * The trigger thread on the real kernel: the window is chosen by trying (refusals fall back to the
+ * next, all refused → poll mode with the reason), a missing PSI file says the guard cannot work, and
+ * an app group removed while its trigger is armed is dropped quietly (POLLERR), the thread going on.
+ * Runs the built worker (dist/main/guard/trigger-worker.js).
+ */
+import { mkdirSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cgroup2Mount } from '../../native/cgroup';
+import { openPsiTrigger, TriggerRefused } from '../../native/psi-trigger';
+import { TriggerWatch, type TriggerCallbacks } from '../../main/guard/trigger-watch';
+
+type Mode = Parameters<TriggerCallbacks['mode']>[0];
+const watches: TriggerWatch[] = [];
+const groups: string[] = [];
+
+afterEach(() => {
+  for (const w of watches.splice(0)) w.stop();
+  for (const g of groups.splice(0)) {
+    try {
+      rmdirSync(g);
+    } catch {
+      // already removed by the test
+    }
+  }
+});
+
+function watch(options: ConstructorParameters<typeof TriggerWatch>[0]) {
+  const seen = { modes: [] as Mode[], gone: [] as string[], failed: [] as string[], fired: [] as string[] };
+  let onMode: () => void = () => {};
+  let onGone: () => void = () => {};
+  const w = new TriggerWatch(options, {
+    mode: (m) => (seen.modes.push(m), onMode()),
+    fired: (source) => seen.fired.push(source),
+    gone: (cgroup) => (seen.gone.push(cgroup), onGone()),
+    failed: (message) => seen.failed.push(message),
+  });
+  watches.push(w);
+  w.start();
+  const until = (what: string, ok: () => boolean, set: (f: () => void) => void, ms: number) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms: ${JSON.stringify(seen)}`)), ms);
+      const check = () => ok() && (clearTimeout(timer), resolve());
+      set(check);
+      check();
+    });
+  return {
+    w,
+    seen,
+    mode: () => until('mode', () => seen.modes.length > 0, (f) => (onMode = f), 15_000).then(() => seen.modes[0]!),
+    gone: () => until('gone', () => seen.gone.length > 0, (f) => (onGone = f), 15_000),
+  };
+}
+
+describe('PSI trigger windows and fallbacks', () => {
+  it('the kernel refuses windows outside 0.5–10 s with EINVAL (the refusal the fallback relies on)', () => {
+    expect(() => openPsiTrigger('/proc/pressure/memory', 'some', 10_000, 100_000)).toThrow(TriggerRefused);
+    expect(() => openPsiTrigger('/proc/pressure/memory', 'some', 10_000, 20_000_000)).toThrow(
+      /refused the PSI trigger 'some 10000 20000000' on \/proc\/pressure\/memory \(EINVAL\)/,
+    );
+  });
+
+  it('takes the first window the kernel accepts and says which', async () => {
+    const t = watch({ stallShare: 0.05, windowsMs: [100, 2000] });
+    const mode = await t.mode();
+    expect(mode).toMatchObject({ mode: 'trigger', windowMs: 2000 });
+    expect(mode.note).toMatch(/2 s window \(100 ms: EINVAL refused/);
+  });
+
+  it('falls back to polling the PSI file when every window is refused, with the reasons', async () => {
+    const t = watch({ stallShare: 0.05, windowsMs: [100, 20_000], pollMs: 400 });
+    const mode = await t.mode();
+    expect(mode).toMatchObject({ mode: 'poll', windowMs: 400 });
+    expect(mode.note).toMatch(/PSI triggers refused \(100 ms: EINVAL, 20 s: EINVAL\); reading \/proc\/pressure\/memory every 400 ms/);
+    expect(t.seen.failed).toEqual([]);
+  });
+
+  it('says plainly that it cannot work when there is no PSI file', async () => {
+    const t = watch({ stallShare: 0.05, systemPath: '/nonexistent/pressure/memory', windowsMs: [2000] });
+    const mode = await t.mode();
+    expect(mode).toMatchObject({ mode: 'unavailable', windowMs: null });
+    expect(mode.note).toMatch(/No memory pressure information: \/nonexistent\/pressure\/memory cannot be read/);
+  });
+
+  it('drops an app group whose cgroup is removed while its trigger is armed, and keeps going', async () => {
+    const mount = cgroup2Mount();
+    if (!mount) throw new Error('no cgroup v2 mount here: per-app triggers cannot be tested');
+    const path = `/app-hrvanish-${process.pid}.scope`;
+    const keep = `/app-hrkeep-${process.pid}.scope`;
+    for (const p of [path, keep]) {
+      mkdirSync(join(mount, p));
+      groups.push(join(mount, p));
+    }
+    const t = watch({ stallShare: 0.05, windowsMs: [2000], cgroupMount: mount });
+    expect(await t.mode()).toMatchObject({ mode: 'trigger' });
+    t.w.setGroups([path, keep, '/app-never-there-1.scope']);
+    await new Promise((r) => setTimeout(r, 500));
+    rmdirSync(join(mount, path));
+    await t.gone();
+    expect(t.seen.gone).toEqual([path]);
+    // Still alive and answering: a new set of groups is taken without error.
+    t.w.setGroups([keep]);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(t.seen.failed).toEqual([]);
+  });
+});
