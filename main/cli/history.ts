@@ -6,7 +6,7 @@
  * so it works while the window or `serve` records. Imports only the store reader: it starts fast.
  */
 import type { HistoryLine, RecordedApp, RecordedEvent, RecordedSample } from '../../contract/record';
-import { defaultStateDir } from '../recorder/safe-fs';
+import { checkStateDir, defaultStateDir, RecorderRefusal } from '../recorder/safe-fs';
 import { readApps, readSamples } from '../recorder/store-reader';
 import { parseArgs, UsageError } from './args';
 
@@ -91,6 +91,15 @@ export async function run(args: string[]): Promise<number> {
   const since = parsed.values.has('--since') ? parseDuration('--since', parsed.values.get('--since')!) : 3600_000;
   const range = { from: Math.max(0, to - since), to };
   const dir = defaultStateDir();
+  try {
+    checkStateDir(dir);
+  } catch (err) {
+    if (err instanceof RecorderRefusal) {
+      process.stderr.write(`headroom history: ${err.message}\n`);
+      return 1;
+    }
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
 
   const lines: HistoryLine[] = [];
   let skipped = 0;

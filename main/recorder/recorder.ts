@@ -22,8 +22,8 @@ import { markerForOomdLine, startOomdMonitor, type OomdMonitor } from './kills/o
 import { OomWatcher } from './kills/oom-watcher';
 import { acquireLock, holdsLock, releaseLock, self, type LockHolder } from './lock';
 import { applyRetention } from './retention';
-import { defaultStateDir, ensureStateDir, errnoCode, RecorderRefusal } from './safe-fs';
-import { readPoints } from './store-reader';
+import { checkStateDir, defaultStateDir, ensureStateDir, errnoCode, RecorderRefusal } from './safe-fs';
+import { readPointsWorst } from './store-reader';
 import { StoreWriter } from './store-writer';
 
 const RETRY_MS = 10_000;
@@ -235,12 +235,13 @@ export function createRecorder(options: RecorderOptions = {}): Recorder {
       const maxPoints = query.maxPoints ?? DEFAULT_MAX_POINTS;
       let points = memory.points.filter((p) => p.t >= from && p.t <= to);
       const events = new Map<string, ReapMarker>();
-      if (state !== 'off' || started) {
+      {
         try {
-          const read = readPoints(dir, { from, to });
-          if (read.items.length > 0) {
+          checkStateDir(dir);
+          const read = readPointsWorst(dir, { from, to }, maxPoints);
+          if (read.lastTime !== null) {
             // The store has everything recorded; points of this process newer than its last write are added.
-            const last = read.items[read.items.length - 1]!.t;
+            const last = read.lastTime;
             points = read.items.concat(points.filter((p) => p.t > last));
           }
           for (const e of read.events) events.set(`${e.time}|${e.kind}|${e.label}`, e);

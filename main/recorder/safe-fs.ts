@@ -53,6 +53,11 @@ export function ensureStateDir(dir: string): void {
       throw new RecorderRefusal('NO_FOLDER', `Cannot create the history folder ${dir} (${errnoCode(err)}); history is not recorded. Check that its parent exists and is writable.`);
     }
   }
+  checkStateDir(dir);
+}
+
+/** Check, without creating anything, that `dir` is a real folder of ours nobody else may write; throws RecorderRefusal. */
+export function checkStateDir(dir: string): void {
   const info = lstatSync(dir);
   if (info.isSymbolicLink()) throw new RecorderRefusal('HOSTILE_FOLDER', `The history folder ${dir} is a symbolic link; it is not followed. Remove the link so Headroom can make a real folder.`);
   if (!info.isDirectory()) throw new RecorderRefusal('HOSTILE_FOLDER', `${dir} is not a folder; history is not recorded. Move it away so Headroom can make the folder.`);

@@ -186,6 +186,90 @@ export function readPoints(dir: string, range: TimeRange): RangeRead<HistoryPoin
   return readSystemRange(dir, range, decodeSystemPoint);
 }
 
+/** What readPointsWorst found: at most maxPoints points, time-ordered, and the newest record time. */
+export interface WorstRead extends RangeRead<HistoryPoint> {
+  /** Time of the newest record in range, or null when none. */
+  lastTime: number | null;
+}
+
+/**
+ * Graph points in `range`, at most `maxPoints`: all of them when they fit, else each time bucket's
+ * worst moment (downsample.ts's rule). Buckets are chosen from three fields read straight from the
+ * buffers, and only the chosen records are decoded, so a day costs a pass over its times, not 86,400
+ * objects.
+ */
+export function readPointsWorst(dir: string, range: TimeRange, maxPoints: number): WorstRead {
+  const { segments, refused } = listSegments(dir);
+  const files: DecodedSys[] = [];
+  const events = new Map<string, RecordedEvent>();
+  let skipped = 0;
+  let count = 0;
+  let lastTime: number | null = null;
+  for (const seg of overlapping(segments, range)) {
+    try {
+      const decoded = decodeSysFile(join(dir, `${seg.stem}.sys`));
+      files.push(decoded);
+      skipped += decoded.skipped;
+      for (const t of decoded.times) {
+        if (t < range.from || t > range.to) continue;
+        count++;
+        if (lastTime === null || t > lastTime) lastTime = t;
+      }
+      for (const e of decoded.events) if (e.time >= range.from && e.time <= range.to) events.set(`${e.time}|${e.kind}|${e.label}`, e);
+    } catch (err) {
+      if (err instanceof RecorderRefusal) refused.push(err.message);
+      else if (errnoCode(err) !== 'ENOENT') refused.push(`${seg.stem}.sys could not be read (${errnoCode(err)}); it is skipped.`);
+    }
+  }
+  const chosen: { t: number; buf: Buffer; off: number }[] = [];
+  if (count <= maxPoints) {
+    for (const f of files) for (let i = 0; i < f.times.length; i++) {
+      const t = f.times[i]!;
+      if (t >= range.from && t <= range.to) chosen.push({ t, buf: f.buf, off: f.systemOffsets[i]! });
+    }
+  } else {
+    const width = Math.max(1, range.to - range.from + 1) / maxPoints;
+    const bestKey = new Float64Array(maxPoints).fill(-1);
+    const bestAvail = new Float64Array(maxPoints);
+    const bestFile = new Int32Array(maxPoints).fill(-1);
+    const bestIndex = new Int32Array(maxPoints);
+    files.forEach((f, fi) => {
+      const { buf, times, systemOffsets } = f;
+      for (let i = 0; i < times.length; i++) {
+        const t = times[i]!;
+        if (t < range.from || t > range.to) continue;
+        const b = Math.min(maxPoints - 1, Math.floor((t - range.from) / width));
+        const o = systemOffsets[i]!;
+        const some = buf[o + 16]! | (buf[o + 17]! << 8);
+        const full = buf[o + 18]! | (buf[o + 19]! << 8);
+        // Higher full stall, then higher some stall, then less available memory is worse (0xFFFF = null ranks lowest).
+        const key = (full === 0xffff ? 0 : full + 1) * 65536 + (some === 0xffff ? 0 : some + 1);
+        const avail = buf.readUInt32LE(o + 46);
+        if (key > bestKey[b]! || (key === bestKey[b]! && avail < bestAvail[b]!)) {
+          bestKey[b] = key;
+          bestAvail[b] = avail;
+          bestFile[b] = fi;
+          bestIndex[b] = i;
+        }
+      }
+    });
+    for (let b = 0; b < maxPoints; b++) {
+      const fi = bestFile[b]!;
+      if (fi === -1) continue;
+      const f = files[fi]!;
+      chosen.push({ t: f.times[bestIndex[b]!]!, buf: f.buf, off: f.systemOffsets[bestIndex[b]!]! });
+    }
+  }
+  chosen.sort((a, b) => a.t - b.t);
+  return {
+    items: chosen.map((c) => decodeSystemPoint(c.buf, c.off)),
+    events: [...events.values()].sort((a, b) => a.time - b.time),
+    skipped,
+    refused,
+    lastTime,
+  };
+}
+
 /** Full system samples and events in `range`, time-ordered. */
 export function readSamples(dir: string, range: TimeRange): RangeRead<RecordedSample> {
   return readSystemRange(dir, range, decodeSystem);

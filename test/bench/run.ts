@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- sampler|sampler-worker|reap|ui|soak ...]`: the benchmarks, each printing its numbers and its ratios
+ * `npm run bench [-- sampler|sampler-worker|reap|ui|history-window|recorder|soak ...]`: the benchmarks, each printing its numbers and its ratios
  * against a baseline measured in the same run. With no argument, all of them run, one after the
  * other (they must not share the two cores), except the hour-long soak, which runs only when named
  * (HR_SOAK_MINUTES shortens it).
@@ -11,6 +11,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   ui: async () => (await import('./ui.js')).benchUi(),
   'history-window': async () => (await import('./history-window.js')).benchHistoryWindow(),
   soak: async () => (await import('./soak.js')).benchSoak(),
+  recorder: async () => (await import('./recorder.js')).benchRecorder(),
 };
 /** Not part of a plain `npm run bench`: it takes an hour. */
 const ONLY_WHEN_NAMED = new Set(['soak']);

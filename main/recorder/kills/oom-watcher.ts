@@ -5,14 +5,42 @@
  *   that ran out. Where the log is not readable, the victim is the largest process (by anon memory)
  *   that vanished between the two snapshots — said as "probably" in the marker.
  * - systemd-oomd: its D-Bus `Killed` signal (oomd-monitor.ts) names the cgroup it ended.
- * Each becomes a marker (kind oom-kill / oomd-kill) with a one-line explanation and the victim.
+ * Each becomes a marker (kind oom-kill / oomd-kill) with a one-line explanation and the victim; the
+ * cgroup's own count (v2 memory.events / v1 memory.oom_control `oom_kill`) is added when readable.
  */
+import { readFileSync } from 'node:fs';
 import type { RecordedEvent } from '../../../contract/record';
 import type { ProcessInfo, Snapshot } from '../../../contract/snapshot';
 import { KmsgReader, type KernelKill } from './kmsg';
 
 function mib(bytes: number): string {
   return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`;
+}
+
+/**
+ * The OOM kills counted in a cgroup so far: cgroup v2 `memory.events` (oom_kill), else v1
+ * `memory.oom_control` (oom_kill); null where neither is readable. Read only when a kill happened.
+ */
+export function cgroupOomKills(path: string | null): number | null {
+  if (!path || path.includes('..')) return null;
+  const candidates = [
+    [`/sys/fs/cgroup${path}/memory.events`, `/sys/fs/cgroup/unified${path}/memory.events`],
+    [`/sys/fs/cgroup/memory${path}/memory.oom_control`],
+  ].flat();
+  for (const file of candidates) {
+    try {
+      const m = /^oom_kill (\d+)$/m.exec(readFileSync(file, 'utf8'));
+      if (m) return Number(m[1]);
+    } catch {
+      // Not this layout.
+    }
+  }
+  return null;
+}
+
+function inCgroupNote(path: string | null): string {
+  const n = cgroupOomKills(path);
+  return n === null ? '' : ` (${n} OOM kill${n === 1 ? '' : 's'} there so far)`;
 }
 
 /** Wall-clock ms of a kmsg time (µs since boot, the monotonic clock). */
@@ -24,7 +52,7 @@ function wallTimeOf(timeUs: number, now = Date.now()): number {
 /** The marker for a kill the kernel logged. */
 export function markerForKernelKill(kill: KernelKill, availableBeforeBytes: number, time = wallTimeOf(kill.timeUs)): RecordedEvent {
   const anon = kill.anonBytes !== null ? `, ${mib(kill.anonBytes)} anon` : '';
-  const where = kill.memcg === null ? '' : kill.memcg === '/' ? ' (system-wide out of memory)' : ` in memory cgroup ${kill.memcg}`;
+  const where = kill.memcg === null ? '' : kill.memcg === '/' ? ' (system-wide out of memory)' : ` in memory cgroup ${kill.memcg}${inCgroupNote(kill.memcg)}`;
   return {
     time: Math.max(0, time),
     kind: 'oom-kill',
@@ -54,7 +82,7 @@ export function markerForVanished(victim: ProcessInfo | undefined, time: number,
     kind: 'oom-kill',
     label: victim?.comm ?? 'unknown process',
     detail: victim
-      ? `Kernel OOM killer ended a process: probably ${victim.comm} (PID ${victim.pid}, ${mib(victim.anonBytes)} anon), the largest that vanished, in cgroup ${victim.cgroup || '/'}`
+      ? `Kernel OOM killer ended a process: probably ${victim.comm} (PID ${victim.pid}, ${mib(victim.anonBytes)} anon), the largest that vanished, in cgroup ${victim.cgroup || '/'}${inCgroupNote(victim.cgroup || null)}`
       : 'Kernel OOM killer ended a process that was not seen (it lived less than a tick, and the kernel log is not readable)',
     freedBytes: victim?.anonBytes ?? 0,
     mreleaseMs: null,
