@@ -1,15 +1,14 @@
 /**
- * Recorded events in words: what each marker kind is called, the one line that explains it (the
- * recorder's `detail` when it wrote one, else a sentence built from the label), a
- * wall-clock time, and one list of markers from the recorder and the live
- * session without duplicates. Pure functions, so the chart, the event list and the scrubber say
- * the same thing.
+ * Recorded events in words for the event list and the look-back readout: the one line that explains
+ * an event (the recorder's `detail` when it wrote one, else a sentence built from the label), a
+ * wall-clock time, and one list of markers from the recorder and the live session without
+ * duplicates. The kind's words are the chart markers' own (format/marker-kind.ts).
  */
 import type { ReapMarker } from '../../contract/history';
 import { markerKindInWords } from './marker-kind';
 import { formatBytes } from './units';
 
-/** The kind of event in two or three words ("Kernel OOM kill"). */
+/** The kind of event in two or three words ("Kernel OOM kill"): the chart markers' words. */
 export const kindWords = markerKindInWords;
 
 /** One line that explains the event: the recorder's detail, else a sentence from the label. */

@@ -12,7 +12,7 @@
  * machine's real number of apps; the store is bounded by the default 64 MiB, so what it keeps of
  * the 24 h is printed next to the numbers.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRecorder } from '../../main/recorder';
@@ -105,6 +105,13 @@ export async function benchHistoryWindow(): Promise<unknown> {
           await sleep(500);
         }
       }
+      // The 24 h range as a person sees it, for looking at (test/artifacts/history-24h.png).
+      await tab.evaluate(`[...document.querySelectorAll('[aria-label="Time window"] button')].find((b) => b.textContent === '24 h').click()`);
+      await sleep(2000);
+      const shot = (await tab.send('Page.captureScreenshot', { format: 'png' })) as { data: string };
+      const artifacts = join(__dirname, '..', 'artifacts');
+      mkdirSync(artifacts, { recursive: true });
+      writeFileSync(join(artifacts, 'history-24h.png'), Buffer.from(shot.data, 'base64'));
     } finally {
       await tab.close();
       await serve.stop();

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- sampler|sampler-worker|steady|reap|ui|soak|guard|start|recorder ...]`: the benchmarks, each printing its numbers and its ratios
+ * `npm run bench [-- sampler|sampler-worker|steady|reap|ui|soak|guard|start|recorder|history-window ...]`: the benchmarks, each printing its numbers and its ratios
  * against a baseline measured in the same run. With no argument, all of them run, one after the
  * other (they must not share the two cores), except the hour-long soak, which runs only when named
  * (HR_SOAK_MINUTES shortens it).

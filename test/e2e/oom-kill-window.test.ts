@@ -60,9 +60,10 @@ describe('a kernel OOM kill, seen in the window', () => {
     expect(text).toContain('python3');
     expect(text).toContain(kill.cgroupPath.split('/').pop()!);
     // The marker on the chart: the kind and victim in words, the whole explanation as its tooltip.
-    const titles = await page.locator('[data-testid="reap-marker"] title').allTextContents();
+    const titles = await page.locator('.hr-marker title').allTextContents();
     expect(titles.some((t) => t.includes(`python3 (PID ${kill.pid}`))).toBe(true);
-    expect(await page.locator('.hr-marker-text').allTextContents()).toContain('Kernel OOM kill: python3');
+    const texts = await page.locator('.hr-marker-text').allTextContents();
+    expect(texts.some((t) => t.startsWith('Kernel OOM kill: python3'))).toBe(true);
 
     // Look back at the kill: the moment's figures and the event near it.
     await event.getByRole('button').click();
