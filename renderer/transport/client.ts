@@ -5,7 +5,7 @@
 import { BRIDGE_KEY } from '../../contract/channels';
 import { createBridgeClient, isBridge } from './bridge-client';
 import { alwaysOpen, type RendererClient } from './connection';
-import { takePageToken, wsProtocolsFor } from './page-token';
+import { reloadOnNewToken, takePageToken, wsProtocolsFor } from './page-token';
 import { createWsClient, wsUrlFor } from './ws-client';
 
 /** The client for this page. */
@@ -13,6 +13,7 @@ export function createClient(win: Window = window): RendererClient {
   const bridge = (win as unknown as Record<string, unknown>)[BRIDGE_KEY];
   if (isBridge(bridge)) return { client: createBridgeClient(bridge), connection: alwaysOpen() };
   const token = takePageToken(win);
+  if (typeof win.addEventListener === 'function') reloadOnNewToken(win);
   const fetchImpl = (win as Window & { fetch?: typeof fetch }).fetch?.bind(win);
   return createWsClient({
     url: wsUrlFor(win.location),
