@@ -5,7 +5,7 @@
 import { BRIDGE_KEY } from '../../contract/channels';
 import { createBridgeClient, isBridge } from './bridge-client';
 import { alwaysOpen, type RendererClient } from './connection';
-import { takePageToken, wsProtocolsFor } from './page-token';
+import { reloadOnNewToken, takePageToken, wsProtocolsFor } from './page-token';
 import { withSnapshotDeltas } from './snapshot-follower';
 import { createWsClient, wsUrlFor } from './ws-client';
 
@@ -15,6 +15,7 @@ export function createClient(win: Window = window): RendererClient {
   // Both transports carry one full snapshot then deltas; the window sees full snapshots (snapshot-follower.ts).
   if (isBridge(bridge)) return { client: withSnapshotDeltas(createBridgeClient(bridge)), connection: alwaysOpen() };
   const token = takePageToken(win);
+  if (typeof win.addEventListener === 'function') reloadOnNewToken(win);
   const fetchImpl = (win as Window & { fetch?: typeof fetch }).fetch?.bind(win);
   const ws = createWsClient({
     url: wsUrlFor(win.location),

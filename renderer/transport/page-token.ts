@@ -54,3 +54,13 @@ export function takePageToken(win: PageWindow): string | null {
 export function wsProtocolsFor(token: string | null): string[] {
   return token === null ? ['headroom'] : ['headroom', `headroom.token.${token}`];
 }
+
+/**
+ * Pasting the new address into a tab that already shows Headroom changes only the fragment, which
+ * does not reload the page: reload it then, so the new token is taken like on a first load.
+ */
+export function reloadOnNewToken(win: Pick<Window, 'location' | 'addEventListener'>): void {
+  win.addEventListener('hashchange', () => {
+    if (tokenInFragment(win.location.hash) !== null) win.location.reload();
+  });
+}
