@@ -5,8 +5,10 @@
  *      (totalUs delta ÷ elapsed) — only apps in a cgroup v2 group have one;
  *   2. its anon growth: (anon + swap) delta over up to 30 s, in MiB/s;
  *   3. its size: anon + swap.
- * score = stall % + growth MiB/s ÷ 20 + (anon + swap) GiB ÷ 10, so stall dominates, growth breaks
- * ties and size only orders the rest. An app with neither a stall ≥ 1 % nor growth ≥ 4 MiB/s is not
+ * The order is lexicographic: score = stall in half-percent steps (rounded up) × 500 + growth MiB/s
+ * (0–499) + GiB ÷ 100 (< 1), so any measured stall of the app's own (≥ 0.2 %) outranks any growth (a
+ * growing app without a group of its own ranks only among those with no measured stall), growth
+ * breaks ties between similar stalls and size orders the rest. An app with neither a stall ≥ 1 % nor growth ≥ 4 MiB/s is not
  * ranked at all: the largest RSS alone is never the reason. Per-app refaults are not in the snapshot
  * (the memory controller is v1 here), so they are not used.
  *
@@ -19,7 +21,7 @@ import type { AppInfo, Snapshot } from '../../contract/snapshot';
 
 const WINDOW_MS = 30_000;
 const STALL_SPAN_MS = 1000;
-const MIN_STALL_PCT = 1;
+const MIN_STALL_PCT = 0.2;
 const MIN_GROWTH_MIBPS = 4;
 const MIB = 1024 * 1024;
 
@@ -84,7 +86,7 @@ export class Attribution {
         name: app.name,
         pids: [...app.pids],
         reason: reasonFor(app, stallPct, growthMiBps, sizeBytes),
-        score: Math.round(((stallPct ?? 0) + Math.max(0, growthMiBps) / 20 + sizeBytes / (10 * 1024 * MIB)) * 100) / 100,
+        score: stallSteps(stallPct) * 500 + Math.min(499, Math.max(0, Math.round(growthMiBps))) + Math.min(0.99, Math.round(sizeBytes / (1024 * MIB)) / 100),
         uid: app.uid,
         notActionable: whyNot(app, comms, byPid, policy, avoid),
         preferred: prefer.some((re) => names.some((n) => re.test(n))),
@@ -113,6 +115,11 @@ function stallShare(list: readonly Sample[]): number | null {
   return Math.min(100, Math.max(0, ((last.stallUs - first.stallUs) / ((last.t - first.t) * 1000)) * 100));
 }
 
+/** The stall in half-percent steps, rounded up; 0 below MIN_STALL_PCT or without a group. */
+function stallSteps(stallPct: number | null): number {
+  return stallPct !== null && stallPct >= MIN_STALL_PCT ? Math.ceil(stallPct * 2) : 0;
+}
+
 /** Anon + swap growth over the kept window, MiB/s. */
 function growth(list: readonly Sample[]): number {
   const first = list[0]!;
@@ -127,7 +134,7 @@ function formatSize(bytes: number): string {
 /** "hrdrill: 38 % of its time stalled on memory, +120 MiB/s (512 MiB anon+swap)". */
 function reasonFor(app: AppInfo, stallPct: number | null, growthMiBps: number, sizeBytes: number): string {
   const parts: string[] = [];
-  if (stallPct !== null && stallPct >= MIN_STALL_PCT) parts.push(`${Math.round(stallPct)} % of its time stalled on memory`);
+  if (stallPct !== null && stallPct >= MIN_STALL_PCT) parts.push(`${stallPct < 9.5 ? stallPct.toFixed(1) : Math.round(stallPct)} % of its time stalled on memory`);
   if (growthMiBps >= 1) parts.push(`+${Math.round(growthMiBps)} MiB/s`);
   else if (growthMiBps <= -1) parts.push(`shrinking ${Math.round(-growthMiBps)} MiB/s`);
   parts.push(`${formatSize(sizeBytes)} anon+swap`);

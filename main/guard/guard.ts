@@ -275,7 +275,9 @@ export function createGuard(options: GuardOptions): Guard {
         ownUid,
         mayReapOthers: ownUid === 0 || options.reaper.privilege() === 'helper-ready',
       };
-      ranking = attribution.rank(snapshot, policy);
+      // Calm and no pressure to speak of: nobody to blame, and the window's main thread is spared the ranking.
+      const quiet = episode.phase === 'calm' && pressure.some < s.guardWarnSomePct / 2 && Date.now() - lastFireAt >= CALM_MS;
+      ranking = quiet ? [] : attribution.rank(snapshot, policy);
       const actions = episode.step(
         { time: snapshot.time, since: measured.since, somePct: pressure.some, fullPct: pressure.full, haveCulprit: ranking.some((c) => c.notActionable === null), mayAct: canAct },
         { warnSomePct: s.guardWarnSomePct, actFullPct: s.guardActFullPct, sustainMs: s.guardSustainSeconds * 1000, cooldownMs: s.guardCooldownSeconds * 1000 },

@@ -25,6 +25,10 @@ import { join, resolve } from 'node:path';
 import { GuardEventSchema, type GuardEvent } from '../../contract/guard';
 import { ownMemoryCgroupV1, startMemoryPressure, type MemoryPressure } from '../e2e/pressure';
 import { DRILL_UID, drillWorkDir } from '../guard/guard-process';
+import { Attribution } from '../../main/guard/attribution';
+import { createSampler } from '../../main/sampler/sampler';
+import { defaultSettings } from '../../contract/settings';
+import type { Snapshot } from '../../contract/snapshot';
 
 const RUNS_PER_MODE = Number(process.env.GUARD_BENCH_RUNS ?? 3);
 const LIMIT_MIB = 300;
@@ -167,13 +171,55 @@ async function oneRun(hardened: boolean, act: boolean, index: number): Promise<R
   }
 }
 
-const median = (xs: Array<number | null>): number | null => {
+function median(xs: Array<number | null>): number | null {
   const v = xs.filter((x): x is number => x !== null).sort((a, b) => a - b);
   return v.length ? v[(v.length - 1) >> 1]! : null;
-};
+}
+
+/**
+ * What the guard adds to each tick on the host's main thread: Attribution.observe (every tick) and
+ * Attribution.rank (only while an episode is open or pressure is near the warn level), on real
+ * snapshots of this machine taken 250 ms apart; baseline: the sampler's own sampleMs for the same
+ * snapshots (spent on the sampler's worker thread, not the main thread).
+ */
+async function observeCost(): Promise<Record<string, unknown>> {
+  const sampler = createSampler();
+  const snapshots: Snapshot[] = [];
+  for (let i = 0; i < 40; i++) {
+    snapshots.push(sampler.sample());
+    await sleep(250);
+  }
+  sampler.close();
+  const attribution = new Attribution();
+  const s = defaultSettings();
+  const policy = { sessionCritical: s.sessionCritical, avoid: s.autoReapAvoid, prefer: s.autoReapPrefer, protectedPids: new Set([process.pid]), ownUid: 0, mayReapOthers: true };
+  const observeMs: number[] = [];
+  const rankMs: number[] = [];
+  for (const snapshot of snapshots.slice(1)) {
+    let t = performance.now();
+    attribution.observe(snapshot);
+    observeMs.push(performance.now() - t);
+    t = performance.now();
+    attribution.rank(snapshot, policy);
+    rankMs.push(performance.now() - t);
+  }
+  const med = (xs: number[]) => Math.round(median(xs)! * 1000) / 1000;
+  const sampleMs = med(snapshots.slice(1).map((x) => x.sampleMs));
+  return {
+    processes: snapshots.at(-1)!.processes.length,
+    apps: snapshots.at(-1)!.apps.length,
+    observeMedianMs: med(observeMs),
+    rankMedianMs: med(rankMs),
+    sampleMedianMs: sampleMs,
+    ratioObservePlusRankToSample: Math.round(((med(observeMs) + med(rankMs)) / sampleMs) * 1000) / 1000,
+    loadavg: loadavg(),
+  };
+}
 
 /** Alternate baseline and hardened runs (a soak run and an --act run each); print each and the medians with ratios. */
 export async function benchGuard(): Promise<unknown> {
+  const cost = await observeCost();
+  process.stdout.write(`guard cost per tick on the main thread: ${JSON.stringify(cost)}\n`);
   const runs: Run[] = [];
   let index = 0;
   for (let i = 0; i < RUNS_PER_MODE; i++) {
@@ -206,6 +252,7 @@ export async function benchGuard(): Promise<unknown> {
   const hard = summary(true);
   const ratio = (a: number | null, b: number | null) => (a !== null && b !== null && b > 0 ? Math.round((a / b) * 100) / 100 : null);
   return {
+    observeCost: cost,
     baseline: base,
     hardened: hard,
     ratioHardenedToBaseline: { onsetToWarning: ratio(hard.onsetToWarningMs, base.onsetToWarningMs), onsetToReap: ratio(hard.onsetToReapMs, base.onsetToReapMs), tickP99: ratio(hard.tickP99Ms, base.tickP99Ms), tickMax: ratio(hard.tickMaxMs, base.tickMaxMs) },

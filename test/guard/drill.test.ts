@@ -75,7 +75,7 @@ describe('headroom guard on real per-app pressure', () => {
     if (warning.event !== 'warning') throw new Error('unreachable');
     expect(warning.culprit?.name).toBe('hrdrill');
     expect(warning.culprit?.pids).toContain(thrasher.child.pid);
-    expect(warning.culprit?.reason).toMatch(/^hrdrill: \d+ % of its time stalled on memory/);
+    expect(warning.culprit?.reason).toMatch(/^hrdrill: [\d.]+ % of its time stalled on memory/);
 
     const reap = await guard.waitFor('reap', (e) => e.event === 'reap', 60_000);
     if (reap.event !== 'reap') throw new Error('unreachable');

@@ -52,17 +52,19 @@ afterEach(async () => {
 });
 
 /** A real sample, then copies of it stepped forward 250 ms at a time with the drill's pressure. */
-function pressureStream(): (k: number) => Snapshot {
+function pressureStream(calmFrom = Infinity): (k: number) => Snapshot {
   const sampler = createSampler();
   sampler.sample();
   const base = sampler.sample();
   sampler.close();
   const app = base.apps.find((a) => a.cgroup === `/app-hrculprit-${process.pid}.scope`);
   if (!app?.pressure || !base.psi?.memory?.full) throw new Error('the hog\'s app group or PSI is missing from the sample');
-  return (k) => {
+  return (tick) => {
+    // From calmFrom on, the stall totals stop growing: 0 % pressure.
+    const k = Math.min(tick, calmFrom);
     const s = structuredClone(base);
-    s.seq = base.seq + k;
-    s.time = base.time + k * 250;
+    s.seq = base.seq + tick;
+    s.time = base.time + tick * 250;
     const mem = s.psi!.memory!;
     mem.some.totalUs += k * 250_000 * 0.5;
     // Full stall starts a second later than some, so the warning comes before the reap.
@@ -148,14 +150,21 @@ describe('guard decisions', () => {
     g.guard.close();
   });
 
-  it('auto-reap off: one would-reap per episode, nothing killed', async () => {
-    const step = pressureStream();
-    const g = guardWith({ autoReap: false });
+  it('auto-reap off: one would-reap per episode, nothing killed; calm returns to the settings\' interval', async () => {
+    const step = pressureStream(16);
+    const g = guardWith({ autoReap: false, intervalMs: 2000 });
     for (let k = 0; k <= 16; k++) g.guard.observe(step(k));
     await g.guard.idle();
     expect(g.events.map((e) => e.event)).toEqual(['started', 'warning', 'would-reap']);
     expect(hog.alive()).toBe(true);
     expect(g.markers.map((m) => m.kind)).toEqual(['warning', 'would-reap']);
+    expect(g.intervals).toEqual([250]);
+    expect(g.guard.state()).toMatchObject({ phase: 'acting', acting: false, actingNote: null, last: { event: 'would-reap' } });
+    // No pressure from tick 16 on: calm 3 s after the measured share fell below the warn level.
+    for (let k = 17; k <= 36; k++) g.guard.observe(step(k));
+    expect(g.events.map((e) => e.event)).toEqual(['started', 'warning', 'would-reap', 'calm']);
+    expect(g.intervals).toEqual([250, 2000]);
+    expect(g.guard.state()).toMatchObject({ phase: 'calm', last: { event: 'would-reap' } });
     g.guard.close();
   });
 

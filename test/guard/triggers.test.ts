@@ -7,7 +7,10 @@
 import { mkdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { cgroup2Mount } from '../../native/cgroup';
+import { startMemoryPressure, type MemoryPressure } from '../e2e/pressure';
 import { openPsiTrigger, TriggerRefused } from '../../native/psi-trigger';
 import { TriggerWatch, type TriggerCallbacks } from '../../main/guard/trigger-watch';
 
@@ -15,8 +18,15 @@ type Mode = Parameters<TriggerCallbacks['mode']>[0];
 const watches: TriggerWatch[] = [];
 const groups: string[] = [];
 
-afterEach(() => {
+let pressure: MemoryPressure | null = null;
+let workDir = '';
+
+afterEach(async () => {
   for (const w of watches.splice(0)) w.stop();
+  await pressure?.stop();
+  pressure = null;
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+  workDir = '';
   for (const g of groups.splice(0)) {
     try {
       rmdirSync(g);
@@ -104,4 +114,25 @@ describe('PSI trigger windows and fallbacks', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(t.seen.failed).toEqual([]);
   });
+
+  it('fires on real pressure: POLLPRI from the system file and from the thrasher\'s own group; poll mode fires too', async () => {
+    const mount = cgroup2Mount();
+    if (!mount) throw new Error('no cgroup v2 mount here');
+    workDir = mkdtempSync(join(tmpdir(), 'headroom-trigger-'));
+    pressure = startMemoryPressure({ workDir, appScope: 'hrdrill', readers: 4, limitMiB: 100, fileMiB: 400, lifetimeSec: 90 });
+    await pressure.ready;
+    const group = pressure.appGroup!.slice(mount.length);
+    const triggers = watch({ stallShare: 0.005, windowsMs: [2000], cgroupMount: mount });
+    const polling = watch({ stallShare: 0.005, windowsMs: [100], pollMs: 300 });
+    expect(await triggers.mode()).toMatchObject({ mode: 'trigger' });
+    expect(await polling.mode()).toMatchObject({ mode: 'poll' });
+    triggers.w.setGroups([group]);
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && !(triggers.seen.fired.includes('system') && triggers.seen.fired.includes(group) && polling.seen.fired.includes('system'))) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(new Set(triggers.seen.fired)).toEqual(new Set(['system', group]));
+    expect(polling.seen.fired).toContain('system');
+    expect(triggers.seen.failed).toEqual([]);
+  }, 90_000);
 });
