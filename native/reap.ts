@@ -11,6 +11,7 @@ import { DEFAULT_SESSION_CRITICAL } from '../contract/session-critical';
 import type { ReapErrorCode, ReapRequest, ReapResult, ReapTarget } from '../contract/reap';
 import { exclusiveGroupOf, killGroup } from './cgroup';
 import { readStat, readStatus, selfAndAncestors, type ProcMemory, type ProcStat } from './proc';
+import { realtimeForRelease } from './priority';
 import { closeFd, pidfdOpen, pidfdSendSignal, processMrelease, SIGKILL, SIGTERM, SyscallError, waitReadable } from './syscalls';
 
 /** Where and under which rules a reap runs. */
@@ -210,6 +211,19 @@ function release(pidfd: number, name: string): { method: 'mrelease' | 'kill-only
 
 /** SIGKILL (one by one, or the whole cgroup at once), then mrelease each, then wait for the exits. */
 function kill(verified: Verified[], results: ReapResult[], context: ReapContext): void {
+  // From the first signal to the last release, this thread outranks ordinary work (root only).
+  const restorePriority = verified.length > 0 ? realtimeForRelease() : () => {};
+  let released: ReturnType<typeof releaseAll>;
+  try {
+    released = releaseAll(verified, results, context);
+  } finally {
+    restorePriority();
+  }
+  waitForExits(released, results, context);
+}
+
+/** SIGKILL every verified target (one by one, or the whole cgroup at once), then release each address space. */
+function releaseAll(verified: Verified[], results: ReapResult[], context: ReapContext) {
   const { via } = context;
   const killed: { v: Verified; at: number; time: number; note?: string }[] = [];
   const withPidfd = verified.filter((v) => v.pidfd !== null);
@@ -252,7 +266,12 @@ function kill(verified: Verified[], results: ReapResult[], context: ReapContext)
     }
   }
   // Release every address space first (the point of the tool), then wait for the exits.
-  const released = killed.map((k) => ({ ...k, ...release(k.v.pidfd!, k.v.stat.comm) }));
+  return killed.map((k) => ({ ...k, ...release(k.v.pidfd!, k.v.stat.comm) }));
+}
+
+/** Wait (one shared deadline) for the killed targets to exit, and write their results. */
+function waitForExits(released: ReturnType<typeof releaseAll>, results: ReapResult[], context: ReapContext): void {
+  const { via } = context;
   const deadline = performance.now() + (context.exitWaitMs ?? DEFAULT_EXIT_WAIT_MS);
   for (const k of released) {
     const gone = waitReadable(k.v.pidfd!, Math.max(0, deadline - performance.now()));

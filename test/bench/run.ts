@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- sampler|sampler-worker|steady|reap|ui|soak|guard|start|recorder|history-window ...]`: the benchmarks, each printing its numbers and its ratios
+ * `npm run bench [-- sampler|sampler-worker|steady|reap|ui|soak|guard|start|recorder|history-window|click ...]`: the benchmarks, each printing its numbers and its ratios
  * against a baseline measured in the same run. With no argument, all of them run, one after the
  * other (they must not share the two cores), except the hour-long soak, which runs only when named
  * (HR_SOAK_MINUTES shortens it).
@@ -9,6 +9,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   'sampler-worker': async () => (await import('./sampler-worker.js')).benchSamplerWorker(),
   reap: async () => (await import('./reap.js')).benchReap(),
   start: async () => (await import('./start.js')).benchStart(),
+  click: async () => (await import('./click.js')).benchClick(),
   steady: async () => (await import('./steady.js')).benchSteady(),
   ui: async () => (await import('./ui.js')).benchUi(),
   'history-window': async () => (await import('./history-window.js')).benchHistoryWindow(),
