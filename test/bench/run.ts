@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- sampler|sampler-worker|reap|ui ...]`: the benchmarks, each printing its numbers and its ratios
+ * `npm run bench [-- sampler|sampler-worker|reap|ui|delta ...]`: the benchmarks, each printing its numbers and its ratios
  * against a baseline measured in the same run. With no argument, all of them run, one after the
  * other (they must not share the two cores).
  */
@@ -8,6 +8,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   'sampler-worker': async () => (await import('./sampler-worker.js')).benchSamplerWorker(),
   reap: async () => (await import('./reap.js')).benchReap(),
   ui: async () => (await import('./ui.js')).benchUi(),
+  delta: async () => (await import('./delta.js')).benchDelta(),
 };
 
 async function main(args: string[]): Promise<number> {
