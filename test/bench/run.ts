@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- sampler|sampler-worker|steady|reap|ui|soak|guard|start|recorder|history-window|click ...]`: the benchmarks, each printing its numbers and its ratios
+ * `npm run bench [-- sampler|sampler-worker|steady|reap|ui|soak|guard|start|recorder|history-window|click|delta ...]`: the benchmarks, each printing its numbers and its ratios
  * against a baseline measured in the same run. With no argument, all of them run, one after the
  * other (they must not share the two cores), except the hour-long soak, which runs only when named
  * (HR_SOAK_MINUTES shortens it).
@@ -16,6 +16,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   soak: async () => (await import('./soak.js')).benchSoak(),
   guard: async () => (await import('./guard.js')).benchGuard(),
   recorder: async () => (await import('./recorder.js')).benchRecorder(),
+  delta: async () => (await import('./delta.js')).benchDelta(),
 };
 /** Not part of a plain `npm run bench`: it takes an hour. */
 const ONLY_WHEN_NAMED = new Set(['soak']);

@@ -14,9 +14,18 @@
  * Chromium copies every WebSocket frame into a DevTools event on the page's main thread — about
  * 16 ms per 560 KB snapshot here, twice the target, a cost no user's window pays.
  * HR_BENCH_RENDERER_DIR measures another renderer build (e.g. an older one) against the same server.
+ *
+ * Before/after in one run: HR_BENCH_BASELINE_DIR=<a built checkout of the commit to compare with>
+ * runs that build's own server, service and window ("before") next to this checkout's ("after"),
+ * interleaved per process count. Run it in its own PID namespace so the process table is ours alone
+ * (other people's processes on a shared machine would otherwise join the table):
+ *   git worktree add --detach /tmp/hr-baseline <sha> && ln -s "$PWD/node_modules" /tmp/hr-baseline/
+ *   (cd /tmp/hr-baseline && npm run build)
+ *   npm run build && HR_BENCH_BASELINE_DIR=/tmp/hr-baseline unshare --pid --fork --mount-proc npx tsx test/bench/run.ts ui
+ * HR_BENCH_PROFILE_DIR=<dir> also writes a CPU profile of each idle phase there.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -83,6 +92,9 @@ interface Stats {
   maxMs: number | null;
   longTasks: number;
   longTaskMaxMs: number | null;
+  /** CPU time per update of the renderer's main thread / of the whole renderer process (schedstat; no waiting). */
+  mainThreadCpuMsPerUpdate: number | null;
+  rendererCpuMsPerUpdate: number | null;
   /** The page's JS heap at the end of the phase (used / total), MiB. */
   jsHeapUsedMiB: number | null;
   jsHeapTotalMiB: number | null;
@@ -153,7 +165,65 @@ const OBSERVE = `
 export interface Tab {
   send(method: string, params?: object): Promise<Record<string, unknown>>;
   evaluate<T>(expression: string): Promise<T>;
+  /** CPU time (ms, from schedstat) of the page's renderer process: its main thread, and all its threads. */
+  rendererCpuMs(): { mainThread: number; process: number } | null;
   close(): Promise<void>;
+}
+
+/** PIDs of every descendant of `root` (from /proc/PID/stat's ppid). */
+function descendants(root: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      parentOf.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone
+    }
+  }
+  const out: number[] = [];
+  const walk = (pid: number) => {
+    for (const [child, parent] of parentOf) {
+      if (parent !== pid) continue;
+      out.push(child);
+      walk(child);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/** Nanoseconds on a CPU of one thread (first field of schedstat): not inflated by waiting for a CPU. */
+function runNs(path: string): number {
+  return Number(readFileSync(path, 'utf8').split(' ')[0]);
+}
+
+/**
+ * The CPU time of Chromium's renderer process for the page (`--type=renderer`, not an extension's).
+ * On a loaded machine wall-clock task durations include time spent waiting for a CPU; this does not.
+ */
+function rendererCpu(chromePid: number): { mainThread: number; process: number } | null {
+  const renderers = descendants(chromePid).filter((pid) => {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      return cmd.includes('--type=renderer') && !cmd.includes('--extension-process');
+    } catch {
+      return false;
+    }
+  });
+  if (renderers.length === 0) return null;
+  let mainThread = 0;
+  let all = 0;
+  for (const pid of renderers) {
+    try {
+      mainThread += runNs(`/proc/${pid}/task/${pid}/schedstat`);
+      for (const tid of readdirSync(`/proc/${pid}/task`)) all += runNs(`/proc/${pid}/task/${tid}/schedstat`);
+    } catch {
+      // gone
+    }
+  }
+  return { mainThread: mainThread / 1e6, process: all / 1e6 };
 }
 
 /** Start Chromium (own temporary profile, 1280×800) and attach to its page. */
@@ -233,6 +303,7 @@ export async function openTab(): Promise<Tab> {
     return {
       send,
       evaluate,
+      rendererCpuMs: () => (chrome.pid === undefined ? null : rendererCpu(chrome.pid)),
       close: async () => {
         socket.close();
         await stop();
@@ -271,6 +342,11 @@ async function counters(tab: Tab): Promise<Counters> {
   const out = Object.fromEntries(metrics.filter((m) => wanted.includes(m.name)).map((m) => [m.name, m.value * 1000]));
   // Bytes, not seconds.
   for (const m of metrics) if (m.name === 'JSHeapUsedSize' || m.name === 'JSHeapTotalSize') out[m.name] = m.value;
+  const cpu = tab.rendererCpuMs();
+  if (cpu) {
+    out.CpuMainThread = cpu.mainThread;
+    out.CpuProcess = cpu.process;
+  }
   return out;
 }
 
@@ -292,6 +368,8 @@ async function statsBetween(tab: Tab, from: number, to: number, before: Counters
     maxMs: round(updates.at(-1) ?? null),
     longTasks: longTasks.length,
     longTaskMaxMs: round(longTasks.length > 0 ? Math.max(...longTasks) : null),
+    mainThreadCpuMsPerUpdate: before.CpuMainThread === undefined || after.CpuMainThread === undefined ? null : per(['CpuMainThread']),
+    rendererCpuMsPerUpdate: before.CpuProcess === undefined || after.CpuProcess === undefined ? null : per(['CpuProcess']),
     jsHeapUsedMiB: after.JSHeapUsedSize === undefined ? null : round(after.JSHeapUsedSize / 2 ** 20),
     jsHeapTotalMiB: after.JSHeapTotalSize === undefined ? null : round(after.JSHeapTotalSize / 2 ** 20),
   };
@@ -412,19 +490,20 @@ export async function benchUi(): Promise<unknown> {
         const st = e[phase];
         if (!st) continue;
         lines.push(
-          `${stack.label.padEnd(6)} ${String(e.processes).padStart(5)} procs ${phase.padEnd(12)} main thread/update ${st.mainThreadMsPerUpdate ?? '—'} ms (script ${st.scriptMsPerUpdate ?? '—'}), hr:update median ${st.medianMs} p95 ${st.p95Ms} ms, long tasks ${st.longTasks}${st.longTaskMaxMs ? ` (max ${st.longTaskMaxMs} ms)` : ''}, JS heap ${st.jsHeapUsedMiB} MiB`,
+          `${stack.label.padEnd(6)} ${String(e.processes).padStart(5)} procs ${phase.padEnd(12)} main thread/update ${st.mainThreadMsPerUpdate ?? '—'} ms (script ${st.scriptMsPerUpdate ?? '—'}), main-thread CPU ${st.mainThreadCpuMsPerUpdate ?? '—'} ms, renderer CPU ${st.rendererCpuMsPerUpdate ?? '—'} ms, hr:update median ${st.medianMs} p95 ${st.p95Ms} ms, long tasks ${st.longTasks}${st.longTaskMaxMs ? ` (max ${st.longTaskMaxMs} ms)` : ''}, JS heap ${st.jsHeapUsedMiB} MiB`,
         );
       }
     }
     if (stacks.length === 2) {
       const [before, after] = stacks as [Stack, Stack];
       for (const [label, phase] of [[own, 'idle'], [many, 'idle'], [many, 'idleFiltered']] as const) {
-        const b = get(before, label)[phase]?.mainThreadMsPerUpdate;
-        const a = get(after, label)[phase]?.mainThreadMsPerUpdate;
-        if (b && a) {
-          const key = `ratio ${label} ${phase}`;
-          results[key] = round(a / b);
-          lines.push(`ratio after/before, main thread per update, ${label}, ${phase}: ${round(a / b)}× (${a} / ${b} ms)`);
+        for (const measure of ['mainThreadMsPerUpdate', 'mainThreadCpuMsPerUpdate'] as const) {
+          const b = get(before, label)[phase]?.[measure];
+          const a = get(after, label)[phase]?.[measure];
+          if (b && a) {
+            results[`ratio ${measure} ${label} ${phase}`] = round(a / b);
+            lines.push(`ratio after/before, ${measure}, ${label}, ${phase}: ${round(a / b)}× (${a} / ${b} ms)`);
+          }
         }
       }
     }
