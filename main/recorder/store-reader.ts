@@ -117,6 +117,39 @@ function decodeSysFile(path: string): DecodedSys {
   return decoded;
 }
 
+/**
+ * Read and cache the system records of every segment, one file per macrotask, so the first range
+ * query of the window finds them decoded (a day is ~24 files of ~0.45 MiB, each a few ms to check).
+ * Returns a function that stops the warm-up.
+ */
+export function warmCache(dir: string, done?: () => void): () => void {
+  let stopped = false;
+  let stems: string[];
+  try {
+    stems = listSegments(dir).segments.map((s) => s.stem);
+  } catch {
+    stems = [];
+  }
+  const next = (): void => {
+    if (stopped) return;
+    const stem = stems.pop();
+    if (stem === undefined) {
+      done?.();
+      return;
+    }
+    try {
+      decodeSysFile(join(dir, `${stem}.sys`));
+    } catch {
+      // Refused or gone: the range read will say so.
+    }
+    setTimeout(next, 0).unref();
+  };
+  setTimeout(next, 0).unref();
+  return () => {
+    stopped = true;
+  };
+}
+
 /** Forget cached decodes of files that were deleted (retention) so the cache stays bounded. */
 export function forgetCached(paths: Iterable<string>): void {
   for (const p of paths) cache.delete(p);
