@@ -50,6 +50,15 @@ export function listSegments(dir: string): { segments: SegmentInfo[]; refused: s
       refused.push(`${join(dir, name)} is not a regular file; it is skipped. Remove it.`);
       continue;
     }
+    // Not counted, not read, not deleted by retention: a planted file must not push our history out.
+    if (info.uid !== (process.getuid?.() ?? 0)) {
+      refused.push(`${join(dir, name)} belongs to uid ${info.uid}, not to you; it is skipped. Remove it.`);
+      continue;
+    }
+    if (info.size > MAX_SEGMENT_FILE_BYTES) {
+      refused.push(`${join(dir, name)} is ${info.size} bytes, more than a history file can be (${MAX_SEGMENT_FILE_BYTES}); it is skipped. Remove it.`);
+      continue;
+    }
     const stem = m[1]!;
     let seg = byStem.get(stem);
     if (!seg) byStem.set(stem, (seg = { stem, start: Number(m[2]), pid: Number(m[3]), sysBytes: 0, appsBytes: 0, hasApps: false }));

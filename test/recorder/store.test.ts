@@ -164,6 +164,9 @@ describe('hostile files', () => {
     expect(read.refused.join('\n')).toMatch(/more than a history file can be/);
     expect(read.refused.join('\n')).toMatch(/belongs to uid 65534/);
     expect(readFileSync(secret, 'utf8')).toBe('not yours');
+    // Retention neither counts nor deletes them: the huge file does not push the history out.
+    expect(applyRetention(dir, now, 3600_000, 4 << 20, null).deleted).toEqual([]);
+    expect(readSamples(dir, everything).items).toHaveLength(10);
   });
 
   it('will not record into a folder that is a symlink or writable by others, and says why', () => {
