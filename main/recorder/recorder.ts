@@ -23,7 +23,7 @@ import { OomWatcher } from './kills/oom-watcher';
 import { acquireLock, holdsLock, releaseLock, self, type LockHolder } from './lock';
 import { applyRetention } from './retention';
 import { checkStateDir, defaultStateDir, ensureStateDir, errnoCode, RecorderRefusal } from './safe-fs';
-import { readPointsWorst } from './store-reader';
+import { readPointsWorst, warmCache } from './store-reader';
 import { StoreWriter } from './store-writer';
 
 const RETRY_MS = 10_000;
@@ -101,6 +101,7 @@ export function createRecorder(options: RecorderOptions = {}): Recorder {
   let latest: Snapshot | null = null;
   let started = false;
   let closed = false;
+  let stopWarming = (): void => {};
 
   const segmentCap = (): number => Math.max(256 * 1024, Math.floor(maxBytes / 16));
 
@@ -183,6 +184,8 @@ export function createRecorder(options: RecorderOptions = {}): Recorder {
       watcher.start();
       if (watcher.note) log(watcher.note);
       settle();
+      // Check and index what is on disk in the background, so the window's first 24 h query is warm.
+      if (state !== 'off') stopWarming = warmCache(dir);
     },
     tick(snapshot) {
       if (!started || closed) return;
@@ -272,6 +275,7 @@ export function createRecorder(options: RecorderOptions = {}): Recorder {
     close() {
       if (closed) return;
       closed = true;
+      stopWarming();
       writer?.close();
       if (role === 'writer') releaseLock(dir, me);
       watcher.stop();

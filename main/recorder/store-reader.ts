@@ -50,6 +50,15 @@ export function listSegments(dir: string): { segments: SegmentInfo[]; refused: s
       refused.push(`${join(dir, name)} is not a regular file; it is skipped. Remove it.`);
       continue;
     }
+    // Not counted, not read, not deleted by retention: a planted file must not push our history out.
+    if (info.uid !== (process.getuid?.() ?? 0)) {
+      refused.push(`${join(dir, name)} belongs to uid ${info.uid}, not to you; it is skipped. Remove it.`);
+      continue;
+    }
+    if (info.size > MAX_SEGMENT_FILE_BYTES) {
+      refused.push(`${join(dir, name)} is ${info.size} bytes, more than a history file can be (${MAX_SEGMENT_FILE_BYTES}); it is skipped. Remove it.`);
+      continue;
+    }
     const stem = m[1]!;
     let seg = byStem.get(stem);
     if (!seg) byStem.set(stem, (seg = { stem, start: Number(m[2]), pid: Number(m[3]), sysBytes: 0, appsBytes: 0, hasApps: false }));
@@ -115,6 +124,39 @@ function decodeSysFile(path: string): DecodedSys {
   const decoded: DecodedSys = { size: buf.length, buf, systemOffsets, times, events, skipped: stats.skipped };
   cache.set(path, decoded);
   return decoded;
+}
+
+/**
+ * Read and cache the system records of every segment, one file per macrotask, so the first range
+ * query of the window finds them decoded (a day is ~24 files of ~0.45 MiB, each a few ms to check).
+ * Returns a function that stops the warm-up.
+ */
+export function warmCache(dir: string, done?: () => void): () => void {
+  let stopped = false;
+  let stems: string[];
+  try {
+    stems = listSegments(dir).segments.map((s) => s.stem);
+  } catch {
+    stems = [];
+  }
+  const next = (): void => {
+    if (stopped) return;
+    const stem = stems.pop();
+    if (stem === undefined) {
+      done?.();
+      return;
+    }
+    try {
+      decodeSysFile(join(dir, `${stem}.sys`));
+    } catch {
+      // Refused or gone: the range read will say so.
+    }
+    setTimeout(next, 0).unref();
+  };
+  setTimeout(next, 0).unref();
+  return () => {
+    stopped = true;
+  };
 }
 
 /** Forget cached decodes of files that were deleted (retention) so the cache stays bounded. */

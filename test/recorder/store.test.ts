@@ -164,6 +164,9 @@ describe('hostile files', () => {
     expect(read.refused.join('\n')).toMatch(/more than a history file can be/);
     expect(read.refused.join('\n')).toMatch(/belongs to uid 65534/);
     expect(readFileSync(secret, 'utf8')).toBe('not yours');
+    // Retention neither counts nor deletes them: the huge file does not push the history out.
+    expect(applyRetention(dir, now, 3600_000, 4 << 20, null).deleted).toEqual([]);
+    expect(readSamples(dir, everything).items).toHaveLength(10);
   });
 
   it('will not record into a folder that is a symlink or writable by others, and says why', () => {
@@ -249,5 +252,41 @@ describe('downsampling', () => {
     expect(out.length).toBeLessThanOrEqual(1000);
     expect(out.length).toBeGreaterThan(900);
     expect(out.some((p) => p.memFullPct === 40 && p.t === t0 + 43_210_000)).toBe(true);
+  });
+});
+
+describe('writer and follower', () => {
+  it('the follower reads the writer’s history, stores only its own reaps, and takes over when the writer exits', async () => {
+    const dir = store();
+    const writer = createRecorder({ dir, log: () => {}, kmsgPath: '/nonexistent' });
+    const follower = createRecorder({ dir, log: () => {}, kmsgPath: '/nonexistent', retryMs: 50 });
+    writer.start();
+    follower.start();
+    expect(writer.status().state).toBe('recording');
+    expect(follower.status().state).toBe('follower');
+    const t0 = Date.now() - 20_000;
+    for (let i = 0; i < 10; i++) {
+      writer.tick(stamped(base, t0 + i * 1000, i));
+      follower.tick(stamped(base, t0 + i * 1000, i));
+    }
+    const marker = (kind: 'reap' | 'warning', label: string, time: number) =>
+      RecordedEventSchema.parse({ time, kind, label, freedBytes: 0, mreleaseMs: null, availableBeforeBytes: 0, recoveredMs: null });
+    follower.event(marker('reap', 'by-follower', t0 + 3000));
+    follower.event(marker('warning', 'follower-warning', t0 + 3500));
+    writer.event(marker('warning', 'by-writer', t0 + 4000));
+    const memory = { intervalMs: 1000, points: [], markers: [] };
+    const h = follower.history({ fromTime: t0, toTime: t0 + 20_000 }, memory);
+    expect(h.points.map((p) => p.t)).toEqual(Array.from({ length: 10 }, (_, i) => t0 + i * 1000));
+    expect(h.markers.map((m) => m.label)).toEqual(['by-follower', 'by-writer']);
+    expect(follower.history({ fromTime: t0, toTime: t0 + 20_000, maxPoints: 10 }, memory).points).toHaveLength(10);
+    expect(follower.history({}, memory)).toBe(memory);
+
+    writer.close();
+    await new Promise((r) => setTimeout(r, 60));
+    follower.tick(stamped(base, t0 + 10_000, 10));
+    expect(follower.status().state).toBe('recording');
+    follower.tick(stamped(base, t0 + 11_000, 11));
+    expect(readSamples(dir, everything).items.map((s) => s.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    follower.close();
   });
 });
