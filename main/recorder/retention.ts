@@ -1,6 +1,7 @@
 /**
  * Keeping the store bounded: whole segment pairs are deleted, oldest first — first those that ended
- * before the retention period (a segment ends where the next begins), then, while the folder is still
+ * before the retention period (a tick segment ends where the next tick segment begins, a follower's
+ * events-only file at its last write), then, while the folder is still
  * over its size cap, the oldest of the rest. The segment being written is never deleted. Deleting
  * whole files keeps every remaining file intact and readable; nothing is ever rewritten in place.
  */
@@ -33,13 +34,11 @@ export function applyRetention(dir: string, now: number, retentionMs: number, ma
     deleted.push(stem);
     total -= bytes;
   };
-  const kept = [...segments];
-  while (kept.length > 1) {
-    const [oldest, next] = kept as [(typeof kept)[0], (typeof kept)[0]];
-    if (oldest.stem === keepStem || next.start >= now - retentionMs) break;
-    remove(oldest.stem, oldest.sysBytes + oldest.appsBytes);
-    kept.shift();
-  }
+  const kept = segments.filter((seg) => {
+    if (seg.stem === keepStem || seg.end >= now - retentionMs) return true;
+    remove(seg.stem, seg.sysBytes + seg.appsBytes);
+    return false;
+  });
   while (total > maxBytes && kept.length > 0 && kept[0]!.stem !== keepStem) {
     const oldest = kept.shift()!;
     remove(oldest.stem, oldest.sysBytes + oldest.appsBytes);

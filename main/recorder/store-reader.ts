@@ -28,6 +28,10 @@ export interface SegmentInfo {
   sysBytes: number;
   appsBytes: number;
   hasApps: boolean;
+  /** Last write of the .sys file (ms), for an events-only file's end. */
+  mtimeMs: number;
+  /** Where it ends: the next tick segment's start (of any writer), or its last write for a follower's events-only file; Infinity for the newest. Set by listSegments. */
+  end: number;
 }
 
 /** The segments in `dir`, oldest first, plus the files skipped and why. */
@@ -61,14 +65,28 @@ export function listSegments(dir: string): { segments: SegmentInfo[]; refused: s
     }
     const stem = m[1]!;
     let seg = byStem.get(stem);
-    if (!seg) byStem.set(stem, (seg = { stem, start: Number(m[2]), pid: Number(m[3]), sysBytes: 0, appsBytes: 0, hasApps: false }));
-    if (m[4] === 'sys') seg.sysBytes = info.size;
+    if (!seg) byStem.set(stem, (seg = { stem, start: Number(m[2]), pid: Number(m[3]), sysBytes: 0, appsBytes: 0, hasApps: false, mtimeMs: 0, end: Infinity }));
+    if (m[4] === 'sys') {
+      seg.sysBytes = info.size;
+      seg.mtimeMs = info.mtimeMs;
+    }
     else {
       seg.appsBytes = info.size;
       seg.hasApps = true;
     }
   }
   const segments = [...byStem.values()].sort((a, b) => a.start - b.start || a.stem.localeCompare(b.stem));
+  // Tick segments follow one another (one writer at a time); a follower's events-only files interleave.
+  let nextTickStart = Infinity;
+  for (let i = segments.length - 1; i >= 0; i--) {
+    const seg = segments[i]!;
+    if (seg.hasApps) {
+      seg.end = nextTickStart;
+      nextTickStart = seg.start;
+    } else {
+      seg.end = Math.max(seg.start, seg.mtimeMs);
+    }
+  }
   return { segments, refused };
 }
 
@@ -180,11 +198,7 @@ export interface RangeRead<T> {
 }
 
 function overlapping(segments: SegmentInfo[], range: TimeRange): SegmentInfo[] {
-  // A segment ends where the next one (of any writer) begins; the newest runs to now.
-  return segments.filter((s, i) => {
-    const nextStart = segments[i + 1]?.start ?? Infinity;
-    return s.start <= range.to && nextStart >= range.from;
-  });
+  return segments.filter((s) => s.start <= range.to && s.end >= range.from);
 }
 
 function readSystemRange<T>(dir: string, range: TimeRange, decode: (buf: Buffer, offset: number) => T): RangeRead<T> {

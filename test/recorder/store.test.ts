@@ -279,6 +279,9 @@ describe('writer and follower', () => {
     expect(h.points.map((p) => p.t)).toEqual(Array.from({ length: 10 }, (_, i) => t0 + i * 1000));
     expect(h.markers.map((m) => m.label)).toEqual(['by-follower', 'by-writer']);
     expect(follower.history({ fromTime: t0, toTime: t0 + 20_000, maxPoints: 10 }, memory).points).toHaveLength(10);
+    // The follower's events-only file starts inside the writer's segment: a range after it still finds the ticks.
+    expect(listSegments(dir).segments.map((x) => x.hasApps)).toEqual([true, false]);
+    expect(follower.history({ fromTime: t0 + 5000, toTime: t0 + 9000 }, memory).points.map((p) => p.t)).toEqual([5, 6, 7, 8, 9].map((i) => t0 + i * 1000));
     expect(follower.history({}, memory)).toBe(memory);
 
     writer.close();

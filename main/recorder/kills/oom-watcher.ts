@@ -92,12 +92,14 @@ export function markerForVanished(victim: ProcessInfo | undefined, time: number,
   };
 }
 
+const SETTLE_MS = 1000;
+
 /** Watches for kernel OOM kills across ticks. */
 export class OomWatcher {
   private readonly kmsg: KmsgReader;
   private kmsgOpen = false;
   private previous: Snapshot | null = null;
-  private pending: { base: Snapshot; time: number; count: number; ticksLeft: number } | null = null;
+  private pending: { base: Snapshot; time: number; count: number; ticksLeft: number; seen: Map<string, ProcessInfo> } | null = null;
   /** Why the kernel log is not used, or null. */
   note: string | null = null;
 
@@ -129,13 +131,23 @@ export class OomWatcher {
       // The counter moves at the kill; the victim leaves /proc a little later (it may linger as a
       // zombie until its parent reaps it), so the kill is named over the next few ticks.
       if (this.pending) this.pending.count += now - then;
-      else this.pending = { base: previous, time: snapshot.time, count: now - then, ticksLeft: 8 };
+      else {
+        const seen = new Map(previous.processes.map((p) => [`${p.pid}:${p.startTime}`, p] as const));
+        this.pending = { base: previous, time: snapshot.time, count: now - then, ticksLeft: 8, seen };
+      }
     }
     const pending = this.pending;
     if (!pending) return [];
-    const gone = vanishedProcesses(pending.base.processes, snapshot.processes);
+    // Each process as last seen alive (the victim was still growing until the kill).
+    for (const p of snapshot.processes) {
+      if (p.state !== 'Z' && p.state !== 'X') pending.seen.set(`${p.pid}:${p.startTime}`, p);
+    }
+    const gone = vanishedProcesses([...pending.seen.values()], snapshot.processes);
     pending.ticksLeft--;
-    if (gone.length < pending.count && pending.ticksLeft > 0) return [];
+    // Wait a second at least: other processes (not the victim) may have exited in the same tick, and
+    // the victim, the largest by anon before the kill, leaves /proc a moment after the counter moves.
+    const settled = snapshot.time - pending.time >= SETTLE_MS && gone.length >= pending.count;
+    if (!settled && pending.ticksLeft > 0) return [];
     this.pending = null;
     const out: RecordedEvent[] = [];
     for (let i = 0; i < Math.min(pending.count, 16); i++) out.push(markerForVanished(gone[i], pending.time, pending.base.memory.availableBytes));
