@@ -12,6 +12,8 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/renderer/**', 'node_modules/**'],
           environment: 'node',
+          // A throwaway XDG_STATE_HOME for the flight recorder and the guard's lock (test/support/state-home.ts).
+          globalSetup: ['test/support/state-home.ts'],
           // Memory measurements and hogs must not share two cores with another test file.
           fileParallelism: false,
           testTimeout: 60_000,

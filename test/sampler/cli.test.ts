@@ -18,7 +18,8 @@ function newestMtime(dir: string): number {
 }
 
 function headroom(...args: string[]) {
-  return spawnSync(process.execPath, [cli, 'snapshot', ...args], { encoding: 'utf8', timeout: 30_000 });
+  // A full snapshot is ~300 bytes a process: a busy machine's (4,000+ processes) passes spawnSync's 1 MiB default.
+  return spawnSync(process.execPath, [cli, 'snapshot', ...args], { encoding: 'utf8', timeout: 30_000, maxBuffer: 64 * 1024 * 1024 });
 }
 
 beforeAll(() => {
@@ -134,6 +135,7 @@ describe.runIf(process.getuid!() === 0 && existsSync('/usr/bin/unshare'))('the C
         spawnSync('unshare', ['-m', 'sh', '-c', `mount --bind "$0" /proc/pressure && exec "$@"`, empty, process.execPath, cli, 'snapshot', ...args], {
           encoding: 'utf8',
           timeout: 30_000,
+          maxBuffer: 64 * 1024 * 1024,
         });
       const json = inNamespace('--json', '--repeat', '2', '--interval', '250');
       expect(json.stderr).toBe('');
