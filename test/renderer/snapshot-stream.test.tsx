@@ -20,6 +20,7 @@ import { startBrowserServer, type BrowserServer } from '../../main/server/browse
 import { createHeadroomService, type HostedHeadroomService } from '../../main/service/headroom-service';
 import { createMemorySettingsStore } from '../../main/service/memory-settings-store';
 import { withSnapshotDeltas } from '../../renderer/transport/snapshot-follower';
+import { wsProtocolsFor } from '../../renderer/transport/page-token';
 import { createWsClient, type WsClient } from '../../renderer/transport/ws-client';
 import { killChildren, startIdleChildren } from '../support/idle-children';
 
@@ -34,8 +35,8 @@ class TappedWebSocket extends NodeWebSocket {
   static all: TappedWebSocket[] = [];
   static frames: string[] = [];
   static dropNext: ((text: string) => boolean) | null = null;
-  constructor(url: string) {
-    super(url, { headers: { Origin: new URL(url).origin.replace('ws:', 'http:') } });
+  constructor(url: string, protocols?: string[]) {
+    super(url, protocols ?? [], { headers: { Origin: new URL(url).origin.replace('ws:', 'http:') } });
     TappedWebSocket.all.push(this);
     // `ws` defines onmessage as an accessor on its prototype; wrap what the client assigns.
     const accessor = Object.getOwnPropertyDescriptor(NodeWebSocket.prototype, 'onmessage')!;
@@ -76,8 +77,9 @@ describe('snapshots over the browser-mode WebSocket: one full, then deltas', () 
     service.on('snapshot', (s) => produced.set(s.seq, wire(s)));
     service.start();
     server = await startBrowserServer({ service, port: 0, rendererDir: join(root, 'renderer'), log: () => {} });
-    const url = `ws://127.0.0.1:${server.port}/ws?token=${server.token}`;
-    ws = createWsClient({ url, minDelayMs: 20, maxDelayMs: 100, WebSocketImpl: TappedWebSocket as unknown as typeof WebSocket });
+    // The token travels as the page sends it: a WebSocket subprotocol (renderer/transport/page-token.ts).
+    const url = `ws://127.0.0.1:${server.port}/ws`;
+    ws = createWsClient({ url, protocols: wsProtocolsFor(server.token), minDelayMs: 20, maxDelayMs: 100, WebSocketImpl: TappedWebSocket as unknown as typeof WebSocket });
     const client = withSnapshotDeltas(ws.client, ws.connection);
     client.subscribe('snapshot', (s) => shown.push(s), new AbortController().signal);
   });
