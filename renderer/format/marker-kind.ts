@@ -38,9 +38,14 @@ export function markerClass(kind: MarkerKind): string {
   return `hr-marker-${kind}`;
 }
 
+/** Kinds that end a process, so the chart can say how much it held (the kernel's kills included). */
+function endsProcess(kind: MarkerKind): boolean {
+  return kind !== 'warning' && kind !== 'would-reap';
+}
+
 /** The words on the chart: "leaky −2.1 GiB" for a reap, "Auto-reap: hrdrill −512 MiB", "Guard warning: hrdrill". */
 export function markerText(m: Pick<ReapMarker, 'kind' | 'label' | 'freedBytes'>): string {
-  const text = freesMemory(m.kind) && m.freedBytes > 0 ? markerLabel(m.label, m.freedBytes) : m.label;
+  const text = endsProcess(m.kind) && m.freedBytes > 0 ? markerLabel(m.label, m.freedBytes) : m.label;
   return m.kind === 'reap' ? text : `${KIND_WORDS[m.kind]}: ${text}`;
 }
 
