@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ipcChannel } from '../../contract/channels';
+import { applyDelta, SnapshotDeltaSchema } from '../../contract/delta';
 import { SnapshotSchema, type Snapshot } from '../../contract/snapshot';
 import { startMemoryPressure, type MemoryPressure } from '../e2e/pressure';
 import { createStandIn, requireWithStandIn, StandInBrowserWindow, StandInNotification, type StandIn } from './electron-stand-in';
@@ -79,7 +80,12 @@ describe('a pressure notification from the built shell, under real memory pressu
     const body = String(notification.options.body);
     expect(body).toMatch(/^Memory pressure is high\. /);
 
-    const snapshots = win.webContents.sent.filter((m) => m.channel === ipcChannel('snapshot')).map((m) => SnapshotSchema.parse(m.data) as Snapshot);
+    // What the window saw: the full snapshot it got first, then each delta applied (contract/delta.ts).
+    const snapshots: Snapshot[] = [];
+    for (const m of win.webContents.sent) {
+      if (m.channel === ipcChannel('snapshot')) snapshots.push(SnapshotSchema.parse(m.data) as Snapshot);
+      else if (m.channel === ipcChannel('snapshotDelta')) snapshots.push(applyDelta(snapshots.at(-1)!, SnapshotDeltaSchema.parse(m.data)));
+    }
     // The notice came from real PSI: some snapshot the window got showed a memory `full` stall (the
     // latest may already read 0.00 again: avg10 decays and the kernel prints two decimals).
     expect(snapshots.some((s) => (s.psi?.memory?.full?.avg10 ?? 0) > 0)).toBe(true);
