@@ -7,7 +7,7 @@ import { memo, useCallback, useDeferredValue, useMemo, useRef, useState, type Ke
 import type { ReapMode } from '../../contract/reap';
 import type { Snapshot } from '../../contract/snapshot';
 import { formatBytes, formatGrowth, formatPct } from '../format/units';
-import { buildRows, createTableSorter, type SortKey, type SortState, type TableRow } from '../state/rows';
+import { buildRows, createRowMemo, createTableSorter, type SortKey, type SortState, type TableRow } from '../state/rows';
 import { useElementSize } from './useElementSize';
 
 export const ROW_HEIGHT = 30;
@@ -181,7 +181,8 @@ export const AppsTable = memo(function AppsTable({ snapshot, onReap }: AppsTable
   // At most one sort per update (2,000 processes, grouped by app in the same pass), none when no process changed.
   const [sortTable] = useState(createTableSorter);
   const sorted = useMemo(() => sortTable(snapshot, sort), [sortTable, snapshot, sort]);
-  const rows = useMemo(() => buildRows(sorted, expanded, deferredFilter), [sorted, expanded, deferredFilter]);
+  const [rowMemo] = useState(createRowMemo);
+  const rows = useMemo(() => buildRows(sorted, expanded, deferredFilter, rowMemo), [sorted, expanded, deferredFilter, rowMemo]);
   const selectedIndex = useMemo(() => (selectedKey === null ? -1 : rows.findIndex((r) => r.key === selectedKey)), [rows, selectedKey]);
 
   const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);

@@ -122,25 +122,45 @@ export function createTableSorter(): (snapshot: Snapshot, sort: SortState) => So
   };
 }
 
-/** Filter results per process object: an unchanged process (same object) is not lower-cased again. */
-const matchCache = new WeakMap<ProcessInfo, { query: string; matches: boolean }>();
-
 /** True when a process matches the (lower-cased, trimmed) filter by name, command line or PID. */
 export function processMatches(p: ProcessInfo, query: string): boolean {
-  const cached = matchCache.get(p);
-  if (cached !== undefined && cached.query === query) return cached.matches;
-  const matches = String(p.pid).startsWith(query) || p.comm.toLowerCase().includes(query) || p.cmdline.toLowerCase().includes(query);
-  matchCache.set(p, { query, matches });
-  return matches;
+  return String(p.pid).startsWith(query) || p.comm.toLowerCase().includes(query) || p.cmdline.toLowerCase().includes(query);
+}
+
+/**
+ * What one build of the rows leaves for the next: the rows and filter results per process object.
+ * Plain Maps rebuilt per build (no WeakMap: thousands of weak entries replaced every second cost
+ * the garbage collector more than they save).
+ */
+export interface RowMemo {
+  query: string;
+  matches: Map<ProcessInfo, boolean>;
+  rows: Map<ProcessInfo, TableRow & { kind: 'process' }>;
 }
 
 /**
  * The rows to draw. Without a filter: every app, with the processes of expanded apps under it.
  * With a filter: apps whose name matches (expanded as chosen), and apps with matching processes,
- * shown open with only those processes so the match is visible at once.
+ * shown open with only those processes so the match is visible at once. With `memo` (the previous
+ * build's), an unchanged process keeps its filter result and, under an unchanged app, its row object.
  */
-export function buildRows(table: SortedTable, expanded: ReadonlySet<string>, filter: string): TableRow[] {
+export function buildRows(table: SortedTable, expanded: ReadonlySet<string>, filter: string, memo?: RowMemo): TableRow[] {
   const query = filter.trim().toLowerCase();
+  const before = memo !== undefined && memo.query === query ? memo : null;
+  const matches = new Map<ProcessInfo, boolean>();
+  const made = new Map<ProcessInfo, TableRow & { kind: 'process' }>();
+  const matchesQuery = (p: ProcessInfo): boolean => {
+    let m = before?.matches.get(p);
+    if (m === undefined) m = processMatches(p, query);
+    matches.set(p, m);
+    return m;
+  };
+  const processRow = (app: AppInfo, process: ProcessInfo): TableRow => {
+    const old = before?.rows.get(process) ?? memo?.rows.get(process);
+    const row = old !== undefined && old.app === app ? old : { kind: 'process' as const, key: processRowKey(process), app, process };
+    made.set(process, row);
+    return row;
+  };
   const rows: TableRow[] = [];
   for (const app of table.apps) {
     const processes = table.processesByApp.get(app.id) ?? [];
@@ -151,22 +171,21 @@ export function buildRows(table: SortedTable, expanded: ReadonlySet<string>, fil
       continue;
     }
     const appMatches = app.name.toLowerCase().includes(query);
-    const matching = processes.filter((p) => processMatches(p, query));
+    const matching = processes.filter(matchesQuery);
     if (!appMatches && matching.length === 0) continue;
     const shown = appMatches ? (isOpen ? processes : []) : matching;
     rows.push({ kind: 'app', key: appRowKey(app), app, processes, expanded: shown.length > 0 });
     for (const p of shown) rows.push(processRow(app, p));
   }
+  if (memo !== undefined) {
+    memo.query = query;
+    memo.matches = matches;
+    memo.rows = made;
+  }
   return rows;
 }
 
-/** Process rows per process object: an unchanged process under an unchanged app keeps its row object. */
-const processRows = new WeakMap<ProcessInfo, TableRow & { kind: 'process' }>();
-
-function processRow(app: AppInfo, process: ProcessInfo): TableRow {
-  const cached = processRows.get(process);
-  if (cached !== undefined && cached.app === app) return cached;
-  const row = { kind: 'process' as const, key: processRowKey(process), app, process };
-  processRows.set(process, row);
-  return row;
+/** An empty memo for buildRows. */
+export function createRowMemo(): RowMemo {
+  return { query: '', matches: new Map(), rows: new Map() };
 }

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ipcChannel } from '../../contract/channels';
+import { applyDelta, SnapshotDeltaSchema } from '../../contract/delta';
 import { GuardStateSchema, type GuardState } from '../../contract/guard';
 import { SnapshotSchema, type Snapshot } from '../../contract/snapshot';
 import { startMemoryPressure, type MemoryPressure } from '../e2e/pressure';
@@ -90,7 +91,7 @@ describe('the guard\'s warning as a desktop notification from the built shell, o
     expect(notification.options.urgency).toBe('critical');
     expect(notification.options.title).toBe('Memory pressure: hrdrill is the likely cause');
     const body = String(notification.options.body);
-    expect(body).toMatch(/^hrdrill: \d+ % of its time stalled on memory.*\. Programs waited for memory \d+ % of the time \(all of them at once \d+ %\)\. Auto-reap is off; it would reap hrdrill\. Click to review it in Headroom\.$/);
+    expect(body).toMatch(/^hrdrill: [\d.]+ % of its time stalled on memory.*\. Programs waited for memory [\d.]+ % of the time \(all of them at once [\d.]+ %\)\. Auto-reap is off; it would reap hrdrill\. Click to review it in Headroom\.$/);
     expect(notification.options.actions).toEqual([{ type: 'button', text: 'Reap\u2026' }]);
 
     // The notice says what the guard told the window at that moment: the same culprit and reason.
@@ -107,7 +108,12 @@ describe('the guard\'s warning as a desktop notification from the built shell, o
     const prompt = win.webContents.sent.find((m) => m.channel === ipcChannel('reapPrompt'));
     const appId = (prompt?.data as { appId: string } | undefined)?.appId;
     expect(appId).toBe(warned!.culprit!.appId);
-    const snapshots = win.webContents.sent.filter((m) => m.channel === ipcChannel('snapshot')).map((m) => SnapshotSchema.parse(m.data) as Snapshot);
+    // What the window saw: the full snapshot it got first, then each delta applied (contract/delta.ts).
+    const snapshots: Snapshot[] = [];
+    for (const m of win.webContents.sent) {
+      if (m.channel === ipcChannel('snapshot')) snapshots.push(SnapshotSchema.parse(m.data) as Snapshot);
+      else if (m.channel === ipcChannel('snapshotDelta')) snapshots.push(applyDelta(snapshots.at(-1)!, SnapshotDeltaSchema.parse(m.data)));
+    }
     expect(snapshots.some((s) => s.apps.some((a) => a.id === appId && a.name === 'hrdrill' && a.pids.includes(thrasherPid)))).toBe(true);
     // One warning per episode, and no second system: exactly one notification.
     expect(StandInNotification.all).toHaveLength(1);

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyDelta, diffSnapshots } from '../../contract/delta';
 import type { Snapshot } from '../../contract/snapshot';
-import { buildRows, createTableSorter, sortTable, type SortState } from '../../renderer/state/rows';
+import { buildRows, createRowMemo, createTableSorter, sortTable, type SortState } from '../../renderer/state/rows';
 import { manyApps, makeSnapshot } from './factory';
 
 const BY_RSS: SortState = { key: 'rss', direction: 'descending' };
@@ -42,12 +42,13 @@ describe('table rows under deltas', () => {
     const sorter = createTableSorter();
     const s0 = makeSnapshot(manyApps(10));
     const open = new Set(s0.apps.map((a) => a.id));
-    const r0 = buildRows(sorter(s0, BY_RSS), open, '');
+    const memo = createRowMemo();
+    const r0 = buildRows(sorter(s0, BY_RSS), open, '', memo);
     const changed = s0.processes[3]!;
     const s1 = next(s0, (s) => ({ ...s, processes: s.processes.map((p) => (p === changed ? { ...p, cmdline: `${p.cmdline} --changed` } : p)) }));
-    const r1 = buildRows(sorter(s1, BY_RSS), open, 'changed');
+    const r1 = buildRows(sorter(s1, BY_RSS), open, 'changed', createRowMemo());
     expect(r1.filter((r) => r.kind === 'process').map((r) => r.key)).toEqual([`p:${changed.pid}:${changed.startTime}`]);
-    const r2 = buildRows(sorter(s1, BY_RSS), open, '');
+    const r2 = buildRows(sorter(s1, BY_RSS), open, '', memo);
     const before = new Map(r0.map((r) => [r.key, r]));
     let reused = 0;
     for (const row of r2) {
