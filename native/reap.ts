@@ -8,10 +8,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_SESSION_CRITICAL } from '../contract/session-critical';
-import type { ReapErrorCode, ReapRequest, ReapResult, ReapTarget } from '../contract/reap';
+import type { ReapRequest, ReapResult, ReapTarget } from '../contract/reap';
 import { exclusiveGroupOf, killGroup } from './cgroup';
 import { readStat, readStatus, selfAndAncestors, type ProcMemory, type ProcStat } from './proc';
 import { realtimeForRelease } from './priority';
+import { refusedResult } from './reap-result';
 import { closeFd, pidfdOpen, pidfdSendSignal, processMrelease, SIGKILL, SIGTERM, SyscallError, waitReadable } from './syscalls';
 
 /** Where and under which rules a reap runs. */
@@ -27,6 +28,10 @@ export interface ReapContext {
   /** How long to wait for the exit on the pidfd after the kill (default 5000 ms). */
   exitWaitMs?: number;
 }
+
+// refusedResult lives in a koffi-free module so the app's main thread can build refusals without
+// loading koffi (≈ 4 MiB of RSS there); re-exported for everyone else.
+export { refusedResult };
 
 export const CHANGED_MESSAGE = 'The process exited or its PID now belongs to another program; nothing was sent. Refresh and try again.';
 
@@ -45,25 +50,6 @@ interface Verified {
 
 function errorCode(err: unknown): string {
   return err instanceof SyscallError ? err.code : err instanceof Error ? err.message : String(err);
-}
-
-/** The result for a target on which nothing was done, with the reason. */
-export function refusedResult(target: ReapTarget, via: ReapResult['via'], code: ReapErrorCode, message: string, name = ''): ReapResult {
-  return {
-    pid: target.pid,
-    startTime: target.startTime,
-    name,
-    ok: false,
-    method: null,
-    freedBytes: 0,
-    swapFreedBytes: 0,
-    mreleaseMs: null,
-    goneMs: null,
-    memoryBackMs: null,
-    via,
-    time: 0,
-    error: { code, message },
-  };
 }
 
 /** Sleep without an event loop (we are synchronous by design); used only between mrelease retries. */

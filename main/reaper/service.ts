@@ -10,7 +10,7 @@ import type { PrivilegeMode } from '../../contract/status';
 import { ReapReplySchema } from '../../native/helper/protocol';
 import { HELPER_INSTALL_PATH } from '../../native/polkit/paths';
 import { ownerUid, readStat } from '../../native/proc';
-import { refusedResult } from '../../native/reap';
+import { refusedResult } from '../../native/reap-result';
 import { HelperClient, HelperFailure } from './helper-client';
 import { InProcessReaper } from './in-process';
 

@@ -58,6 +58,18 @@ describe('headroom reap on its fast path', () => {
   });
 });
 
+describe('the app\'s main thread', () => {
+  it('builds the reap service without loading koffi there (the reap worker loads it in its own isolate)', () => {
+    const script = `const { createReapService } = require(${JSON.stringify(join(DIST, 'main', 'reaper', 'service.js'))});
+      const s = createReapService({ sessionCritical: () => [], endGraceMs: () => 5000 });
+      const koffi = Object.keys(require.cache).some((m) => m.includes('/node_modules/koffi/'));
+      s.close().then(() => console.log(JSON.stringify({ koffi })));`;
+    const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ koffi: false });
+  });
+});
+
 describe('the helper\'s hello before zod', () => {
   it('answers exactly what the full path answers for a valid hello', () => {
     for (const text of ['{"id":0,"op":"hello"}', '{"op":"hello","id":7}', '{"id":9007199254740991,"op":"hello"}']) {
