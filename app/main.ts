@@ -1,6 +1,7 @@
 /**
  * The Electron main process: thin glue between Electron and the plain-Node core. The service
- * (sampler, reaper, settings) lives in main/; the notification and tray decisions in main/notify.
+ * (sampler, reaper, settings, guard) lives in main/; the notification and tray decisions in main/notify
+ * (notifications follow the pressure guard: one warning per episode, one notice per auto-reap).
  * Only this folder imports `electron`, and it cannot run in CI: see docs/ARCHITECTURE.md.
  */
 import { app, BrowserWindow, Notification } from 'electron';
@@ -8,20 +9,24 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Settings } from '../contract/settings';
 import type { Snapshot } from '../contract/snapshot';
-import { PressureNotifier, type PressureNotice } from '../main/notify/pressure-notifier';
+import { GuardNotifier, type GuardNotice } from '../main/notify/guard-notifier';
 import { trayLevel, trayTooltip } from '../main/notify/tray-level';
 import { createHeadroomService } from '../main/service/headroom-service';
 import { createFileSettingsStore } from '../main/settings/file-store';
+import { registerAppScheme, serveAppScheme } from './app-protocol';
 import { forwardEvents, serveCalls } from './ipc';
 import { createTray } from './tray';
 import { createMainWindow, denyAllPermissions, lockDown } from './windows';
 
 const PRELOAD = join(__dirname, 'preload.cjs');
-const INDEX_HTML = join(__dirname, '..', 'renderer', 'index.html');
+const RENDERER_DIR = join(__dirname, '..', 'renderer');
 const ICONS = join(__dirname, '..', '..', 'app', 'assets');
 
 // ~/.config/Headroom (XDG): the same settings.json `headroom serve` uses.
 app.setPath('userData', join(app.getPath('appData'), 'Headroom'));
+
+// The window's scheme must be declared before the app is ready (app-protocol.ts says why not file://).
+registerAppScheme();
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -35,28 +40,29 @@ if (!app.requestSingleInstanceLock()) {
 
 function start(): void {
   denyAllPermissions();
+  serveAppScheme(RENDERER_DIR);
   const store = createFileSettingsStore(join(app.getPath('userData'), 'settings.json'));
   const service = createHeadroomService({ shell: 'electron', settings: store });
   let settings: Settings = store.get().settings;
   let paused = false;
   let stopping = false;
   let stopped = false;
-  let win: BrowserWindow | null = createMainWindow(PRELOAD, INDEX_HTML);
+  let win: BrowserWindow | null = createMainWindow(PRELOAD);
   const showWindow = () => {
     if (win === null || win.isDestroyed()) return;
     if (win.isMinimized()) win.restore();
     win.show();
     win.focus();
   };
-  const notifier = new PressureNotifier();
+  const notifier = new GuardNotifier();
   // Kept referenced until the next one: a collected Notification loses its click handler.
   let lastNotification: Notification | null = null;
-  const notify = (notice: PressureNotice) => {
+  const notify = (notice: GuardNotice) => {
     const appId = notice.appId;
     const n = new Notification({
       title: notice.title,
       body: appId === null ? notice.body : `${notice.body} Click to review it in Headroom.`,
-      urgency: 'critical',
+      urgency: notice.kind === 'warning' ? 'critical' : 'normal',
       actions: appId === null ? [] : [{ type: 'button', text: 'Reap…' }],
     });
     // Nothing is killed here: the window opens its confirmation, and the person decides there.
@@ -72,7 +78,7 @@ function start(): void {
     lastNotification = n;
   };
 
-  serveCalls(service, () => win, INDEX_HTML);
+  serveCalls(service, () => win);
   forwardEvents(service, () => win);
   app.on('second-instance', showWindow);
   const tray = createTray(ICONS, {
@@ -93,8 +99,9 @@ function start(): void {
   service.on('snapshot', (snapshot) => {
     latest = snapshot;
     refreshTray();
-    const notice = notifier.observe(snapshot, settings, performance.now());
-    if (notice !== null && Notification.isSupported()) notify(notice);
+  });
+  service.on('guard', (state) => {
+    for (const notice of notifier.observe(state, settings, performance.now())) if (Notification.isSupported()) notify(notice);
   });
 
   // Closing the window keeps Headroom watching from the tray while notifications are on.

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { CALL_NAMES, EVENT_NAMES, type CallName, type EventName } from './channels';
+import { SnapshotDeltaSchema } from './delta';
 import { GuardStateSchema } from './guard';
 import { HistorySchema, ReapMarkerSchema } from './history';
 import { HistoryQuerySchema } from './recorder';
@@ -42,6 +43,8 @@ export const EVENTS = {
   reapPrompt: z.object({ appId: z.string() }),
   /** The guard's state whenever its phase, culprit or last event changes. */
   guard: GuardStateSchema,
+  /** What changed since the snapshot this window holds (see contract/delta.ts); a full `snapshot` comes first. */
+  snapshotDelta: SnapshotDeltaSchema,
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type CallParams<K extends CallName> = z.input<(typeof CALLS)[K]['params']>;

@@ -7,8 +7,11 @@
 export const CALL_NAMES = ['getSnapshot', 'getHistory', 'getStatus', 'reap', 'getSettings', 'setSettings', 'setPaused', 'getGuard'] as const;
 export type CallName = (typeof CALL_NAMES)[number];
 
-/** Push events: main tells, the renderer listens. */
-export const EVENT_NAMES = ['snapshot', 'status', 'markers', 'settings', 'reapPrompt', 'guard'] as const;
+/**
+ * Push events: main tells, the renderer listens. A window gets one full `snapshot` first (on
+ * connect, or after it fell behind), then a `snapshotDelta` per tick against the snapshot it holds.
+ */
+export const EVENT_NAMES = ['snapshot', 'status', 'markers', 'settings', 'reapPrompt', 'guard', 'snapshotDelta'] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 
 /** The Electron IPC channel of a call or event. */

@@ -4,34 +4,10 @@
  */
 import { z } from 'zod';
 
-/**
- * Processes whose loss ends the person's session: refused unless the request says `force`.
- * Matched against comm (the kernel's 15-character process name).
- */
-export const DEFAULT_SESSION_CRITICAL = [
-  'Xorg',
-  'Xwayland',
-  'gnome-shell',
-  'gnome-session-b',
-  'kwin_wayland',
-  'kwin_x11',
-  'plasmashell',
-  'ksmserver',
-  'sway',
-  'weston',
-  'mutter',
-  'xfwm4',
-  'xfce4-session',
-  'lightdm',
-  'gdm',
-  'gdm-session-wor',
-  'sddm',
-  'dbus-daemon',
-  'dbus-broker',
-  'systemd',
-  'systemd-logind',
-  'headroom',
-] as const;
+// Kept in a zod-free module so the reap path (CLI, helper, reap worker) can use it without loading zod.
+import { DEFAULT_SESSION_CRITICAL } from './session-critical';
+
+export { DEFAULT_SESSION_CRITICAL };
 
 export const SettingsSchema = z.object({
   /** Sampling interval. */

@@ -7,10 +7,11 @@
  * Nothing is read from a victim's /proc after its kill: that can pin the mm and delay the teardown.
  */
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_SESSION_CRITICAL } from '../contract/settings';
+import { DEFAULT_SESSION_CRITICAL } from '../contract/session-critical';
 import type { ReapErrorCode, ReapRequest, ReapResult, ReapTarget } from '../contract/reap';
 import { exclusiveGroupOf, killGroup } from './cgroup';
 import { readStat, readStatus, selfAndAncestors, type ProcMemory, type ProcStat } from './proc';
+import { realtimeForRelease } from './priority';
 import { closeFd, pidfdOpen, pidfdSendSignal, processMrelease, SIGKILL, SIGTERM, SyscallError, waitReadable } from './syscalls';
 
 /** Where and under which rules a reap runs. */
@@ -84,7 +85,8 @@ function verify(index: number, target: ReapTarget, request: ReapRequest, context
   } catch (err) {
     const code = errorCode(err);
     if (code === 'ESRCH') return refusedResult(target, via, 'CHANGED', CHANGED_MESSAGE);
-    if (code === 'EINVAL') return refusedResult(target, via, 'CHANGED', `PID ${target.pid} is a thread of another process, not a process (pidfd_open: EINVAL); nothing was sent. Refresh and try again.`);
+    // A thread id: EINVAL on older kernels, ENOENT on this one (pidfd_open wants a thread-group leader).
+    if (code === 'EINVAL' || code === 'ENOENT') return refusedResult(target, via, 'CHANGED', `PID ${target.pid} is a thread of another process, not a process (pidfd_open: ${code}); nothing was sent. Refresh and try again.`);
     if (code !== 'ENOSYS') return refusedResult(target, via, 'INTERNAL', `Could not open a pidfd for PID ${target.pid} (pidfd_open: ${code}); nothing was sent.`);
     // ENOSYS: a kernel before 5.3. Degrade to kill(pid) after the same identity check (see kill()).
   }
@@ -209,6 +211,19 @@ function release(pidfd: number, name: string): { method: 'mrelease' | 'kill-only
 
 /** SIGKILL (one by one, or the whole cgroup at once), then mrelease each, then wait for the exits. */
 function kill(verified: Verified[], results: ReapResult[], context: ReapContext): void {
+  // From the first signal to the last release, this thread outranks ordinary work (root only).
+  const restorePriority = verified.length > 0 ? realtimeForRelease() : () => {};
+  let released: ReturnType<typeof releaseAll>;
+  try {
+    released = releaseAll(verified, results, context);
+  } finally {
+    restorePriority();
+  }
+  waitForExits(released, results, context);
+}
+
+/** SIGKILL every verified target (one by one, or the whole cgroup at once), then release each address space. */
+function releaseAll(verified: Verified[], results: ReapResult[], context: ReapContext) {
   const { via } = context;
   const killed: { v: Verified; at: number; time: number; note?: string }[] = [];
   const withPidfd = verified.filter((v) => v.pidfd !== null);
@@ -251,7 +266,12 @@ function kill(verified: Verified[], results: ReapResult[], context: ReapContext)
     }
   }
   // Release every address space first (the point of the tool), then wait for the exits.
-  const released = killed.map((k) => ({ ...k, ...release(k.v.pidfd!, k.v.stat.comm) }));
+  return killed.map((k) => ({ ...k, ...release(k.v.pidfd!, k.v.stat.comm) }));
+}
+
+/** Wait (one shared deadline) for the killed targets to exit, and write their results. */
+function waitForExits(released: ReturnType<typeof releaseAll>, results: ReapResult[], context: ReapContext): void {
+  const { via } = context;
   const deadline = performance.now() + (context.exitWaitMs ?? DEFAULT_EXIT_WAIT_MS);
   for (const k of released) {
     const gone = waitReadable(k.v.pidfd!, Math.max(0, deadline - performance.now()));

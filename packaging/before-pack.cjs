@@ -3,7 +3,8 @@
 // 1. refuse to package for an architecture whose koffi platform package is not installed (npm
 //    installs only the build machine's), which would ship an app whose syscalls cannot load;
 // 2. generate the helper wrapper and polkit policy that deb.fpm maps into the package, from
-//    native/polkit. electron-builder cannot load TypeScript hooks, so that part runs with tsx.
+//    native/polkit, and the command-line wrapper and guard user unit (prepare-cli-files.ts).
+//    electron-builder cannot load TypeScript hooks, so that part runs with tsx.
 'use strict';
 const { execFileSync } = require('node:child_process');
 const { existsSync, readFileSync } = require('node:fs');
@@ -25,4 +26,5 @@ exports.default = async function beforePack(context) {
     );
   }
   execFileSync(join(root, 'node_modules', '.bin', 'tsx'), [join(__dirname, 'prepare-polkit-files.ts')], { cwd: root, stdio: 'inherit' });
+  execFileSync(join(root, 'node_modules', '.bin', 'tsx'), [join(__dirname, 'prepare-cli-files.ts')], { cwd: root, stdio: 'inherit' });
 };

@@ -36,3 +36,18 @@ export const GENERATED_DIR = join(PROJECT_ROOT, 'release', 'polkit');
 /** The generated helper wrapper and policy; electron-builder.yml's deb.fpm maps these to their install paths. */
 export const GENERATED_HELPER_WRAPPER = join(GENERATED_DIR, 'headroom-helper');
 export const GENERATED_POLICY = join(GENERATED_DIR, `${POLKIT_ACTION_ID}.policy`);
+
+/** The command line on PATH: a small fixed wrapper the deb owns (packaging/prepare-cli-files.ts). */
+export const CLI_INSTALL_PATH = `/usr/bin/${APP_EXECUTABLE_NAME}`;
+
+/** The command line's entry point as installed (package.json bin.headroom, unpacked from the asar). */
+export const CLI_SCRIPT_INSTALL_PATH = `${APP_UNPACKED_DIR}/dist/main/cli.js`;
+
+/** The systemd user unit running `headroom guard` (started per user with systemctl --user). */
+export const GUARD_UNIT_NAME = 'headroom-guard.service';
+export const GUARD_UNIT_INSTALL_PATH = `/usr/lib/systemd/user/${GUARD_UNIT_NAME}`;
+
+/** The generated CLI wrapper and user unit; electron-builder.yml's deb.fpm maps these to their install paths. */
+export const GENERATED_CLI_DIR = join(PROJECT_ROOT, 'release', 'cli');
+export const GENERATED_CLI_WRAPPER = join(GENERATED_CLI_DIR, APP_EXECUTABLE_NAME);
+export const GENERATED_GUARD_UNIT = join(GENERATED_CLI_DIR, GUARD_UNIT_NAME);

@@ -12,6 +12,10 @@ import type { Snapshot } from '../contract/snapshot';
 import type { Status } from '../contract/status';
 import { AppsTable } from './components/AppsTable';
 import { Charts } from './components/Charts';
+import { EventList } from './components/EventList';
+import { GuardBanner } from './components/GuardBanner';
+import { MomentScrubber } from './components/MomentScrubber';
+import { RangeSelector } from './components/RangeSelector';
 import { ReapDialog } from './components/ReapDialog';
 import { ResultRegion, type Outcome } from './components/ResultRegion';
 import { SettingsPanel } from './components/SettingsPanel';
@@ -20,7 +24,9 @@ import { describeCallFailure, describeReapResults } from './format/reap-result';
 import { formatBytes, formatPct } from './format/units';
 import { appSubject, processSubject, type ReapSubject } from './state/reap-subject';
 import type { TableRow } from './state/rows';
+import { useGuard } from './state/useGuard';
 import { appendPoint, chartPointOf, seriesCapacity, type ChartPoint } from './state/series';
+import { useRecordedHistory } from './state/useRecordedHistory';
 import { alwaysOpen, type Connection, type ConnectionState } from './transport/connection';
 
 export interface AppProps {
@@ -50,6 +56,7 @@ export function App({ client, connection: givenConnection }: AppProps) {
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [linkState, setLinkState] = useState<ConnectionState>(() => connection.state());
+  const [moment, setMoment] = useState<number | null>(null);
 
   const settings = settingsState?.settings ?? null;
   const intervalMs = snapshot?.intervalMs ?? status?.intervalMs ?? historyIntervalMs;
@@ -134,10 +141,12 @@ export function App({ client, connection: givenConnection }: AppProps) {
     return connection.onChange((next) => {
       setLinkState(next);
       // The first connection needs no reload: the initial calls were queued until it opened.
-      if (next === 'open' && previous === 'reconnecting') void load();
+      if (next === 'open' && (previous === 'reconnecting' || previous === 'unauthorized')) void load();
       previous = next;
     });
   }, [connection, load]);
+
+  const guard = useGuard(client, connection);
 
   // The benchmark reads "hr:update": from the snapshot event to React having committed its render.
   useEffect(() => {
@@ -191,6 +200,10 @@ export function App({ client, connection: givenConnection }: AppProps) {
   const psiAvailable = snapshot ? snapshot.psi !== null : (status?.features.psi ?? true);
   const memory = snapshot?.memory;
   const memPsi = snapshot?.psi?.memory;
+  // The flight recorder fills the charts beyond the live series (and on start); see useRecordedHistory.
+  const liveSpanMs = (settings?.historyMinutes ?? 10) * 60_000;
+  const recorded = useRecordedHistory({ client, recorder: status?.recorder, rangeMs: windowMs, liveSpanMs, liveSeries: series, liveMarkers: markers });
+  const newestT = recorded.series[recorded.series.length - 1]?.t ?? 0;
 
   return (
     <div className="hr-app">
@@ -211,11 +224,14 @@ export function App({ client, connection: givenConnection }: AppProps) {
           </button>
         </div>
       </header>
+      <GuardBanner guard={guard} snapshot={snapshot} autoReap={settings?.autoReap ?? false} onReap={openReap} />
       <ResultRegion outcome={outcome} onDismiss={dismissOutcome} />
       <main className="hr-main">
         <Charts
-          series={series}
-          markers={markers}
+          series={recorded.series}
+          markers={recorded.markers}
+          windowControl={<RangeSelector rangeMs={windowMs} onChange={setWindowMs} liveSpanMs={liveSpanMs} recorderOn={recorded.recorderOn} loading={recorded.loading} />}
+          cursorTime={moment}
           windowMs={windowMs}
           onWindowChange={setWindowMs}
           someThresholdPct={settings?.someThresholdPct ?? 20}
@@ -223,6 +239,10 @@ export function App({ client, connection: givenConnection }: AppProps) {
           psiAvailable={psiAvailable}
           intervalMs={intervalMs}
         />
+        <div className="hr-lookback">
+          <MomentScrubber series={recorded.series} markers={recorded.markers} windowMs={windowMs} intervalMs={intervalMs} moment={moment} onMoment={setMoment} />
+          <EventList markers={recorded.markers} from={newestT - windowMs} to={newestT + intervalMs} onSelect={setMoment} />
+        </div>
         {snapshot ? (
           <AppsTable snapshot={snapshot} onReap={openReap} />
         ) : series.length > 0 ? (
@@ -230,7 +250,7 @@ export function App({ client, connection: givenConnection }: AppProps) {
           <p className="hr-placeholder">Waiting for the first sample&hellip;</p>
         ) : null}
       </main>
-      <StatusBar status={status} connection={linkState} settingsWarning={settingsState?.warning ?? null} loadError={loadError} />
+      <StatusBar status={status} connection={linkState} settingsWarning={settingsState?.warning ?? null} loadError={loadError ?? recorded.error} guard={guard} />
       {subject ? <ReapDialog subject={subject} status={status} settings={settings} onCancel={cancelReap} onConfirm={confirmReap} /> : null}
       {settingsOpen && settings ? <SettingsPanel settings={settings} onSave={saveSettings} onClose={closeSettings} /> : null}
     </div>

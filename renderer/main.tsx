@@ -4,6 +4,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { createClient } from './transport/client';
 import './styles.css';
+import './guard.css';
 
 const root = document.getElementById('root');
 if (root) {

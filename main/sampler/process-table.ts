@@ -9,19 +9,22 @@
  * 446 in statm and status for the same idle `sleep`).
  *
  * /proc/PID/stat (state, ppid, session, comm) is re-read when the RSS changed since the last stat
- * read — a process whose memory changes, becomes a zombie (RSS 0) or execs — and otherwise every
- * ~10 s (statRefreshMs, jittered ±50 %). So for an idle process, state and ppid can be up to ~15 s old.
+ * read — a process whose memory changes, becomes a zombie (RSS 0) or execs — on the tick after its
+ * parent exited (it was re-parented), and otherwise every ~20 s (statRefreshMs, jittered ±50 %). So
+ * for an idle process the state can be up to ~30 s old; its ppid follows a re-parenting at once.
  * Beyond the fd budget, a process is read with open+read+close of stat every tick, and its start
  * time tells a reused PID apart.
  *
  * Identity-stable data (cmdline, user, cgroup) is read once per (pid, start time); cmdline again
  * only when comm changes (an exec). The anon/file/shmem split and swap come from /proc/PID/status
- * (≈ 20 µs), re-read only when RSS moved by ≥ 1 MiB and ≥ 1/16 since, or every ~30 s
+ * (≈ 20 µs), re-read only when RSS moved by ≥ 1 MiB and ≥ 1/16 since, or every ~60 s
  * (statusRefreshMs); between those reads the split is the last one seen scaled to the current RSS
  * (RSS is exactly anon + file + shmem, so the scaled parts still add up), and swap is the last value
  * seen. oom_score is re-read with status; oom_score_adj and the cgroup with the periodic refresh,
  * and the cgroup also on exec (comm change). A process moved to another cgroup without exec'ing is
- * regrouped within ~45 s.
+ * regrouped within ~90 s. These cadences are what the steady cost at 1 Hz is made of besides the statm
+ * reads (docs/BENCHMARKS.md, "Steady cost"): stat every ~10 s and status every ~30 s cost ≈ 45 % of the
+ * kernel's share at 2,000 idle processes.
  */
 import { closeSync, openSync, readdirSync } from 'node:fs';
 import type { ProcessInfo } from '../../contract/snapshot';
@@ -127,8 +130,15 @@ export class ProcessTable {
       if (row) rows.push(row);
     }
     // Whatever we did not see this tick has exited: close its fd and forget it.
+    let exited: Set<number> | null = null;
     for (const [pid, entry] of this.entries) {
-      if (entry.seenTick !== this.tick) this.forget(pid, entry);
+      if (entry.seenTick === this.tick) continue;
+      this.forget(pid, entry);
+      (exited ??= new Set()).add(pid);
+    }
+    // Their children were re-parented (to init or a subreaper): re-read their stat on the next tick.
+    if (exited) {
+      for (const entry of this.entries.values()) if (entry.stat && exited.has(entry.stat.ppid)) entry.nextStatAt = 0;
     }
     return rows;
   }

@@ -5,8 +5,8 @@
  * of the loop, from start() to stop().
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Snapshot } from '../../contract/snapshot';
 import { createSampler, type Sampler, type SamplerOptions } from './sampler';
+import { SnapshotEncoder, type SnapshotDelta } from './snapshot-delta';
 
 /** What the worker is started with. */
 export interface SamplerWorkerData {
@@ -18,7 +18,7 @@ export interface SamplerWorkerData {
 }
 
 /** Main thread → worker. */
-export type ToSamplerWorker = { type: 'interval'; ms: number } | { type: 'now' } | { type: 'stop' };
+export type ToSamplerWorker = { type: 'interval'; ms: number } | { type: 'now' } | { type: 'resync' } | { type: 'stop' };
 
 /** A failed tick's error, as plain data (an Error does not cross threads with its code intact). */
 export interface TickFailure {
@@ -27,14 +27,15 @@ export interface TickFailure {
   code?: string;
 }
 
-/** Worker → main thread. */
-export type FromSamplerWorker = { type: 'snapshot'; snapshot: Snapshot } | { type: 'tickFailed'; error: TickFailure };
+/** Worker → main thread: each tick as a delta from the previous one (the first one full, see snapshot-delta.ts). */
+export type FromSamplerWorker = { type: 'delta'; delta: SnapshotDelta } | { type: 'tickFailed'; error: TickFailure };
 
 if (!parentPort) throw new Error('main/sampler/sampler-worker.ts runs only as a worker thread');
 const port = parentPort;
 const data = workerData as SamplerWorkerData;
 
 let sampler: Sampler | null = null;
+let encoder = new SnapshotEncoder();
 let intervalMs = data.intervalMs;
 let timer: NodeJS.Timeout | null = null;
 let lastTickStart = 0;
@@ -54,8 +55,10 @@ function tick(): void {
   lastTickStart = performance.now();
   try {
     sampler ??= createSampler({ ...data.samplerOptions, intervalMs, firstSeq: data.firstSeq });
-    const message: FromSamplerWorker = { type: 'snapshot', snapshot: sampler.sample() };
-    port.postMessage(message);
+    const delta = encoder.encode(sampler.sample());
+    const message: FromSamplerWorker = { type: 'delta', delta };
+    // The PID list moves to the main thread instead of being copied.
+    port.postMessage(message, [delta.pids.buffer as ArrayBuffer]);
   } catch (err) {
     const message: FromSamplerWorker = { type: 'tickFailed', error: failureOf(err) };
     port.postMessage(message);
@@ -81,6 +84,9 @@ port.on('message', (message: ToSamplerWorker) => {
       clearTimeout(timer);
       tick();
     }
+  } else if (message.type === 'resync') {
+    // The next tick is sent in full.
+    encoder = new SnapshotEncoder();
   } else if (message.type === 'stop') {
     stopped = true;
     if (timer) clearTimeout(timer);

@@ -23,9 +23,9 @@ export interface SamplerOptions {
   intervalMs?: number;
   /** Max /proc/PID/statm fds kept open. Default: half the soft open-file limit, at most 8,192. */
   fdBudget?: number;
-  /** Mean age after which a process's status, oom_score_adj and cgroup are re-read. Default 30 s. */
+  /** Mean age after which a process's status, oom_score_adj and cgroup are re-read. Default 60 s. */
   statusRefreshMs?: number;
-  /** Mean age after which an idle process's stat (state, ppid) is re-read. Default 10 s. */
+  /** Mean age after which an idle process's stat (state, ppid) is re-read. Default 20 s (and on the tick after its parent exits). */
   statRefreshMs?: number;
   /** Characters of cmdline kept per process. Default 512. */
   cmdlineCap?: number;
@@ -57,8 +57,8 @@ export function createSampler(options: SamplerOptions = {}): Sampler {
   const table = new ProcessTable(
     {
       fdBudget: options.fdBudget ?? defaultFdBudget(),
-      statusRefreshMs: options.statusRefreshMs ?? 30_000,
-      statRefreshMs: options.statRefreshMs ?? 10_000,
+      statusRefreshMs: options.statusRefreshMs ?? 60_000,
+      statRefreshMs: options.statRefreshMs ?? 20_000,
       cmdlineCap: options.cmdlineCap,
       pageSize: pageSize(),
     },

@@ -1,8 +1,10 @@
 /**
  * Browser mode: the production renderer and the contract over HTTP + WebSocket, on 127.0.0.1 only,
- * behind a per-start token (as Jupyter does). The token arrives once in the URL; the response sets
- * an HttpOnly, SameSite=Strict cookie and redirects to the same page without it, so the token does
- * not stay in the address bar or history.
+ * behind a per-start token (as Jupyter does). The printed address carries the token in its fragment
+ * (`/#token=…`), which the browser never sends; the page moves it to sessionStorage, drops it from
+ * the address bar, and offers it as a WebSocket subprotocol (see auth.ts for why not a cookie). The
+ * static files hold no data and are served to anyone who names this server in Host; the WebSocket,
+ * which carries everything, needs the token, our Host and our Origin.
  */
 import { createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -10,13 +12,18 @@ import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { EVENT_NAMES } from '../../contract/channels';
 import { MAX_WIRE_MESSAGE_BYTES } from '../../contract/wire';
+import { SnapshotFanout } from '../fanout/snapshot-fanout';
 import type { HeadroomService } from '../service/types';
-import { allowedOrigins, isAuthorized, isOwnHost, newToken, sessionCookie } from './auth';
-import { cspOf, defaultRendererDir, lookupStatic } from './static-files';
+import { allowedOrigins, isOwnHost, looksLikeToken, newToken, upgradeIsAuthorized, WS_PROTOCOL } from './auth';
+import { createMetricsExporter } from './metrics';
+import { browserCsp, cspOf, defaultRendererDir, lookupStatic } from './static-files';
 import { handleWireMessage } from './wire-handler';
 
-/** A client that has this much unsent data gets no more snapshots until it catches up. */
-const SLOW_CLIENT_BYTES = 16 * 1024 * 1024;
+/**
+ * A client with this much unsent data skips snapshots until it catches up, then gets a full one:
+ * its queue never holds more than this plus one message (a full snapshot is ≈ 560 KB at 2,000 processes).
+ */
+const SLOW_CLIENT_BYTES = 4 * 1024 * 1024;
 
 export interface BrowserServerOptions {
   service: HeadroomService;
@@ -44,12 +51,19 @@ export interface BrowserServer {
 export async function startBrowserServer(options: BrowserServerOptions): Promise<BrowserServer> {
   const token = options.token ?? newToken();
   const rendererDir = options.rendererDir ?? defaultRendererDir();
-  const csp = cspOf(rendererDir);
+  const pageCsp = cspOf(rendererDir);
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const service = options.service;
   let port = options.port;
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WIRE_MESSAGE_BYTES });
+  // The page offers `headroom` and `headroom.token.<token>`; we answer `headroom`, never the token.
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_WIRE_MESSAGE_BYTES,
+    handleProtocols: (offered) => (offered.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+  });
+  // GET /metrics for Prometheus: its own credential (Authorization: Bearer), see metrics.ts.
+  const metrics = createMetricsExporter(service);
   const server = createServer((req, res) => {
     try {
       serveHttp(req, res);
@@ -61,7 +75,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   });
 
   function securityHeaders(res: ServerResponse): void {
-    res.setHeader('Content-Security-Policy', csp);
+    res.setHeader('Content-Security-Policy', browserCsp(pageCsp, port));
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('X-Frame-Options', 'DENY');
@@ -84,22 +98,21 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       plain(res, 400, 'Bad request target.');
       return;
     }
-    if (!isAuthorized(req, url, port, token)) {
-      plain(res, 403, 'Forbidden: open the address headroom serve printed, including its ?token=… part.');
-      return;
-    }
+    if (url.pathname === '/metrics') return metrics.handle(req, res, token);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       plain(res, 405, 'Method not allowed: this server only serves the window.');
       return;
     }
     if (url.searchParams.has('token')) {
-      // Valid token in the URL: remember it in a cookie, then drop it from the address bar.
-      res.setHeader('Set-Cookie', sessionCookie(port, token));
+      // The old address form (`/?token=…`). Move the token to the fragment and set nothing: the page
+      // takes it from there. Not checked here, so this answer says nothing about whether it is right.
+      const presented = url.searchParams.get('token');
       url.searchParams.delete('token');
       securityHeaders(res);
       // One leading slash only: `//host` would be a redirect to another site.
-      res.writeHead(303, { Location: '/' + url.pathname.replace(/^\/+/, '') + url.search, 'Cache-Control': 'no-store' });
+      const target = '/' + url.pathname.replace(/^\/+/, '') + url.search + (looksLikeToken(presented) ? `#token=${presented}` : '');
+      res.writeHead(303, { Location: target, 'Cache-Control': 'no-store' });
       res.end();
       return;
     }
@@ -139,7 +152,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     if (!url || url.pathname !== '/ws') return refuseUpgrade(req, socket, 'no WebSocket at this path');
     if (!isOwnHost(req, port)) return refuseUpgrade(req, socket, 'foreign Host header');
     if (typeof origin !== 'string' || !allowedOrigins(port).includes(origin)) return refuseUpgrade(req, socket, 'missing or foreign Origin');
-    if (!isAuthorized(req, url, port, token)) return refuseUpgrade(req, socket, 'no valid token or cookie');
+    if (!upgradeIsAuthorized(req, token)) return refuseUpgrade(req, socket, 'no valid token in the handshake');
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
@@ -153,14 +166,26 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   });
 
   // Serialise each event once and send the same text to every client.
-  const unsubscribers = EVENT_NAMES.map((event) =>
+  const unsubscribers = EVENT_NAMES.filter((event) => event !== 'snapshot' && event !== 'snapshotDelta').map((event) =>
     service.on(event, (data) => {
       if (wss.clients.size === 0) return;
       const text = JSON.stringify({ event, data });
+      for (const client of wss.clients) if (client.readyState === client.OPEN) client.send(text);
+    }),
+  );
+  // Snapshots: a full one to each new client at the first tick after it connects (the page asks
+  // getSnapshot at once anyway), then deltas; a client that fell behind is skipped and resynced.
+  const snapshots = new SnapshotFanout();
+  unsubscribers.push(
+    service.on('snapshot', (snapshot) => {
+      snapshots.push(snapshot);
       for (const client of wss.clients) {
         if (client.readyState !== client.OPEN) continue;
-        if (event === 'snapshot' && client.bufferedAmount > SLOW_CLIENT_BYTES) continue;
-        client.send(text);
+        if (client.bufferedAmount > SLOW_CLIENT_BYTES) snapshots.skip(client);
+        else {
+          const text = snapshots.textFor(client);
+          if (text !== null) client.send(text);
+        }
       }
     }),
   );
@@ -178,8 +203,8 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   return {
     port,
     token,
-    url: `http://127.0.0.1:${port}/?token=${token}`,
-    close: () => closeAll(server, wss, unsubscribers),
+    url: `http://127.0.0.1:${port}/#token=${token}`,
+    close: () => closeAll(server, wss, [...unsubscribers, () => metrics.close()]),
   };
 }
 

@@ -1,5 +1,5 @@
 /** Serving the production renderer build: MIME types, no way out of the build directory. */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { extname, join, resolve, sep } from 'node:path';
 
 const MIME: Record<string, string> = {
@@ -18,7 +18,7 @@ const MIME: Record<string, string> = {
 
 /** The CSP of the renderer's own meta tag (renderer/index.html), used when the built index.html has none. */
 export const FALLBACK_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws://127.0.0.1:*; object-src 'none'; base-uri 'none'; form-action 'none'";
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
 
 /** Where `npm run build` puts the renderer, relative to this module in dist/main/server/. */
 export function defaultRendererDir(): string {
@@ -41,6 +41,20 @@ export function cspOf(rendererDir: string): string {
   return /frame-ancestors/.test(policy) ? policy : `${policy.replace(/;\s*$/, '')}; frame-ancestors 'none'`;
 }
 
+/**
+ * The policy browser mode sends as a header: the page's own policy with `connect-src` narrowed to
+ * this server's WebSocket (the Electron window's policy has no `ws:` at all; the page in a browser
+ * needs exactly one).
+ */
+export function browserCsp(pagePolicy: string, port: number): string {
+  const connect = `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`;
+  const directives = pagePolicy
+    .split(';')
+    .map((d) => d.trim())
+    .filter((d) => d.length > 0 && !/^connect-src(\s|$)/i.test(d));
+  return [...directives, connect].join('; ');
+}
+
 export type StaticLookup =
   | { kind: 'file'; path: string; contentType: string; isIndex: boolean }
   | { kind: 'bad-path' }
@@ -49,6 +63,8 @@ export type StaticLookup =
 /**
  * Map a URL path to a file inside `rootDir`. The path is percent-decoded once, resolved, and must
  * still be inside `rootDir`; anything else (`..`, encoded `%2e%2e`, NUL, backslashes) is refused.
+ * Then the real paths are compared (links resolved), so a link inside the build that points outside
+ * it is refused too; the returned path is the real one that was checked.
  */
 export function lookupStatic(rootDir: string, urlPath: string): StaticLookup {
   let decoded: string;
@@ -62,11 +78,20 @@ export function lookupStatic(rootDir: string, urlPath: string): StaticLookup {
   const relative = decoded === '/' || decoded === '' ? 'index.html' : decoded.replace(/^\/+/, '');
   const full = resolve(root, relative);
   if (full !== root && !full.startsWith(root + sep)) return { kind: 'bad-path' };
+  let real: string;
+  let realRoot: string;
   try {
-    if (!statSync(full).isFile()) return { kind: 'not-found' };
+    realRoot = realpathSync(root);
+    real = realpathSync(full);
+  } catch {
+    return { kind: 'not-found' };
+  }
+  if (!real.startsWith(realRoot + sep)) return { kind: 'bad-path' };
+  try {
+    if (!statSync(real).isFile()) return { kind: 'not-found' };
   } catch {
     return { kind: 'not-found' };
   }
   const contentType = MIME[extname(full).toLowerCase()] ?? 'application/octet-stream';
-  return { kind: 'file', path: full, contentType, isIndex: full === join(root, 'index.html') };
+  return { kind: 'file', path: real, contentType, isIndex: real === join(realRoot, 'index.html') };
 }

@@ -11,6 +11,7 @@ import type { Settings, SettingsState } from '../../contract/settings';
 import type { Snapshot } from '../../contract/snapshot';
 import type { Status } from '../../contract/status';
 import { createGuard } from '../guard';
+import { createRecorder, type Recorder } from '../recorder';
 import { createDefaultLoop, createDefaultReaper } from './default-parts';
 import { markerForReap } from './reap-marker';
 import { readAvailableNowBytes, readMemAvailableBytes, watchRecovery } from './recovery';
@@ -29,6 +30,8 @@ export interface HeadroomServiceParts {
   reaper?: ReapServiceLike;
   /** How long to wait for a reap's memory to come back (default 30 s). */
   recoveryTimeoutMs?: number;
+  /** The flight recorder; default: the real one in $XDG_STATE_HOME/headroom; null: none. */
+  recorder?: Recorder | null;
 }
 
 /** A HeadroomService extended with what only the hosting shell may trigger. */
@@ -56,6 +59,7 @@ export function createHeadroomService(options: HeadroomServiceOptions & Headroom
       endGraceMs: () => settingsState.settings.endGraceMs,
     });
   const recoveryTimeoutMs = options.recoveryTimeoutMs ?? 30_000;
+  const recorder = options.recorder !== undefined ? options.recorder : createRecorder({ retentionHours: settingsState.settings.recorderRetentionHours, maxMiB: settingsState.settings.recorderMaxMiB });
   const listeners = new Map<EventName, Set<(data: unknown) => void>>();
   const markers: ReapMarker[] = [];
   const recoveryAbort = new AbortController();
@@ -90,8 +94,8 @@ export function createHeadroomService(options: HeadroomServiceOptions & Headroom
       paused,
       intervalMs: settingsState.settings.intervalMs,
       sampleMs: loop.medianSampleMs(),
-      recorder: null,
-      killers: [],
+      recorder: recorder?.status() ?? null,
+      killers: recorder?.killers() ?? [],
       warnings: statusWarnings(snapshot?.features ?? null, privilege, settingsState.warning),
     };
   }
@@ -115,6 +119,7 @@ export function createHeadroomService(options: HeadroomServiceOptions & Headroom
 
   function onTick(snapshot: Snapshot): void {
     guard.observe(snapshot);
+    recorder?.tick(snapshot);
     emit('snapshot', snapshot);
     maybeEmitStatus();
   }
@@ -122,12 +127,14 @@ export function createHeadroomService(options: HeadroomServiceOptions & Headroom
   function applySettings(settings: Settings): void {
     loop.setIntervalMs(guard.intervalMs(settings.intervalMs));
     loop.setHistoryLength(historyLengthFor(settings));
+    recorder?.setLimits(settings.recorderRetentionHours, settings.recorderMaxMiB);
     // The reaper reads sessionCritical and endGraceMs through closures over settingsState.
   }
 
   function addMarker(marker: ReapMarker): void {
     markers.push(marker);
     if (markers.length > MAX_MARKERS) markers.splice(0, markers.length - MAX_MARKERS);
+    recorder?.event(marker);
     emit('markers', [...markers]);
   }
 
@@ -157,6 +164,7 @@ export function createHeadroomService(options: HeadroomServiceOptions & Headroom
           if (recoveredMs === null || closed || index === -1) return;
           // A new object: arrays already handed to listeners keep what they were given.
           markers[index] = { ...marker, recoveredMs };
+          recorder?.event(markers[index]);
           emit('markers', [...markers]);
         });
       }
@@ -166,7 +174,10 @@ export function createHeadroomService(options: HeadroomServiceOptions & Headroom
 
   const handlers: HeadroomHandlers = {
     getSnapshot: () => loop.latest(),
-    getHistory: () => ({ intervalMs: settingsState.settings.intervalMs, points: loop.history(), markers: [...markers] }),
+    getHistory: (query) => {
+      const memory = { intervalMs: settingsState.settings.intervalMs, points: loop.history(), markers: [...markers] };
+      return recorder ? recorder.history(query, memory) : memory;
+    },
     getStatus: () => status(),
     reap: (params) => reap(params),
     getSettings: () => settingsState,
@@ -193,6 +204,8 @@ export function createHeadroomService(options: HeadroomServiceOptions & Headroom
 
   const unsubscribeTick = loop.onSnapshot(onTick);
   const unsubscribePrivilege = reaper.onPrivilegeChange(() => maybeEmitStatus());
+  // Kills by others (kernel OOM, systemd-oomd) become markers like any reap.
+  recorder?.onKill((kill) => addMarker(kill));
 
   return {
     handlers,
@@ -208,6 +221,7 @@ export function createHeadroomService(options: HeadroomServiceOptions & Headroom
       started = true;
       applySettings(settingsState.settings);
       guard.start();
+      recorder?.start();
       if (!paused) loop.start();
     },
     async close() {
@@ -217,6 +231,7 @@ export function createHeadroomService(options: HeadroomServiceOptions & Headroom
       guard.close();
       loop.stop();
       unsubscribeTick();
+      recorder?.close();
       if (typeof unsubscribePrivilege === 'function') unsubscribePrivilege();
       listeners.clear();
       await reaper.close();

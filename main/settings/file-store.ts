@@ -1,14 +1,15 @@
 /**
  * Settings persisted as JSON in the user's config directory. The file is parsed with the contract's
- * schema on every load (never trusted). A file that cannot be used is never lost: it is renamed aside
+ * schema on every load (never trusted), opened and written as safe-file.ts describes. A file that cannot be used is never lost: it is renamed aside
  * (`settings.json.corrupt-<ISO time>`) with its exact bytes, defaults are used, and the state carries a
  * warning naming both files so the window can show it.
  */
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdirSync, renameSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { defaultSettings, SettingsSchema, type Settings, type SettingsPatch, type SettingsState } from '../../contract/settings';
 import type { SettingsStore } from '../service/types';
+import { currentIdentity, foreignOwnership, readRegularFile, sameIdentity, UnsafeFile, writeAtomically, writeRefusal, type FileIdentity } from './safe-file';
 
 /** Where settings live outside Electron: `$XDG_CONFIG_HOME/Headroom/settings.json`, else `~/.config/Headroom/settings.json`. */
 export function defaultSettingsPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -19,20 +20,28 @@ export function defaultSettingsPath(env: NodeJS.ProcessEnv = process.env): strin
 }
 
 /**
- * A SettingsStore backed by `filePath`. The file is read once, here; `update` validates the merged
- * settings and writes them atomically (temp file 0600 in the same directory, fsync, rename), creating
- * the directory 0700 if needed. Throws only when saving fails (with the errno name and the path).
+ * A SettingsStore backed by `filePath`. The file is read once, here (see safe-file.ts for how). `update`
+ * validates the merged settings (throwing only for settings the schema refuses) and saves them
+ * atomically, creating the folder 0700 if needed. A save that cannot happen — read-only or full disk,
+ * a folder or file others could swap under us — does not fail the change: it applies until Headroom
+ * quits, and the state's warning says so (one sentence, replaced by the next save's outcome). A file
+ * changed by something else while Headroom ran is kept aside, never silently overwritten.
  */
 export function createFileSettingsStore(filePath: string): SettingsStore {
-  let state = loadSettings(filePath);
+  const loaded = load(filePath);
+  const loadWarning = loaded.state.warning;
+  let known = loaded.identity;
+  let state = loaded.state;
   return {
     get: () => structuredClone(state),
     update(patch: SettingsPatch): SettingsState {
       // Validate the merge as a whole so a patch can never produce a file we would refuse to load.
       const next = SettingsSchema.parse({ ...state.settings, ...definedOnly(patch) });
-      saveSettings(filePath, next);
+      const saved = save(filePath, next, known);
+      if (saved.identity) known = saved.identity;
       // The warning about a kept-aside file stays for the session: saving does not make it less true.
-      state = { settings: next, warning: state.warning };
+      const warning = [loadWarning, saved.warning].filter((w): w is string => w !== null).join(' ');
+      state = { settings: next, warning: warning === '' ? null : warning };
       return structuredClone(state);
     },
   };
@@ -40,62 +49,71 @@ export function createFileSettingsStore(filePath: string): SettingsStore {
 
 /** Read and validate the settings file: missing → defaults; unusable → defaults + warning, bad file kept aside. */
 export function loadSettings(filePath: string): SettingsState {
-  let text: string;
-  try {
-    text = readSmallFile(filePath);
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return { settings: defaultSettings(), warning: null };
-    const reason = err instanceof TooLarge ? err.message : `it could not be read (${errnoCode(err) ?? 'error'})`;
-    return { settings: defaultSettings(), warning: keepAside(filePath, reason) };
-  }
-  const problem = problemWith(text);
-  if (problem.settings) return { settings: problem.settings, warning: null };
-  return { settings: defaultSettings(), warning: keepAside(filePath, problem.reason) };
+  return load(filePath).state;
 }
 
-/** Write `settings` to `filePath` atomically with mode 0600; the directory is created 0700. */
-export function saveSettings(filePath: string, settings: Settings): void {
+function load(filePath: string): { state: SettingsState; identity: FileIdentity | null } {
+  const defaults = (warning: string | null) => ({ state: { settings: defaultSettings(), warning }, identity: null });
   const dir = dirname(filePath);
+  let dirStat;
+  try {
+    dirStat = statSync(dir);
+  } catch {
+    return defaults(null); // No folder yet: nothing saved yet.
+  }
+  const dirProblem = foreignOwnership(dirStat, `the settings folder ${dir}`);
+  if (dirProblem) return defaults(untrusted(filePath, dirProblem));
+  let read: ReturnType<typeof readRegularFile>;
+  try {
+    read = readRegularFile(filePath);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return defaults(null);
+    const reason =
+      err instanceof UnsafeFile ? err.message : errnoCode(err) === 'ELOOP' ? 'it is a symbolic link, and Headroom does not follow links there' : `it could not be read (${errnoCode(err) ?? 'error'})`;
+    return defaults(keepAside(filePath, reason));
+  }
+  const fileProblem = foreignOwnership(read.stat, filePath);
+  if (fileProblem) return defaults(untrusted(filePath, fileProblem));
+  const problem = problemWith(read.text);
+  if (problem.settings) return { state: { settings: problem.settings, warning: null }, identity: read.identity };
+  return defaults(keepAside(filePath, problem.reason));
+}
+
+/** Save, or say in one sentence why not. Never throws. */
+function save(filePath: string, settings: Settings, known: FileIdentity | null): { identity: FileIdentity | null; warning: string | null } {
+  const dir = dirname(filePath);
+  const notSaved = (why: string) => ({ identity: null, warning: `Settings were not saved to ${filePath}: ${why}. The change applies until Headroom quits.` });
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (err) {
-    throw new Error(`Could not create the settings folder ${dir} (${errnoCode(err) ?? 'error'}).`);
+    return notSaved(`the folder could not be created (${errnoCode(err) ?? 'error'})`);
   }
-  const temp = join(dir, `.${basename(filePath)}.${process.pid}.tmp`);
+  let replacedNote: string | null = null;
   try {
-    const fd = openSync(temp, 'w', 0o600);
-    try {
-      writeSync(fd, JSON.stringify(settings, null, 2) + '\n');
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+    const refusal = writeRefusal(dir, filePath);
+    if (refusal) return notSaved(`${refusal}; make it yours alone (chown, chmod go-w) to save again`);
+    const current = currentIdentity(filePath);
+    if (current !== null && !sameIdentity(current, known)) {
+      // Changed by something else since we read or wrote it: keep that version rather than lose it.
+      const aside = `${filePath}.replaced-${isoForName()}`;
+      renameSync(filePath, aside);
+      replacedNote = `Settings file ${filePath} was changed outside Headroom while it ran; Headroom saved its own settings and kept the other version as ${basename(aside)}.`;
     }
-    renameSync(temp, filePath);
+    const identity = writeAtomically(dir, filePath, JSON.stringify(settings, null, 2) + '\n');
+    return { identity, warning: replacedNote };
   } catch (err) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // The temp file may never have been created; nothing else to clean.
-    }
-    throw new Error(`Could not save settings to ${filePath} (${errnoCode(err) ?? 'error'}).`);
+    return notSaved(`${errnoCode(err) ?? (err instanceof Error ? err.message : 'error')}${replacedNote ? '; the other version was kept aside' : ''}`);
   }
-  fsyncDir(dir);
 }
 
-/** Real settings are a few hundred bytes; anything this big is not ours and is not read into memory. */
-const MAX_SETTINGS_BYTES = 1024 * 1024;
+/** The warning for a settings file or folder someone else could have written: not read, not moved. */
+function untrusted(filePath: string, problem: string): string {
+  return `Settings file ${filePath} was not read because ${problem}; defaults in use. Make it yours alone (chown, chmod go-w) and restart Headroom.`;
+}
 
-class TooLarge extends Error {}
-
-function readSmallFile(filePath: string): string {
-  const fd = openSync(filePath, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    if (size > MAX_SETTINGS_BYTES) throw new TooLarge(`it is ${size} bytes, far larger than any settings file`);
-    return readFileSync(fd, 'utf8');
-  } finally {
-    closeSync(fd);
-  }
+function isoForName(): string {
+  // Colons are legal on Linux but awkward in shells and file managers; ISO time with dashes reads fine.
+  return new Date().toISOString().replace(/:/g, '-');
 }
 
 function problemWith(text: string): { settings: Settings; reason?: undefined } | { settings?: undefined; reason: string } {
@@ -114,8 +132,7 @@ function problemWith(text: string): { settings: Settings; reason?: undefined } |
 
 /** Rename the unusable file aside and say so; if even that fails, say the file was left in place. */
 function keepAside(filePath: string, reason: string): string {
-  // Colons are legal on Linux but awkward in shells and file managers; ISO time with dashes reads fine.
-  const aside = `${filePath}.corrupt-${new Date().toISOString().replace(/:/g, '-')}`;
+  const aside = `${filePath}.corrupt-${isoForName()}`;
   try {
     renameSync(filePath, aside);
   } catch (err) {
@@ -126,20 +143,6 @@ function keepAside(filePath: string, reason: string): string {
 
 function definedOnly(patch: SettingsPatch): Partial<Settings> {
   return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<Settings>;
-}
-
-/** fsync the directory so the rename itself survives a crash; best effort (some filesystems refuse). */
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Not all filesystems allow fsync on a directory; the data itself is already synced.
-  }
 }
 
 function errnoCode(err: unknown): string | undefined {

@@ -13,8 +13,20 @@ import { selfAndAncestors } from '../proc';
 import { geteuid, probePidfd, probeProcessMrelease } from '../syscalls';
 import { REAPER_NICE, setThreadNice } from '../priority';
 import { lockCodePages } from './memlock';
-import { LineSplitter } from './protocol';
-import { answer, type HelperState } from './serve';
+import { quickHello } from './hello';
+import { LineSplitter } from './lines';
+import type { answer as Answer, HelperState } from './serve';
+
+/**
+ * The full request path (zod schemas, the reap), loaded on the first request hello.ts does not
+ * answer, or right after the first answer — whichever comes first — so hello never waits for it.
+ */
+let fullAnswer: typeof Answer | null = null;
+function loadFullAnswer(): typeof Answer {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- synchronous lazy CommonJS load, on purpose (see above)
+  fullAnswer ??= (require('./serve.js') as typeof import('./serve.js')).answer;
+  return fullAnswer;
+}
 
 function main(): void {
   if (process.argv.length > 2) {
@@ -39,7 +51,11 @@ function main(): void {
   };
   const splitter = new LineSplitter();
   process.stdin.on('data', (chunk: Buffer) => {
-    for (const event of splitter.push(chunk)) process.stdout.write(JSON.stringify(answer(event, state)) + '\n');
+    for (const event of splitter.push(chunk)) {
+      const reply = quickHello(event, state.features) ?? loadFullAnswer()(event, state);
+      process.stdout.write(JSON.stringify(reply) + '\n');
+    }
+    if (!fullAnswer) setImmediate(loadFullAnswer);
   });
   process.stdin.on('end', () => process.exit(0));
   process.stdout.on('error', () => process.exit(0));

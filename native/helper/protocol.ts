@@ -6,11 +6,9 @@
 import { z } from 'zod';
 import { ReapErrorSchema, ReapModeSchema, ReapResultSchema, ReapTargetSchema } from '../../contract/reap';
 
-/** The longest request line the helper reads; longer ones are discarded unread and answered BAD_REQUEST. */
-export const MAX_LINE_BYTES = 64 * 1024;
-
-/** Bumped when the protocol changes incompatibly. */
-export const HELPER_PROTOCOL_VERSION = '1';
+// The line limit, the version and the line splitter live in a zod-free module, so the helper can
+// answer hello before zod is loaded (see hello.ts); re-exported here for everyone else.
+export { HELPER_PROTOCOL_VERSION, LineSplitter, MAX_LINE_BYTES, type LineEvent } from './lines';
 
 export const RequestIdSchema = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
@@ -49,45 +47,3 @@ export const ReapReplySchema = z.object({ id: RequestIdSchema, ok: z.literal(tru
 export const ErrorReplySchema = z.object({ id: RequestIdSchema.nullable(), ok: z.literal(false), error: ReapErrorSchema });
 export const HelperReplySchema = z.union([HelloReplySchema, ReapReplySchema, ErrorReplySchema]);
 export type HelperReply = z.infer<typeof HelperReplySchema>;
-
-/** A line, or the marker that an over-long line was discarded. */
-export type LineEvent = { line: Buffer } | { overlong: true };
-
-/**
- * Splits a byte stream into lines of at most `maxBytes`. An over-long line is not buffered: its
- * bytes are dropped until the next newline, and one `overlong` event stands for it.
- */
-export class LineSplitter {
-  private parts: Buffer[] = [];
-  private size = 0;
-  private discarding = false;
-
-  constructor(private readonly maxBytes = MAX_LINE_BYTES) {}
-
-  /** Feed bytes; returns the complete lines (and overlong markers) they finished. */
-  push(chunk: Buffer): LineEvent[] {
-    const events: LineEvent[] = [];
-    let start = 0;
-    while (start <= chunk.length) {
-      const newline = chunk.indexOf(0x0a, start);
-      const end = newline === -1 ? chunk.length : newline;
-      if (!this.discarding) {
-        this.size += end - start;
-        if (this.size > this.maxBytes) {
-          this.discarding = true;
-          this.parts = [];
-        } else if (end > start) {
-          this.parts.push(chunk.subarray(start, end));
-        }
-      }
-      if (newline === -1) break;
-      if (this.discarding) events.push({ overlong: true });
-      else events.push({ line: Buffer.concat(this.parts) });
-      this.parts = [];
-      this.size = 0;
-      this.discarding = false;
-      start = newline + 1;
-    }
-    return events;
-  }
-}

@@ -3,7 +3,7 @@
  * itself, so the same code is exercised by the helper binary and its tests.
  */
 import { z } from 'zod';
-import { DEFAULT_SESSION_CRITICAL } from '../../contract/settings';
+import { DEFAULT_SESSION_CRITICAL } from '../../contract/session-critical';
 import { reapTargets } from '../reap';
 import { readPidMax } from '../proc';
 import { HELPER_PROTOCOL_VERSION, HelperRequestSchema, RequestIdSchema, type HelperFeatures, type HelperReply, type LineEvent } from './protocol';

@@ -7,7 +7,7 @@ import { memo, useCallback, useDeferredValue, useMemo, useRef, useState, type Ke
 import type { ReapMode } from '../../contract/reap';
 import type { Snapshot } from '../../contract/snapshot';
 import { formatBytes, formatGrowth, formatPct } from '../format/units';
-import { buildRows, sortTable, type SortKey, type SortState, type TableRow } from '../state/rows';
+import { buildRows, createTableSorter, type SortKey, type SortState, type TableRow } from '../state/rows';
 import { useElementSize } from './useElementSize';
 
 export const ROW_HEIGHT = 30;
@@ -63,14 +63,30 @@ interface RowProps {
   onReap(key: string, mode: ReapMode): void;
 }
 
-/** What a row shows: a new snapshot only re-renders the rows whose visible values changed. */
-function shownValues(row: TableRow): unknown[] {
-  if (row.kind === 'app') {
-    const a = row.app;
-    return [a.name, a.processCount, a.pids[0], a.pids[1], a.pids[2], a.user, a.rssBytes, a.swapBytes, a.growthBytesPerSec, a.pressure?.some.avg10, a.cgroup, row.expanded];
+/** True when two rows show the same values: a new snapshot only re-renders the rows whose visible values changed. */
+function sameShown(x: TableRow, y: TableRow): boolean {
+  if (x === y) return true;
+  if (x.kind === 'app' && y.kind === 'app') {
+    const a = x.app;
+    const b = y.app;
+    return (
+      x.expanded === y.expanded &&
+      (a === b ||
+        (a.name === b.name && a.processCount === b.processCount && a.pids[0] === b.pids[0] && a.pids[1] === b.pids[1] && a.pids[2] === b.pids[2] &&
+          a.user === b.user && a.rssBytes === b.rssBytes && a.swapBytes === b.swapBytes && a.growthBytesPerSec === b.growthBytesPerSec &&
+          a.pressure?.some.avg10 === b.pressure?.some.avg10 && a.cgroup === b.cgroup))
+    );
   }
-  const p = row.process;
-  return [p.comm, p.pid, p.user, p.rssBytes, p.swapBytes, p.growthBytesPerSec, p.cmdline];
+  if (x.kind === 'process' && y.kind === 'process') {
+    const p = x.process;
+    const q = y.process;
+    return (
+      p === q ||
+      (p.comm === q.comm && p.pid === q.pid && p.user === q.user && p.rssBytes === q.rssBytes && p.swapBytes === q.swapBytes &&
+        p.growthBytesPerSec === q.growthBytesPerSec && p.cmdline === q.cmdline)
+    );
+  }
+  return false;
 }
 
 function sameRow(prev: RowProps, next: RowProps): boolean {
@@ -85,9 +101,7 @@ function sameRow(prev: RowProps, next: RowProps): boolean {
   ) {
     return false;
   }
-  const a = shownValues(prev.row);
-  const b = shownValues(next.row);
-  return a.every((v, i) => v === b[i]);
+  return sameShown(prev.row, next.row);
 }
 
 const Row = memo(function Row({ row, index, selected, onSelect, onToggle, onReap }: RowProps) {
@@ -164,8 +178,9 @@ export const AppsTable = memo(function AppsTable({ snapshot, onReap }: AppsTable
   const viewportRef = useRef<HTMLDivElement>(null);
   const { height: viewportHeight } = useElementSize(viewportRef, FALLBACK_VIEWPORT);
 
-  // The one sort per update: 2,000 processes, grouped by app in the same pass.
-  const sorted = useMemo(() => sortTable(snapshot, sort), [snapshot, sort]);
+  // At most one sort per update (2,000 processes, grouped by app in the same pass), none when no process changed.
+  const [sortTable] = useState(createTableSorter);
+  const sorted = useMemo(() => sortTable(snapshot, sort), [sortTable, snapshot, sort]);
   const rows = useMemo(() => buildRows(sorted, expanded, deferredFilter), [sorted, expanded, deferredFilter]);
   const selectedIndex = useMemo(() => (selectedKey === null ? -1 : rows.findIndex((r) => r.key === selectedKey)), [rows, selectedKey]);
 

@@ -6,10 +6,11 @@
  * (available/used/swap/zram, the recovery after a reap highlighted) as plain SVG. About one point
  * per 3 pixels, in clock-aligned buckets that keep each bucket's worst moment.
  */
-import { createContext, memo, useContext, useMemo, useRef } from 'react';
+import { createContext, memo, useContext, useMemo, useRef, type ReactNode } from 'react';
 import { DefaultZIndexes, LineChart, ReferenceLine, XAxis, YAxis, ZIndexLayer, usePlotArea } from 'recharts';
 import type { BaseTickContentProps } from 'recharts/types/util/types';
-import type { ReapMarker } from '../../contract/history';
+import type { MarkerKind, ReapMarker } from '../../contract/history';
+import { freesMemory, latestFreeingMarker, markerClass, markerRecoveryText, markerText, markerTitle } from '../format/marker-kind';
 import { markerLabel, recoveryText } from '../format/units';
 import { bucketMsFor, downsampleByTime, sliceFrom, type ChartPoint } from '../state/series';
 import { MarkerLabel } from './MarkerLabel';
@@ -41,6 +42,10 @@ export interface ChartsProps {
   /** False when the kernel has no PSI: the pressure lines are replaced by a notice. */
   psiAvailable: boolean;
   intervalMs: number;
+  /** Replaces the built-in window buttons (the range selector with the recorder's longer ranges). */
+  windowControl?: ReactNode;
+  /** A moment picked to look back at (ms since the epoch): a cursor line on the pressure chart. */
+  cursorTime?: number | null;
 }
 
 /** A chart point placed on the relative time axis: x = ms before the newest sample (≤ 0). */
@@ -58,6 +63,9 @@ interface PlotMarker {
   newest: boolean;
   /** In the right half of the chart: the label goes left of the line so it is not clipped. */
   leftOfLine: boolean;
+  kind: MarkerKind;
+  /** The one-line explanation (the marker's detail), shown as its tooltip and accessible title. */
+  title: string;
 }
 
 interface PlotProps {
@@ -65,6 +73,8 @@ interface PlotProps {
   windowMs: number;
   width: number;
   markers: readonly PlotMarker[];
+  /** The cursor's x on the relative axis, or null. */
+  cursorX?: number | null;
 }
 
 /**
@@ -177,6 +187,7 @@ const PressurePlot = memo(function PressurePlot({
   windowMs,
   width,
   markers,
+  cursorX = null,
   someThresholdPct,
   fullThresholdPct,
 }: PlotProps & { someThresholdPct: number; fullThresholdPct: number }) {
@@ -196,8 +207,13 @@ const PressurePlot = memo(function PressurePlot({
     [someThresholdPct, fullThresholdPct],
   );
   const markerLines = useMemo(
-    () => markers.map((m) => <ReferenceLine key={m.key} x={m.x} className="hr-marker-line" label={<MarkerLabel text={m.label} showText={m.newest} leftOfLine={m.leftOfLine} />} />),
-    [markers],
+    () => [
+      ...markers.map((m) => (
+        <ReferenceLine key={m.key} x={m.x} className={`hr-marker-line ${markerClass(m.kind)}`} label={<MarkerLabel text={m.label} showText={m.newest} leftOfLine={m.leftOfLine} kind={m.kind} title={m.title} />} />
+      )),
+      ...(cursorX === null ? [] : [<ReferenceLine key="cursor" x={cursorX} className="hr-cursor-line" strokeDasharray="3 3" />]),
+    ],
+    [markers, cursorX],
   );
   // The same element while only the data changes: React skips the whole recharts tree.
   const chart = useMemo(
@@ -251,7 +267,7 @@ const MEMORY_LEGEND_ZRAM = [...MEMORY_LEGEND, { label: 'zram', className: 'hr-sw
 
 /** All graphs, with the window selector. */
 export const Charts = memo(function Charts(props: ChartsProps) {
-  const { series, markers, windowMs, onWindowChange, someThresholdPct, fullThresholdPct, psiAvailable, intervalMs } = props;
+  const { series, markers, windowMs, onWindowChange, someThresholdPct, fullThresholdPct, psiAvailable, intervalMs, windowControl, cursorTime } = props;
   const boxRef = useRef<HTMLDivElement>(null);
   const { width } = useElementSize(boxRef, FALLBACK_SIZE);
   // Wide windows put pressure and memory side by side, leaving the height to the table.
@@ -270,26 +286,32 @@ export const Charts = memo(function Charts(props: ChartsProps) {
     const visible = markers.filter((m) => m.time >= to - windowMs && m.time <= to + intervalMs);
     // The same empty array every tick: a new one would make recharts redo the marker layer.
     if (visible.length === 0) return NO_MARKERS;
-    return visible.map((m, i) => ({
-          key: `${m.time}-${m.label}`,
+    return visible.map((m, i) => {
+      const isReap = freesMemory(m.kind);
+      return {
+          key: `${m.time}-${m.kind}-${m.label}`,
           x: m.time - to,
           // Still measuring: highlight up to now. At least one tick wide so a fast recovery is visible.
-          recoveryEndX: Math.min(0, m.time - to + Math.max(m.recoveredMs ?? to - m.time, intervalMs)),
-          label: markerLabel(m.label, m.freedBytes),
-          recovery: recoveryText(m.recoveredMs),
+          recoveryEndX: isReap ? Math.min(0, m.time - to + Math.max(m.recoveredMs ?? to - m.time, intervalMs)) : m.time - to,
+          label: markerText(m),
+          recovery: markerRecoveryText(m),
+          kind: m.kind,
+          title: markerTitle(m),
           newest: i === visible.length - 1,
           leftOfLine: m.time - to > -windowMs / 2,
-        }));
+        };
+    });
   }, [markers, to, windowMs, intervalMs]);
   const memoryMarkers = useMemo<readonly SvgMarker[]>(
     () =>
       plotMarkers.length === 0
         ? NO_SVG_MARKERS
-        : plotMarkers.map((m) => ({ key: m.key, x: m.x, recoveryEndX: m.recoveryEndX, text: m.recovery, showText: m.newest, leftOfLine: m.leftOfLine })),
+        : plotMarkers.map((m) => ({ key: m.key, x: m.x, recoveryEndX: m.recoveryEndX, text: m.recovery, showText: m.newest, leftOfLine: m.leftOfLine, kind: m.kind, title: m.title })),
     [plotMarkers],
   );
   const hasZram = useMemo(() => data.some((p) => p.zramGiB > 0), [data]);
-  const latestMarker = markers.length > 0 ? markers[markers.length - 1] : undefined;
+  const latestMarker = latestFreeingMarker(markers);
+  const cursorX = cursorTime === null || cursorTime === undefined || cursorTime < to - windowMs ? null : Math.min(0, cursorTime - to);
 
   return (
     <section className="hr-charts" aria-label="Pressure and memory graphs">
@@ -300,13 +322,15 @@ export const Charts = memo(function Charts(props: ChartsProps) {
             {`Last reap: ${markerLabel(latestMarker.label, latestMarker.freedBytes)} \u00B7 ${recoveryText(latestMarker.recoveredMs)}`}
           </p>
         ) : null}
-        <div role="group" aria-label="Time window" className="hr-window">
-          {WINDOW_CHOICES.map((c) => (
-            <button key={c.ms} type="button" aria-pressed={windowMs === c.ms} onClick={() => onWindowChange(c.ms)}>
-              {c.label}
-            </button>
-          ))}
-        </div>
+        {windowControl ?? (
+          <div role="group" aria-label="Time window" className="hr-window">
+            {WINDOW_CHOICES.map((c) => (
+              <button key={c.ms} type="button" aria-pressed={windowMs === c.ms} onClick={() => onWindowChange(c.ms)}>
+                {c.label}
+              </button>
+            ))}
+          </div>
+        )}
       </div>
       <div ref={boxRef} className={sideBySide ? 'hr-chart-box hr-side-by-side' : 'hr-chart-box'}>
         {last === undefined ? (
@@ -317,7 +341,7 @@ export const Charts = memo(function Charts(props: ChartsProps) {
               {psiAvailable ? (
                 <>
                   <Legend items={PRESSURE_LEGEND} />
-                  <PressurePlot data={data} windowMs={windowMs} width={plotWidth} markers={plotMarkers} someThresholdPct={someThresholdPct} fullThresholdPct={fullThresholdPct} />
+                  <PressurePlot data={data} windowMs={windowMs} width={plotWidth} markers={plotMarkers} cursorX={cursorX} someThresholdPct={someThresholdPct} fullThresholdPct={fullThresholdPct} />
                   <PsiStrip data={data} windowMs={windowMs} width={plotWidth} />
                 </>
               ) : (

@@ -1,11 +1,15 @@
 /**
  * The settings dialog: edits the user's settings and saves the changed ones with setSettings.
  * Values are checked with the contract's schema before sending; what the server still rejects is
- * shown in plain words.
+ * shown in plain words. The pressure guard's fields live in GuardSettings (their draft here, so one
+ * Save sends one patch). Desktop notifications follow the guard's warning (one per episode), so
+ * the old "notify after" hold is not offered any more: the guard's sustain period decides.
  */
 import { useId, useRef, useState, type FormEvent } from 'react';
 import { SettingsPatchSchema, type Settings, type SettingsPatch } from '../../contract/settings';
 import { settingsIssueInWords, settingsServerErrorInWords } from '../format/settings-errors';
+import { guardDraftOf, guardPatchOf } from '../state/guard-draft';
+import { GuardSettings } from './GuardSettings';
 import { useModal } from './useModal';
 
 export interface SettingsPanelProps {
@@ -15,14 +19,13 @@ export interface SettingsPanelProps {
   onClose(): void;
 }
 
-type NumberField = 'intervalMs' | 'historyMinutes' | 'someThresholdPct' | 'fullThresholdPct' | 'notifyAfterSeconds' | 'endGraceMs';
+type NumberField = 'intervalMs' | 'historyMinutes' | 'someThresholdPct' | 'fullThresholdPct' | 'endGraceMs';
 
 const NUMBER_FIELDS: { key: NumberField; label: string; unit: string; step: number }[] = [
   { key: 'intervalMs', label: 'Sampling interval', unit: 'ms', step: 250 },
   { key: 'historyMinutes', label: 'History', unit: 'minutes', step: 1 },
   { key: 'someThresholdPct', label: 'Some threshold', unit: '%', step: 1 },
   { key: 'fullThresholdPct', label: 'Full threshold', unit: '%', step: 1 },
-  { key: 'notifyAfterSeconds', label: 'Notify after', unit: 's', step: 1 },
   { key: 'endGraceMs', label: 'End grace period', unit: 'ms', step: 500 },
 ];
 
@@ -44,6 +47,7 @@ export function SettingsPanel({ settings, onSave, onClose }: SettingsPanelProps)
   });
   const [notifications, setNotifications] = useState(settings.notifications);
   const [critical, setCritical] = useState(settings.sessionCritical.join('\n'));
+  const [guardDraft, setGuardDraft] = useState(() => guardDraftOf(settings));
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
 
@@ -62,6 +66,12 @@ export function SettingsPanel({ settings, onSave, onClose }: SettingsPanelProps)
     if (notifications !== settings.notifications) patch.notifications = notifications;
     const names = parseNameList(critical);
     if (names.join('\n') !== settings.sessionCritical.join('\n')) patch.sessionCritical = names;
+    const guard = guardPatchOf(guardDraft, settings);
+    if ('error' in guard) {
+      setError(guard.error);
+      return;
+    }
+    Object.assign(patch, guard.patch);
     const parsed = SettingsPatchSchema.safeParse(patch);
     if (!parsed.success) {
       setError(settingsIssueInWords(parsed.error.issues[0]!));
@@ -111,12 +121,13 @@ export function SettingsPanel({ settings, onSave, onClose }: SettingsPanelProps)
           ))}
           <label className="hr-check">
             <input type="checkbox" checked={notifications} onChange={(e) => setNotifications(e.target.checked)} />
-            <span>Notify me when memory pressure stays high</span>
+            <span>Notify me when the guard warns or auto-reaps</span>
           </label>
           <label className="hr-wide">
             <span>Session-critical processes (one per line or comma separated)</span>
             <textarea rows={5} value={critical} onChange={(e) => setCritical(e.target.value)} />
           </label>
+          <GuardSettings draft={guardDraft} onChange={setGuardDraft} />
         </div>
         {error ? (
           <p className="hr-error" role="alert">

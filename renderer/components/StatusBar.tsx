@@ -3,10 +3,14 @@
  * processes can be reaped, the link to main, and any warnings.
  */
 import { memo } from 'react';
+import type { GuardState } from '../../contract/guard';
 import type { Status } from '../../contract/status';
+import { guardModeInWords } from '../format/guard-words';
 import { privilegeInWords } from '../format/privilege';
 import { formatMs } from '../format/units';
+import { RecorderStatus } from './RecorderStatus';
 import type { ConnectionState } from '../transport/connection';
+import { UNAUTHORIZED_WORDS } from '../transport/ws-client';
 
 export interface StatusBarProps {
   status: Status | null;
@@ -14,6 +18,8 @@ export interface StatusBarProps {
   settingsWarning: string | null;
   /** A failure loading the initial data, in plain words. */
   loadError: string | null;
+  /** The pressure guard's state (its mode is shown); absent or null before main reports one. */
+  guard?: GuardState | null;
 }
 
 function Feature({ name, present, detail }: { name: string; present: boolean; detail?: string }) {
@@ -28,10 +34,11 @@ const CONNECTION_WORDS: Record<ConnectionState, string> = {
   connecting: 'Connecting\u2026',
   open: 'Connected',
   reconnecting: 'Disconnected \u2014 reconnecting\u2026',
+  unauthorized: UNAUTHORIZED_WORDS,
 };
 
 /** The bottom bar. */
-export const StatusBar = memo(function StatusBar({ status, connection, settingsWarning, loadError }: StatusBarProps) {
+export const StatusBar = memo(function StatusBar({ status, connection, settingsWarning, loadError, guard = null }: StatusBarProps) {
   const warnings = [...(status?.warnings ?? []), ...(settingsWarning ? [settingsWarning] : []), ...(loadError ? [loadError] : [])];
   return (
     <footer className="hr-statusbar" aria-label="Status">
@@ -45,6 +52,10 @@ export const StatusBar = memo(function StatusBar({ status, connection, settingsW
             {status.paused ? 'Sampling paused' : `Sampling ${status.sampleMs === null ? '\u2014' : formatMs(status.sampleMs)} per tick`}
           </span>
           <span className="hr-privilege">{`Privilege: ${privilegeInWords(status.privilege)}`}</span>
+          <RecorderStatus recorder={status.recorder} killers={status.killers} />
+          <span className={`hr-guard-mode hr-guard-mode-${guard?.mode ?? 'unknown'}`} title={guard?.modeNote || undefined}>
+            {guardModeInWords(guard)}
+          </span>
         </>
       ) : null}
       {warnings.map((w) => (

@@ -6,6 +6,8 @@
 import { memo, useId } from 'react';
 import type { ChartPoint } from '../state/series';
 import { gappedPath } from './gapped-path';
+import type { MarkerKind } from '../../contract/history';
+import { markerClass } from '../format/marker-kind';
 import { MarkerLabel } from './MarkerLabel';
 import { relativeTimeLabel, timeTicks } from './time-axis';
 
@@ -23,6 +25,9 @@ export interface SvgMarker {
   text: string;
   showText: boolean;
   leftOfLine: boolean;
+  /** What the marker stands for (a reap by hand when absent) and its detail line. */
+  kind?: MarkerKind;
+  title?: string;
 }
 
 export interface SvgTimeChartProps {
@@ -88,16 +93,16 @@ export const SvgTimeChart = memo(function SvgTimeChart({ data, lines, windowMs, 
       ))}
       <g clipPath={`url(#${clipId})`}>
         {markers.map((m) => (
-          <rect key={`area-${m.key}`} x={xOf(m.x)} y={TOP} width={Math.max(2, xOf(m.recoveryEndX) - xOf(m.x))} height={plotH} className="hr-recovery" />
+          <rect key={`area-${m.key}`} x={xOf(m.x)} y={TOP} width={Math.max(2, xOf(m.recoveryEndX) - xOf(m.x))} height={plotH} className={`hr-recovery ${markerClass(m.kind ?? 'reap')}`} />
         ))}
         {lines.map((l) => (
           <path key={l.key} d={linePath(data, l.key, xOf, yOf)} className={`hr-svg-line ${l.className}`} fill="none" />
         ))}
       </g>
       {markers.map((m) => (
-        <g key={m.key} className="hr-marker-line">
+        <g key={m.key} className={`hr-marker-line ${markerClass(m.kind ?? 'reap')}`}>
           <line x1={xOf(m.x)} x2={xOf(m.x)} y1={TOP} y2={TOP + plotH} />
-          <MarkerLabel text={m.text} viewBox={{ x: xOf(m.x), y: TOP }} showText={m.showText} leftOfLine={m.leftOfLine} />
+          <MarkerLabel text={m.text} viewBox={{ x: xOf(m.x), y: TOP }} showText={m.showText} leftOfLine={m.leftOfLine} kind={m.kind} title={m.title} />
         </g>
       ))}
     </svg>

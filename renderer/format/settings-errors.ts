@@ -13,7 +13,22 @@ export const SETTING_LABELS: Record<string, string> = {
   notifications: 'Notifications',
   endGraceMs: 'End grace period',
   sessionCritical: 'Session-critical processes',
+  guardWarnSomePct: 'Warn level',
+  guardActFullPct: 'Act level',
+  guardSustainSeconds: 'Sustain',
+  guardCooldownSeconds: 'Cooldown',
+  autoReap: 'Auto-reap',
+  autoReapAvoid: 'Never auto-reap',
+  autoReapPrefer: 'Reap first',
 };
+
+/** Whole-number settings get "enter a whole number" rather than zod's "expected int". */
+function problemInWords(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type' && issue.expected === 'int') return 'enter a whole number';
+  if (issue.code === 'too_big' && issue.origin === 'string') return `too long (at most ${String(issue.maximum)} characters)`;
+  if (issue.code === 'too_big' && issue.origin === 'array') return `too many entries (at most ${String(issue.maximum)})`;
+  return sentence(issue.message).replace(/^./, (c) => c.toLowerCase());
+}
 
 function sentence(text: string): string {
   const t = text.trim().replace(/\.$/, '');
@@ -24,7 +39,9 @@ function sentence(text: string): string {
 export function settingsIssueInWords(issue: z.core.$ZodIssue): string {
   const key = String(issue.path[0] ?? '');
   const label = SETTING_LABELS[key] ?? (key || 'Settings');
-  return `${label}: ${sentence(issue.message).replace(/^./, (c) => c.toLowerCase())}.`;
+  // A list entry: say which line of the box.
+  const where = typeof issue.path[1] === 'number' ? `, line ${issue.path[1] + 1}` : '';
+  return `${label}${where}: ${problemInWords(issue)}.`;
 }
 
 /** A server error message with the schema key replaced by the field's label. */

@@ -95,11 +95,43 @@ export function sortTable(snapshot: Snapshot, sort: SortState): SortedTable {
   return { apps, processesByApp };
 }
 
+/** True when every element of `a` is the same object as in `b` (deltas keep unchanged rows' objects). */
+function sameRows<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * sortTable with memory: when the new snapshot's processes are the very same objects as the last
+ * one's (a delta that changed no process, the usual idle tick), the grouping and the 2,000-row sort
+ * are reused and only the apps (tens) are sorted again.
+ */
+export function createTableSorter(): (snapshot: Snapshot, sort: SortState) => SortedTable {
+  let last: { processes: readonly ProcessInfo[]; sort: SortState; table: SortedTable } | null = null;
+  return (snapshot, sort) => {
+    if (last !== null && last.sort === sort && sameRows(last.processes, snapshot.processes)) {
+      const sign = sort.direction === 'ascending' ? 1 : -1;
+      const apps = snapshot.apps.slice().sort((a, b) => sign * compare(appValue(a, sort.key), appValue(b, sort.key)) || (a.pids[0] ?? 0) - (b.pids[0] ?? 0));
+      last = { processes: snapshot.processes, sort, table: { apps, processesByApp: last.table.processesByApp } };
+      return last.table;
+    }
+    last = { processes: snapshot.processes, sort, table: sortTable(snapshot, sort) };
+    return last.table;
+  };
+}
+
+/** Filter results per process object: an unchanged process (same object) is not lower-cased again. */
+const matchCache = new WeakMap<ProcessInfo, { query: string; matches: boolean }>();
+
 /** True when a process matches the (lower-cased, trimmed) filter by name, command line or PID. */
 export function processMatches(p: ProcessInfo, query: string): boolean {
-  return (
-    String(p.pid).startsWith(query) || p.comm.toLowerCase().includes(query) || p.cmdline.toLowerCase().includes(query)
-  );
+  const cached = matchCache.get(p);
+  if (cached !== undefined && cached.query === query) return cached.matches;
+  const matches = String(p.pid).startsWith(query) || p.comm.toLowerCase().includes(query) || p.cmdline.toLowerCase().includes(query);
+  matchCache.set(p, { query, matches });
+  return matches;
 }
 
 /**
@@ -115,7 +147,7 @@ export function buildRows(table: SortedTable, expanded: ReadonlySet<string>, fil
     const isOpen = expanded.has(app.id);
     if (query === '') {
       rows.push({ kind: 'app', key: appRowKey(app), app, processes, expanded: isOpen });
-      if (isOpen) for (const p of processes) rows.push({ kind: 'process', key: processRowKey(p), app, process: p });
+      if (isOpen) for (const p of processes) rows.push(processRow(app, p));
       continue;
     }
     const appMatches = app.name.toLowerCase().includes(query);
@@ -123,7 +155,18 @@ export function buildRows(table: SortedTable, expanded: ReadonlySet<string>, fil
     if (!appMatches && matching.length === 0) continue;
     const shown = appMatches ? (isOpen ? processes : []) : matching;
     rows.push({ kind: 'app', key: appRowKey(app), app, processes, expanded: shown.length > 0 });
-    for (const p of shown) rows.push({ kind: 'process', key: processRowKey(p), app, process: p });
+    for (const p of shown) rows.push(processRow(app, p));
   }
   return rows;
+}
+
+/** Process rows per process object: an unchanged process under an unchanged app keeps its row object. */
+const processRows = new WeakMap<ProcessInfo, TableRow & { kind: 'process' }>();
+
+function processRow(app: AppInfo, process: ProcessInfo): TableRow {
+  const cached = processRows.get(process);
+  if (cached !== undefined && cached.app === app) return cached;
+  const row = { kind: 'process' as const, key: processRowKey(process), app, process };
+  processRows.set(process, row);
+  return row;
 }

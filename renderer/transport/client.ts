@@ -5,11 +5,24 @@
 import { BRIDGE_KEY } from '../../contract/channels';
 import { createBridgeClient, isBridge } from './bridge-client';
 import { alwaysOpen, type RendererClient } from './connection';
+import { reloadOnNewToken, takePageToken, wsProtocolsFor } from './page-token';
+import { withSnapshotDeltas } from './snapshot-follower';
 import { createWsClient, wsUrlFor } from './ws-client';
 
 /** The client for this page. */
 export function createClient(win: Window = window): RendererClient {
   const bridge = (win as unknown as Record<string, unknown>)[BRIDGE_KEY];
-  if (isBridge(bridge)) return { client: createBridgeClient(bridge), connection: alwaysOpen() };
-  return createWsClient({ url: wsUrlFor(win.location), WebSocketImpl: (win as Window & { WebSocket?: typeof WebSocket }).WebSocket });
+  // Both transports carry one full snapshot then deltas; the window sees full snapshots (snapshot-follower.ts).
+  if (isBridge(bridge)) return { client: withSnapshotDeltas(createBridgeClient(bridge)), connection: alwaysOpen() };
+  const token = takePageToken(win);
+  if (typeof win.addEventListener === 'function') reloadOnNewToken(win);
+  const fetchImpl = (win as Window & { fetch?: typeof fetch }).fetch?.bind(win);
+  const ws = createWsClient({
+    url: wsUrlFor(win.location),
+    protocols: wsProtocolsFor(token),
+    // The static files need no token: if the page answers, the server is up and refused the token.
+    serverIsUp: fetchImpl ? async () => (await fetchImpl('/', { method: 'HEAD', cache: 'no-store' })).ok : undefined,
+    WebSocketImpl: (win as Window & { WebSocket?: typeof WebSocket }).WebSocket,
+  });
+  return { ...ws, client: withSnapshotDeltas(ws.client, ws.connection) };
 }

@@ -4,7 +4,8 @@
  */
 import type { HeadroomClient } from '../../contract/api';
 
-export type ConnectionState = 'connecting' | 'open' | 'reconnecting';
+/** `unauthorized`: the server answers but refused the handshake (browser mode: no valid token). */
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'unauthorized';
 
 export interface Connection {
   state(): ConnectionState;

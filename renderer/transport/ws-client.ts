@@ -11,6 +11,13 @@ import type { Connection, ConnectionState, RendererClient } from './connection';
 
 export interface WsClientOptions {
   url: string;
+  /** Subprotocols offered in the handshake (browser mode: `headroom` and the token, see page-token.ts). */
+  protocols?: string[];
+  /**
+   * Asked after a connection failed before it opened: true when the server answers HTTP, so the
+   * handshake itself was refused (a stale or missing token) rather than the server being down.
+   */
+  serverIsUp?: () => Promise<boolean>;
   /** First reconnect delay; doubles per failed attempt up to maxDelayMs. */
   minDelayMs?: number;
   maxDelayMs?: number;
@@ -23,17 +30,19 @@ export interface WsClient extends RendererClient {
   close(): void;
 }
 
+/** What the page says when Headroom answers but refuses this page's token. */
+export const UNAUTHORIZED_WORDS =
+  'Headroom refused this page: it has no valid key. If Headroom was restarted, open the new address headroom serve printed (it ends in #token=\u2026).';
+
 interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
 }
 
-/** The WebSocket URL for the page at `location`: same host, `/ws`, with the page's `?token=` when present. */
-export function wsUrlFor(location: Pick<Location, 'protocol' | 'host' | 'search'>): string {
+/** The WebSocket URL for the page at `location`: same host, `/ws`. The token never goes in a URL. */
+export function wsUrlFor(location: Pick<Location, 'protocol' | 'host'>): string {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const token = new URLSearchParams(location.search).get('token');
-  // Without a token in the URL the server's cookie authenticates the upgrade.
-  return `${scheme}//${location.host}/ws${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+  return `${scheme}//${location.host}/ws`;
 }
 
 /** Connect to browser mode; the returned client queues calls made before the first connection opens. */
@@ -93,9 +102,11 @@ export function createWsClient(options: WsClientOptions): WsClient {
 
   const connect = () => {
     if (closed) return;
-    const ws = new WS(options.url);
+    const ws = options.protocols ? new WS(options.url, options.protocols) : new WS(options.url);
     socket = ws;
+    let opened = false;
     ws.onopen = () => {
+      opened = true;
       attempts = 0;
       setState('open');
       const toSend = queued;
@@ -110,7 +121,17 @@ export function createWsClient(options: WsClientOptions): WsClient {
       if (closed) return;
       // Calls queued for the first connection fail too: the window reloads everything on reconnect.
       queued = [];
-      setState('reconnecting');
+      setState(state === 'unauthorized' ? 'unauthorized' : 'reconnecting');
+      if (!opened && options.serverIsUp) {
+        // Refused or down? A browser cannot see the handshake's answer, so ask the server over HTTP.
+        const probe = options.serverIsUp;
+        void probe().then(
+          (up) => {
+            if (state !== 'open' && !closed) setState(up ? 'unauthorized' : 'reconnecting');
+          },
+          () => {},
+        );
+      }
       const delay = Math.min(maxDelay, minDelay * 2 ** attempts);
       attempts += 1;
       timer = setTimeout(connect, delay);
@@ -124,6 +145,9 @@ export function createWsClient(options: WsClientOptions): WsClient {
       if (closed) return Promise.reject(new ApiError('INTERNAL', 'The connection to Headroom is closed.'));
       if (state === 'reconnecting') {
         return Promise.reject(new ApiError('INTERNAL', 'Disconnected from Headroom \u2014 reconnecting.'));
+      }
+      if (state === 'unauthorized') {
+        return Promise.reject(new ApiError('INTERNAL', UNAUTHORIZED_WORDS));
       }
       const id = nextId++;
       const frame = JSON.stringify({ id, call: name, params });

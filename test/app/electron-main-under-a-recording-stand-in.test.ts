@@ -10,11 +10,12 @@
  * Needs a build first: `npx tsc -p tsconfig.build.json && npx vite build --config vite.preload.config.mts`
  * (npm test does both).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALL_NAMES, EVENT_NAMES, ipcChannel } from '../../contract/channels';
+import { applyDelta, SnapshotDeltaSchema } from '../../contract/delta';
 import { SettingsStateSchema } from '../../contract/settings';
 import { SnapshotSchema } from '../../contract/snapshot';
 import { StatusSchema } from '../../contract/status';
@@ -113,22 +114,74 @@ describe('the built Electron main bundle under a recording stand-in (real Electr
     expect(win.visible).toBe(true);
   });
 
-  it('loads a preload and an index.html that exist in the build output', () => {
+  it('loads a preload from the build output and the page from app://headroom, never file://', () => {
     expect(win.options.webPreferences!.preload).toBe(PRELOAD_BUNDLE);
     expect(existsSync(PRELOAD_BUNDLE)).toBe(true);
-    expect(win.loadedFile).toBe(join(DIST, 'renderer', 'index.html'));
-    expect(existsSync(win.loadedFile!)).toBe(true);
+    expect(win.loadedFile).toBeNull();
+    expect(win.loadedUrl).toBe('app://headroom/index.html');
   });
 
-  it('the index.html it loads carries a strict CSP meta tag', () => {
-    const html = readFileSync(win.loadedFile!, 'utf8');
-    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1];
-    expect(csp).toBeDefined();
-    expect(csp).toMatch(/default-src 'self'/);
-    expect(csp).toMatch(/script-src 'self'(;|$)/);
-    expect(csp).toMatch(/object-src 'none'/);
-    expect(csp).not.toMatch(/unsafe-eval/);
-    expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+  it('declares app: a standard secure scheme before ready, and serves it only after', () => {
+    expect(standIn.privilegedSchemes).toHaveLength(1);
+    expect(standIn.privilegedSchemes[0]!.beforeReady).toBe(true);
+    expect(standIn.privilegedSchemes[0]!.schemes).toEqual([
+      expect.objectContaining({ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true, bypassCSP: false, corsEnabled: false }) }),
+    ]);
+    expect([...standIn.protocolHandlers.keys()]).toEqual(['app']);
+  });
+
+  it('serves dist/renderer on app://headroom with its CSP (no ws:), and nothing outside it', async () => {
+    const handler = standIn.protocolHandlers.get('app')!;
+    const get = (url: string, method = 'GET') => Promise.resolve(handler(new Request(url, { method })));
+    const index = await get('app://headroom/index.html');
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const html = await index.text();
+    expect(html).toBe(readFileSync(join(DIST, 'renderer', 'index.html'), 'utf8'));
+    const meta = /<meta http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1];
+    for (const csp of [meta, index.headers.get('content-security-policy')]) {
+      expect(csp).toBeDefined();
+      expect(csp).toMatch(/default-src 'self'/);
+      expect(csp).toMatch(/script-src 'self'(;|$)/);
+      expect(csp).toMatch(/object-src 'none'/);
+      expect(csp).toMatch(/connect-src 'self'(;|$)/);
+      expect(csp).not.toMatch(/ws:/);
+      expect(csp).not.toMatch(/unsafe-eval/);
+      expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+    }
+    // The hashed bundle the page names is served too.
+    const script = /<script[^>]+src="([^"]+)"/.exec(html)![1]!;
+    const js = await get(new URL(script, 'app://headroom/index.html').href);
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    // Out of the build by path, by encoded path, by another host, by method.
+    // (The URL parser already folds `%2e%2e` segments; what is left must still stay inside.)
+    for (const url of ['app://headroom/%2e%2e/main/cli.js', 'app://headroom/..%2fmain%2fcli.js', 'app://headroom/assets/..%2f..%2fmain%2fcli.js']) {
+      const res = await get(url);
+      expect(res.status, url).toBeGreaterThanOrEqual(400);
+      expect(await res.text(), url).not.toMatch(/require\(/);
+    }
+    expect((await get('app://other/index.html')).status).toBe(404);
+    expect((await get('app://headroom/nope.js')).status).toBe(404);
+    expect((await get('app://headroom/index.html', 'POST')).status).toBe(405);
+  });
+
+  it('serves no link that points outside the build (real paths compared)', async () => {
+    const { appRequestHandler } = require(join(DIST, 'app', 'app-protocol.js')) as { appRequestHandler: (dir: string) => (r: Request) => Promise<Response> };
+    const dir = mkdtempSync(join(tmpdir(), 'headroom-app-scheme-'));
+    try {
+      mkdirSync(join(dir, 'renderer'));
+      writeFileSync(join(dir, 'renderer', 'index.html'), '<html>page</html>');
+      writeFileSync(join(dir, 'secret.txt'), 'outside');
+      symlinkSync(join(dir, 'secret.txt'), join(dir, 'renderer', 'escape.txt'));
+      const handler = appRequestHandler(join(dir, 'renderer'));
+      expect((await handler(new Request('app://headroom/index.html'))).status).toBe(200);
+      const escape = await handler(new Request('app://headroom/escape.txt'));
+      expect(escape.status).toBe(400);
+      expect(await escape.text()).not.toContain('outside');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('prevents navigation and <webview> attachment', () => {
@@ -140,13 +193,14 @@ describe('the built Electron main bundle under a recording stand-in (real Electr
     }
   });
 
-  it('denies every new window and opens only https: links outside', () => {
+  it('denies every new window and opens only the allow-listed links outside', () => {
     const handler = win.webContents.windowOpenHandler!;
     expect(handler).not.toBeNull();
-    for (const url of ['https://example.com/docs', 'http://example.com/', 'file:///etc/passwd', 'javascript:alert(1)', 'headroom:x']) {
+    const allowed = 'https://docs.kernel.org/accounting/psi.html';
+    for (const url of [allowed, 'https://example.com/docs', 'https://docs.kernel.org/accounting/psi.html.evil.example/', 'https://docs.kernel.org/', 'http://example.com/', 'file:///etc/passwd', 'javascript:alert(1)', 'app://headroom/index.html']) {
       expect(handler({ url })).toEqual({ action: 'deny' });
     }
-    expect(standIn.openedExternally).toEqual(['https://example.com/docs']);
+    expect(standIn.openedExternally).toEqual([allowed]);
   });
 
   it('locks down any other web contents created later too', () => {
@@ -167,13 +221,21 @@ describe('the built Electron main bundle under a recording stand-in (real Electr
     expect(answers).toEqual([false, false, false, false]);
   });
 
-  it('refuses calls from a foreign sender, a foreign page or a subframe', async () => {
+  it('refuses calls from a foreign sender, a foreign page or a subframe; accepts only app://headroom/', async () => {
     const channel = ipcChannel('getStatus');
+    expect(win.webContents.mainFrame.url).toBe('app://headroom/index.html');
     const stranger = new StandInWebContents();
     stranger.mainFrame = win.webContents.mainFrame;
     await expect(invoke(channel, {}, stranger, stranger.mainFrame)).rejects.toThrow(/did not come from Headroom's own window/);
     await expect(invoke(channel, {}, win.webContents, { url: 'https://evil.example/index.html', parent: null })).rejects.toThrow(/own window/);
     await expect(invoke(channel, {}, win.webContents, { url: 'file:///tmp/index.html', parent: null })).rejects.toThrow(/own window/);
+    await expect(invoke(channel, {}, win.webContents, { url: `file://${join(DIST, 'renderer', 'index.html')}`, parent: null })).rejects.toThrow(/own window/);
+    await expect(invoke(channel, {}, win.webContents, { url: 'app://other/index.html', parent: null })).rejects.toThrow(/own window/);
+    await expect(invoke(channel, {}, win.webContents, { url: 'app://headroom/elsewhere.html', parent: null })).rejects.toThrow(/own window/);
+    await expect(invoke(channel, {}, win.webContents, { url: 'app://user:pw@headroom/index.html', parent: null })).rejects.toThrow(/own window/);
+    for (const url of ['app://headroom/index.html?x=1#y', 'app://headroom/']) {
+      expect((await invoke(channel, {}, win.webContents, { url, parent: null })).ok, url).toBe(true);
+    }
     await expect(invoke(channel, {}, win.webContents, { url: win.webContents.mainFrame.url, parent: win.webContents.mainFrame })).rejects.toThrow(/own window/);
     await expect(invoke(channel, {}, win.webContents, null)).rejects.toThrow(/own window/);
   });
@@ -218,6 +280,28 @@ describe('the built Electron main bundle under a recording stand-in (real Electr
     // Every channel the window receives is a contract event channel.
     const eventChannels = new Set(EVENT_NAMES.map((e) => ipcChannel(e)));
     for (const m of win.webContents.sent) expect(eventChannels.has(m.channel)).toBe(true);
+  });
+
+  it('sends the window one full snapshot, then deltas that rebuild exactly what getSnapshot returns', async () => {
+    const stream = () => win.webContents.sent.filter((m) => m.channel === ipcChannel('snapshot') || m.channel === ipcChannel('snapshotDelta'));
+    await waitFor('three snapshot messages', () => (stream().length >= 3 ? true : undefined));
+    const [first, ...rest] = stream();
+    expect(first!.channel).toBe(ipcChannel('snapshot'));
+    expect(rest.length).toBeGreaterThanOrEqual(2);
+    expect(rest.every((m) => m.channel === ipcChannel('snapshotDelta'))).toBe(true);
+    // Rebuild until the rebuilt tick is the service's latest, then compare with a getSnapshot call.
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      let state = SnapshotSchema.parse(first!.data);
+      for (const m of stream().slice(1)) state = applyDelta(state, SnapshotDeltaSchema.parse(m.data));
+      const reply = (await invoke(ipcChannel('getSnapshot'), {})) as { result: { seq: number } };
+      if (reply.result.seq === state.seq) {
+        expect(state).toEqual(reply.result);
+        break;
+      }
+      if (Date.now() > deadline) throw new Error('never caught the rebuilt tick equal to the latest');
+      await new Promise((r) => setTimeout(r, 50));
+    }
   });
 
   it('has a tray with the calm icon, a tooltip and Show / Pause / Quit', async () => {

@@ -45,9 +45,15 @@ export class StandInBrowserWindow extends EventEmitter {
     super();
     StandInBrowserWindow.all.push(this);
   }
+  loadedUrl: string | null = null;
   loadFile(file: string): Promise<void> {
     this.loadedFile = file;
     this.webContents.mainFrame = { url: new URL(`file://${file}`).href, parent: null };
+    return Promise.resolve();
+  }
+  loadURL(url: string): Promise<void> {
+    this.loadedUrl = url;
+    this.webContents.mainFrame = { url, parent: null };
     return Promise.resolve();
   }
   show(): void {
@@ -143,6 +149,10 @@ export interface StandIn {
   permissionRequestHandler: Listener | null;
   permissionCheckHandler: Listener | null;
   openedExternally: string[];
+  /** Schemes declared with protocol.registerSchemesAsPrivileged, and whether that was before ready. */
+  privilegedSchemes: { schemes: unknown[]; beforeReady: boolean }[];
+  /** Handlers given to protocol.handle, by scheme. */
+  protocolHandlers: Map<string, (request: Request) => Response | Promise<Response>>;
   /** Resolve app.whenReady(). */
   ready(): void;
 }
@@ -165,8 +175,14 @@ export function createStandIn(opts: { appDataDir: string; singleInstance?: boole
     permissionRequestHandler: null,
     permissionCheckHandler: null,
     openedExternally: [],
-    ready: () => resolveReady(),
+    privilegedSchemes: [],
+    protocolHandlers: new Map(),
+    ready: () => {
+      isReady = true;
+      resolveReady();
+    },
   };
+  let isReady = false;
   Object.assign(app, {
     getPath(name: string): string {
       const path = app.paths.get(name);
@@ -206,6 +222,13 @@ export function createStandIn(opts: { appDataDir: string; singleInstance?: boole
       defaultSession: {
         setPermissionRequestHandler: (handler: Listener) => (standIn.permissionRequestHandler = handler),
         setPermissionCheckHandler: (handler: Listener) => (standIn.permissionCheckHandler = handler),
+      },
+    },
+    protocol: {
+      registerSchemesAsPrivileged: (schemes: unknown[]) => standIn.privilegedSchemes.push({ schemes, beforeReady: !isReady }),
+      handle(scheme: string, handler: (request: Request) => Response | Promise<Response>): void {
+        if (!isReady) throw new Error('stand-in: protocol.handle before the app is ready (Electron refuses this)');
+        standIn.protocolHandlers.set(scheme, handler);
       },
     },
     shell: {

@@ -1,15 +1,25 @@
 /**
- * `npm run bench [-- sampler|sampler-worker|reap|ui|guard ...]`: the benchmarks, each printing its numbers and its ratios
+ * `npm run bench [-- sampler|sampler-worker|steady|reap|ui|soak|guard|start|recorder|history-window|click|delta ...]`: the benchmarks, each printing its numbers and its ratios
  * against a baseline measured in the same run. With no argument, all of them run, one after the
- * other (they must not share the two cores).
+ * other (they must not share the two cores), except the hour-long soak, which runs only when named
+ * (HR_SOAK_MINUTES shortens it).
  */
 const BENCHES: Record<string, () => Promise<unknown>> = {
   sampler: async () => (await import('./sampler.js')).benchSampler(),
   'sampler-worker': async () => (await import('./sampler-worker.js')).benchSamplerWorker(),
   reap: async () => (await import('./reap.js')).benchReap(),
+  start: async () => (await import('./start.js')).benchStart(),
+  click: async () => (await import('./click.js')).benchClick(),
+  steady: async () => (await import('./steady.js')).benchSteady(),
   ui: async () => (await import('./ui.js')).benchUi(),
+  'history-window': async () => (await import('./history-window.js')).benchHistoryWindow(),
+  soak: async () => (await import('./soak.js')).benchSoak(),
   guard: async () => (await import('./guard.js')).benchGuard(),
+  recorder: async () => (await import('./recorder.js')).benchRecorder(),
+  delta: async () => (await import('./delta.js')).benchDelta(),
 };
+/** Not part of a plain `npm run bench`: it takes an hour. */
+const ONLY_WHEN_NAMED = new Set(['soak']);
 
 async function main(args: string[]): Promise<number> {
   const unknown = args.filter((a) => !(a in BENCHES));
@@ -17,7 +27,7 @@ async function main(args: string[]): Promise<number> {
     process.stderr.write(`bench: unknown benchmark ${unknown.join(', ')} (choose from: ${Object.keys(BENCHES).join(', ')})\n`);
     return 2;
   }
-  const chosen = args.length > 0 ? args : Object.keys(BENCHES);
+  const chosen = args.length > 0 ? args : Object.keys(BENCHES).filter((name) => !ONLY_WHEN_NAMED.has(name));
   let failed = 0;
   for (const name of chosen) {
     process.stdout.write(`\n=== bench: ${name} ===\n`);

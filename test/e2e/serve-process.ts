@@ -3,7 +3,7 @@
  * Shared by the end-to-end test, the screenshot script and the window benchmark.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -34,17 +34,30 @@ export interface ServeProcess {
 
 const repoRoot = join(__dirname, '..', '..');
 
+/**
+ * What a test may give the server: a settings.json to start from, extra environment (e.g. a
+ * temporary XDG_STATE_HOME for the flight recorder).
+ */
+export interface ServeOptions {
+  settings?: Record<string, unknown>;
+  env?: NodeJS.ProcessEnv;
+}
+
 /** Spawn `node dist/main/cli.js serve --port 0 --allow-root` with a throwaway config directory. */
-export async function startServe(extraArgs: string[] = []): Promise<ServeProcess> {
+export async function startServe(extraArgs: string[] = [], options: ServeOptions = {}): Promise<ServeProcess> {
   const cli = join(repoRoot, 'dist', 'main', 'cli.js');
   if (!existsSync(cli) || !existsSync(join(repoRoot, 'dist', 'renderer', 'index.html'))) {
     throw new Error('dist/ is not built: run `npm run build` first');
   }
   // Settings go to a throwaway directory: a test must not write the person's ~/.config.
   const configDir = mkdtempSync(join(tmpdir(), 'headroom-e2e-config-'));
+  if (options.settings) {
+    mkdirSync(join(configDir, 'Headroom'), { mode: 0o700 });
+    writeFileSync(join(configDir, 'Headroom', 'settings.json'), JSON.stringify(options.settings), { mode: 0o600 });
+  }
   const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--allow-root', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, XDG_CONFIG_HOME: configDir },
+    env: { ...process.env, ...options.env, XDG_CONFIG_HOME: configDir },
   });
   let stdout = '';
   let stderr = '';
@@ -54,7 +67,7 @@ export async function startServe(extraArgs: string[] = []): Promise<ServeProcess
     const timer = setTimeout(() => reject(new Error(`headroom serve printed no URL within 20 s; stderr: ${stderr}`)), 20_000);
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       stdout += d;
-      const match = /Headroom is running at (http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]+)/.exec(stdout);
+      const match = /Headroom is running at (http:\/\/127\.0\.0\.1:\d+\/#token=[A-Za-z0-9_-]+)/.exec(stdout);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]!);
@@ -71,7 +84,7 @@ export async function startServe(extraArgs: string[] = []): Promise<ServeProcess
     url,
     origin: parsed.origin,
     port: Number(parsed.port),
-    token: parsed.searchParams.get('token')!,
+    token: new URLSearchParams(parsed.hash.slice(1)).get('token')!,
     stderr: () => stderr,
     async stop(graceMs = 5000) {
       if (child.exitCode === null && child.signalCode === null) {

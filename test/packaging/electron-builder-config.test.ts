@@ -44,6 +44,8 @@ describe('electron-builder.yml (validated by electron-builder 26 itself; no AppI
       enableNodeCliInspectArguments: false,
       onlyLoadAppFromAsar: true,
       loadBrowserProcessSpecificV8Snapshot: false,
+      // The window loads from app://headroom, so file:// keeps no extra privileges.
+      grantFileProtocolExtraPrivileges: false,
     });
   });
 

@@ -15,14 +15,18 @@ import { buildDebOffline } from '../../packaging/build-deb-offline';
 import {
   APP_EXECUTABLE_PATH,
   APP_INSTALL_DIR,
+  CLI_INSTALL_PATH,
   DESKTOP_ID,
+  GUARD_UNIT_INSTALL_PATH,
   HELPER_INSTALL_PATH,
   HELPER_SCRIPT_INSTALL_PATH,
   POLICY_INSTALL_PATH,
   POLKIT_ACTION_ID,
   PROJECT_ROOT,
 } from '../../packaging/layout';
+import { packagedCliWrapper, packagedGuardUnit } from '../../packaging/prepare-cli-files';
 import { packagedHelperWrapper, packagedPolicy } from '../../packaging/prepare-polkit-files';
+import { SnapshotSchema } from '../../contract/snapshot';
 import { readFuseWire } from '../../packaging/standin-electron';
 import { ALLOWED_USER, DENIED_USER, ensureUser, testRules } from '../privileged/setup';
 import { startHog, stopAllHogs } from '../support/hogs';
@@ -33,7 +37,7 @@ if (!HAVE_DPKG_DEB) console.warn('offline deb tests skipped: dpkg-deb is not ins
 const PACKAGE = 'headroom';
 const DESKTOP_FILE = `/usr/share/applications/${DESKTOP_ID}.desktop`;
 const RULES_PATH = '/etc/polkit-1/rules.d/50-headroom-packaging-test.rules';
-const INSTALLED_PATHS = [HELPER_INSTALL_PATH, POLICY_INSTALL_PATH, APP_EXECUTABLE_PATH, HELPER_SCRIPT_INSTALL_PATH, DESKTOP_FILE, '/usr/share/icons/hicolor/512x512/apps/headroom.png'];
+const INSTALLED_PATHS = [HELPER_INSTALL_PATH, POLICY_INSTALL_PATH, APP_EXECUTABLE_PATH, HELPER_SCRIPT_INSTALL_PATH, DESKTOP_FILE, '/usr/share/icons/hicolor/512x512/apps/headroom.png', CLI_INSTALL_PATH, GUARD_UNIT_INSTALL_PATH];
 
 let deb = '';
 let extracted = '';
@@ -77,6 +81,8 @@ describe.skipIf(!HAVE_DPKG_DEB)('offline deb: real electron-builder layout built
     expect(entry(HELPER_INSTALL_PATH)).toMatch(/^-rwxr-xr-x root\/root /);
     expect(entry(POLICY_INSTALL_PATH)).toMatch(/^-rw-r--r-- root\/root /);
     expect(entry(APP_EXECUTABLE_PATH)).toMatch(/^-rwxr-xr-x root\/root /);
+    expect(entry(CLI_INSTALL_PATH)).toMatch(/^-rwxr-xr-x root\/root /);
+    expect(entry(GUARD_UNIT_INSTALL_PATH)).toMatch(/^-rw-r--r-- root\/root /);
     expect(entry(HELPER_SCRIPT_INSTALL_PATH)).toMatch(/^-rw[x-]r-[x-]r-[x-] root\/root /);
     expect(entry(`${APP_INSTALL_DIR}/resources/app.asar`)).toBeDefined();
     expect(listing.filter((line) => line !== '' && !/ root\/root /.test(line))).toEqual([]);
@@ -87,6 +93,8 @@ describe.skipIf(!HAVE_DPKG_DEB)('offline deb: real electron-builder layout built
   it('installs exactly the wrapper and policy native/polkit renders', () => {
     expect(readFileSync(join(extracted, HELPER_INSTALL_PATH), 'utf8')).toBe(packagedHelperWrapper());
     expect(readFileSync(join(extracted, POLICY_INSTALL_PATH), 'utf8')).toBe(packagedPolicy());
+    expect(readFileSync(join(extracted, CLI_INSTALL_PATH), 'utf8')).toBe(packagedCliWrapper());
+    expect(readFileSync(join(extracted, GUARD_UNIT_INSTALL_PATH), 'utf8')).toBe(packagedGuardUnit());
   });
 
   it('has a desktop entry that passes desktop-file-validate, with the WM class and categories asked for', () => {
@@ -102,8 +110,8 @@ describe.skipIf(!HAVE_DPKG_DEB)('offline deb: real electron-builder layout built
   });
 
   it('carries the fuses electron-builder.yml asks for, flipped in the packaged binary by electron-builder', () => {
-    // RunAsNode, CookieEncryption on; NODE_OPTIONS, --inspect, asar integrity off; OnlyLoadAppFromAsar on; V8 snapshot off; file:// privileges on.
-    expect(readFuseWire(join(extracted, APP_EXECUTABLE_PATH))).toBe('11000101');
+    // RunAsNode, CookieEncryption on; NODE_OPTIONS, --inspect, asar integrity off; OnlyLoadAppFromAsar on; V8 snapshot off; file:// privileges off.
+    expect(readFuseWire(join(extracted, APP_EXECUTABLE_PATH))).toBe('11000100');
   });
 
   it('leaves the renderer-only packages out of the asar and the helper\'s dependencies out of it', () => {
@@ -111,7 +119,7 @@ describe.skipIf(!HAVE_DPKG_DEB)('offline deb: real electron-builder layout built
     const packages = asar.filter((path) => /^\/node_modules\/(@[^/]+\/)?[^/@]+$/.test(path)).map((path) => path.slice('/node_modules/'.length));
     expect(packages.sort()).toEqual(['@koromix/koffi-linux-' + process.arch, 'koffi', 'ws', 'zod']);
     expect(asar).toContain('/dist/renderer/index.html');
-    for (const dir of ['dist/native/helper', 'dist/contract', 'node_modules/koffi', 'node_modules/zod']) {
+    for (const dir of ['dist/native/helper', 'dist/contract', 'dist/main/cli.js', 'dist/renderer/index.html', 'node_modules/koffi', 'node_modules/zod', 'node_modules/ws']) {
       expect(existsSync(join(extracted, APP_INSTALL_DIR, 'resources/app.asar.unpacked', dir)), dir).toBe(true);
     }
   });
@@ -203,8 +211,39 @@ const [pid, startTime] = process.argv.slice(2).map(Number);
       expect(execFileSync('dpkg', ['-S', path], { encoding: 'utf8' }).trim(), path).toBe(`${PACKAGE}: ${path}`);
     }
     expect(readFileSync(HELPER_INSTALL_PATH, 'utf8')).toBe(packagedHelperWrapper());
-    // The postinst links the app into PATH.
-    expect(execFileSync('readlink', ['-f', '/usr/bin/headroom'], { encoding: 'utf8' }).trim()).toBe(APP_EXECUTABLE_PATH);
+    // /usr/bin/headroom is the command-line wrapper the package owns, not an alternatives link to the window.
+    expect(execFileSync('readlink', ['-f', CLI_INSTALL_PATH], { encoding: 'utf8' }).trim()).toBe(CLI_INSTALL_PATH);
+    expect(readFileSync(CLI_INSTALL_PATH, 'utf8')).toBe(packagedCliWrapper());
+    expect(spawnSync('update-alternatives', ['--query', 'headroom']).status).not.toBe(0);
+  });
+
+  it('the command line is on PATH: an unprivileged user runs `headroom snapshot --json` (the app binary in Node mode)', () => {
+    const run = spawnSync('headroom', ['snapshot', '--json', '--top', '3'], {
+      uid: users.denied.uid,
+      gid: users.denied.gid,
+      cwd: '/',
+      env: { PATH: '/usr/bin:/bin', HOME: '/' },
+      encoding: 'utf8',
+      maxBuffer: 32 * 1024 * 1024,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const snapshot = SnapshotSchema.parse(JSON.parse(run.stdout));
+    expect(Math.abs(snapshot.time - Date.now())).toBeLessThan(60_000);
+    const help = spawnSync('headroom', ['--help'], { uid: users.denied.uid, gid: users.denied.gid, cwd: '/', env: { PATH: '/usr/bin:/bin', HOME: '/' }, encoding: 'utf8' });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^usage: headroom <command>/);
+  });
+
+  it('the guard user unit is installed and passes systemd-analyze verify as installed', () => {
+    expect(readFileSync(GUARD_UNIT_INSTALL_PATH, 'utf8')).toBe(packagedGuardUnit());
+    const runtime = mkdtempSync(join(tmpdir(), 'headroom-unit-runtime-'));
+    try {
+      const r = spawnSync('systemd-analyze', ['--user', 'verify', '--man=no', GUARD_UNIT_INSTALL_PATH], { encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: runtime } });
+      expect((r.stdout + r.stderr).trim()).toBe('');
+      expect(r.status).toBe(0);
+    } finally {
+      rmSync(runtime, { recursive: true, force: true });
+    }
   });
 
   it('pkaction --action-id io.headroom.reap finds the installed action', async () => {
@@ -256,5 +295,6 @@ const [pid, startTime] = process.argv.slice(2).map(Number);
     const purge = spawnSync('dpkg', ['--purge', PACKAGE], { encoding: 'utf8' });
     expect(purge.status, purge.stderr).toBe(0);
     expect(['not-installed', 'unknown ok not-installed']).toContain(dpkgStatus());
+    for (const path of [CLI_INSTALL_PATH, GUARD_UNIT_INSTALL_PATH]) expect(existsSync(path), path).toBe(false);
   });
 });

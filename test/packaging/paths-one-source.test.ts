@@ -12,7 +12,11 @@ import {
   APP_EXECUTABLE_PATH,
   APP_INSTALL_DIR,
   APP_UNPACKED_DIR,
+  CLI_INSTALL_PATH,
+  GENERATED_CLI_WRAPPER,
+  GENERATED_GUARD_UNIT,
   GENERATED_HELPER_WRAPPER,
+  GUARD_UNIT_INSTALL_PATH,
   GENERATED_POLICY,
   HELPER_SCRIPT_INSTALL_PATH,
   PROJECT_ROOT,
@@ -34,14 +38,17 @@ describe('helper identity comes from native/polkit/paths.ts', () => {
     expect(POLICY_INSTALL_PATH).toBe(`/usr/share/polkit-1/actions/${POLKIT_ACTION_ID}.policy`);
   });
 
-  it('the deb mapping puts the generated wrapper at HELPER_INSTALL_PATH and the policy at POLICY_INSTALL_PATH, nothing else', () => {
+  it('the deb mapping puts the generated wrapper at HELPER_INSTALL_PATH and the policy at POLICY_INSTALL_PATH, then the CLI files, nothing else', () => {
     const fpm = (config.deb?.fpm ?? []).map((arg) => {
       const [source, destination] = arg.split('=');
       return { source: resolve(PROJECT_ROOT, source!), destination };
     });
+    // The other two mappings are the command line and the guard unit (cli-packaging.test.ts).
     expect(fpm).toEqual([
       { source: GENERATED_HELPER_WRAPPER, destination: HELPER_INSTALL_PATH },
       { source: GENERATED_POLICY, destination: POLICY_INSTALL_PATH },
+      { source: GENERATED_CLI_WRAPPER, destination: CLI_INSTALL_PATH },
+      { source: GENERATED_GUARD_UNIT, destination: GUARD_UNIT_INSTALL_PATH },
     ]);
   });
 

@@ -115,6 +115,22 @@ describe('reapTargets (in-process, real kernel)', () => {
     expect(isAlive(process.ppid)).toBe(true);
   });
 
+  it('refuses a thread id as not a process (pidfd_open gives ENOENT or EINVAL), sending nothing', async () => {
+    const child = await startChild(
+      'const { Worker } = require("node:worker_threads"); new Worker("setInterval(() => {}, 1000)", { eval: true }).on("online", () => process.stdout.write("up\\n")); setInterval(() => {}, 1000)',
+    );
+    const pid = child.pid!;
+    const tids = require('node:fs').readdirSync(`/proc/${pid}/task`).map(Number).filter((t: number) => t !== pid);
+    expect(tids.length).toBeGreaterThan(0);
+    const tid = tids[0]!;
+    const result = reapTargets(request([{ pid: tid, startTime: startTimeOf(tid) }], { force: true }), context)[0]!;
+    expect(result.ok).toBe(false);
+    expect(result.method).toBeNull();
+    expect(result.error?.code).toBe('CHANGED');
+    expect(result.error?.message).toMatch(new RegExp(`PID ${tid} is a thread of another process, not a process \\(pidfd_open: (ENOENT|EINVAL)\\); nothing was sent`));
+    expect(isAlive(pid)).toBe(true);
+  });
+
   it('refuses a session-critical name unless forced', async () => {
     const child = await startChild('process.stdout.write("up\\n"); setInterval(() => {}, 1000)');
     const target = { pid: child.pid!, startTime: startTimeOf(child.pid!) };

@@ -12,7 +12,8 @@ import { ApiError, type HeadroomBridge } from '../../contract/api';
 import { createBridgeClient } from '../../renderer/transport/bridge-client';
 import { createClient } from '../../renderer/transport/client';
 import type { ConnectionState } from '../../renderer/transport/connection';
-import { createWsClient, wsUrlFor, type WsClient } from '../../renderer/transport/ws-client';
+import { takePageToken, tokenInFragment, wsProtocolsFor } from '../../renderer/transport/page-token';
+import { createWsClient, UNAUTHORIZED_WORDS, wsUrlFor, type WsClient } from '../../renderer/transport/ws-client';
 import { makeStatus } from './factory';
 
 interface TestServer {
@@ -21,6 +22,8 @@ interface TestServer {
   sockets: ServerSocket[];
   requests: unknown[];
   upgradeUrls: string[];
+  /** The Sec-WebSocket-Protocol header of each upgrade. */
+  offered: string[];
 }
 
 const cleanups: (() => void | Promise<void>)[] = [];
@@ -29,14 +32,15 @@ afterEach(async () => {
 });
 
 async function startServer(answer: (req: { id: number; call: string; params: unknown }, socket: ServerSocket) => void): Promise<TestServer> {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: (p) => (p.has('headroom') ? 'headroom' : false) });
   await new Promise<void>((resolve) => wss.once('listening', resolve));
-  const server: TestServer = { wss, url: '', sockets: [], requests: [], upgradeUrls: [] };
+  const server: TestServer = { wss, url: '', sockets: [], requests: [], upgradeUrls: [], offered: [] };
   const { port } = wss.address() as { port: number };
-  server.url = wsUrlFor({ protocol: 'http:', host: `127.0.0.1:${port}`, search: '?token=s3cret' });
+  server.url = wsUrlFor({ protocol: 'http:', host: `127.0.0.1:${port}` });
   wss.on('connection', (socket, req) => {
     server.sockets.push(socket);
     server.upgradeUrls.push(req.url ?? '');
+    server.offered.push(String(req.headers['sec-websocket-protocol'] ?? ''));
     socket.on('message', (raw) => {
       const req = JSON.parse(String(raw));
       server.requests.push(req);
@@ -69,9 +73,9 @@ function nextState(c: WsClient, wanted: ConnectionState): Promise<void> {
 }
 
 describe('wsUrlFor', () => {
-  it('uses the page host, /ws, the scheme matching the page, and the token when present', () => {
-    expect(wsUrlFor({ protocol: 'http:', host: '127.0.0.1:8765', search: '?token=ab%2Bc' })).toBe('ws://127.0.0.1:8765/ws?token=ab%2Bc');
-    expect(wsUrlFor({ protocol: 'https:', host: 'box:443', search: '' })).toBe('wss://box:443/ws');
+  it('uses the page host, /ws and the scheme matching the page; never a token', () => {
+    expect(wsUrlFor({ protocol: 'http:', host: '127.0.0.1:8765' })).toBe('ws://127.0.0.1:8765/ws');
+    expect(wsUrlFor({ protocol: 'https:', host: 'box:443' })).toBe('wss://box:443/ws');
   });
 });
 
@@ -85,7 +89,7 @@ describe('WebSocket client', () => {
     const c = client(server.url);
     // Called before the socket opened: queued, then sent.
     await expect(c.client.call('getStatus', {})).resolves.toEqual(status);
-    expect(server.upgradeUrls[0]).toBe('/ws?token=s3cret');
+    expect(server.upgradeUrls[0]).toBe('/ws');
     const failed = c.client.call('setPaused', { paused: 'yes' as unknown as boolean });
     await expect(failed).rejects.toBeInstanceOf(ApiError);
     await expect(failed).rejects.toMatchObject({ code: 'BAD_REQUEST', message: 'Bad parameters for setPaused at paused: expected boolean.' });
@@ -128,6 +132,19 @@ describe('WebSocket client', () => {
     await expect(c.client.call('getStatus', {})).resolves.toMatchObject({ privilege: 'helper-installed' });
   });
 
+  it('says plainly when the server answers but refuses the handshake, and when it is down', async () => {
+    const server = await startServer(() => {});
+    const { port } = server.wss.address() as { port: number };
+    await new Promise<void>((resolve) => server.wss.close(() => resolve()));
+    let up = true;
+    const c = createWsClient({ url: `ws://127.0.0.1:${port}/ws`, minDelayMs: 20, maxDelayMs: 50, WebSocketImpl, serverIsUp: async () => up });
+    cleanups.push(() => c.close());
+    await nextState(c as WsClient, 'unauthorized');
+    await expect(c.client.call('getStatus', {})).rejects.toThrow(UNAUTHORIZED_WORDS);
+    up = false;
+    await nextState(c as WsClient, 'reconnecting');
+  });
+
   it('says it is reconnecting while the server is down, and stops for good on close', async () => {
     const server = await startServer(() => {});
     const { port } = server.wss.address() as { port: number };
@@ -137,6 +154,46 @@ describe('WebSocket client', () => {
     await expect(c.client.call('getStatus', {})).rejects.toBeInstanceOf(ApiError);
     c.close();
     await expect(c.client.call('getStatus', {})).rejects.toThrow('The connection to Headroom is closed.');
+  });
+});
+
+/** A page's location, history and sessionStorage as plain objects (what takePageToken touches). */
+function fakePage(hash: string, host = '127.0.0.1:1') {
+  const stored = new Map<string, string>();
+  const replaced: string[] = [];
+  const location = { protocol: 'http:', host, pathname: '/', search: '', hash };
+  return {
+    stored,
+    replaced,
+    location,
+    history: { replaceState: (_s: unknown, _t: string, url: string) => replaced.push(url) },
+    sessionStorage: { getItem: (k: string) => stored.get(k) ?? null, setItem: (k: string, v: string) => void stored.set(k, v) },
+  };
+}
+
+describe('the page token', () => {
+  const token = 'abcdefghijklmnopqrstuvwxyz012345';
+
+  it('takes the token from the fragment, stores it for this tab, and drops it from the address bar', () => {
+    const page = fakePage(`#token=${token}`);
+    expect(takePageToken(page as unknown as Window)).toBe(token);
+    expect(page.replaced).toEqual(['/']);
+    expect(page.stored.get('headroom.token')).toBe(token);
+    // A reload: no fragment any more, the stored token is used.
+    const reload = fakePage('');
+    reload.stored.set('headroom.token', token);
+    expect(takePageToken(reload as unknown as Window)).toBe(token);
+    expect(reload.replaced).toEqual([]);
+  });
+
+  it('refuses what is not a token, still dropping it from the address bar', () => {
+    const page = fakePage('#token=%3Cimg%3E');
+    expect(takePageToken(page as unknown as Window)).toBeNull();
+    expect(page.replaced).toEqual(['/']);
+    expect(page.stored.size).toBe(0);
+    expect(tokenInFragment('#other=1')).toBeNull();
+    expect(wsProtocolsFor(null)).toEqual(['headroom']);
+    expect(wsProtocolsFor(token)).toEqual(['headroom', `headroom.token.${token}`]);
   });
 });
 
@@ -177,15 +234,21 @@ describe('bridge client (stand-in for the Electron preload object)', () => {
 
   it('is chosen by createClient when window.headroom exists, else the WebSocket', async () => {
     const { bridge } = standInBridge();
-    const win = { headroom: bridge, location: { protocol: 'http:', host: '127.0.0.1:1', search: '' } } as unknown as Window;
+    const win = { headroom: bridge, location: { protocol: 'http:', host: '127.0.0.1:1', search: '', hash: '' } } as unknown as Window;
     const picked = createClient(win);
     expect(picked.connection.state()).toBe('open');
     await expect(picked.client.call('getStatus', {})).resolves.toEqual({ echoed: 'getStatus' });
     const server = await startServer((req, socket) => socket.send(JSON.stringify({ id: req.id, ok: true, result: 'via ws' })));
     const { port } = server.wss.address() as { port: number };
-    const ws = createClient({ WebSocket: WebSocketImpl, location: { protocol: 'http:', host: `127.0.0.1:${port}`, search: '?token=t' } } as unknown as Window);
+    const token = 'T0ken_T0ken-T0ken_T0ken-T0ken_T0';
+    const page = fakePage(`#token=${token}`, `127.0.0.1:${port}`);
+    const ws = createClient({ WebSocket: WebSocketImpl, ...page } as unknown as Window);
     cleanups.push(() => (ws as WsClient).close());
     await expect(ws.client.call('getStatus', {})).resolves.toBe('via ws');
-    expect(server.upgradeUrls).toEqual(['/ws?token=t']);
+    // The token travels in the handshake only, and has left the address bar for sessionStorage.
+    expect(server.upgradeUrls).toEqual(['/ws']);
+    expect(server.offered.map((h) => h.split(/,\s*/))).toEqual([['headroom', `headroom.token.${token}`]]);
+    expect(page.replaced).toEqual(['/']);
+    expect(page.stored.get('headroom.token')).toBe(token);
   });
 });

@@ -1,7 +1,7 @@
-// The real browser-mode server on the real service (real sampler, real reaper): token and cookie,
-// traversal, Origin checks and malformed messages. Only 127.0.0.1, a free port per run.
+// The real browser-mode server on the real service (real sampler, real reaper): the token in the
+// WebSocket handshake (never a cookie, never a URL), traversal, Origin checks and malformed messages. Only 127.0.0.1, a free port per run.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,9 +33,9 @@ function get(port: number, path: string, headers: Record<string, string> = {}): 
 }
 
 /** Open a WebSocket; resolves with the socket or rejects with the refusal. */
-function openWs(port: number, path: string, headers: Record<string, string>): Promise<WebSocket> {
+function openWs(port: number, path: string, headers: Record<string, string>, protocols: string[] = []): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, { headers });
+    const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, protocols, { headers });
     ws.once('open', () => resolve(ws));
     ws.once('unexpected-response', (_req, res) => {
       ws.terminate();
@@ -77,6 +77,10 @@ describe('headroom serve: the browser-mode server', () => {
     );
     writeFileSync(join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
     writeFileSync(join(root, 'secret.txt'), 'outside the build');
+    // Links inside the build: one pointing out of it (refused), one staying inside (served).
+    symlinkSync(join(root, 'secret.txt'), join(rendererDir, 'assets', 'escape.txt'));
+    symlinkSync(root, join(rendererDir, 'up'));
+    symlinkSync(join(rendererDir, 'assets', 'app.js'), join(rendererDir, 'inside.js'));
     service = createHeadroomService({ shell: 'browser', settings: createMemorySettingsStore() });
     service.start();
     server = await startBrowserServer({ service, port: 0, rendererDir, log: (line) => logged.push(line) });
@@ -88,85 +92,117 @@ describe('headroom serve: the browser-mode server', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  const auth = () => ({ Cookie: `headroom_${server.port}=${server.token}` });
+  const protocols = () => ['headroom', `headroom.token.${server.token}`];
   const origin = () => `http://127.0.0.1:${server.port}`;
+  const open = () => openWs(server.port, '/ws', { Origin: origin() }, protocols());
 
-  it('binds 127.0.0.1 and prints a URL with a 32-character token', () => {
-    expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=${server.token}`);
+  it('binds 127.0.0.1 and prints a URL with a 32-character token in the fragment only', () => {
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/#token=${server.token}`);
     expect(server.token).toMatch(/^[A-Za-z0-9_-]{32}$/);
   });
 
-  it('refuses the page and its files without the token (403, plain words)', async () => {
-    for (const path of ['/', '/index.html', '/assets/app.js', `/?token=${'x'.repeat(32)}`]) {
-      const res = await get(server.port, path);
-      expect(res.status, path).toBe(403);
-      expect(res.body).toMatch(/token/);
-      expect(res.body).not.toContain('window');
-    }
-    const wrongCookie = await get(server.port, '/', { Cookie: `headroom_${server.port}=${'a'.repeat(32)}` });
-    expect(wrongCookie.status).toBe(403);
-  });
-
-  it('takes the token once, sets an HttpOnly SameSite=Strict cookie, and the cookie alone then works', async () => {
-    const first = await get(server.port, `/?token=${server.token}`);
-    expect(first.status).toBe(303);
-    expect(first.headers.location).toBe('/');
-    const cookie = String(first.headers['set-cookie']);
-    expect(cookie).toContain(`headroom_${server.port}=${server.token}`);
-    expect(cookie).toContain('HttpOnly');
-    expect(cookie).toContain('SameSite=Strict');
-    const page = await get(server.port, '/', { Cookie: cookie.split(';')[0]! });
+  it('serves the build (which holds no data) without a credential, with its security headers', async () => {
+    const page = await get(server.port, '/');
     expect(page.status).toBe(200);
     expect(page.body).toContain('window');
+    expect(page.headers['set-cookie']).toBeUndefined();
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(page.headers['cache-control']).toBe('no-store');
-    // The meta tag's policy, plus frame-ancestors (ignored in a meta tag, honoured in a header).
-    expect(page.headers['content-security-policy']).toBe("default-src 'self'; object-src 'none'; frame-ancestors 'none'");
+    // The meta tag's policy, frame-ancestors (ignored in a meta tag, honoured in a header), and
+    // connect-src narrowed to this server's own WebSocket.
+    expect(page.headers['content-security-policy']).toBe(
+      `default-src 'self'; object-src 'none'; frame-ancestors 'none'; connect-src 'self' ws://127.0.0.1:${server.port} ws://localhost:${server.port}`,
+    );
     expect(page.headers['x-content-type-options']).toBe('nosniff');
     expect(page.headers['referrer-policy']).toBe('no-referrer');
     expect(page.headers['x-frame-options']).toBe('DENY');
-    const js = await get(server.port, '/assets/app.js', auth());
+    const js = await get(server.port, '/assets/app.js');
     expect(js.status).toBe(200);
     expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');
   });
 
-  it('never redirects to another site after taking the token', async () => {
-    const res = await get(server.port, `//evil.example/x?token=${server.token}`);
-    expect(res.status).toBe(303);
-    expect(res.headers.location).toBe('/evil.example/x');
+  it('moves an old ?token= address to the fragment, checking and setting nothing', async () => {
+    const right = await get(server.port, `/?token=${server.token}`);
+    expect(right.status).toBe(303);
+    expect(right.headers.location).toBe(`/#token=${server.token}`);
+    expect(right.headers['set-cookie']).toBeUndefined();
+    // A wrong token gets the same answer: the redirect is no oracle.
+    const wrong = await get(server.port, `/?token=${'x'.repeat(32)}`);
+    expect(wrong.status).toBe(303);
+    expect(wrong.headers.location).toBe(`/#token=${'x'.repeat(32)}`);
+    // Something that is not a token shape is dropped rather than reflected.
+    const junk = await get(server.port, '/?token=%3Cscript%3E&x=1');
+    expect(junk.headers.location).toBe('/?x=1');
   });
 
-  it('refuses a foreign Host header even with the cookie (DNS rebinding)', async () => {
-    const res = await get(server.port, '/', { ...auth(), Host: 'evil.example:80' });
+  it('never redirects to another site', async () => {
+    const res = await get(server.port, `//evil.example/x?token=${server.token}`);
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe(`/evil.example/x#token=${server.token}`);
+  });
+
+  it('refuses a foreign Host header (DNS rebinding)', async () => {
+    const res = await get(server.port, '/', { Host: 'evil.example:80' });
     expect(res.status).toBe(403);
+    expect(res.body).not.toContain('window');
   });
 
   it('never serves a file outside the renderer build', async () => {
     for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt', '/%2e%2e%2fsecret.txt', '/assets/..%2f..%2fsecret.txt', '/..\\secret.txt', '/%00', '/%E0%A4%A']) {
-      const res = await get(server.port, path, auth());
+      const res = await get(server.port, path);
       expect(res.status, path).toBeGreaterThanOrEqual(400);
       expect(res.body, path).not.toContain('outside the build');
     }
-    expect((await get(server.port, '/nope.js', auth())).status).toBe(404);
+    expect((await get(server.port, '/nope.js')).status).toBe(404);
+    // A real link inside the build pointing outside it is refused by real path, not path text.
+    for (const path of ['/assets/escape.txt', '/up/secret.txt']) {
+      const res = await get(server.port, path);
+      expect(res.status, path).toBe(400);
+      expect(res.body, path).not.toContain('outside the build');
+    }
+    // The control: a link that stays inside the build is served.
+    const inside = await get(server.port, '/inside.js');
+    expect(inside.status).toBe(200);
+    expect(inside.body).toBe('console.log(1)');
   });
 
-  it('refuses WebSocket upgrades with a foreign or missing Origin, or without the token', async () => {
+  it('refuses WebSocket upgrades without the token subprotocol, with a foreign Origin or Host, or with the token anywhere else', async () => {
     const before = logged.length;
-    await expect(openWs(server.port, '/ws', { ...auth(), Origin: 'http://evil.example' })).rejects.toThrow(/403/);
-    await expect(openWs(server.port, '/ws', { ...auth(), Origin: `http://127.0.0.1:${server.port + 1}` })).rejects.toThrow(/403/);
-    await expect(openWs(server.port, '/ws', auth())).rejects.toThrow(/403/);
-    await expect(openWs(server.port, '/ws', { Origin: origin() })).rejects.toThrow(/403/);
-    await expect(openWs(server.port, `/ws?token=${'b'.repeat(32)}`, { Origin: origin() })).rejects.toThrow(/403/);
-    await expect(openWs(server.port, '/elsewhere', { ...auth(), Origin: origin() })).rejects.toThrow(/403/);
-    expect(logged.length - before).toBe(6);
+    const token = server.token;
+    const o = { Origin: origin() };
+    // The right token, but the wrong Origin or Host.
+    await expect(openWs(server.port, '/ws', { Origin: 'http://evil.example' }, protocols())).rejects.toThrow(/403/);
+    await expect(openWs(server.port, '/ws', { Origin: `http://127.0.0.1:${server.port + 1}` }, protocols())).rejects.toThrow(/403/);
+    await expect(openWs(server.port, '/ws', {}, protocols())).rejects.toThrow(/403/);
+    await expect(openWs(server.port, '/ws', { ...o, Host: 'evil.example' }, protocols())).rejects.toThrow(/403/);
+    // The token where it used to be accepted: a cookie, the query string.
+    await expect(openWs(server.port, '/ws', { ...o, Cookie: `headroom_${server.port}=${token}` })).rejects.toThrow(/403/);
+    await expect(openWs(server.port, `/ws?token=${token}`, o)).rejects.toThrow(/403/);
+    await expect(openWs(server.port, `/ws?token=${token}`, o, ['headroom'])).rejects.toThrow(/403/);
+    // A wrong token, the token without `headroom`, two tokens, the wrong path.
+    await expect(openWs(server.port, '/ws', o, ['headroom', `headroom.token.${'b'.repeat(32)}`])).rejects.toThrow(/403/);
+    await expect(openWs(server.port, '/ws', o, [`headroom.token.${token}`])).rejects.toThrow(/403/);
+    await expect(openWs(server.port, '/ws', o, ['headroom', `headroom.token.${token}`, `headroom.token.${'c'.repeat(32)}`])).rejects.toThrow(/403/);
+    await expect(openWs(server.port, '/elsewhere', o, protocols())).rejects.toThrow(/403/);
+    expect(logged.length - before).toBe(11);
     expect(logged.at(-1)).toMatch(/refused WebSocket/);
-    // The token in the URL works as well as the cookie, and localhost is an allowed origin.
-    const ws = await openWs(server.port, `/ws?token=${server.token}`, { Origin: `http://localhost:${server.port}` });
+    expect(logged.join('\n')).not.toContain(token);
+    // localhost is an allowed origin; the server selects `headroom` and never echoes the token.
+    const ws = await openWs(server.port, '/ws', { Origin: `http://localhost:${server.port}` }, protocols());
+    expect(ws.protocol).toBe('headroom');
     ws.close();
+    const headers = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      const probe = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, protocols(), { headers: o });
+      probe.once('upgrade', (res) => resolve(res.headers));
+      probe.once('error', reject);
+      probe.once('open', () => probe.close());
+    });
+    expect(headers['sec-websocket-protocol']).toBe('headroom');
+    expect(JSON.stringify(headers)).not.toContain(token);
   });
 
   it('answers calls over the WebSocket and pushes snapshot events', async () => {
-    const ws = await openWs(server.port, '/ws', { ...auth(), Origin: origin() });
+    const ws = await open();
     try {
       const event = new Promise<{ event: string; data: { seq: number } }>((resolve) => {
         ws.on('message', (d) => {
@@ -185,7 +221,7 @@ describe('headroom serve: the browser-mode server', () => {
   });
 
   it('answers malformed messages with errors and stays usable', async () => {
-    const ws = await openWs(server.port, '/ws', { ...auth(), Origin: origin() });
+    const ws = await open();
     try {
       const notJson = await ask(ws, '{nope', null);
       expect(notJson).toMatchObject({ id: null, ok: false, error: { code: 'BAD_REQUEST' } });
@@ -212,11 +248,11 @@ describe('headroom serve: the browser-mode server', () => {
   });
 
   it('closes a connection that sends more than the message limit (1009) and keeps serving others', async () => {
-    const ws = await openWs(server.port, '/ws', { ...auth(), Origin: origin() });
+    const ws = await open();
     const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
     ws.send('x'.repeat(MAX_WIRE_MESSAGE_BYTES + 1));
     expect(await closed).toBe(1009);
-    const again = await openWs(server.port, '/ws', { ...auth(), Origin: origin() });
+    const again = await open();
     try {
       expect((await ask(again, JSON.stringify({ id: 1, call: 'getSettings' }), 1)).ok).toBe(true);
     } finally {

@@ -1,0 +1,34 @@
+/**
+ * The built-in session-critical names, in a module without zod: the reap path (`headroom reap`,
+ * the privileged helper, the reap worker) needs them and must start fast (requiring zod costs
+ * 0.07–0.29 s here; docs/BENCHMARKS.md, "Start"). contract/settings.ts re-exports it.
+ */
+
+/**
+ * Processes whose loss ends the person's session: refused unless the request says `force`.
+ * Matched against comm (the kernel's 15-character process name).
+ */
+export const DEFAULT_SESSION_CRITICAL = [
+  'Xorg',
+  'Xwayland',
+  'gnome-shell',
+  'gnome-session-b',
+  'kwin_wayland',
+  'kwin_x11',
+  'plasmashell',
+  'ksmserver',
+  'sway',
+  'weston',
+  'mutter',
+  'xfwm4',
+  'xfce4-session',
+  'lightdm',
+  'gdm',
+  'gdm-session-wor',
+  'sddm',
+  'dbus-daemon',
+  'dbus-broker',
+  'systemd',
+  'systemd-logind',
+  'headroom',
+] as const;

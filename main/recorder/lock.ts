@@ -1,0 +1,135 @@
+/**
+ * One writer per user. The lock is a file `writer.lock` created with O_EXCL (atomic on local file
+ * systems, no flock and no native module) holding "<pid> <start time> <nonce>". A lock whose process is gone,
+ * or whose PID now belongs to a process with another start time (a reused PID), is stale: it is
+ * renamed aside (only one contender can rename a given file), its content checked to be the stale one
+ * read before, and removed; then the contender tries O_EXCL again. The writer re-checks the lock at
+ * every rotation and steps down to follower if the file is no longer its own.
+ */
+import { randomBytes } from 'node:crypto';
+import { closeSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { createAppendOnly, errnoCode, readStoreFile } from './safe-fs';
+
+export const LOCK_NAME = 'writer.lock';
+
+/** A process by PID and start time (clock ticks since boot), and which recorder in it (two services in one process are two holders). */
+export interface LockHolder {
+  pid: number;
+  startTime: number;
+  nonce?: string;
+}
+
+/** The start time of `pid`, or null when it does not exist. */
+export function processStartTime(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  } catch {
+    return null;
+  }
+}
+
+/** This process (and a fresh recorder nonce), as written in a lock. */
+export function self(): LockHolder {
+  return { pid: process.pid, startTime: processStartTime(process.pid) ?? 0, nonce: randomBytes(6).toString('hex') };
+}
+
+function same(a: LockHolder | null, b: LockHolder | null): boolean {
+  return !!a && !!b && a.pid === b.pid && a.startTime === b.startTime && (a.nonce ?? '') === (b.nonce ?? '');
+}
+
+function readHolder(path: string): LockHolder | null {
+  const text = readStoreFile(path, 256).toString('utf8');
+  const m = /^(\d+) (\d+)(?: ([0-9a-f]{1,32}))?\n?$/.exec(text);
+  return m ? { pid: Number(m[1]), startTime: Number(m[2]), ...(m[3] ? { nonce: m[3] } : {}) } : null;
+}
+
+function alive(holder: LockHolder): boolean {
+  return processStartTime(holder.pid) === holder.startTime;
+}
+
+/**
+ * Try to become the writer. Returns null when this process now holds the lock, else the live holder.
+ * Throws RecorderRefusal when the lock path is hostile (a symlink, FIFO, someone else's file).
+ */
+export function acquireLock(dir: string, me: LockHolder = self()): LockHolder | null {
+  const path = join(dir, LOCK_NAME);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = createAppendOnly(path);
+      try {
+        writeSync(fd, `${me.pid} ${me.startTime}${me.nonce ? ` ${me.nonce}` : ''}\n`);
+      } finally {
+        closeSync(fd);
+      }
+      return null;
+    } catch (err) {
+      if (errnoCode(err) !== 'EEXIST') throw err;
+    }
+    let holder: LockHolder | null;
+    try {
+      holder = readHolder(path);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') continue;
+      throw err;
+    }
+    if (same(holder, me)) return null;
+    if (holder && alive(holder)) return holder;
+    // Stale (or unreadable garbage): move it aside, make sure it is the one we judged, and remove it.
+    const aside = `${path}.stale-${me.pid}`;
+    try {
+      renameSync(path, aside);
+    } catch {
+      continue;
+    }
+    let moved: LockHolder | null = null;
+    try {
+      moved = readHolder(aside);
+    } catch {
+      moved = null;
+    }
+    if (moved !== holder && !same(moved, holder) && moved && alive(moved)) {
+      // Someone took the lock between our read and our rename: give it back and follow.
+      try {
+        renameSync(aside, path);
+      } catch {
+        // It will notice at its next rotation and the two settle then.
+      }
+      return moved;
+    }
+    try {
+      unlinkSync(aside);
+    } catch {
+      // Already gone.
+    }
+  }
+  const holder = (() => {
+    try {
+      return readHolder(path);
+    } catch {
+      return null;
+    }
+  })();
+  return holder ?? { pid: 0, startTime: 0 };
+}
+
+/** True while the lock file still names `me`. */
+export function holdsLock(dir: string, me: LockHolder = self()): boolean {
+  try {
+    const holder = readHolder(join(dir, LOCK_NAME));
+    return same(holder, me);
+  } catch {
+    return false;
+  }
+}
+
+/** Remove the lock if it is still ours. */
+export function releaseLock(dir: string, me: LockHolder = self()): void {
+  if (!holdsLock(dir, me)) return;
+  try {
+    unlinkSync(join(dir, LOCK_NAME));
+  } catch {
+    // Gone already.
+  }
+}

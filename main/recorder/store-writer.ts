@@ -1,0 +1,176 @@
+/**
+ * The writer's side of the store: append-only segment files, one pair per hour of record time
+ *
+ *   seg-<first record time, 13 digits>-<pid>-<n>.sys    header, system records, event records
+ *   seg-<same stem>.apps                                 header, appDef records, apps records
+ *
+ * A new pair is opened on the first record after start, every hour (by record time), when a pair
+ * reaches its size cap, and after any failed write — never appending to a file that may end in a torn
+ * record. Appends are one small writeSync each (page cache, tens of µs; a tick is ~120 B + ~300 B),
+ * and an fsync runs on libuv's thread pool every FSYNC_MS, so a kill -9 or power loss costs at most
+ * those seconds and the main thread never waits for the disk. A short write (disk full) throws like
+ * any failed write; the recorder reports it and this writer starts a fresh pair on the next success.
+ */
+import { closeSync, fsync, fsyncSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RecordedEvent } from '../../contract/record';
+import type { AppInfo, Snapshot } from '../../contract/snapshot';
+import { appsToRecord, encodeAppsRaw, encodeAppsRecord, encodeSystem, KEYFRAME_EVERY, type AppDef } from './codec';
+import { frame, RecordType, type RecordTypeValue } from './frame';
+import { createAppendOnly } from './safe-fs';
+
+export const SEGMENT_MAX_MS = 3600_000;
+export const FSYNC_MS = 2000;
+export const STORE_FORMAT = 1;
+
+interface OpenFile {
+  fd: number;
+  path: string;
+  bytes: number;
+  dirty: boolean;
+}
+
+/** The file name stem of a segment pair. */
+export function segmentStem(time: number, pid: number, n: number): string {
+  return `seg-${String(Math.max(0, Math.floor(time))).padStart(13, '0')}-${pid}-${n}`;
+}
+
+/** Appends ticks and events to the current segment pair. */
+export class StoreWriter {
+  private sys: OpenFile | null = null;
+  private apps: OpenFile | null = null;
+  private segmentStart = 0;
+  private counter = 0;
+  private previousRaw: Buffer | null = null;
+  private sinceKeyframe = 0;
+  private defs = new Map<string, number>();
+  private fsyncTimer: NodeJS.Timeout | null = null;
+  private totalWritten = 0;
+
+  constructor(
+    private readonly dir: string,
+    /** Rotate when a pair reaches this many bytes. */
+    private segmentMaxBytes: number,
+    /** Only events (a follower keeps its own reaps in its own small files). */
+    private readonly eventsOnly = false,
+  ) {}
+
+  /** Bytes appended since this writer was made. */
+  get written(): number {
+    return this.totalWritten;
+  }
+
+  /** The stem of the segment being written, or null. */
+  get currentStem(): string | null {
+    return this.sys ? this.sys.path.slice(this.dir.length + 1, -'.sys'.length) : null;
+  }
+
+  setSegmentMaxBytes(bytes: number): void {
+    this.segmentMaxBytes = bytes;
+  }
+
+  /** Append one tick: its system figures and the apps worth keeping. Returns true when a new pair was opened. */
+  writeTick(s: Snapshot): boolean {
+    const rotated = this.ensureOpen(s.time);
+    this.append(this.sys!, RecordType.system, encodeSystem(s));
+    if (this.eventsOnly) return rotated;
+    const rows: { def: number; app: AppInfo }[] = [];
+    for (const app of appsToRecord(s.apps)) rows.push({ def: this.defFor(app), app });
+    const raw = encodeAppsRaw(rows);
+    const keyframe = this.previousRaw === null || this.sinceKeyframe >= KEYFRAME_EVERY - 1;
+    this.append(this.apps!, RecordType.apps, encodeAppsRecord(s.time, raw, keyframe ? null : this.previousRaw));
+    this.sinceKeyframe = keyframe ? 0 : this.sinceKeyframe + 1;
+    this.previousRaw = raw;
+    return rotated;
+  }
+
+  /** Append one event (a marker, maybe with its victim). */
+  writeEvent(event: RecordedEvent): void {
+    this.ensureOpen(event.time);
+    this.append(this.sys!, RecordType.event, Buffer.from(JSON.stringify(event), 'utf8'));
+  }
+
+  /** Close the files (after an fsync) — also after a failure, so the next write starts a fresh pair. */
+  close(): void {
+    if (this.fsyncTimer) clearTimeout(this.fsyncTimer);
+    this.fsyncTimer = null;
+    for (const f of [this.sys, this.apps]) {
+      if (!f) continue;
+      try {
+        if (f.dirty) fsyncSync(f.fd);
+      } catch {
+        // A failing disk: what reached it is what there is.
+      }
+      try {
+        closeSync(f.fd);
+      } catch {
+        // Closing a file on a vanished disk can fail; nothing more to do.
+      }
+    }
+    this.sys = null;
+    this.apps = null;
+    this.previousRaw = null;
+    this.defs.clear();
+  }
+
+  private defFor(app: AppInfo): number {
+    const key = `${app.id}\u0000${app.name}\u0000${app.user}`;
+    let i = this.defs.get(key);
+    if (i !== undefined) return i;
+    i = this.defs.size;
+    const def: AppDef = { i, id: app.id, name: app.name, kind: app.kind, cgroup: app.cgroup, user: app.user };
+    this.append(this.apps!, RecordType.appDef, Buffer.from(JSON.stringify(def), 'utf8'));
+    this.defs.set(key, i);
+    return i;
+  }
+
+  private ensureOpen(time: number): boolean {
+    if (this.sys && (this.eventsOnly || this.apps)) {
+      const size = this.sys.bytes + (this.apps?.bytes ?? 0);
+      if (time >= this.segmentStart && time - this.segmentStart < SEGMENT_MAX_MS && size < this.segmentMaxBytes) return false;
+      this.close();
+    }
+    const stem = segmentStem(time, process.pid, this.counter++);
+    const header = Buffer.from(JSON.stringify({ format: STORE_FORMAT, pid: process.pid, startTime: time }), 'utf8');
+    const sysPath = join(this.dir, `${stem}.sys`);
+    this.sys = { fd: createAppendOnly(sysPath), path: sysPath, bytes: 0, dirty: false };
+    this.append(this.sys, RecordType.header, header);
+    if (!this.eventsOnly) {
+      const appsPath = join(this.dir, `${stem}.apps`);
+      this.apps = { fd: createAppendOnly(appsPath), path: appsPath, bytes: 0, dirty: false };
+      this.append(this.apps, RecordType.header, header);
+    }
+    this.segmentStart = time;
+    this.previousRaw = null;
+    this.defs.clear();
+    return true;
+  }
+
+  private append(file: OpenFile, type: RecordTypeValue, payload: Buffer): void {
+    const bytes = frame(type, payload);
+    const n = writeSync(file.fd, bytes);
+    file.bytes += n;
+    this.totalWritten += n;
+    if (n !== bytes.length) {
+      const err: NodeJS.ErrnoException = new Error(`short write to ${file.path} (${n} of ${bytes.length} bytes): the disk is probably full`);
+      err.code = 'ENOSPC';
+      throw err;
+    }
+    file.dirty = true;
+    this.scheduleFsync();
+  }
+
+  private scheduleFsync(): void {
+    if (this.fsyncTimer) return;
+    this.fsyncTimer = setTimeout(() => {
+      this.fsyncTimer = null;
+      for (const f of [this.sys, this.apps]) {
+        if (!f || !f.dirty) continue;
+        f.dirty = false;
+        // On the thread pool: the main thread never waits for the disk. A failure shows up in the next write.
+        fsync(f.fd, () => {});
+      }
+    }, FSYNC_MS);
+    this.fsyncTimer.unref();
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The guard's banner under the header. While the guard warns it is an alert (role="alert", read
+ * out at once) naming the culprit and the reason in plain words, the pressure, and what auto-reap
+ * did or would do; its Reap button opens the usual confirmation (the same ReapDialog as the apps
+ * table, through the window's openReap), so nothing is killed from here. After an auto-reap it
+ * quietly says what was ended and why. The words come from format/guard-words.ts.
+ *
+ * The culprit is looked up in the live snapshot by app id (falling back to its PIDs), so the
+ * confirmation carries the (pid, start time) pairs the person sees; an app that is gone gets no
+ * button, and main refuses a replaced process as CHANGED anyway.
+ */
+import { memo, useState } from 'react';
+import type { Culprit, GuardState } from '../../contract/guard';
+import type { ReapMode } from '../../contract/reap';
+import type { Snapshot } from '../../contract/snapshot';
+import { guardBannerWords } from '../format/guard-words';
+import { appRowKey, type TableRow } from '../state/rows';
+
+export interface GuardBannerProps {
+  guard: GuardState | null;
+  snapshot: Snapshot | null;
+  /** The autoReap setting in force (what the person chose; the guard may still not act, see actingNote). */
+  autoReap: boolean;
+  /** Open the reap confirmation for this row (the window's openReap). */
+  onReap(row: TableRow, mode: ReapMode): void;
+}
+
+/** The culprit's app row in this snapshot, or null when it is no longer running. */
+export function culpritRow(culprit: Culprit, snapshot: Snapshot | null): TableRow | null {
+  if (snapshot === null) return null;
+  const pids = new Set(culprit.pids);
+  const app =
+    snapshot.apps.find((a) => a.id === culprit.appId) ??
+    snapshot.apps.find((a) => a.id === snapshot.processes.find((p) => pids.has(p.pid))?.appId);
+  if (!app) return null;
+  const processes = snapshot.processes.filter((p) => p.appId === app.id);
+  return { kind: 'app', key: appRowKey(app), app, processes, expanded: false };
+}
+
+/** The banner; renders nothing while the guard is calm and has nothing to report. */
+export const GuardBanner = memo(function GuardBanner({ guard, snapshot, autoReap, onReap }: GuardBannerProps) {
+  const [dismissed, setDismissed] = useState<string | null>(null);
+  const words = guardBannerWords(guard, autoReap);
+  if (words === null || words.key === dismissed) return null;
+  const row = words.culprit ? culpritRow(words.culprit, snapshot) : null;
+  return (
+    <section className={`hr-guard hr-guard-${words.kind}`} aria-label="Pressure guard">
+      <div role={words.kind} className="hr-guard-text">
+        <p className="hr-guard-headline">{words.headline}</p>
+        {words.reason ? <p className="hr-guard-reason">{words.reason}</p> : null}
+        {words.pressure ? <p className="hr-guard-pressure">{words.pressure}</p> : null}
+        {words.action ? <p className="hr-guard-action">{words.action}</p> : null}
+      </div>
+      <div className="hr-guard-buttons">
+        {words.culprit ? (
+          row ? (
+            <button type="button" className="hr-danger" onClick={() => onReap(row, 'kill')}>
+              {`Reap ${words.culprit.name}\u2026`}
+            </button>
+          ) : (
+            <span className="hr-guard-gone">{`${words.culprit.name} is no longer running`}</span>
+          )
+        ) : null}
+        <button type="button" aria-label="Dismiss guard message" onClick={() => setDismissed(words.key)}>
+          &times;
+        </button>
+      </div>
+    </section>
+  );
+});

@@ -1,0 +1,90 @@
+/**
+ * Looking back at one moment: a slider over the charts' range (arrow keys move it a sample at a
+ * time) that puts a cursor on the pressure chart and says what that moment looked like — memory
+ * pressure, available memory, swap — and which events happened near it. Over long ranges a point
+ * stands for a bucket of samples, and the figures are that bucket's worst moment (as drawn).
+ */
+import { memo } from 'react';
+import type { ReapMarker } from '../../contract/history';
+import { clockTime, eventLine, kindWords, markerKey } from '../format/events';
+import { formatPct } from '../format/units';
+import type { ChartPoint } from '../state/series';
+
+export interface MomentScrubberProps {
+  series: readonly ChartPoint[];
+  markers: readonly ReapMarker[];
+  windowMs: number;
+  intervalMs: number;
+  /** The moment looked at (ms since the epoch), or null for "now". */
+  moment: number | null;
+  onMoment(t: number | null): void;
+}
+
+/** The point nearest to `t` (the series is sorted by time); undefined for an empty series. */
+export function nearestPoint(series: readonly ChartPoint[], t: number): ChartPoint | undefined {
+  let lo = 0;
+  let hi = series.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (series[mid]!.t < t) lo = mid + 1;
+    else hi = mid;
+  }
+  const after = series[lo];
+  const before = series[lo - 1];
+  if (!before) return after;
+  if (!after) return before;
+  return t - before.t <= after.t - t ? before : after;
+}
+
+/** How near an event must be to count as "near" the moment: 1 % of the range, at least two samples. */
+export function nearWindowMs(windowMs: number, intervalMs: number): number {
+  return Math.max(windowMs / 100, 2 * intervalMs);
+}
+
+const gib = (v: number) => `${v.toFixed(v < 10 ? 2 : 1)} GiB`;
+const pct = (v: number | null) => (v === null ? '\u2014' : formatPct(v));
+
+/** The slider, the moment's figures and the events near it. */
+export const MomentScrubber = memo(function MomentScrubber({ series, markers, windowMs, intervalMs, moment, onMoment }: MomentScrubberProps) {
+  const last = series[series.length - 1];
+  if (!last) return null;
+  const to = last.t;
+  const from = to - windowMs;
+  const at = moment === null ? to : Math.min(to, Math.max(from, moment));
+  const point = nearestPoint(series, at);
+  const near = nearWindowMs(windowMs, intervalMs);
+  const nearby = moment === null ? [] : markers.filter((m) => Math.abs(m.time - at) <= near);
+  return (
+    <section className="hr-scrub" aria-label="Look back">
+      <div className="hr-scrub-row">
+        <label htmlFor="hr-scrub-input">Look back</label>
+        <input
+          id="hr-scrub-input"
+          type="range"
+          min={from}
+          max={to}
+          step={Math.max(1, intervalMs)}
+          value={at}
+          aria-valuetext={moment === null ? 'now' : clockTime(at)}
+          onChange={(e) => onMoment(Number(e.currentTarget.value))}
+        />
+        <button type="button" onClick={() => onMoment(null)} disabled={moment === null}>
+          Back to now
+        </button>
+      </div>
+      <p className="hr-scrub-readout" aria-live="polite" data-testid="moment">
+        {point
+          ? `${moment === null ? 'Now' : clockTime(point.t)}: memory pressure some ${pct(point.memSomePct)}, full ${pct(point.memFullPct)} per tick ` +
+            `(avg10 ${pct(point.memSomeAvg10)} / ${pct(point.memFullAvg10)}) \u00B7 available ${gib(point.availableGiB)} \u00B7 swap ${gib(point.swapGiB)}`
+          : ''}
+      </p>
+      {nearby.length > 0 ? (
+        <ul className="hr-scrub-events" aria-label="Events near this moment">
+          {nearby.map((m) => (
+            <li key={markerKey(m)}>{`${clockTime(m.time)} ${kindWords(m.kind)}: ${eventLine(m)}`}</li>
+          ))}
+        </ul>
+      ) : null}
+    </section>
+  );
+});

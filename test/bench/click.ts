@@ -1,0 +1,315 @@
+/**
+ * Click-to-freed benchmark (`npm run bench -- click`, or `npx tsx test/bench/click.ts`): from the
+ * confirm click in the real window (Debian's Chromium, browser mode, driven over a bare DevTools
+ * connection as in test/bench/ui.ts) to 90 % of a 1 GiB, CPU-starved victim's memory back — the
+ * victim at nice 19 pinned to CPU 1 with two nice −10 spinners there, as in test/bench/reap.ts.
+ * Goal: median ≤ 100 ms, none above 250 ms in 5 tries.
+ *
+ * Each try: a fresh victim (`test/support/hogs.ts`, `headroom-test-hog` in its argv), its PID typed
+ * into the table's filter, the row's Reap button and the dialog's Reap button clicked with real
+ * mouse events (CDP Input.dispatchMouseEvent). The clock starts just before the confirm click is
+ * sent and stops when MemAvailable plus the per-CPU page lists (KERNEL.md) has recovered 90 % of the
+ * victim's RssAnon, polled every 2 ms by this process. Where the time goes, per try: click → the
+ * page's WebSocket send of the reap call (a hook on WebSocket.prototype.send, installed before the
+ * page loads), → the SIGKILL (the result's `time`), → the memory back (the result's memoryBackMs).
+ * `headroom serve` runs as a child process with the URL it prints used as-is.
+ * `HR_BENCH_BASELINE_DIR=<dir>` alternates tries with another build's serve (same Chromium, same run).
+ * `HR_BENCH_TRIES` (default 5). Victims and spinners are killed by PID in `finally`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { setPriority } from 'node:os';
+import { readStatus } from '../../native/proc';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/serve-process';
+import { startHog, stopAllHogs } from '../support/hogs';
+
+const TRIES = Number(process.env.HR_BENCH_TRIES ?? 5);
+const MIB = 1024 * 1024;
+const PAGE = 4096;
+const CAP_MS = 10_000;
+const ROOT = join(__dirname, '..', '..');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const loadAvg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
+/** MemAvailable plus the pages on the per-CPU lists, in bytes. */
+function availableNow(): number {
+  const memAvailable = Number(/^MemAvailable:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'latin1'))![1]) * 1024;
+  let pcp = 0;
+  for (const m of readFileSync('/proc/zoneinfo', 'latin1').matchAll(/^\s+count:\s+(\d+)$/gm)) pcp += Number(m[1]);
+  return memAvailable + pcp * PAGE;
+}
+
+/** Records the reap call leaving the page and its reply arriving (installed before the page's scripts). */
+const HOOK = `
+  window.__reap = [];
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    if (typeof data === 'string' && data.includes('"reap"')) window.__reap.push({ sentAt: Date.now() });
+    if (!this.__hooked) {
+      this.__hooked = true;
+      this.addEventListener('message', (e) => {
+        if (typeof e.data === 'string' && e.data.includes('"memoryBackMs"')) window.__reap.push({ replyAt: Date.now(), reply: e.data });
+      });
+    }
+    return send.call(this, data);
+  };
+`;
+
+interface Tab {
+  send(method: string, params?: object): Promise<Record<string, unknown>>;
+  evaluate<T>(expression: string): Promise<T>;
+  close(): Promise<void>;
+}
+
+async function openTab(): Promise<Tab> {
+  const profile = mkdtempSync(join(tmpdir(), 'headroom-click-chromium-'));
+  const chrome: ChildProcess = spawn(CHROMIUM_PATH, [...CHROMIUM_ARGS, '--remote-debugging-port=0', `--user-data-dir=${profile}`, '--window-size=1280,800', 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const stop = async () => {
+    if (chrome.exitCode === null && chrome.signalCode === null) {
+      const exited = new Promise((r) => chrome.once('exit', r));
+      chrome.kill('SIGTERM');
+      const timer = setTimeout(() => chrome.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  };
+  try {
+    const browserUrl = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      const timer = setTimeout(() => reject(new Error('Chromium did not print its DevTools address within 20 s')), 20_000);
+      chrome.stderr!.on('data', (d: Buffer) => {
+        text += String(d);
+        const m = /DevTools listening on (ws:\S+)/.exec(text);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      });
+    });
+    const targets = (await (await fetch(`http://127.0.0.1:${new URL(browserUrl).port}/json/list`)).json()) as Array<{ type: string; webSocketDebuggerUrl: string }>;
+    const socket = new WebSocket(targets.find((t) => t.type === 'page')!.webSocketDebuggerUrl, { perMessageDeflate: false, maxPayload: 256 * MIB });
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    let nextId = 0;
+    const waiting = new Map<number, { resolve(v: Record<string, unknown>): void; reject(e: Error): void }>();
+    socket.on('message', (raw) => {
+      const m = JSON.parse(String(raw)) as { id?: number; result?: Record<string, unknown>; error?: { message: string } };
+      const w = m.id === undefined ? undefined : waiting.get(m.id);
+      if (!w) return;
+      waiting.delete(m.id!);
+      if (m.error) w.reject(new Error(m.error.message));
+      else w.resolve(m.result ?? {});
+    });
+    const send = (method: string, params: object = {}) =>
+      new Promise<Record<string, unknown>>((resolve, reject) => {
+        const id = ++nextId;
+        waiting.set(id, { resolve, reject });
+        socket.send(JSON.stringify({ id, method, params }));
+      });
+    const evaluate = async <T>(expression: string): Promise<T> => {
+      const r = (await send('Runtime.evaluate', { expression, returnByValue: true, awaitPromise: true })) as { result: { value: T }; exceptionDetails?: { text: string } };
+      if (r.exceptionDetails) throw new Error(`page script failed: ${r.exceptionDetails.text}`);
+      return r.result.value;
+    };
+    await send('Page.enable');
+    await send('Emulation.setDeviceMetricsOverride', { width: 1280, height: 800, deviceScaleFactor: 1, mobile: false });
+    await send('Page.addScriptToEvaluateOnNewDocument', { source: HOOK });
+    return { send, evaluate, close: async () => (socket.close(), await stop()) };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+async function waitFor<T>(tab: Tab, expression: string, timeoutMs: number): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await tab.evaluate<T>(expression);
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${expression}`);
+    await sleep(50);
+  }
+}
+
+async function click(tab: Tab, [x, y]: [number, number]): Promise<void> {
+  await tab.send('Input.dispatchMouseEvent', { type: 'mouseMoved', x, y });
+  await tab.send('Input.dispatchMouseEvent', { type: 'mousePressed', x, y, button: 'left', clickCount: 1 });
+  await tab.send('Input.dispatchMouseEvent', { type: 'mouseReleased', x, y, button: 'left', clickCount: 1 });
+}
+
+/** This thread's nice value (setpriority on the main thread's id affects only it on Linux); ignored when not allowed. */
+function setThreadNice(nice: number): void {
+  try {
+    setPriority(0, nice);
+  } catch {
+    // not root: the clock runs at normal priority
+  }
+}
+
+const centreOf = (selectorExpression: string) =>
+  `(() => { const e = ${selectorExpression}; if (!e || e.disabled) return null; const b = e.getBoundingClientRect(); return b.width > 0 ? [b.x + b.width / 2, b.y + b.height / 2] : null; })()`;
+
+interface Serve {
+  url: string;
+  stop(): void;
+}
+
+async function startServe(dir: string): Promise<Serve> {
+  const cli = join(dir, 'dist', 'main', 'cli.js');
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: build it first`);
+  const config = mkdtempSync(join(tmpdir(), 'headroom-click-config-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: config };
+  delete env.NODE_EXTRA_CA_CERTS;
+  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--allow-root'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /running at (\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited early (${code})`)));
+  });
+  return { url, stop: () => (child.kill('SIGKILL'), rmSync(config, { recursive: true, force: true })) };
+}
+
+export interface ClickTry {
+  build: string;
+  victimMiB: number;
+  /** Confirm click → 90 % of the victim back (MemAvailable + per-CPU lists). */
+  clickToFreedMs: number | null;
+  /** Confirm click → the page sends the reap call. */
+  clickToSendMs: number | null;
+  /** The page's send → SIGKILL (server, service, reap worker hand-off, verification). */
+  sendToKillMs: number | null;
+  /** SIGKILL → address space released (the syscalls). */
+  killToFreedMs: number | null;
+  /** The page's send → the reply in the page. */
+  roundTripMs: number | null;
+  /** The process_mrelease call alone. */
+  mreleaseMs: number | null;
+}
+
+async function oneTry(tab: Tab, serve: Serve, build: string): Promise<ClickTry> {
+  await tab.send('Page.navigate', { url: serve.url });
+  await waitFor(tab, `document.querySelector('[role="treegrid"]') !== null`, 20_000);
+  const hog = startHog({ mib: 1024, wrap: ['taskset', '-c', '1', 'nice', '-n', '19'], lifetimeSec: 120 });
+  const spinners: ChildProcess[] = [];
+  try {
+    await hog.ready;
+    await sleep(1500);
+    const victimBytes = readStatus(hog.pid)!.rssAnonBytes;
+    const search = await waitFor<[number, number]>(tab, centreOf(`document.querySelector('input[type="search"]')`), 5000);
+    await click(tab, search);
+    await tab.send('Input.insertText', { text: String(hog.pid) });
+    const reapButton = await waitFor<[number, number]>(tab, centreOf(`[...document.querySelectorAll('button')].find((b) => (b.getAttribute('aria-label') ?? '').startsWith('Reap') && b.getAttribute('aria-label').endsWith('(PID ${hog.pid})'))`), 15_000);
+    spinners.push(...[0, 1].map(() => spawn('taskset', ['-c', '1', 'nice', '-n', '-10', process.execPath, '-e', 'for(;;){}'], { stdio: 'ignore' })));
+    await sleep(1000);
+    await click(tab, reapButton);
+    const confirm = await waitFor<[number, number]>(tab, centreOf(`[...document.querySelectorAll('[role="dialog"] button')].find((b) => b.textContent.trim() === 'Reap')`), 5000);
+    await sleep(300);
+    await tab.evaluate('window.__reap.length = 0');
+    // The clock must not be late because this process waited for a CPU: it polls at nice −5 (root)
+    // while the clock runs. Set after every child here was started, so none inherits it.
+    setThreadNice(-5);
+    const before = availableNow();
+    const clickAt = Date.now();
+    const t0 = performance.now();
+    await tab.send('Input.dispatchMouseEvent', { type: 'mousePressed', x: confirm[0], y: confirm[1], button: 'left', clickCount: 1 });
+    void tab.send('Input.dispatchMouseEvent', { type: 'mouseReleased', x: confirm[0], y: confirm[1], button: 'left', clickCount: 1 });
+    let clickToFreedMs: number | null = null;
+    while (performance.now() - t0 < CAP_MS) {
+      if (availableNow() - before >= 0.9 * victimBytes) {
+        clickToFreedMs = performance.now() - t0;
+        break;
+      }
+      await sleep(2);
+    }
+    setThreadNice(0);
+    for (const s of spinners) s.kill('SIGKILL');
+    const events = await waitFor<Array<{ sentAt?: number; replyAt?: number; reply?: string }>>(tab, `window.__reap.some((e) => e.reply) && window.__reap`, 10_000).catch(() => []);
+    const sentAt = events.find((e) => e.sentAt)?.sentAt ?? null;
+    const replyEvent = events.find((e) => e.reply);
+    const result = replyEvent ? JSON.parse(replyEvent.reply!) : null;
+    const r = findResult(result);
+    return {
+      build,
+      victimMiB: Math.round(victimBytes / MIB),
+      clickToFreedMs: clickToFreedMs === null ? null : Math.round(clickToFreedMs),
+      clickToSendMs: sentAt === null ? null : sentAt - clickAt,
+      sendToKillMs: sentAt === null || !r ? null : r.time - sentAt,
+      killToFreedMs: r?.memoryBackMs === null || r?.memoryBackMs === undefined ? null : Math.round(r.memoryBackMs),
+      roundTripMs: sentAt === null || !replyEvent ? null : replyEvent.replyAt! - sentAt,
+      mreleaseMs: r?.mreleaseMs === null || r?.mreleaseMs === undefined ? null : Math.round(r.mreleaseMs),
+    };
+  } finally {
+    for (const s of spinners) s.kill('SIGKILL');
+    await stopAllHogs();
+  }
+}
+
+/** The first reap result anywhere in a wire message. */
+function findResult(value: unknown): { time: number; memoryBackMs: number | null; mreleaseMs: number | null } | null {
+  if (!value || typeof value !== 'object') return null;
+  const v = value as Record<string, unknown>;
+  if (typeof v.time === 'number' && 'memoryBackMs' in v) return v as unknown as { time: number; memoryBackMs: number | null; mreleaseMs: number | null };
+  for (const child of Object.values(v)) {
+    const found = findResult(child);
+    if (found) return found;
+  }
+  return null;
+}
+
+const median = (xs: number[]): number | null => {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/** Run the benchmark and return its numbers (also printed). */
+export async function benchClick(): Promise<unknown> {
+  const loadAvgAtStart = loadAvg();
+  const builds: [string, string][] = [['this build', ROOT]];
+  if (process.env.HR_BENCH_BASELINE_DIR) builds.push(['baseline build', process.env.HR_BENCH_BASELINE_DIR]);
+  const serves: Serve[] = [];
+  let tab: Tab | null = null;
+  const tries: ClickTry[] = [];
+  try {
+    for (const [, dir] of builds) serves.push(await startServe(dir));
+    tab = await openTab();
+    await sleep(2000);
+    for (let i = 0; i < TRIES; i++) {
+      for (let b = 0; b < builds.length; b++) {
+        const t = await oneTry(tab, serves[b]!, builds[b]![0]);
+        tries.push(t);
+        process.stdout.write(`${t.build}: click → freed ${t.clickToFreedMs} ms (click → send ${t.clickToSendMs}, send → SIGKILL ${t.sendToKillMs}, SIGKILL → freed ${t.killToFreedMs}, call round trip ${t.roundTripMs} ms; mrelease ${t.mreleaseMs} ms), ${t.victimMiB} MiB · load ${loadAvg()}\n`);
+      }
+    }
+  } finally {
+    await tab?.close();
+    for (const s of serves) s.stop();
+    await stopAllHogs();
+  }
+  const summary = builds.map(([name]) => {
+    const mine = tries.filter((t) => t.build === name);
+    const freed = mine.map((t) => t.clickToFreedMs).filter((x): x is number => x !== null);
+    return { build: name, medianMs: median(freed), maxMs: freed.length ? Math.max(...freed) : null, notFreed: mine.length - freed.length };
+  });
+  process.stdout.write(`load average ${loadAvgAtStart} at start, ${loadAvg()} at end (2 cores, shared)\n`);
+  for (const s of summary) process.stdout.write(`${s.build}: median ${s.medianMs} ms, max ${s.maxMs} ms over ${TRIES} tries${s.notFreed ? `, ${s.notFreed} not freed within ${CAP_MS / 1000} s` : ''}\n`);
+  return { tries, summary };
+}
+
+if (require.main === module) {
+  benchClick().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`bench click failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,198 @@
+/**
+ * Drill: floods against the real browser-mode server (startBrowserServer) on the real service (real
+ * sampler over the real /proc: 1 Hz, 4 Hz for the slow client). 200 clients at once; clients that never read (the server
+ * stops queueing snapshots for a client with 16 MiB unsent, so a slow client's queue is bounded and,
+ * once it reads again, it reaches the latest state); clients that vanish in the middle of a frame.
+ * After each flood a fresh client is served normally.
+ */
+import { connect, type Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startBrowserServer, type BrowserServer } from '../../main/server/browser-server';
+import { createHeadroomService, type HostedHeadroomService } from '../../main/service/headroom-service';
+import { createMemorySettingsStore } from '../../main/service/memory-settings-store';
+
+const MiB = 1024 * 1024;
+/** The server's per-client limit (browser-server.ts SLOW_CLIENT_BYTES). */
+const SLOW_CLIENT_BYTES = 16 * MiB;
+
+let service: HostedHeadroomService;
+let server: BrowserServer;
+let latestSeq = -1;
+let snapshotBytes = 0;
+
+beforeAll(async () => {
+  service = createHeadroomService({ shell: 'browser', settings: createMemorySettingsStore() });
+  service.on('snapshot', (s) => {
+    latestSeq = s.seq;
+    snapshotBytes = Math.max(snapshotBytes, Buffer.byteLength(JSON.stringify({ event: 'snapshot', data: s })));
+  });
+  service.start();
+  server = await startBrowserServer({ service, port: 0, log: () => {} });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await service?.close();
+});
+
+const headers = () => ({ Origin: `http://127.0.0.1:${server.port}` });
+const protocols = () => ['headroom', `headroom.token.${server.token}`];
+
+function open(): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, protocols(), { headers: headers(), maxPayload: 256 * MiB });
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`refused with ${res.statusCode}`)));
+  });
+}
+
+/**
+ * The seq of a snapshot event, read from the message's first bytes: 200 clients in this process
+ * cannot each parse a megabyte of JSON per tick on two loaded cores (the server is what is tested).
+ */
+function snapshotSeq(data: WebSocket.RawData): number | null {
+  const m = /^\{"event":"snapshot","data":\{"seq":(\d+)/.exec((data as Buffer).subarray(0, 64).toString('latin1'));
+  return m ? Number(m[1]) : null;
+}
+
+function nextSnapshot(ws: WebSocket, minSeq = -1): Promise<number> {
+  return new Promise((resolve) => {
+    const onMessage = (data: WebSocket.RawData) => {
+      const seq = snapshotSeq(data);
+      if (seq !== null && seq >= minSeq) {
+        ws.off('message', onMessage);
+        resolve(seq);
+      }
+    };
+    ws.on('message', onMessage);
+  });
+}
+
+function call(ws: WebSocket, id: number, name: string): Promise<{ ok: boolean }> {
+  return new Promise((resolve) => {
+    const onMessage = (data: WebSocket.RawData) => {
+      if ((data as Buffer)[2] !== 0x69) return; // replies start with {"id"; events with {"event"
+      const msg = JSON.parse(String(data));
+      if (msg.id === id) {
+        ws.off('message', onMessage);
+        resolve(msg);
+      }
+    };
+    ws.on('message', onMessage);
+    ws.send(JSON.stringify({ id, call: name, params: {} }));
+  });
+}
+
+async function stillServes(): Promise<void> {
+  const ws = await open();
+  try {
+    expect((await call(ws, 1, 'getStatus')).ok).toBe(true);
+    await nextSnapshot(ws);
+  } finally {
+    ws.close();
+  }
+}
+
+describe('browser-mode server floods (real server, real service)', () => {
+  it('200 clients at once: all connect, all get snapshots and answers, and all leave cleanly', async () => {
+    const started = Date.now();
+    const clients = await Promise.all(Array.from({ length: 200 }, () => open()));
+    const openedMs = Date.now() - started;
+    try {
+      const seqs = await Promise.all(clients.map((ws) => nextSnapshot(ws)));
+      expect(seqs.every((s) => s >= 0)).toBe(true);
+      const snapshotMs = Date.now() - started;
+      const replies = await Promise.all(clients.map((ws, i) => call(ws, i + 1, 'getSettings')));
+      expect(replies.every((r) => r.ok)).toBe(true);
+      process.stdout.write(
+        `200 clients: all open after ${openedMs} ms, all had a snapshot (≤ ${(snapshotBytes / 1024).toFixed(0)} KiB) after ${snapshotMs} ms, ` +
+          `all answered after ${Date.now() - started} ms; load ${readFileSync('/proc/loadavg', 'utf8').trim()}\n`,
+      );
+    } finally {
+      await Promise.all(clients.map((ws) => new Promise((resolve) => (ws.once('close', resolve), ws.close()))));
+    }
+    await stillServes();
+  }, 90_000);
+
+  it('a client that stops reading gets a bounded queue, then the latest state once it reads again', async () => {
+    await service.handlers.setSettings({ intervalMs: 250 });
+    const slow = await open();
+    try {
+      await nextSnapshot(slow);
+      // Stop reading: the kernel buffers fill, then the server's own queue for this client.
+      const socket = (slow as unknown as { _socket: Socket })._socket;
+      socket.pause();
+      const pausedAtSeq = latestSeq;
+      // Long enough that an unbounded queue would hold far more than the limit.
+      const wouldQueue = () => (latestSeq - pausedAtSeq) * snapshotBytes;
+      const deadline = Date.now() + 60_000;
+      while (wouldQueue() < 3 * SLOW_CLIENT_BYTES && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+      expect(wouldQueue()).toBeGreaterThanOrEqual(3 * SLOW_CLIENT_BYTES);
+      // Meanwhile everyone else is served as usual.
+      await stillServes();
+      const seqAtResume = latestSeq;
+      let receivedBytes = 0;
+      let staleMessages = 0;
+      const reachedLatest = new Promise<void>((resolve) => {
+        slow.on('message', (data) => {
+          receivedBytes += (data as Buffer).length;
+          const seq = snapshotSeq(data);
+          if (seq === null) return;
+          if (seq >= seqAtResume) resolve();
+          else staleMessages++;
+        });
+      });
+      socket.resume();
+      await reachedLatest;
+      // What was queued for it: at most the limit, one snapshot beyond it, and the kernel's buffers.
+      const bound = SLOW_CLIENT_BYTES + 2 * snapshotBytes + 8 * MiB;
+      process.stdout.write(
+        `slow client: unbounded would have queued ${(wouldQueue() / MiB).toFixed(1)} MiB; drained ${(receivedBytes / MiB).toFixed(1)} MiB ` +
+          `(${staleMessages} stale snapshots of ≤ ${(snapshotBytes / 1024).toFixed(0)} KiB) before the latest; bound ${(bound / MiB).toFixed(1)} MiB\n`,
+      );
+      expect(receivedBytes).toBeLessThanOrEqual(bound);
+    } finally {
+      slow.terminate();
+      await service.handlers.setSettings({ intervalMs: 1000 });
+    }
+    await stillServes();
+  }, 120_000);
+
+  it('clients that vanish mid-frame, mid-handshake or while being sent to harm nobody', async () => {
+    const key = randomBytes(16).toString('base64');
+    const handshake =
+      `GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nOrigin: http://127.0.0.1:${server.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: headroom, headroom.token.${server.token}\r\n\r\n`;
+    const raw = (): Promise<Socket> =>
+      new Promise((resolve, reject) => {
+        const s = connect(server.port, '127.0.0.1', () => resolve(s));
+        s.once('error', reject);
+      });
+    const upgraded = async (): Promise<Socket> => {
+      const s = await raw();
+      s.write(handshake);
+      await new Promise<void>((resolve) => s.once('data', () => resolve()));
+      return s;
+    };
+    for (let round = 0; round < 20; round++) {
+      // Half a handshake, then gone.
+      const a = await raw();
+      a.write(handshake.slice(0, 40 + round));
+      a.destroy();
+      // A masked text frame that announces 100,000 bytes and sends 10, then gone.
+      const b = await upgraded();
+      const header = Buffer.from([0x81, 0xfe, (100_000 >> 8) & 0xff, 100_000 & 0xff]);
+      b.write(Buffer.concat([header, Buffer.alloc(0), randomBytes(4), Buffer.from('{"id":1,"c')]));
+      b.destroy();
+      // A client that leaves while snapshots are being written to it.
+      const c = await open();
+      await nextSnapshot(c);
+      (c as unknown as { _socket: Socket })._socket.destroy();
+    }
+    await stillServes();
+  }, 120_000);
+});

@@ -1,0 +1,292 @@
+/**
+ * The store through the real writer and reader, on real snapshots of this machine: round trip, torn
+ * and damaged records, retention by age and by size, hostile files, the writer lock, downsampling.
+ */
+import { spawn } from 'node:child_process';
+import { chownSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RecordedAppSchema, RecordedEventSchema, RecordedSampleSchema } from '../../contract/record';
+import type { Snapshot } from '../../contract/snapshot';
+import { appsToRecord } from '../../main/recorder/codec';
+import { downsampleWorst } from '../../main/recorder/downsample';
+import { acquireLock, holdsLock, LOCK_NAME, processStartTime, releaseLock } from '../../main/recorder/lock';
+import { createRecorder } from '../../main/recorder/recorder';
+import { applyRetention } from '../../main/recorder/retention';
+import { ensureStateDir } from '../../main/recorder/safe-fs';
+import { listSegments, readApps, readPoints, readSamples } from '../../main/recorder/store-reader';
+import { StoreWriter } from '../../main/recorder/store-writer';
+import { realSnapshots, stamped, tempStore } from './support';
+
+let base: Snapshot;
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  base = (await realSnapshots())[1];
+});
+
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(dirname(d), { recursive: true, force: true });
+});
+
+function store(): string {
+  const dir = tempStore();
+  dirs.push(dir);
+  ensureStateDir(dir);
+  return dir;
+}
+
+function writeTicks(dir: string, start: number, count: number, stepMs: number, cap = 64 << 20): StoreWriter {
+  const w = new StoreWriter(dir, cap);
+  for (let i = 0; i < count; i++) w.writeTick(stamped(base, start + i * stepMs, i));
+  return w;
+}
+
+const everything = { from: 0, to: Number.MAX_SAFE_INTEGER };
+
+describe('round trip', () => {
+  it('gives back every tick, time-ordered and valid, with the figures the snapshot had (to the KiB)', () => {
+    const dir = store();
+    const t0 = Date.now() - 100_000;
+    const w = writeTicks(dir, t0, 100, 1000);
+    w.writeEvent({ ...RecordedEventSchema.parse({ time: t0 + 5000, kind: 'reap', label: 'firefox', freedBytes: 1 << 30, mreleaseMs: 12, availableBeforeBytes: 1 << 30, recoveredMs: null }) });
+    w.close();
+    const read = readSamples(dir, everything);
+    expect(read.items).toHaveLength(100);
+    expect(read.skipped).toBe(0);
+    read.items.forEach((s, i) => {
+      expect(RecordedSampleSchema.parse(s)).toEqual(s);
+      expect(s.t).toBe(t0 + i * 1000);
+      expect(s.seq).toBe(i);
+    });
+    const s = read.items[0]!;
+    expect(Math.abs(s.availableBytes - base.memory.availableBytes)).toBeLessThan(1024);
+    expect(Math.abs(s.totalBytes - base.memory.totalBytes)).toBeLessThan(1024);
+    expect(s.processCount).toBe(base.processes.length);
+    expect(s.memSomeAvg10).toBeCloseTo(base.psi!.memory!.some.avg10, 2);
+    expect(read.events).toHaveLength(1);
+    expect(read.events[0]!.label).toBe('firefox');
+
+    const apps = readApps(dir, everything);
+    const kept = appsToRecord(base.apps);
+    expect(apps.items).toHaveLength(100 * kept.length);
+    for (const a of apps.items.slice(0, kept.length)) {
+      expect(RecordedAppSchema.parse(a)).toEqual(a);
+      const orig = base.apps.find((x) => x.id === a.id)!;
+      expect(a.name).toBe(orig.name);
+      expect(Math.abs(a.rssBytes - orig.rssBytes)).toBeLessThan(1024);
+    }
+    const points = readPoints(dir, { from: t0 + 10_000, to: t0 + 19_000 });
+    expect(points.items.map((p) => p.t)).toEqual(Array.from({ length: 10 }, (_, i) => t0 + 10_000 + i * 1000));
+  });
+});
+
+describe('damage', () => {
+  it('skips a torn last record (file cut mid-record) and reads everything before it', () => {
+    const dir = store();
+    writeTicks(dir, Date.now() - 60_000, 50, 1000).close();
+    const [seg] = listSegments(dir).segments;
+    const sys = join(dir, `${seg!.stem}.sys`);
+    truncateSync(sys, statSync(sys).size - 40);
+    const apps = join(dir, `${seg!.stem}.apps`);
+    truncateSync(apps, statSync(apps).size - 7);
+    const read = readSamples(dir, everything);
+    expect(read.items).toHaveLength(49);
+    expect(read.skipped).toBe(1);
+    expect(readApps(dir, everything).items.length).toBe(49 * appsToRecord(base.apps).length);
+  });
+
+  it('skips a damaged record in the middle and still reads the ones after it', () => {
+    const dir = store();
+    writeTicks(dir, Date.now() - 60_000, 50, 1000).close();
+    const [seg] = listSegments(dir).segments;
+    const sys = join(dir, `${seg!.stem}.sys`);
+    const bytes = readFileSync(sys);
+    bytes[bytes.length - 10 * 122 + 50]! ^= 0xff; // inside the 10th record from the end
+    writeFileSync(sys, bytes);
+    const read = readSamples(dir, everything);
+    expect(read.items).toHaveLength(49);
+    expect(read.skipped).toBe(1);
+    expect(read.items[48]!.seq).toBe(49);
+  });
+});
+
+describe('retention', () => {
+  it('drops the oldest segments past the retention period, keeping the newest', () => {
+    const dir = store();
+    const now = Date.now();
+    writeTicks(dir, now - 3 * 3600_000, 3 * 360 + 1, 10_000).close(); // 3 h at one tick per 10 s: 4 segments
+    expect(listSegments(dir).segments.length).toBe(4);
+    const result = applyRetention(dir, now, 3600_000, 64 << 20, null);
+    // The second segment (now-2h … now-1h) still reaches the retention boundary: only the first goes.
+    expect(result.deleted.length).toBe(1);
+    const samples = readSamples(dir, everything).items;
+    expect(samples[0]!.t).toBe(now - 2 * 3600_000);
+    expect(applyRetention(dir, now + 1, 3600_000, 64 << 20, null).deleted.length).toBe(1);
+    expect(readSamples(dir, everything).items[0]!.t).toBe(now - 3600_000);
+    expect(samples[samples.length - 1]!.t).toBe(now);
+  });
+
+  it('drops the oldest segments until the folder is under its size cap', () => {
+    const dir = store();
+    const now = Date.now();
+    writeTicks(dir, now - 3000_000, 3000, 1000, 128 * 1024).close();
+    const before = listSegments(dir).segments;
+    const total = before.reduce((s, x) => s + x.sysBytes + x.appsBytes, 0);
+    expect(before.length).toBeGreaterThan(3);
+    const result = applyRetention(dir, now, 24 * 3600_000, Math.floor(total / 2), null);
+    expect(result.bytesAfter).toBeLessThanOrEqual(total / 2);
+    const after = listSegments(dir).segments;
+    expect(after[after.length - 1]!.stem).toBe(before[before.length - 1]!.stem);
+    expect(after[0]!.start).toBeGreaterThan(before[0]!.start);
+  });
+});
+
+describe('hostile files', () => {
+  it('refuses a symlink, a FIFO, a huge file and a file of another user, and still reads the rest', async () => {
+    const dir = store();
+    const now = Date.now();
+    writeTicks(dir, now - 10_000, 10, 1000).close();
+    const secret = join(dirname(dir), 'secret');
+    writeFileSync(secret, 'not yours');
+    symlinkSync(secret, join(dir, `seg-${String(now - 5000).padStart(13, '0')}-1-0.sys`));
+    const fifo = join(dir, `seg-${String(now - 4000).padStart(13, '0')}-2-0.sys`);
+    await new Promise<void>((resolve, reject) => spawn('mkfifo', [fifo]).on('exit', (c) => (c === 0 ? resolve() : reject(new Error('mkfifo failed')))));
+    const huge = join(dir, `seg-${String(now - 3000).padStart(13, '0')}-3-0.sys`);
+    writeFileSync(huge, '');
+    truncateSync(huge, 300 * 1024 * 1024);
+    const foreign = join(dir, `seg-${String(now - 2000).padStart(13, '0')}-4-0.sys`);
+    writeFileSync(foreign, 'HR');
+    chownSync(foreign, 65534, 65534);
+    const read = readSamples(dir, everything);
+    expect(read.items).toHaveLength(10);
+    expect(read.refused.join('\n')).toMatch(/is not a regular file/);
+    expect(read.refused.join('\n')).toMatch(/more than a history file can be/);
+    expect(read.refused.join('\n')).toMatch(/belongs to uid 65534/);
+    expect(readFileSync(secret, 'utf8')).toBe('not yours');
+    // Retention neither counts nor deletes them: the huge file does not push the history out.
+    expect(applyRetention(dir, now, 3600_000, 4 << 20, null).deleted).toEqual([]);
+    expect(readSamples(dir, everything).items).toHaveLength(10);
+  });
+
+  it('will not record into a folder that is a symlink or writable by others, and says why', () => {
+    const dir = tempStore();
+    dirs.push(dir);
+    const real = join(dirname(dir), 'elsewhere');
+    mkdirSync(real, { recursive: true });
+    symlinkSync(real, dir);
+    const rec = createRecorder({ dir, log: () => {} });
+    rec.start();
+    expect(rec.status().state).toBe('off');
+    expect(rec.status().message).toMatch(/symbolic link/);
+    rec.close();
+    expect(readdirSync(real)).toEqual([]);
+  });
+
+  it('does not follow a symlink planted as the lock file', () => {
+    const dir = store();
+    const target = join(dirname(dir), 'target');
+    writeFileSync(target, 'keep');
+    symlinkSync(target, join(dir, LOCK_NAME));
+    const rec = createRecorder({ dir, log: () => {} });
+    rec.start();
+    expect(rec.status().state).toBe('off');
+    expect(rec.status().message).toMatch(/symbolic link/);
+    rec.close();
+    expect(readFileSync(target, 'utf8')).toBe('keep');
+  });
+});
+
+describe('writer lock', () => {
+  it('one writer: a live holder makes a follower; a dead holder is stale and taken over', async () => {
+    const dir = store();
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      const other = { pid: child.pid!, startTime: processStartTime(child.pid!)! };
+      expect(acquireLock(dir, other)).toBeNull();
+      const me = { pid: process.pid, startTime: processStartTime(process.pid)! };
+      expect(acquireLock(dir, me)).toEqual(other);
+      const rec = createRecorder({ dir, log: () => {} });
+      rec.start();
+      expect(rec.status().state).toBe('follower');
+      expect(rec.status().message).toContain(`PID ${child.pid}`);
+      rec.close();
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      expect(acquireLock(dir, me)).toBeNull();
+      expect(holdsLock(dir, me)).toBe(true);
+      releaseLock(dir, me);
+      expect(holdsLock(dir, me)).toBe(false);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('treats a lock naming a reused PID (other start time) as stale', () => {
+    const dir = store();
+    const fd = openSync(join(dir, LOCK_NAME), 'wx', 0o600);
+    writeSync(fd, `${process.pid} 1\n`);
+    closeSync(fd);
+    const me = { pid: process.pid, startTime: processStartTime(process.pid)! };
+    expect(acquireLock(dir, me)).toBeNull();
+  });
+});
+
+describe('downsampling', () => {
+  it('keeps each bucket’s worst moment, so a one-tick spike in a day survives', () => {
+    const t0 = 1_700_000_000_000;
+    const points = Array.from({ length: 86_400 }, (_, i) => ({
+      t: t0 + i * 1000,
+      memSomePct: i === 43_210 ? 80 : 0,
+      memFullPct: i === 43_210 ? 40 : 0,
+      memSomeAvg10: 0,
+      memFullAvg10: 0,
+      cpuSomePct: 0,
+      ioSomePct: 0,
+      availableBytes: 1e9,
+      usedBytes: 1e9,
+      swapUsedBytes: 0,
+      zramUsedBytes: 0,
+    }));
+    const out = downsampleWorst(points, t0, t0 + 86_399_000, 1000);
+    expect(out.length).toBeLessThanOrEqual(1000);
+    expect(out.length).toBeGreaterThan(900);
+    expect(out.some((p) => p.memFullPct === 40 && p.t === t0 + 43_210_000)).toBe(true);
+  });
+});
+
+describe('writer and follower', () => {
+  it('the follower reads the writer’s history, stores only its own reaps, and takes over when the writer exits', async () => {
+    const dir = store();
+    const writer = createRecorder({ dir, log: () => {}, kmsgPath: '/nonexistent' });
+    const follower = createRecorder({ dir, log: () => {}, kmsgPath: '/nonexistent', retryMs: 50 });
+    writer.start();
+    follower.start();
+    expect(writer.status().state).toBe('recording');
+    expect(follower.status().state).toBe('follower');
+    const t0 = Date.now() - 20_000;
+    for (let i = 0; i < 10; i++) {
+      writer.tick(stamped(base, t0 + i * 1000, i));
+      follower.tick(stamped(base, t0 + i * 1000, i));
+    }
+    const marker = (kind: 'reap' | 'warning', label: string, time: number) =>
+      RecordedEventSchema.parse({ time, kind, label, freedBytes: 0, mreleaseMs: null, availableBeforeBytes: 0, recoveredMs: null });
+    follower.event(marker('reap', 'by-follower', t0 + 3000));
+    follower.event(marker('warning', 'follower-warning', t0 + 3500));
+    writer.event(marker('warning', 'by-writer', t0 + 4000));
+    const memory = { intervalMs: 1000, points: [], markers: [] };
+    const h = follower.history({ fromTime: t0, toTime: t0 + 20_000 }, memory);
+    expect(h.points.map((p) => p.t)).toEqual(Array.from({ length: 10 }, (_, i) => t0 + i * 1000));
+    expect(h.markers.map((m) => m.label)).toEqual(['by-follower', 'by-writer']);
+    expect(follower.history({ fromTime: t0, toTime: t0 + 20_000, maxPoints: 10 }, memory).points).toHaveLength(10);
+    expect(follower.history({}, memory)).toBe(memory);
+
+    writer.close();
+    await new Promise((r) => setTimeout(r, 60));
+    follower.tick(stamped(base, t0 + 10_000, 10));
+    expect(follower.status().state).toBe('recording');
+    follower.tick(stamped(base, t0 + 11_000, 11));
+    expect(readSamples(dir, everything).items.map((s) => s.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    follower.close();
+  });
+});
