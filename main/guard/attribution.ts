@@ -135,7 +135,8 @@ function formatSize(bytes: number): string {
 /** "hrdrill: 38 % of its time stalled on memory, +120 MiB/s (512 MiB anon+swap)". */
 function reasonFor(app: AppInfo, stallPct: number | null, growthMiBps: number, sizeBytes: number): string {
   const parts: string[] = [];
-  if (stallPct !== null && stallPct >= MIN_STALL_PCT) parts.push(`${stallPct < 9.5 ? stallPct.toFixed(1) : Math.round(stallPct)} % of its time stalled on memory`);
+  // Whole percent as people say it; tenths only below 1 %, where "0 %" would hide the stall.
+  if (stallPct !== null && stallPct >= MIN_STALL_PCT) parts.push(`${stallPct < 0.95 ? stallPct.toFixed(1) : Math.round(stallPct)} % of its time stalled on memory`);
   if (growthMiBps >= 1) parts.push(`+${Math.round(growthMiBps)} MiB/s`);
   else if (growthMiBps <= -1) parts.push(`shrinking ${Math.round(-growthMiBps)} MiB/s`);
   parts.push(`${formatSize(sizeBytes)} anon+swap`);

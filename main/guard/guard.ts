@@ -173,7 +173,8 @@ export function createGuard(options: GuardOptions): Guard {
 
   function publish(): void {
     const s = state();
-    const key = JSON.stringify([s.mode, s.windowMs, s.modeNote, s.phase, s.culprit?.appId, s.acting, s.actingNote, s.last]);
+    // While calm, a culprit coming and going with small stalls is no news for the window (getGuard has it).
+    const key = JSON.stringify([s.mode, s.windowMs, s.modeNote, s.phase, s.phase === 'calm' ? null : s.culprit?.appId, s.acting, s.actingNote, s.last]);
     if (key === stateKey) return;
     stateKey = key;
     options.onState?.(s);
@@ -268,9 +269,7 @@ export function createGuard(options: GuardOptions): Guard {
         ownUid,
         mayReapOthers: ownUid === 0 || options.reaper.privilege() === 'helper-ready',
       };
-      // Calm and no pressure to speak of: nobody to blame, and the window's main thread is spared the ranking.
-      const quiet = episode.phase === 'calm' && pressure.some < s.guardWarnSomePct / 2 && Date.now() - lastFireAt >= CALM_MS;
-      ranking = quiet ? [] : attribution.rank(snapshot, policy);
+      ranking = attribution.rank(snapshot, policy);
       const actions = episode.step(
         { time: snapshot.time, since: measured.since, somePct: pressure.some, fullPct: pressure.full, haveCulprit: ranking.some((c) => c.notActionable === null), mayAct: canAct },
         { warnSomePct: s.guardWarnSomePct, actFullPct: s.guardActFullPct, sustainMs: s.guardSustainSeconds * 1000, cooldownMs: s.guardCooldownSeconds * 1000 },
