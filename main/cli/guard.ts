@@ -35,12 +35,13 @@ export async function run(args: string[]): Promise<number> {
   const say = (line: string): void => void process.stderr.write(`headroom guard: ${line}\n`);
 
   // Before any worker thread exists, so they all inherit the priority.
-  const { describeHardening, hardenGuardProcess } = await import('../guard/harden.js');
+  /* eslint-disable @typescript-eslint/no-require-imports -- lazy CommonJS loading, as main/cli.ts explains */
+  const { describeHardening, hardenGuardProcess } = require('../guard/harden.js') as typeof import('../guard/harden.js');
   const hardening = parsed.booleans.has('--no-harden') ? null : hardenGuardProcess();
 
-  const { SettingsSchema, defaultSettings } = await import('../../contract/settings.js');
-  const { GuardEventSchema } = await import('../../contract/guard.js');
-  const { defaultSettingsPath } = await import('../settings/file-store.js');
+  const { SettingsSchema, defaultSettings } = require('../../contract/settings.js') as typeof import('../../contract/settings.js');
+  const { GuardEventSchema } = require('../../contract/guard.js') as typeof import('../../contract/guard.js');
+  const { defaultSettingsPath } = require('../settings/file-store.js') as typeof import('../settings/file-store.js');
   let base = defaultSettings();
   try {
     const fromFile = SettingsSchema.safeParse(JSON.parse(readFileSync(defaultSettingsPath(), 'utf8')));
@@ -57,12 +58,11 @@ export async function run(args: string[]): Promise<number> {
     guardSustainSeconds: rawSustain !== undefined ? Number(rawSustain) : base.guardSustainSeconds,
   };
 
-  const [{ WorkerSamplerLoop }, { createReapService }, { createGuard }, { describeResult }] = await Promise.all([
-    import('../sampler/worker-loop.js'),
-    import('../reaper/service.js'),
-    import('../guard/index.js'),
-    import('../reaper/format.js'),
-  ]);
+  const { WorkerSamplerLoop } = require('../sampler/worker-loop.js') as typeof import('../sampler/worker-loop.js');
+  const { createReapService } = require('../reaper/service.js') as typeof import('../reaper/service.js');
+  const { createGuard } = require('../guard/index.js') as typeof import('../guard/index.js');
+  const { describeResult } = require('../reaper/format.js') as typeof import('../reaper/format.js');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const loop = new WorkerSamplerLoop({ intervalMs: settings.intervalMs, historyLength: 1 });
   const reaper = createReapService({ sessionCritical: () => settings.sessionCritical, endGraceMs: () => settings.endGraceMs });
   let exit: (code: number) => void = () => {};

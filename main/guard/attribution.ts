@@ -1,12 +1,13 @@
 /**
  * Culprit attribution: which app is causing the pressure, in plain words. Kept per app over the last
  * 30 s of snapshots (bounded, dropped when the app leaves):
- *   1. its own stall: the app group's `memory.pressure` `some` total, as a share of the last ≥ 1 s
- *      (totalUs delta ÷ elapsed) — only apps in a cgroup v2 group have one;
+ *   1. its own stall: the app group's `memory.pressure` `some` total, as a share of the last ≥ 2 s
+ *      (totalUs delta ÷ elapsed; 2 s because a CPU-starved thrasher's stall comes in bursts) — only
+ *      apps in a cgroup v2 group have one;
  *   2. its anon growth: (anon + swap) delta over up to 30 s, in MiB/s;
  *   3. its size: anon + swap.
  * The order is lexicographic: score = stall in half-percent steps (rounded up) × 500 + growth MiB/s
- * (0–499) + GiB ÷ 100 (< 1), so any measured stall of the app's own (≥ 0.2 %) outranks any growth (a
+ * (0–499) + GiB ÷ 100 (< 1), so any measured stall of the app's own (≥ 0.05 %) outranks any growth (a
  * growing app without a group of its own ranks only among those with no measured stall), growth
  * breaks ties between similar stalls and size orders the rest. An app with neither a stall ≥ 1 % nor growth ≥ 4 MiB/s is not
  * ranked at all: the largest RSS alone is never the reason. Per-app refaults are not in the snapshot
@@ -20,8 +21,8 @@ import type { Culprit } from '../../contract/guard';
 import type { AppInfo, Snapshot } from '../../contract/snapshot';
 
 const WINDOW_MS = 30_000;
-const STALL_SPAN_MS = 1000;
-const MIN_STALL_PCT = 0.2;
+const STALL_SPAN_MS = 2000;
+const MIN_STALL_PCT = 0.05;
 const MIN_GROWTH_MIBPS = 4;
 const MIB = 1024 * 1024;
 
@@ -102,7 +103,7 @@ function namesOf(app: AppInfo, comms: readonly string[]): string[] {
   return [app.name, ...comms, ...(app.cgroup ? [app.cgroup, app.cgroup.slice(app.cgroup.lastIndexOf('/') + 1)] : [])];
 }
 
-/** The app group's own `some` stall over the last ≥ 1 s, in percent; null without a group. */
+/** The app group's own `some` stall over the last ≥ 2 s (or all there is), in percent; null without a group. */
 function stallShare(list: readonly Sample[]): number | null {
   const last = list[list.length - 1]!;
   if (last.stallUs === null) return null;
@@ -134,7 +135,8 @@ function formatSize(bytes: number): string {
 /** "hrdrill: 38 % of its time stalled on memory, +120 MiB/s (512 MiB anon+swap)". */
 function reasonFor(app: AppInfo, stallPct: number | null, growthMiBps: number, sizeBytes: number): string {
   const parts: string[] = [];
-  if (stallPct !== null && stallPct >= MIN_STALL_PCT) parts.push(`${stallPct < 9.5 ? stallPct.toFixed(1) : Math.round(stallPct)} % of its time stalled on memory`);
+  // Whole percent as people say it; tenths only below 1 %, where "0 %" would hide the stall.
+  if (stallPct !== null && stallPct >= MIN_STALL_PCT) parts.push(`${stallPct < 0.95 ? stallPct.toFixed(1) : Math.round(stallPct)} % of its time stalled on memory`);
   if (growthMiBps >= 1) parts.push(`+${Math.round(growthMiBps)} MiB/s`);
   else if (growthMiBps <= -1) parts.push(`shrinking ${Math.round(-growthMiBps)} MiB/s`);
   parts.push(`${formatSize(sizeBytes)} anon+swap`);

@@ -8,25 +8,22 @@
  *                              → events, chart markers, state for the window
  *
  * Detection never blocks here: the trigger thread waits on poll(2), the sampler reads /proc on its
- * worker, the reap runs on the reaper's worker (or the privileged helper). A reap goes through the
- * same PID-reuse-safe path as a manual one (pidfd + start time, cgroup.kill when the targets are
- * exactly one group, process_mrelease); a culprit that exited or whose group vanished gets results
- * saying so and nothing is sent. Only the holder of the per-user lock (lock.ts) reaps.
+ * worker, the reap runs on the reaper's worker (or the privileged helper). A reap (reap-culprit.ts)
+ * goes through the same PID-reuse-safe path as a manual one; a culprit that exited or whose group
+ * vanished gets results saying so and nothing is sent. Only the holder of the per-user lock
+ * (lock.ts) reaps.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Culprit, GuardEvent, GuardPressure, GuardState } from '../../contract/guard';
 import type { ReapMarker } from '../../contract/history';
-import type { ReapResult } from '../../contract/reap';
 import type { Settings } from '../../contract/settings';
 import type { Snapshot } from '../../contract/snapshot';
 import { selfAndAncestors } from '../../native/proc';
-import { refusedResult } from '../../native/reap';
 import { markerForReap } from '../service/reap-marker';
 import type { ReapServiceLike } from '../service/types';
 import { Attribution, type ActionPolicy } from './attribution';
 import { CALM_MS, Episode, type EpisodeAction } from './episode';
 import { GuardLock } from './lock';
+import { reapCulprit } from './reap-culprit';
 import type { TriggerWorkerData } from './trigger-messages';
 import { TriggerWatch } from './trigger-watch';
 
@@ -89,16 +86,19 @@ export function createGuard(options: GuardOptions): Guard {
   let stateKey = '';
   let inflight: Promise<void> = Promise.resolve();
   let closed = false;
-  let cgroupMount: string | null = null;
 
   const settings = (): Settings => options.settings();
   const emitEvent = (event: GuardEvent): void => options.onEvent?.(event);
 
-  const watch =
+  /** The triggers' threshold: half the warn level (e.g. 10 % → 100 ms stalled per 2 s window). */
+  const wantedShare = (): number => (options.triggers === false ? 0 : (options.triggers?.stallShare ?? Math.max(0.005, settings().guardWarnSomePct / 200)));
+  let watchShare = 0;
+  let watch: TriggerWatch | null = null;
+  const makeWatch = (): TriggerWatch | null =>
     options.triggers === false
       ? null
       : new TriggerWatch(
-          { ...options.triggers, stallShare: options.triggers?.stallShare ?? Math.max(0.005, settings().guardWarnSomePct / 200) },
+          { ...options.triggers, stallShare: (watchShare = wantedShare()) },
           {
             mode: (m) => {
               mode = m.mode;
@@ -124,6 +124,7 @@ export function createGuard(options: GuardOptions): Guard {
             failed: (message) => pollFromSnapshots(`PSI triggers unavailable (${message}); reading the PSI files at the sampling rate`),
           },
         );
+  watch = makeWatch();
 
   function pollFromSnapshots(note: string): void {
     mode = 'poll';
@@ -172,7 +173,8 @@ export function createGuard(options: GuardOptions): Guard {
 
   function publish(): void {
     const s = state();
-    const key = JSON.stringify([s.mode, s.windowMs, s.modeNote, s.phase, s.culprit?.appId, s.acting, s.actingNote, s.last]);
+    // While calm, a culprit coming and going with small stalls is no news for the window (getGuard has it).
+    const key = JSON.stringify([s.mode, s.windowMs, s.modeNote, s.phase, s.phase === 'calm' ? null : s.culprit?.appId, s.acting, s.actingNote, s.last]);
     if (key === stateKey) return;
     stateKey = key;
     options.onState?.(s);
@@ -196,20 +198,7 @@ export function createGuard(options: GuardOptions): Guard {
   }
 
   async function reap(culprit: Culprit, snapshot: Snapshot, at: GuardPressure): Promise<void> {
-    const app = snapshot.apps.find((a) => a.id === culprit.appId);
-    const targets = snapshot.processes.filter((p) => p.appId === culprit.appId && p.pid >= 2).slice(0, 512).map((p) => ({ pid: p.pid, startTime: p.startTime }));
-    let results: ReapResult[];
-    if (app?.cgroup && cgroupMount && !existsSync(join(cgroupMount, app.cgroup))) {
-      const message = `${culprit.name}'s group ${app.cgroup} vanished before the reap (the app exited); nothing was sent.`;
-      results = targets.map((t) => refusedResult(t, 'in-process', 'CHANGED', message, culprit.name));
-    } else {
-      try {
-        results = (await options.reaper.reap({ targets, mode: 'kill', force: false })).results;
-      } catch (err) {
-        const message = `The reap of ${culprit.name} failed: ${err instanceof Error ? err.message : String(err)}`;
-        results = targets.map((t) => refusedResult(t, 'in-process', 'INTERNAL', message, culprit.name));
-      }
-    }
+    const results = await reapCulprit(culprit, snapshot, options.reaper, ownUid);
     if (closed) return;
     const event: GuardEvent = { time: Date.now(), event: 'reap', pressure: at, culprit, results };
     last = event;
@@ -251,8 +240,13 @@ export function createGuard(options: GuardOptions): Guard {
     },
     observe(snapshot) {
       if (closed) return;
-      cgroupMount = snapshot.features.cgroupV2Mount;
       attribution.observe(snapshot);
+      if (watch && wantedShare() !== watchShare) {
+        // The warn level changed in Settings: re-arm the triggers at the new threshold.
+        watch.stop();
+        watch = makeWatch();
+        watch?.start();
+      }
       watch?.setGroups(snapshot.apps.flatMap((a) => (a.cgroup && a.pressure ? [a.cgroup] : [])));
       // The lock is taken (or retried) every tick, before anything else, so acting is known at once.
       const canAct = mayAct();
@@ -275,9 +269,7 @@ export function createGuard(options: GuardOptions): Guard {
         ownUid,
         mayReapOthers: ownUid === 0 || options.reaper.privilege() === 'helper-ready',
       };
-      // Calm and no pressure to speak of: nobody to blame, and the window's main thread is spared the ranking.
-      const quiet = episode.phase === 'calm' && pressure.some < s.guardWarnSomePct / 2 && Date.now() - lastFireAt >= CALM_MS;
-      ranking = quiet ? [] : attribution.rank(snapshot, policy);
+      ranking = attribution.rank(snapshot, policy);
       const actions = episode.step(
         { time: snapshot.time, since: measured.since, somePct: pressure.some, fullPct: pressure.full, haveCulprit: ranking.some((c) => c.notActionable === null), mayAct: canAct },
         { warnSomePct: s.guardWarnSomePct, actFullPct: s.guardActFullPct, sustainMs: s.guardSustainSeconds * 1000, cooldownMs: s.guardCooldownSeconds * 1000 },

@@ -48,7 +48,8 @@ function armSystem(): void {
       systemFd = openPsiTrigger(data.systemPath, 'some', stallUs(candidate * 1000), candidate * 1000);
       windowMs = candidate;
       const slower = refusals.length > 0 ? ` (${refusals.join(', ')} refused: shorter windows need CAP_SYS_RESOURCE)` : '';
-      post({ type: 'mode', mode: 'trigger', windowMs, note: `PSI triggers, ${formatMs(windowMs)} window${slower}`, nice: niceError });
+      const wake = formatMs(Math.round(stallUs(windowMs * 1000) / 1000));
+      post({ type: 'mode', mode: 'trigger', windowMs, note: `PSI triggers, ${formatMs(windowMs)} window, waking at ${wake} stalled${slower}`, nice: niceError });
       return;
     } catch (err) {
       if (!(err instanceof TriggerRefused)) throw err;

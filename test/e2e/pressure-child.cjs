@@ -2,7 +2,7 @@
 // the child memory cgroup it is given (150 MiB limit), writes a file larger than that limit from
 // inside it (so its page cache is charged there), then reads random pages of it until its stdin
 // closes or its lifetime ends. Only the cgroup's own pages are reclaimed; nothing outside is touched.
-// argv: headroom-test-pressure headroom-test-hog <cgroup.procs paths, comma-separated, or -> <file> <file MiB> <lifetime s> [reader threads 1-4]
+// argv: headroom-test-pressure headroom-test-hog <cgroup.procs paths, comma-separated, or -> <file> <file MiB> <lifetime s> [reader threads 1-8]
 // (`-`: the caller already put it in its cgroups, e.g. before dropping to another user.)
 'use strict';
 const fs = require('node:fs');
@@ -25,7 +25,7 @@ process.stdout.write('ready\n');
 process.stdin.on('data', () => {});
 process.stdin.on('end', () => process.exit(0));
 setTimeout(() => process.exit(0), Number(lifetimeArg) * 1000).unref();
-const readers = Math.max(1, Math.min(4, Number(readersArg ?? 1)));
+const readers = Math.max(1, Math.min(8, Number(readersArg ?? 1)));
 for (let i = 1; i < readers; i++) new Worker(__filename, { workerData: { file, mib }, argv: process.argv.slice(2) }).unref();
 readForever(fd, mib);
 

@@ -1,13 +1,15 @@
 /**
  * The guard drill on real pressure: a thrasher with real per-app pressure (its own v2 group
  * `app-hrdrill-<pid>.scope` plus a 150 MiB v1 memory limit, KERNEL.md), a larger idle bystander in
- * another app scope, and the built `headroom guard --json` with low thresholds. Everything the guard
+ * another app scope, and the built `headroom guard --json` with low thresholds, started before the
+ * thrasher. Everything the guard
  * may touch runs as a throwaway uid of this test, and so does the guard: other users' processes are
  * never actionable for it, so nothing else on this shared machine can be reaped.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cgroup2Mount } from '../../native/cgroup';
 import { startMemoryPressure, type MemoryPressure } from '../e2e/pressure';
 import { startHog, stopAllHogs, type Hog } from '../support/hogs';
 import { DRILL_UID, drillWorkDir, startGuard, type GuardProcess } from './guard-process';
@@ -38,7 +40,9 @@ afterEach(async () => {
 
 /** Put the bystander in `app-hrbystander-<pid>.scope` next to the thrasher's group (removed in afterEach). */
 function bystanderScope(): void {
-  bystanderDir = join(pressure!.appGroup!, '..', `app-hrbystander-${process.pid}.scope`);
+  const mount = cgroup2Mount();
+  if (!mount) throw new Error('no cgroup v2 mount here: per-app pressure cannot be made');
+  bystanderDir = join(mount, `app-hrbystander-${process.pid}.scope`);
   mkdirSync(bystanderDir);
   writeFileSync(join(bystanderDir, 'cgroup.procs'), String(bystander!.pid));
 }
@@ -55,25 +59,32 @@ async function removeDir(dir: string): Promise<void> {
   }
 }
 
-async function startThrasher(): Promise<MemoryPressure> {
-  pressure = startMemoryPressure({ workDir: work.dir, appScope: 'hrdrill', uid: DRILL_UID, gid: DRILL_UID, readers: 3, lifetimeSec: 150 });
+/**
+ * The guard first (as on a desktop: it is running when the runaway starts), then the thrasher. An
+ * episode already open before the thrasher (other engineers' drills share this machine's PSI) would
+ * make the check meaningless, so it fails plainly instead.
+ */
+async function startThrasher(g: GuardProcess): Promise<MemoryPressure> {
+  await new Promise((r) => setTimeout(r, 3000));
+  if (g.events.some((e) => e.event === 'warning')) throw new Error(`system memory pressure from elsewhere opened an episode before the thrasher started; rerun on a quieter machine: ${JSON.stringify(g.events)}`);
+  pressure = startMemoryPressure({ workDir: work.dir, appScope: 'hrdrill', uid: DRILL_UID, gid: DRILL_UID, readers: 8, limitMiB: 100, fileMiB: 400, lifetimeSec: 150 });
   await pressure.ready;
   return pressure;
 }
 
-const THRESHOLDS = ['--warn-at', '3', '--act-at', '1', '--sustain', '1'];
+const THRESHOLDS = ['--warn-at', '4', '--act-at', '1', '--sustain', '2'];
 
 describe('headroom guard on real per-app pressure', () => {
   it('--act: warns naming the thrasher, reaps it and only it; the bystander and the guard live', async () => {
-    const thrasher = await startThrasher();
     bystanderScope();
     guard = startGuard(['--json', '--act', ...THRESHOLDS], work.dir);
     const started = await guard.waitFor('started event', (e) => e.event === 'started', 20_000);
     expect(started).toMatchObject({ event: 'started', act: true });
+    const thrasher = await startThrasher(guard);
 
     const warning = await guard.waitFor('warning', (e) => e.event === 'warning', 60_000);
     if (warning.event !== 'warning') throw new Error('unreachable');
-    expect(warning.culprit?.name).toBe('hrdrill');
+    expect(warning.culprit?.name, JSON.stringify(guard.events)).toBe('hrdrill');
     expect(warning.culprit?.pids).toContain(thrasher.child.pid);
     expect(warning.culprit?.reason).toMatch(/^hrdrill: [\d.]+ % of its time stalled on memory/);
 
@@ -95,10 +106,10 @@ describe('headroom guard on real per-app pressure', () => {
   }, 150_000);
 
   it('without --act: warns and says would-reap; nothing is killed', async () => {
-    const thrasher = await startThrasher();
     bystanderScope();
     guard = startGuard(['--json', ...THRESHOLDS], work.dir);
     expect(await guard.waitFor('started event', (e) => e.event === 'started', 20_000)).toMatchObject({ act: false });
+    const thrasher = await startThrasher(guard);
     const would = await guard.waitFor('would-reap', (e) => e.event === 'would-reap', 90_000);
     if (would.event !== 'would-reap') throw new Error('unreachable');
     expect(would.culprit.name).toBe('hrdrill');

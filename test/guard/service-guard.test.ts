@@ -67,7 +67,7 @@ describe('the guard in the service', () => {
 
     const mode = await until('trigger mode', () => states.find((s) => s.mode !== 'unavailable'), 20_000);
     expect(mode).toMatchObject({ mode: 'trigger', windowMs: 2000 });
-    expect(mode.modeNote).toMatch(/^PSI triggers, 2 s window \(500 ms: EINVAL, 1 s: EINVAL refused/);
+    expect(mode.modeNote).toMatch(/^PSI triggers, 2 s window, waking at 30 ms stalled \(500 ms: EINVAL, 1 s: EINVAL refused/);
     expect(await service.handlers.getGuard({})).toMatchObject({ mode: 'trigger', windowMs: 2000, acting: false, actingNote: null });
 
     const would = await until('a would-reap naming hrdrill', () => states.find((s) => s.last?.event === 'would-reap'), 60_000);
@@ -75,6 +75,9 @@ describe('the guard in the service', () => {
     expect(would.phase).toBe('acting');
     await until('a 250 ms snapshot', () => ((latest as Snapshot | null)?.intervalMs === 250 ? true : undefined), 5000);
     expect(markers.filter((m) => m.label === 'hrdrill').map((m) => m.kind)).toEqual(['warning', 'would-reap']);
+    // A new warn level re-arms the triggers at half of it (40 % → 400 ms per 2 s window).
+    await service.handlers.setSettings({ guardWarnSomePct: 40 });
+    await until('re-armed triggers', () => states.find((s) => /waking at 400 ms stalled/.test(s.modeNote)), 10_000);
     expect(markers.find((m) => m.kind === 'would-reap')?.detail).toMatch(/^Would reap hrdrill \(auto-reap is off here\): hrdrill: [\d.]+ % of its time stalled on memory/);
     expect(pressure.child.exitCode).toBeNull();
     expect(pressure.child.signalCode).toBeNull();

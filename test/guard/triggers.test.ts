@@ -75,7 +75,7 @@ describe('PSI trigger windows and fallbacks', () => {
     const t = watch({ stallShare: 0.05, windowsMs: [100, 2000] });
     const mode = await t.mode();
     expect(mode).toMatchObject({ mode: 'trigger', windowMs: 2000 });
-    expect(mode.note).toMatch(/2 s window \(100 ms: EINVAL refused/);
+    expect(mode.note).toBe('PSI triggers, 2 s window, waking at 100 ms stalled (100 ms: EINVAL refused: shorter windows need CAP_SYS_RESOURCE)');
   });
 
   it('falls back to polling the PSI file when every window is refused, with the reasons', async () => {
