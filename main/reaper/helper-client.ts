@@ -25,6 +25,12 @@ export class HelperFailure extends Error {
   }
 }
 
+/** How long a closed output waits for the exit that usually comes with it. */
+const OUTPUT_CLOSED_GRACE_MS = 1000;
+
+/** What a person can do after the helper went away in the middle of a request. */
+const AFTER_A_LOST_HELPER = 'The process may or may not have been ended: refresh to see. The next reap of another user\'s process starts a new helper (and asks for authorization once more).';
+
 type Pending = { resolve: (reply: HelperReply) => void; reject: (err: HelperFailure) => void; timer: NodeJS.Timeout };
 
 function exitFailure(code: number | null, signal: NodeJS.Signals | null, stderr: string): HelperFailure {
@@ -33,8 +39,8 @@ function exitFailure(code: number | null, signal: NodeJS.Signals | null, stderr:
     return new HelperFailure('NOT_AUTHORIZED', "Not authorized to end other users' processes (polkit said no, or there was no authentication agent to ask).");
   }
   const detail = stderr.trim().split('\n').slice(-2).join(' ').slice(0, 300);
-  const how = signal ? `signal ${signal}` : `exit code ${code}`;
-  return new HelperFailure('INTERNAL', `The privileged helper stopped (${how})${detail ? `: ${detail}` : ''}.`);
+  const how = signal ? `it was killed by ${signal}` : `exit code ${code}`;
+  return new HelperFailure('INTERNAL', `The privileged helper stopped before it answered (${how})${detail ? `: ${detail}` : ''}. ${AFTER_A_LOST_HELPER}`);
 }
 
 /** One resident helper process at a time, started through pkexec on demand. */
@@ -92,6 +98,17 @@ export class HelperClient {
       stopped(err.code === 'ENOENT' ? new HelperFailure('HELPER_UNAVAILABLE', 'pkexec is not installed, so other users\' processes cannot be ended from here.') : new HelperFailure('INTERNAL', `Could not start pkexec: ${err.code ?? err.message}.`)),
     );
     child.on('exit', (code, signal) => stopped(exitFailure(code, signal, stderr)));
+    // Its output closed while it runs: no answer can ever arrive, so fail now instead of at the
+    // timeout, and close its input so it exits (it runs as root: we cannot kill it).
+    // A process that exits closes its output too: give 'exit' a moment to report the real reason
+    // (pkexec's dismissed / not authorized codes) before calling it a closed output.
+    child.stdout!.on('close', () => {
+      setTimeout(() => {
+        if (this.child !== child) return;
+        stopped(new HelperFailure('INTERNAL', `The privileged helper stopped answering (its output closed). ${AFTER_A_LOST_HELPER}`));
+        child.stdin!.end();
+      }, OUTPUT_CLOSED_GRACE_MS);
+    });
     child.stdin!.on('error', () => {}); // EPIPE when it died: reported through 'exit'.
     return this.send({ op: 'hello' }, AUTHORIZATION_TIMEOUT_MS, child).then((reply) => {
       if (!HelloReplySchema.safeParse(reply).success) throw new HelperFailure('INTERNAL', 'The privileged helper did not answer hello as expected.');
