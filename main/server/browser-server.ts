@@ -20,8 +20,9 @@ import { browserCsp, cspOf, defaultRendererDir, lookupStatic } from './static-fi
 import { handleWireMessage } from './wire-handler';
 
 /**
- * A client with this much unsent data skips snapshots until it catches up, then gets a full one:
- * its queue never holds more than this plus one message (a full snapshot is ≈ 560 KB at 2,000 processes).
+ * A client with this much unsent data skips snapshots until it catches up, then gets a full one, and
+ * is cut off if it still asks for answers: its queue never holds more than this plus one message (a
+ * full snapshot is ≈ 560 KB at 2,000 processes).
  */
 const SLOW_CLIENT_BYTES = 4 * 1024 * 1024;
 
@@ -160,7 +161,15 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     ws.on('error', () => ws.terminate());
     ws.on('message', (data, isBinary) => {
       void handleWireMessage(service.handlers, data, isBinary, log).then((reply) => {
-        if (ws.readyState === ws.OPEN) ws.send(reply);
+        if (ws.readyState !== ws.OPEN) return;
+        if (ws.bufferedAmount > SLOW_CLIENT_BYTES) {
+          // Answers cannot be skipped like snapshots: a client that asks without reading would grow
+          // this queue without end. Cut it off; the window reconnects and starts from a full snapshot.
+          log(`headroom serve: cut off a client that does not read its answers (${(ws.bufferedAmount / 1024 / 1024).toFixed(1)} MiB unsent)`);
+          ws.terminate();
+          return;
+        }
+        ws.send(reply);
       });
     });
   });

@@ -1,8 +1,10 @@
 /**
  * Drill: floods against the real browser-mode server (startBrowserServer) on the real service (real
- * sampler over the real /proc: 1 Hz, 4 Hz for the slow client). 200 clients at once; clients that never read (the server
- * stops queueing snapshots for a client with 16 MiB unsent, so a slow client's queue is bounded and,
- * once it reads again, it reaches the latest state); clients that vanish in the middle of a frame.
+ * sampler over the real /proc at 1 Hz). 200 clients at once; a client that never reads (the server
+ * skips snapshots for a client with 4 MiB unsent — it gets a full one once it catches up, covered
+ * with real receivers in test/renderer/snapshot-stream.test.tsx — and cuts off a client that keeps
+ * asking without reading, so its queue is bounded; the window then reconnects from the latest state);
+ * clients that vanish in the middle of a frame.
  * After each flood a fresh client is served normally.
  */
 import { connect, type Socket } from 'node:net';
@@ -16,21 +18,20 @@ import { createMemorySettingsStore } from '../../main/service/memory-settings-st
 
 const MiB = 1024 * 1024;
 /** The server's per-client limit (browser-server.ts SLOW_CLIENT_BYTES). */
-const SLOW_CLIENT_BYTES = 16 * MiB;
+const SLOW_CLIENT_BYTES = 4 * MiB;
 
 let service: HostedHeadroomService;
 let server: BrowserServer;
-let latestSeq = -1;
 let snapshotBytes = 0;
+const serverLog: string[] = [];
 
 beforeAll(async () => {
   service = createHeadroomService({ shell: 'browser', settings: createMemorySettingsStore() });
   service.on('snapshot', (s) => {
-    latestSeq = s.seq;
     snapshotBytes = Math.max(snapshotBytes, Buffer.byteLength(JSON.stringify({ event: 'snapshot', data: s })));
   });
   service.start();
-  server = await startBrowserServer({ service, port: 0, log: () => {} });
+  server = await startBrowserServer({ service, port: 0, log: (line) => serverLog.push(line) });
 });
 
 afterAll(async () => {
@@ -118,46 +119,48 @@ describe('browser-mode server floods (real server, real service)', () => {
     await stillServes();
   }, 90_000);
 
-  it('a client that stops reading gets a bounded queue, then the latest state once it reads again', async () => {
-    await service.handlers.setSettings({ intervalMs: 250 });
+  it('a client that stops reading skips snapshots, and is cut off before its answers pass the bound; a new connection starts from the latest state', async () => {
     const slow = await open();
     try {
       await nextSnapshot(slow);
-      // Stop reading: the kernel buffers fill, then the server's own queue for this client.
+      // The size of one full answer, measured on a client that reads.
+      const reader = await open();
+      const replyBytes = await new Promise<number>((resolve) => {
+        reader.once('message', function first(data) {
+          if ((data as Buffer)[2] !== 0x69) return void reader.once('message', first);
+          resolve((data as Buffer).length);
+        });
+        reader.send(JSON.stringify({ id: 1, call: 'getSnapshot', params: {} }));
+      });
+      reader.close();
+      // Stop reading, then ask for whole snapshots: answers cannot be skipped like snapshot events,
+      // so without a bound the server would queue every one of them for this client.
       const socket = (slow as unknown as { _socket: Socket })._socket;
       socket.pause();
-      const pausedAtSeq = latestSeq;
-      // Long enough that an unbounded queue would hold far more than the limit.
-      const wouldQueue = () => (latestSeq - pausedAtSeq) * snapshotBytes;
+      const requests = Math.min(20_000, Math.ceil((3 * SLOW_CLIENT_BYTES) / replyBytes) + 1);
+      for (let id = 1; id <= requests; id++) slow.send(JSON.stringify({ id, call: 'getSnapshot', params: {} }));
+      expect(requests * replyBytes).toBeGreaterThanOrEqual(3 * SLOW_CLIENT_BYTES);
+      // The server says when it cut the client off.
       const deadline = Date.now() + 60_000;
-      while (wouldQueue() < 3 * SLOW_CLIENT_BYTES && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
-      expect(wouldQueue()).toBeGreaterThanOrEqual(3 * SLOW_CLIENT_BYTES);
-      // Meanwhile everyone else is served as usual.
+      while (!serverLog.some((l) => l.includes('cut off a client that does not read')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(serverLog.filter((l) => l.includes('cut off a client that does not read'))).toHaveLength(1);
+      // Meanwhile everyone else is served as usual, and a new connection (what the window does on a
+      // drop) starts from the latest state.
       await stillServes();
-      const seqAtResume = latestSeq;
+      // What it had queued: at most the bound plus one answer, and the kernel's buffers.
       let receivedBytes = 0;
-      let staleMessages = 0;
-      const reachedLatest = new Promise<void>((resolve) => {
-        slow.on('message', (data) => {
-          receivedBytes += (data as Buffer).length;
-          const seq = snapshotSeq(data);
-          if (seq === null) return;
-          if (seq >= seqAtResume) resolve();
-          else staleMessages++;
-        });
-      });
+      const closed = new Promise<void>((resolve) => slow.once('close', () => resolve()));
+      slow.on('message', (data) => (receivedBytes += (data as Buffer).length));
       socket.resume();
-      await reachedLatest;
-      // What was queued for it: at most the limit, one snapshot beyond it, and the kernel's buffers.
-      const bound = SLOW_CLIENT_BYTES + 2 * snapshotBytes + 8 * MiB;
+      await closed;
+      const bound = SLOW_CLIENT_BYTES + replyBytes + 2 * snapshotBytes + 8 * MiB;
       process.stdout.write(
-        `slow client: unbounded would have queued ${(wouldQueue() / MiB).toFixed(1)} MiB; drained ${(receivedBytes / MiB).toFixed(1)} MiB ` +
-          `(${staleMessages} stale snapshots of ≤ ${(snapshotBytes / 1024).toFixed(0)} KiB) before the latest; bound ${(bound / MiB).toFixed(1)} MiB\n`,
+        `slow client: ${requests} answers of ${(replyBytes / 1024).toFixed(0)} KiB asked without reading (unbounded: ${((requests * replyBytes) / MiB).toFixed(1)} MiB); ` +
+          `it received ${(receivedBytes / MiB).toFixed(1)} MiB before the server cut it off; bound ${(bound / MiB).toFixed(1)} MiB\n`,
       );
       expect(receivedBytes).toBeLessThanOrEqual(bound);
     } finally {
       slow.terminate();
-      await service.handlers.setSettings({ intervalMs: 1000 });
     }
     await stillServes();
   }, 120_000);
