@@ -20,11 +20,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import WebSocket from 'ws';
 import { setPriority } from 'node:os';
 import { readStatus } from '../../native/proc';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/serve-process';
 import { startHog, stopAllHogs } from '../support/hogs';
+import { connectPage } from './devtools';
 
 const TRIES = Number(process.env.HR_BENCH_TRIES ?? 5);
 const MIB = 1024 * 1024;
@@ -78,42 +78,7 @@ async function openTab(): Promise<Tab> {
     rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   };
   try {
-    const browserUrl = await new Promise<string>((resolve, reject) => {
-      let text = '';
-      const timer = setTimeout(() => reject(new Error('Chromium did not print its DevTools address within 20 s')), 20_000);
-      chrome.stderr!.on('data', (d: Buffer) => {
-        text += String(d);
-        const m = /DevTools listening on (ws:\S+)/.exec(text);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]!);
-        }
-      });
-    });
-    const targets = (await (await fetch(`http://127.0.0.1:${new URL(browserUrl).port}/json/list`)).json()) as Array<{ type: string; webSocketDebuggerUrl: string }>;
-    const socket = new WebSocket(targets.find((t) => t.type === 'page')!.webSocketDebuggerUrl, { perMessageDeflate: false, maxPayload: 256 * MIB });
-    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-    let nextId = 0;
-    const waiting = new Map<number, { resolve(v: Record<string, unknown>): void; reject(e: Error): void }>();
-    socket.on('message', (raw) => {
-      const m = JSON.parse(String(raw)) as { id?: number; result?: Record<string, unknown>; error?: { message: string } };
-      const w = m.id === undefined ? undefined : waiting.get(m.id);
-      if (!w) return;
-      waiting.delete(m.id!);
-      if (m.error) w.reject(new Error(m.error.message));
-      else w.resolve(m.result ?? {});
-    });
-    const send = (method: string, params: object = {}) =>
-      new Promise<Record<string, unknown>>((resolve, reject) => {
-        const id = ++nextId;
-        waiting.set(id, { resolve, reject });
-        socket.send(JSON.stringify({ id, method, params }));
-      });
-    const evaluate = async <T>(expression: string): Promise<T> => {
-      const r = (await send('Runtime.evaluate', { expression, returnByValue: true, awaitPromise: true })) as { result: { value: T }; exceptionDetails?: { text: string } };
-      if (r.exceptionDetails) throw new Error(`page script failed: ${r.exceptionDetails.text}`);
-      return r.result.value;
-    };
+    const { socket, send, evaluate } = await connectPage(chrome);
     await send('Page.enable');
     await send('Emulation.setDeviceMetricsOverride', { width: 1280, height: 800, deviceScaleFactor: 1, mobile: false });
     await send('Page.addScriptToEvaluateOnNewDocument', { source: HOOK });

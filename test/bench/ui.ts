@@ -28,7 +28,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import WebSocket from 'ws';
 import { writeFileSync } from 'node:fs';
 import * as history from '../../contract/history';
 import type { HistoryPoint } from '../../contract/history';
@@ -38,6 +37,7 @@ import * as headroomService from '../../main/service/headroom-service';
 import * as memorySettings from '../../main/service/memory-settings-store';
 import type { SamplerLoopLike } from '../../main/service/types';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/serve-process';
+import { connectPage } from './devtools';
 
 /**
  * One Headroom build as the benchmark runs it: its sampler, service, browser-mode server and
@@ -254,48 +254,7 @@ export async function openTab(): Promise<Tab> {
     }
   };
   try {
-    const browserUrl = await new Promise<string>((resolve, reject) => {
-      let text = '';
-      const timer = setTimeout(() => reject(new Error('Chromium did not print its DevTools address within 20 s')), 20_000);
-      chrome.stderr!.on('data', (d: Buffer) => {
-        text += String(d);
-        const m = /DevTools listening on (ws:\S+)/.exec(text);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]!);
-        }
-      });
-      chrome.once('exit', (code) => reject(new Error(`Chromium exited (${code}) before it listened`)));
-    });
-    const targets = (await (await fetch(`http://127.0.0.1:${new URL(browserUrl).port}/json/list`)).json()) as Array<{ type: string; webSocketDebuggerUrl: string }>;
-    const target = targets.find((t) => t.type === 'page');
-    if (!target) throw new Error('Chromium has no page target');
-    const socket = new WebSocket(target.webSocketDebuggerUrl, { perMessageDeflate: false, maxPayload: 256 * 1024 * 1024 });
-    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-    let nextId = 0;
-    const waiting = new Map<number, { resolve(v: Record<string, unknown>): void; reject(e: Error): void }>();
-    socket.on('message', (raw) => {
-      const m = JSON.parse(String(raw)) as { id?: number; result?: Record<string, unknown>; error?: { message: string } };
-      const w = m.id === undefined ? undefined : waiting.get(m.id);
-      if (!w) return;
-      waiting.delete(m.id!);
-      if (m.error) w.reject(new Error(m.error.message));
-      else w.resolve(m.result ?? {});
-    });
-    const send = (method: string, params: object = {}) =>
-      new Promise<Record<string, unknown>>((resolve, reject) => {
-        const id = ++nextId;
-        waiting.set(id, { resolve, reject });
-        socket.send(JSON.stringify({ id, method, params }));
-      });
-    const evaluate = async <T>(expression: string): Promise<T> => {
-      const r = (await send('Runtime.evaluate', { expression, returnByValue: true, awaitPromise: true })) as {
-        result: { value: T };
-        exceptionDetails?: { text: string };
-      };
-      if (r.exceptionDetails) throw new Error(`page script failed: ${r.exceptionDetails.text}`);
-      return r.result.value;
-    };
+    const { socket, send, evaluate } = await connectPage(chrome);
     await send('Page.enable');
     await send('Emulation.setDeviceMetricsOverride', { width: 1280, height: 800, deviceScaleFactor: 1, mobile: false });
     await send('Page.addScriptToEvaluateOnNewDocument', { source: OBSERVE });
