@@ -1,4 +1,7 @@
-/** The episode state machine alone: one warning per episode, would-reap once, reap once per cooldown, calm. */
+/**
+ * The episode state machine alone: one warning per episode, would-reap once, reap once per cooldown,
+ * calm; and nothing acted on before the same culprit has led every ranking for the sustain period.
+ */
 import { describe, expect, it } from 'vitest';
 import { CALM_MS, Episode, type EpisodeAction } from '../../main/guard/episode';
 
@@ -8,7 +11,7 @@ const limits = { warnSomePct: 10, actFullPct: 20, sustainMs: 2000, cooldownMs: 5
 function run(episode: Episode, from: number, to: number, some: number, full: number, mayAct = false): Array<[number, EpisodeAction]> {
   const out: Array<[number, EpisodeAction]> = [];
   for (let t = from; t <= to; t += 250) {
-    for (const a of episode.step({ time: t, since: t - 250, somePct: some, fullPct: full, haveCulprit: true, mayAct }, limits)) out.push([t, a]);
+    for (const a of episode.step({ time: t, since: t - 250, somePct: some, fullPct: full, leader: 'app-hrdrill', mayAct }, limits)) out.push([t, a]);
   }
   return out;
 }
@@ -45,7 +48,52 @@ describe('guard episodes', () => {
   it('no actionable culprit: warns, but neither reaps nor says would-reap', () => {
     const e = new Episode();
     const out: EpisodeAction[] = [];
-    for (let t = 0; t <= 5000; t += 250) out.push(...e.step({ time: t, since: t - 250, somePct: 60, fullPct: 40, haveCulprit: false, mayAct: true }, limits));
+    for (let t = 0; t <= 5000; t += 250) out.push(...e.step({ time: t, since: t - 250, somePct: 60, fullPct: 40, leader: null, mayAct: true }, limits));
     expect(out).toEqual(['warning']);
+  });
+
+  it('a leader that changes within the sustain span is never acted on; once one leads for the whole span, that one is', () => {
+    // Integration saw this: the test's own browser, then someone's growing build, briefly led the
+    // ranking before the thrasher's own stall was measured. Pressure is high from the start.
+    for (const mayAct of [false, true]) {
+      const e = new Episode();
+      const out: Array<[number, EpisodeAction, string | null]> = [];
+      const leaderAt = (t: number): string | null => (t < 1000 ? 'app-chromium' : t < 2250 ? 'app-bash' : t < 2500 ? null : 'app-hrdrill');
+      // (At 2250 ms nobody leads; hrdrill's first ranking is at 2500 ms, measured from 2250 ms.)
+      for (let t = 0; t <= 8000; t += 250) {
+        for (const a of e.step({ time: t, since: t - 250, somePct: 60, fullPct: 40, leader: leaderAt(t), mayAct }, limits)) out.push([t, a, e.settled]);
+        // Before hrdrill has led for the 2 s sustain period, nothing is settled and nothing acted on.
+        if (t < 2250 + 2000) expect(e.settled, `at ${t} ms`).toBeNull();
+      }
+      // The warning waited for a settled culprit one more sustain period at most (pressure held
+      // from −250 ms: due at 1750 ms, sent at 3750 ms with no settled leader yet); the act waited for
+      // hrdrill to lead every ranking from 2250 ms (its window start) to 4250 ms.
+      // One would-reap per episode; a reap again only after the 5 s cooldown (past 8000 ms here).
+      expect(out).toEqual([
+        [3750, 'warning', null],
+        [4250, mayAct ? 'reap' : 'would-reap', 'app-hrdrill'],
+      ]);
+    }
+  });
+
+  it('the warning waits for a culprit that settles within one more sustain period, and then names it at once', () => {
+    const e = new Episode();
+    const out: Array<[number, EpisodeAction, string | null]> = [];
+    // Pressure from −250 ms; a build leads until 500 ms, then the thrasher (its window from 500 ms).
+    for (let t = 0; t <= 4000; t += 250) {
+      for (const a of e.step({ time: t, since: t - 250, somePct: 60, fullPct: 0, leader: t < 750 ? 'app-bash' : 'app-hrdrill', mayAct: false }, limits)) out.push([t, a, e.settled]);
+    }
+    expect(out).toEqual([[2500, 'warning', 'app-hrdrill']]);
+  });
+
+  it('a leader that drops out for one ranking (no evidence) starts its span again', () => {
+    const e = new Episode();
+    const out: EpisodeAction[] = [];
+    for (let t = 0; t <= 6000; t += 250) {
+      out.push(...e.step({ time: t, since: t - 250, somePct: 60, fullPct: 40, leader: t === 1500 ? null : 'app-hrdrill', mayAct: true }, limits));
+      if (t >= 1500 && t < 3500) expect(e.settled, `at ${t} ms`).toBeNull();
+    }
+    expect(e.settled).toBe('app-hrdrill');
+    expect(out).toEqual(['warning', 'reap']);
   });
 });
