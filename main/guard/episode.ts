@@ -17,8 +17,9 @@
  *   settled leader it waits (`settled` says so) and tries again on the next ticks.
  * - `calm` ends an episode that warned; a flurry that never warned ends silently.
  * A streak starts where the tick's measurement window starts (`since`): a share measured over
- * [t − 1 s, t] at or above the level means the pressure held from t − 1 s on; likewise a leader of a
- * ranking measured over that window has led since `since`.
+ * [t − 1 s, t] at or above the level means the pressure held from t − 1 s on. A leader is credited
+ * only from the previous tick (its lead began after that ranking), so it must lead every ranking of
+ * the sustain period.
  */
 
 /** How long pressure must stay below the warn level before the episode is over. */
@@ -55,6 +56,7 @@ export class Episode {
   private leader: string | null = null;
   private leaderSince: number | null = null;
   private settledLeader: string | null = null;
+  private lastTime: number | null = null;
   private warned = false;
   private wouldReaped = false;
   private lastReapAt: number | null = null;
@@ -71,9 +73,12 @@ export class Episode {
     }
     this.actSince = tick.fullPct >= limits.actFullPct ? (this.actSince ?? tick.since) : null;
     if (tick.leader !== this.leader) {
+      // The lead changed between the previous ranking and this one: credit it from the previous
+      // tick at the earliest (one tick, 250 ms while sampling fast), never from the ≥ 1 s window start.
       this.leader = tick.leader;
-      this.leaderSince = tick.leader === null ? null : tick.since;
+      this.leaderSince = tick.leader === null ? null : Math.max(tick.since, this.lastTime ?? tick.since);
     }
+    this.lastTime = tick.time;
     const held = (since: number | null, forMs = limits.sustainMs): boolean => since !== null && tick.time - since >= forMs;
     this.settledLeader = held(this.leaderSince) ? this.leader : null;
 

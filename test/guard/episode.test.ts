@@ -96,4 +96,22 @@ describe('guard episodes', () => {
     expect(e.settled).toBe('app-hrdrill');
     expect(out).toEqual(['warning', 'reap']);
   });
+
+  it('a new leader is credited from the previous ranking only, not from the start of a longer measurement window', () => {
+    // In the guard each share is measured over ≥ 1 s (since = t − 1 s) while ticks come every 250 ms.
+    const e = new Episode();
+    const out: Array<[number, EpisodeAction, string | null]> = [];
+    const leaderAt = (t: number): string | null => (t < 1000 ? null : t < 2500 ? 'app-bash' : 'app-hrdrill');
+    for (let t = 0; t <= 6000; t += 250) {
+      for (const a of e.step({ time: t, since: t - 1000, somePct: 60, fullPct: 40, leader: leaderAt(t), mayAct: true }, limits)) out.push([t, a, e.settled]);
+    }
+    // bash led 1000–2250 ms (credited from 750 ms: 1.5 s, never settled). hrdrill leads from 2500 ms,
+    // credited from 2250 ms (the ranking before), so settled at 4250 ms — not at 3500 ms, as crediting
+    // it from its 1 s window start (1500 ms) would have. The warning waited for it (due at 1000 ms,
+    // at most until 3000 ms).
+    expect(out).toEqual([
+      [3000, 'warning', null],
+      [4250, 'reap', 'app-hrdrill'],
+    ]);
+  });
 });
