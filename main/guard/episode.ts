@@ -57,6 +57,7 @@ export class Episode {
   private leaderSince: number | null = null;
   private settledLeader: string | null = null;
   private lastTime: number | null = null;
+  private warnDueAt: number | null = null;
   private warned = false;
   private wouldReaped = false;
   private lastReapAt: number | null = null;
@@ -83,14 +84,17 @@ export class Episode {
     this.settledLeader = held(this.leaderSince) ? this.leader : null;
 
     const warnHeld = held(this.warnSince) || held(this.actSince);
-    // Wait for a settled culprit, but not longer than one more sustain period.
-    const waitedEnough = held(this.warnSince, 2 * limits.sustainMs) || held(this.actSince, 2 * limits.sustainMs);
+    // Wait for a settled culprit, but not longer than one sustain period after the warning was due
+    // (counted on tick times: one long measurement can make it due at once, and must not also end the wait).
+    this.warnDueAt = warnHeld ? (this.warnDueAt ?? tick.time) : null;
+    const waitedEnough = this.warnDueAt !== null && tick.time - this.warnDueAt >= limits.sustainMs;
     if (!this.warned && warnHeld && (this.settledLeader !== null || waitedEnough)) {
       this.warned = true;
       this.phase = 'warning';
       actions.push('warning');
     }
-    if (held(this.actSince)) {
+    // The phase leaves calm only with the warning (the window and the notification follow the phase).
+    if (this.warned && held(this.actSince)) {
       this.phase = 'acting';
       if (tick.mayAct) {
         const cooled = this.lastReapAt === null || tick.time - this.lastReapAt >= limits.cooldownMs;

@@ -101,7 +101,8 @@ describe('the guard\'s warning as a desktop notification from the built shell, o
       await pressure.stop();
       throw new Error(
         `the guard's warning named another app, not the thrasher: "${String(notification.options.title)}: ${String(notification.options.body)}". ` +
-          'If another drill was running, pressure from elsewhere opened the episode first: rerun on a quieter machine; otherwise the guard blamed the wrong app.',
+          'If another drill was running, pressure from elsewhere opened the episode first: rerun on a quieter machine; otherwise the guard blamed the wrong app. ' +
+          `The guard's states: ${JSON.stringify(guardStates().map((st) => [st.phase, st.pressure, st.culprit?.name ?? null, st.culpritNote ?? null, st.ranking.map((c) => c.reason)]))}`,
       );
     }
     // Hold the pressure a few seconds more: the episode goes on, and must not bring a second warning.

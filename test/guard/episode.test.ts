@@ -82,6 +82,8 @@ describe('guard episodes', () => {
     // Pressure from −250 ms; a build leads until 500 ms, then the thrasher (its window from 500 ms).
     for (let t = 0; t <= 4000; t += 250) {
       for (const a of e.step({ time: t, since: t - 250, somePct: 60, fullPct: 0, leader: t < 750 ? 'app-bash' : 'app-hrdrill', mayAct: false }, limits)) out.push([t, a, e.settled]);
+      // While the warning waits, the episode is not open: the window and the notification follow the phase.
+      expect(e.phase, `at ${t} ms`).toBe(t < 2500 ? 'calm' : 'warning');
     }
     expect(out).toEqual([[2500, 'warning', 'app-hrdrill']]);
   });
@@ -112,6 +114,24 @@ describe('guard episodes', () => {
     expect(out).toEqual([
       [3000, 'warning', null],
       [4250, 'reap', 'app-hrdrill'],
+    ]);
+  });
+
+  it('one long measurement that makes the warning due at once does not also end its wait for a settled culprit', () => {
+    // The first sample after a slow tick (e.g. 5 s apart before a trigger asked for one now)
+    // measures 5 s at once; the leader's rankings have only just begun.
+    const e = new Episode();
+    expect(e.step({ time: 5000, since: 0, somePct: 60, fullPct: 40, leader: null, mayAct: false }, limits)).toEqual([]);
+    const out: Array<[number, EpisodeAction, string | null]> = [];
+    for (let t = 5250; t <= 9000; t += 250) {
+      for (const a of e.step({ time: t, since: t - 1000, somePct: 60, fullPct: 40, leader: t < 5500 ? null : 'app-hrdrill', mayAct: false }, limits)) out.push([t, a, e.settled]);
+      expect(e.phase, `at ${t} ms`).toBe(t < 7000 ? 'calm' : 'acting');
+    }
+    // Due at 5000 ms; hrdrill leads from 5500 ms (credited from 5250 ms), not settled by 7000 ms:
+    // the warning goes then, naming whoever leads; the would-reap waits for hrdrill to settle.
+    expect(out).toEqual([
+      [7000, 'warning', null],
+      [7250, 'would-reap', 'app-hrdrill'],
     ]);
   });
 });

@@ -231,14 +231,17 @@ describe('guard decisions', () => {
         byTick.push(g.guard.state());
       }
       await g.guard.idle();
-      // The act level held from tick 8 on while hrearly led: it was shown in the ranking, but never
-      // the culprit, and the state said why nothing was done yet.
-      expect(byTick[8]!.phase).toBe('acting');
+      // The warn and act levels held from tick 8 on while hrearly led: it was shown in the ranking,
+      // but never the culprit, and the state said why nothing was done yet; the warning waited (at
+      // most one sustain period, to tick 16), so the episode was not open yet.
+      expect(byTick[8]!.phase).toBe('calm');
       expect(byTick[8]!.ranking[0]?.name).toBe('hrearly');
       expect(byTick[8]!.culprit).toBeNull();
       expect(byTick[8]!.culpritNote).toMatch(/^No settled culprit yet: hrearly leads the ranking/);
       expect(byTick.some((s) => s.culprit?.name === 'hrearly')).toBe(false);
       // hrculprit led every ranking from tick 10 (credited from tick 9): settled at tick 17.
+      expect(byTick[15]!.phase).toBe('calm');
+      expect(byTick[16]!.phase).toBe('acting');
       expect(byTick[16]!.culprit).toBeNull();
       expect(byTick[17]!.culprit?.name).toBe('hrculprit');
       expect(byTick[17]!.culpritNote).toBeNull();
