@@ -80,8 +80,13 @@ export const GuardStateSchema = z.object({
   /** `calm`; `warning`: some ≥ warn level for the sustain period; `acting`: full ≥ act level for the sustain period. */
   phase: z.enum(['calm', 'warning', 'acting']),
   pressure: GuardPressureSchema.nullable(),
-  /** The app to blame now (the first actionable one of `ranking`), or null. */
+  /**
+   * The app to blame and act on: the first actionable one of `ranking` once it has led the ranking,
+   * with evidence of its own, for the sustain period (a settled culprit); null before that.
+   */
   culprit: CulpritSchema.nullable(),
+  /** Why `culprit` is null although apps are ranked (e.g. "No settled culprit yet: …"); absent or null otherwise. */
+  culpritNote: z.string().nullable().optional(),
   /** The top few apps by their share of the pressure, best first. */
   ranking: z.array(CulpritSchema).max(10),
   /** Auto-reap on, and this guard holds the per-user lock (only one guard acts per user). */

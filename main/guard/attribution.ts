@@ -24,6 +24,8 @@ const WINDOW_MS = 30_000;
 const STALL_SPAN_MS = 2000;
 const MIN_STALL_PCT = 0.05;
 const MIN_GROWTH_MIBPS = 4;
+/** Evidence enough to act on an app: its own stall share at least this, or growth at least MIN_GROWTH_MIBPS. */
+const ACT_MIN_STALL_PCT = 0.5;
 const MIB = 1024 * 1024;
 
 /** What decides whether an app may be acted on. */
@@ -53,6 +55,7 @@ export function globToRegExp(glob: string): RegExp {
 /** Keeps each app's recent samples and ranks apps by their share of the pressure. */
 export class Attribution {
   private readonly samples = new Map<string, Sample[]>();
+  private evidenced = new Set<string>();
 
   /** Record one snapshot's apps; apps that left are forgotten. */
   observe(snapshot: Snapshot): void {
@@ -73,12 +76,14 @@ export class Attribution {
     const prefer = policy.prefer.map(globToRegExp);
     const avoid = policy.avoid.map((g) => ({ glob: g, re: globToRegExp(g) }));
     const ranked: Array<Culprit & { preferred: boolean }> = [];
+    this.evidenced = new Set();
     for (const app of snapshot.apps) {
       const list = this.samples.get(app.id);
       if (!list || list.length < 2) continue;
       const stallPct = stallShare(list);
       const growthMiBps = growth(list);
       if ((stallPct ?? 0) < MIN_STALL_PCT && growthMiBps < MIN_GROWTH_MIBPS) continue;
+      if ((stallPct ?? 0) >= ACT_MIN_STALL_PCT || growthMiBps >= MIN_GROWTH_MIBPS) this.evidenced.add(app.id);
       const sizeBytes = app.anonBytes + app.swapBytes;
       const comms = app.pids.map((pid) => byPid.get(pid)?.comm ?? '');
       const names = namesOf(app, comms);
@@ -95,6 +100,14 @@ export class Attribution {
     }
     ranked.sort((a, b) => Number(b.preferred) - Number(a.preferred) || b.score - a.score);
     return ranked.slice(0, limit).map(({ preferred: _, ...culprit }) => culprit);
+  }
+
+  /**
+   * True when the last rank() measured evidence of the app's own enough to act on: its own stall share
+   * ≥ 0.5 % or its anon+swap growing ≥ 4 MiB/s (a place in the ranking alone, e.g. by the prefer list, is not).
+   */
+  hasEvidence(appId: string): boolean {
+    return this.evidenced.has(appId);
   }
 }
 

@@ -5,12 +5,21 @@
  *     ▲                                  │                                  │
  *     └──── some < warn for CALM_MS ─────┴──────────────────────────────────┘
  *
- * - One `warning` per episode (entering warning, or entering acting without one).
- * - In acting: `reap` when this guard may act (auto-reap on and it holds the per-user lock) and an
- *   actionable culprit exists, at most once per cooldown; otherwise one `would-reap` per episode.
+ * - A settled culprit: each tick names its `leader` (the top actionable app with evidence of its own,
+ *   or null); the leader is settled once the same app has led every tick for the sustain period.
+ *   Early in an episode the ranking churns (a browser starting, someone's build growing, before the
+ *   thrasher's own stall is measured), so nothing is ever acted on before it settles.
+ * - One `warning` per episode (entering warning, or entering acting without one). It waits for a
+ *   settled leader, but at most one more sustain period: then it warns anyway, naming whoever leads
+ *   (the guard's `warning` carries the current ranking's first app).
+ * - In acting, only with a settled leader: `reap` when this guard may act (auto-reap on and it holds
+ *   the per-user lock), at most once per cooldown; otherwise one `would-reap` per episode. Without a
+ *   settled leader it waits (`settled` says so) and tries again on the next ticks.
  * - `calm` ends an episode that warned; a flurry that never warned ends silently.
  * A streak starts where the tick's measurement window starts (`since`): a share measured over
- * [t − 1 s, t] at or above the level means the pressure held from t − 1 s on.
+ * [t − 1 s, t] at or above the level means the pressure held from t − 1 s on. A leader is credited
+ * only from the previous tick (its lead began after that ranking), so it must lead every ranking of
+ * the sustain period.
  */
 
 /** How long pressure must stay below the warn level before the episode is over. */
@@ -29,8 +38,8 @@ export interface EpisodeTick {
   since: number;
   somePct: number;
   fullPct: number;
-  /** True when there is an actionable culprit to act on. */
-  haveCulprit: boolean;
+  /** The app id of this tick's top actionable culprit with evidence of its own, or null. */
+  leader: string | null;
   /** Auto-reap on and this guard holds the lock. */
   mayAct: boolean;
 }
@@ -44,6 +53,11 @@ export class Episode {
   private warnSince: number | null = null;
   private actSince: number | null = null;
   private calmSince: number | null = null;
+  private leader: string | null = null;
+  private leaderSince: number | null = null;
+  private settledLeader: string | null = null;
+  private lastTime: number | null = null;
+  private warnDueAt: number | null = null;
   private warned = false;
   private wouldReaped = false;
   private lastReapAt: number | null = null;
@@ -59,22 +73,36 @@ export class Episode {
       this.calmSince ??= tick.time;
     }
     this.actSince = tick.fullPct >= limits.actFullPct ? (this.actSince ?? tick.since) : null;
-    const held = (since: number | null): boolean => since !== null && tick.time - since >= limits.sustainMs;
+    if (tick.leader !== this.leader) {
+      // The lead changed between the previous ranking and this one: credit it from the previous
+      // tick at the earliest (one tick, 250 ms while sampling fast), never from the ≥ 1 s window start.
+      this.leader = tick.leader;
+      this.leaderSince = tick.leader === null ? null : Math.max(tick.since, this.lastTime ?? tick.since);
+    }
+    this.lastTime = tick.time;
+    const held = (since: number | null, forMs = limits.sustainMs): boolean => since !== null && tick.time - since >= forMs;
+    this.settledLeader = held(this.leaderSince) ? this.leader : null;
 
-    if (!this.warned && (held(this.warnSince) || held(this.actSince))) {
+    const warnHeld = held(this.warnSince) || held(this.actSince);
+    // Wait for a settled culprit, but not longer than one sustain period after the warning was due
+    // (counted on tick times: one long measurement can make it due at once, and must not also end the wait).
+    this.warnDueAt = warnHeld ? (this.warnDueAt ?? tick.time) : null;
+    const waitedEnough = this.warnDueAt !== null && tick.time - this.warnDueAt >= limits.sustainMs;
+    if (!this.warned && warnHeld && (this.settledLeader !== null || waitedEnough)) {
       this.warned = true;
       this.phase = 'warning';
       actions.push('warning');
     }
-    if (held(this.actSince)) {
+    // The phase leaves calm only with the warning (the window and the notification follow the phase).
+    if (this.warned && held(this.actSince)) {
       this.phase = 'acting';
       if (tick.mayAct) {
         const cooled = this.lastReapAt === null || tick.time - this.lastReapAt >= limits.cooldownMs;
-        if (cooled && tick.haveCulprit) {
+        if (cooled && this.settledLeader !== null) {
           this.lastReapAt = tick.time;
           actions.push('reap');
         }
-      } else if (!this.wouldReaped && tick.haveCulprit) {
+      } else if (!this.wouldReaped && this.settledLeader !== null) {
         this.wouldReaped = true;
         actions.push('would-reap');
       }
@@ -89,6 +117,11 @@ export class Episode {
       this.wouldReaped = false;
     }
     return actions;
+  }
+
+  /** The app id that has led every ranking for the sustain period as of the last tick, else null. */
+  get settled(): string | null {
+    return this.settledLeader;
   }
 
   /** True while an episode is open (warned and not yet calm). */

@@ -155,6 +155,17 @@ export function createGuard(options: GuardOptions): Guard {
     return lock.held;
   }
 
+  /** The culprit the guard may act on: the ranking's leader once it has led for the sustain period, else null. */
+  const settledCulprit = (): Culprit | null => (episode.settled === null ? null : (ranking.find((c) => c.appId === episode.settled && c.notActionable === null) ?? null));
+
+  /** Why there is no culprit to act on although apps are ranked, else null. */
+  function culpritNote(): string | null {
+    if (settledCulprit() !== null || ranking.length === 0) return null;
+    const leader = ranking.find((c) => c.notActionable === null);
+    if (!leader) return 'No app under pressure may be acted on (see the ranking for why).';
+    return `No settled culprit yet: ${leader.name} leads the ranking, but the guard acts only on an app that has led it with evidence of its own (stall or growth) for ${settings().guardSustainSeconds} s.`;
+  }
+
   function state(): GuardState {
     const autoReap = settings().autoReap;
     return {
@@ -163,7 +174,8 @@ export function createGuard(options: GuardOptions): Guard {
       modeNote,
       phase: episode.phase,
       pressure,
-      culprit: ranking.find((c) => c.notActionable === null) ?? null,
+      culprit: settledCulprit(),
+      culpritNote: culpritNote(),
       ranking,
       acting: autoReap && lock.held,
       actingNote: autoReap && !lock.held ? (lock.note ?? 'Auto-reap is on; this guard takes the per-user lock at the first pressure.') : null,
@@ -174,7 +186,7 @@ export function createGuard(options: GuardOptions): Guard {
   function publish(): void {
     const s = state();
     // While calm, a culprit coming and going with small stalls is no news for the window (getGuard has it).
-    const key = JSON.stringify([s.mode, s.windowMs, s.modeNote, s.phase, s.phase === 'calm' ? null : s.culprit?.appId, s.acting, s.actingNote, s.last]);
+    const key = JSON.stringify([s.mode, s.windowMs, s.modeNote, s.phase, s.phase === 'calm' ? null : [s.culprit?.appId, s.culpritNote], s.acting, s.actingNote, s.last]);
     if (key === stateKey) return;
     stateKey = key;
     options.onState?.(s);
@@ -209,14 +221,16 @@ export function createGuard(options: GuardOptions): Guard {
   }
 
   function act(action: EpisodeAction, snapshot: Snapshot, at: GuardPressure): void {
-    const culprit = ranking.find((c) => c.notActionable === null) ?? null;
+    // Only a settled culprit is ever reaped or named as would-reap (episode.ts).
+    const culprit = settledCulprit();
     const time = Date.now();
     if (action === 'calm') {
       emitEvent({ time, event: 'calm' });
       return;
     }
     if (action === 'warning') {
-      const named = culprit ?? ranking[0] ?? null;
+      // Settled if it could be within one more sustain period; else whoever leads now.
+      const named = culprit ?? ranking.find((c) => c.notActionable === null) ?? ranking[0] ?? null;
       last = { time, event: 'warning', pressure: at, culprit: named };
       emitEvent(last);
       options.addMarker?.(marker('warning', named, snapshot, `Memory pressure ${at.some} % (some): ${named?.reason ?? 'no app stands out'}`));
@@ -270,8 +284,10 @@ export function createGuard(options: GuardOptions): Guard {
         mayReapOthers: ownUid === 0 || options.reaper.privilege() === 'helper-ready',
       };
       ranking = attribution.rank(snapshot, policy);
+      const top = ranking.find((c) => c.notActionable === null);
+      const leader = top && attribution.hasEvidence(top.appId) ? top.appId : null;
       const actions = episode.step(
-        { time: snapshot.time, since: measured.since, somePct: pressure.some, fullPct: pressure.full, haveCulprit: ranking.some((c) => c.notActionable === null), mayAct: canAct },
+        { time: snapshot.time, since: measured.since, somePct: pressure.some, fullPct: pressure.full, leader, mayAct: canAct },
         { warnSomePct: s.guardWarnSomePct, actFullPct: s.guardActFullPct, sustainMs: s.guardSustainSeconds * 1000, cooldownMs: s.guardCooldownSeconds * 1000 },
       );
       for (const action of actions) act(action, snapshot, pressure);

@@ -1,4 +1,7 @@
-/** The episode state machine alone: one warning per episode, would-reap once, reap once per cooldown, calm. */
+/**
+ * The episode state machine alone: one warning per episode, would-reap once, reap once per cooldown,
+ * calm; and nothing acted on before the same culprit has led every ranking for the sustain period.
+ */
 import { describe, expect, it } from 'vitest';
 import { CALM_MS, Episode, type EpisodeAction } from '../../main/guard/episode';
 
@@ -8,7 +11,7 @@ const limits = { warnSomePct: 10, actFullPct: 20, sustainMs: 2000, cooldownMs: 5
 function run(episode: Episode, from: number, to: number, some: number, full: number, mayAct = false): Array<[number, EpisodeAction]> {
   const out: Array<[number, EpisodeAction]> = [];
   for (let t = from; t <= to; t += 250) {
-    for (const a of episode.step({ time: t, since: t - 250, somePct: some, fullPct: full, haveCulprit: true, mayAct }, limits)) out.push([t, a]);
+    for (const a of episode.step({ time: t, since: t - 250, somePct: some, fullPct: full, leader: 'app-hrdrill', mayAct }, limits)) out.push([t, a]);
   }
   return out;
 }
@@ -45,7 +48,90 @@ describe('guard episodes', () => {
   it('no actionable culprit: warns, but neither reaps nor says would-reap', () => {
     const e = new Episode();
     const out: EpisodeAction[] = [];
-    for (let t = 0; t <= 5000; t += 250) out.push(...e.step({ time: t, since: t - 250, somePct: 60, fullPct: 40, haveCulprit: false, mayAct: true }, limits));
+    for (let t = 0; t <= 5000; t += 250) out.push(...e.step({ time: t, since: t - 250, somePct: 60, fullPct: 40, leader: null, mayAct: true }, limits));
     expect(out).toEqual(['warning']);
+  });
+
+  it('a leader that changes within the sustain span is never acted on; once one leads for the whole span, that one is', () => {
+    // Integration saw this: the test's own browser, then someone's growing build, briefly led the
+    // ranking before the thrasher's own stall was measured. Pressure is high from the start.
+    for (const mayAct of [false, true]) {
+      const e = new Episode();
+      const out: Array<[number, EpisodeAction, string | null]> = [];
+      const leaderAt = (t: number): string | null => (t < 1000 ? 'app-chromium' : t < 2250 ? 'app-bash' : t < 2500 ? null : 'app-hrdrill');
+      // (At 2250 ms nobody leads; hrdrill's first ranking is at 2500 ms, measured from 2250 ms.)
+      for (let t = 0; t <= 8000; t += 250) {
+        for (const a of e.step({ time: t, since: t - 250, somePct: 60, fullPct: 40, leader: leaderAt(t), mayAct }, limits)) out.push([t, a, e.settled]);
+        // Before hrdrill has led for the 2 s sustain period, nothing is settled and nothing acted on.
+        if (t < 2250 + 2000) expect(e.settled, `at ${t} ms`).toBeNull();
+      }
+      // The warning waited for a settled culprit one more sustain period at most (pressure held
+      // from −250 ms: due at 1750 ms, sent at 3750 ms with no settled leader yet); the act waited for
+      // hrdrill to lead every ranking from 2250 ms (its window start) to 4250 ms.
+      // One would-reap per episode; a reap again only after the 5 s cooldown (past 8000 ms here).
+      expect(out).toEqual([
+        [3750, 'warning', null],
+        [4250, mayAct ? 'reap' : 'would-reap', 'app-hrdrill'],
+      ]);
+    }
+  });
+
+  it('the warning waits for a culprit that settles within one more sustain period, and then names it at once', () => {
+    const e = new Episode();
+    const out: Array<[number, EpisodeAction, string | null]> = [];
+    // Pressure from −250 ms; a build leads until 500 ms, then the thrasher (its window from 500 ms).
+    for (let t = 0; t <= 4000; t += 250) {
+      for (const a of e.step({ time: t, since: t - 250, somePct: 60, fullPct: 0, leader: t < 750 ? 'app-bash' : 'app-hrdrill', mayAct: false }, limits)) out.push([t, a, e.settled]);
+      // While the warning waits, the episode is not open: the window and the notification follow the phase.
+      expect(e.phase, `at ${t} ms`).toBe(t < 2500 ? 'calm' : 'warning');
+    }
+    expect(out).toEqual([[2500, 'warning', 'app-hrdrill']]);
+  });
+
+  it('a leader that drops out for one ranking (no evidence) starts its span again', () => {
+    const e = new Episode();
+    const out: EpisodeAction[] = [];
+    for (let t = 0; t <= 6000; t += 250) {
+      out.push(...e.step({ time: t, since: t - 250, somePct: 60, fullPct: 40, leader: t === 1500 ? null : 'app-hrdrill', mayAct: true }, limits));
+      if (t >= 1500 && t < 3500) expect(e.settled, `at ${t} ms`).toBeNull();
+    }
+    expect(e.settled).toBe('app-hrdrill');
+    expect(out).toEqual(['warning', 'reap']);
+  });
+
+  it('a new leader is credited from the previous ranking only, not from the start of a longer measurement window', () => {
+    // In the guard each share is measured over ≥ 1 s (since = t − 1 s) while ticks come every 250 ms.
+    const e = new Episode();
+    const out: Array<[number, EpisodeAction, string | null]> = [];
+    const leaderAt = (t: number): string | null => (t < 1000 ? null : t < 2500 ? 'app-bash' : 'app-hrdrill');
+    for (let t = 0; t <= 6000; t += 250) {
+      for (const a of e.step({ time: t, since: t - 1000, somePct: 60, fullPct: 40, leader: leaderAt(t), mayAct: true }, limits)) out.push([t, a, e.settled]);
+    }
+    // bash led 1000–2250 ms (credited from 750 ms: 1.5 s, never settled). hrdrill leads from 2500 ms,
+    // credited from 2250 ms (the ranking before), so settled at 4250 ms — not at 3500 ms, as crediting
+    // it from its 1 s window start (1500 ms) would have. The warning waited for it (due at 1000 ms,
+    // at most until 3000 ms).
+    expect(out).toEqual([
+      [3000, 'warning', null],
+      [4250, 'reap', 'app-hrdrill'],
+    ]);
+  });
+
+  it('one long measurement that makes the warning due at once does not also end its wait for a settled culprit', () => {
+    // The first sample after a slow tick (e.g. 5 s apart before a trigger asked for one now)
+    // measures 5 s at once; the leader's rankings have only just begun.
+    const e = new Episode();
+    expect(e.step({ time: 5000, since: 0, somePct: 60, fullPct: 40, leader: null, mayAct: false }, limits)).toEqual([]);
+    const out: Array<[number, EpisodeAction, string | null]> = [];
+    for (let t = 5250; t <= 9000; t += 250) {
+      for (const a of e.step({ time: t, since: t - 1000, somePct: 60, fullPct: 40, leader: t < 5500 ? null : 'app-hrdrill', mayAct: false }, limits)) out.push([t, a, e.settled]);
+      expect(e.phase, `at ${t} ms`).toBe(t < 7000 ? 'calm' : 'acting');
+    }
+    // Due at 5000 ms; hrdrill leads from 5500 ms (credited from 5250 ms), not settled by 7000 ms:
+    // the warning goes then, naming whoever leads; the would-reap waits for hrdrill to settle.
+    expect(out).toEqual([
+      [7000, 'warning', null],
+      [7250, 'would-reap', 'app-hrdrill'],
+    ]);
   });
 });

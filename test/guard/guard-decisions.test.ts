@@ -199,4 +199,75 @@ describe('guard decisions', () => {
     expect(second.guard.state()).toMatchObject({ acting: true, actingNote: null });
     second.guard.close();
   });
+
+  it('an app that leads the ranking only briefly is never acted on: the guard waits, says so, and names the settled one', async () => {
+    // A second real app group, like the browser or the build integration saw lead for a moment.
+    const earlyGroup = join(mount!, `app-hrearly-${process.pid}.scope`);
+    mkdirSync(earlyGroup);
+    const early = startHog({ mib: 16, lifetimeSec: 60 });
+    try {
+      await early.ready;
+      writeFileSync(join(earlyGroup, 'cgroup.procs'), String(early.pid));
+      const base = pressureStream();
+      const earlyApp = base(0).apps.find((a) => a.cgroup === `/app-hrearly-${process.pid}.scope`);
+      if (!earlyApp?.pressure) throw new Error('the early app\'s group is missing from the sample');
+      // System: 50 % some and 30 % full from the start. Own stall: hrearly 100 % over ticks 5–7 only,
+      // hrculprit 90 % from tick 7 on; over the 2 s stall span hrearly leads ticks 5–9 (1.25 s), then
+      // hrculprit for good from tick 10.
+      const step = (k: number): Snapshot => {
+        const s = base(0);
+        s.seq += k;
+        s.time += k * 250;
+        s.psi!.memory!.some.totalUs += k * 250_000 * 0.5;
+        s.psi!.memory!.full!.totalUs += k * 250_000 * 0.3;
+        s.apps.find((a) => a.id === earlyApp.id)!.pressure!.some.totalUs += Math.max(0, Math.min(k, 7) - 4) * 250_000;
+        s.apps.find((a) => a.cgroup === `/app-hrculprit-${process.pid}.scope`)!.pressure!.some.totalUs += Math.max(0, k - 6) * 250_000 * 0.9;
+        return s;
+      };
+      const g = guardWith({ autoReap: false, guardSustainSeconds: 2 });
+      const byTick: GuardState[] = [];
+      for (let k = 0; k <= 20; k++) {
+        g.guard.observe(step(k));
+        byTick.push(g.guard.state());
+      }
+      await g.guard.idle();
+      // The warn and act levels held from tick 8 on while hrearly led: it was shown in the ranking,
+      // but never the culprit, and the state said why nothing was done yet; the warning waited (at
+      // most one sustain period, to tick 16), so the episode was not open yet.
+      expect(byTick[8]!.phase).toBe('calm');
+      expect(byTick[8]!.ranking[0]?.name).toBe('hrearly');
+      expect(byTick[8]!.culprit).toBeNull();
+      expect(byTick[8]!.culpritNote).toMatch(/^No settled culprit yet: hrearly leads the ranking/);
+      expect(byTick.some((s) => s.culprit?.name === 'hrearly')).toBe(false);
+      // hrculprit led every ranking from tick 10 (credited from tick 9): settled at tick 17.
+      expect(byTick[15]!.phase).toBe('calm');
+      expect(byTick[16]!.phase).toBe('acting');
+      expect(byTick[16]!.culprit).toBeNull();
+      expect(byTick[17]!.culprit?.name).toBe('hrculprit');
+      expect(byTick[17]!.culpritNote).toBeNull();
+      const events = g.events.filter((e) => e.event !== 'started');
+      expect(events.map((e) => [e.event, 'culprit' in e ? e.culprit?.name : null])).toEqual([
+        ['warning', 'hrculprit'],
+        ['would-reap', 'hrculprit'],
+      ]);
+      expect(g.markers.map((m) => [m.kind, m.label])).toEqual([
+        ['warning', 'hrculprit'],
+        ['would-reap', 'hrculprit'],
+      ]);
+      expect(early.alive()).toBe(true);
+      expect(hog.alive()).toBe(true);
+      g.guard.close();
+    } finally {
+      await stopAllHogs();
+      for (let i = 0; i < 50; i++) {
+        try {
+          rmdirSync(earlyGroup);
+          break;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    }
+  });
 });
