@@ -53,6 +53,8 @@ export function autoReapInWords(event: Extract<GuardEvent, { event: 'reap' }>): 
 function actionInWords(state: GuardState, autoReap: boolean, culprit: Culprit | null): string | null {
   const last = state.last;
   if (last?.event === 'reap' && state.phase !== 'calm') return autoReapInWords(last);
+  // The guard acts only on a settled culprit; until then it says why it waits, not what it would reap.
+  if (state.culprit === null && state.culpritNote) return state.culpritNote;
   if (culprit === null) return autoReap ? 'Auto-reap is on, but no app can be blamed for this pressure.' : null;
   if (culprit.notActionable !== null) return `Auto-reap would not act on ${culprit.name}: ${culprit.notActionable.replace(/\.$/, '')}.`;
   const would = last?.event === 'would-reap' && last.culprit.appId === culprit.appId ? 'would have reaped' : 'would reap';

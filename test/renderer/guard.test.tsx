@@ -104,6 +104,12 @@ describe('the guard in the window', () => {
     act(() => client.emit('guard', warningGuard({ culprit: protectedOne, ranking: [protectedOne] })));
     expect(screen.getByRole('alert').textContent).toContain('Auto-reap would not act on code: code is on your never-auto-reap list.');
 
+    // Warned before the culprit settled: the banner says why the guard waits, not what it would reap.
+    const note = 'No settled culprit yet: leaky leads the ranking, but has not for the whole 2 s.';
+    act(() => client.emit('guard', warningGuard({ culprit: null, culpritNote: note })));
+    expect(screen.getByRole('alert').textContent).toContain(note);
+    expect(screen.getByRole('alert').textContent).not.toContain('would reap');
+
     const gone = makeCulprit({ appId: 'tree:9999:10999', pids: [9999], name: 'ghost', reason: 'ghost: +1 GiB/s' });
     act(() => client.emit('guard', warningGuard({ culprit: gone, ranking: [gone] })));
     const banner = screen.getByRole('region', { name: 'Pressure guard' });
