@@ -61,7 +61,9 @@ function warningNotice(state: GuardState, settings: Settings): GuardNotice {
     return { kind: 'warning', title: 'Memory pressure is high', body: `${stalled} No app stands out as the cause.`.trim(), appId: null, appName: null };
   }
   let action: string;
-  if (culprit.notActionable !== null) action = `Auto-reap would not act on it: ${culprit.notActionable.replace(/\.$/, '')}.`;
+  // Warned before the culprit settled: say why the guard waits rather than what it would reap.
+  if (state.culprit === null && state.culpritNote) action = state.culpritNote;
+  else if (culprit.notActionable !== null) action = `Auto-reap would not act on it: ${culprit.notActionable.replace(/\.$/, '')}.`;
   else if (!settings.autoReap) action = `Auto-reap is off; it would reap ${culprit.name}.`;
   else if (!state.acting) action = `Auto-reap is on but not acting here${state.actingNote ? ` (${state.actingNote.replace(/\.$/, '')})` : ''}.`;
   else action = `Auto-reap will end ${culprit.name} if it gets worse.`;

@@ -51,6 +51,11 @@ describe('GuardNotifier', () => {
     );
     const critical = makeCulprit({ notActionable: 'Xorg is session-critical.' });
     expect(feed(new GuardNotifier(), [warningGuard({ culprit: critical })], on)[0]!.notice.body).toMatch(/Auto-reap would not act on it: Xorg is session-critical\.$/);
+    // Warned before the culprit settled: the leader is named, and why the guard waits, not what it would reap.
+    const note = 'No settled culprit yet: leaky leads the ranking, but has not for the whole 2 s.';
+    const waiting = feed(new GuardNotifier(), [warningGuard({ culprit: null, culpritNote: note })], on)[0]!.notice;
+    expect(waiting.title).toBe('Memory pressure: leaky is the likely cause');
+    expect(waiting.body.endsWith(note)).toBe(true);
   });
 
   it('warns without a Reap offer when no app stands out', () => {
