@@ -8,13 +8,13 @@
 // ends the thrasher and only it. Everything started here is stopped in afterAll, by PID. Other
 // engineers' drills share this machine's PSI: an episode opened before the thrasher, or an alert
 // naming another app, fails with a message saying so rather than a bare timeout on the wrong name.
-import { mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHog, stopAllHogs, type Hog } from '../support/hogs';
-import { startMemoryPressure, type MemoryPressure } from './pressure';
+import { removeGroup, startMemoryPressure, type MemoryPressure } from './pressure';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, startServe, type ServeProcess } from './serve-process';
 
 const artifacts = join(__dirname, '..', 'artifacts');
@@ -26,17 +26,6 @@ let thrasher: MemoryPressure | undefined;
 let bystander: Hog | undefined;
 let bystanderGroup: string | null = null;
 
-async function removeGroup(dir: string): Promise<void> {
-  for (let i = 0; i < 50; i++) {
-    try {
-      rmdirSync(dir);
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'headroom-guard-window-'));

@@ -46,17 +46,25 @@ function v2Mount(): string {
   throw new Error('no cgroup v2 hierarchy with memory.pressure here: per-app pressure cannot be made');
 }
 
-async function removeGroup(dir: string): Promise<void> {
-  // A group can only be removed once empty; the kernel moves the dead child's charge up.
+/**
+ * Remove a test's cgroup (v1 or v2) once its processes are gone: a group can only be removed once
+ * empty, and the kernel moves the dead child's charge up, so this retries for 5 s. A group that
+ * still cannot be removed is an error, never a silent leak that the next drill (named after the same
+ * test process) would run into.
+ */
+export async function removeGroup(dir: string): Promise<void> {
+  let last: unknown;
   for (let i = 0; i < 50; i++) {
     try {
       rmdirSync(dir);
       return;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      last = err;
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+  throw new Error(`could not remove the test cgroup ${dir} (${(last as NodeJS.ErrnoException).code ?? String(last)}): end what is still in it and rmdir it by hand`);
 }
 
 /** Our own memory cgroup (v1) directory, from /proc/self/cgroup. */

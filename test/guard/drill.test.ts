@@ -7,10 +7,10 @@
  * never actionable for it, so nothing else on this shared machine can be reaped.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cgroup2Mount } from '../../native/cgroup';
-import { startMemoryPressure, type MemoryPressure } from '../e2e/pressure';
+import { removeGroup, startMemoryPressure, type MemoryPressure } from '../e2e/pressure';
 import { startHog, stopAllHogs, type Hog } from '../support/hogs';
 import { DRILL_UID, drillWorkDir, startGuard, type GuardProcess } from './guard-process';
 
@@ -33,7 +33,7 @@ afterEach(async () => {
   await pressure?.stop();
   pressure = null;
   await stopAllHogs();
-  if (bystanderDir) await removeDir(bystanderDir);
+  if (bystanderDir) await removeGroup(bystanderDir);
   bystanderDir = null;
   work.remove();
 });
@@ -47,17 +47,6 @@ function bystanderScope(): void {
   writeFileSync(join(bystanderDir, 'cgroup.procs'), String(bystander!.pid));
 }
 
-async function removeDir(dir: string): Promise<void> {
-  for (let i = 0; i < 50; i++) {
-    try {
-      rmdirSync(dir);
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
 
 /**
  * The guard first (as on a desktop: it is running when the runaway starts), then the thrasher. An
