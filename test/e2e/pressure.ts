@@ -12,6 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HOG_MARKER } from '../support/hogs';
+import { worldReadableScript } from '../support/world-readable';
 
 export interface MemoryPressure {
   child: ChildProcess;
@@ -93,7 +94,9 @@ export function startMemoryPressure(options: MemoryPressureOptions): MemoryPress
     if (options.uid !== undefined) chownSync(join(appGroup, 'memory.pressure'), options.uid, options.gid ?? options.uid);
   }
   const procs = [join(cgroup, 'cgroup.procs'), ...(appGroup ? [join(appGroup, 'cgroup.procs')] : [])];
-  const childArgs = [join(__dirname, 'pressure-child.cjs'), 'headroom-test-pressure', HOG_MARKER, options.uid === undefined ? procs.join(',') : '-', file, String(fileMiB), String(options.lifetimeSec ?? 300), String(options.readers ?? 1)];
+  // Run as another user, the script must be readable by that user wherever this checkout is.
+  const script = options.uid === undefined ? join(__dirname, 'pressure-child.cjs') : worldReadableScript(join(__dirname, 'pressure-child.cjs'));
+  const childArgs = [script, 'headroom-test-pressure', HOG_MARKER, options.uid === undefined ? procs.join(',') : '-', file, String(fileMiB), String(options.lifetimeSec ?? 300), String(options.readers ?? 1)];
   const child =
     options.uid === undefined
       ? spawn(process.execPath, childArgs, { stdio: ['pipe', 'pipe', 'inherit'] })

@@ -6,13 +6,13 @@
  * may touch runs as a throwaway uid of this test, and so does the guard: other users' processes are
  * never actionable for it, so nothing else on this shared machine can be reaped.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cgroup2Mount } from '../../native/cgroup';
 import { removeGroup, startMemoryPressure, type MemoryPressure } from '../e2e/pressure';
 import { startHog, stopAllHogs, type Hog } from '../support/hogs';
-import { DRILL_UID, drillWorkDir, startGuard, type GuardProcess } from './guard-process';
+import { DRILL_UID, drillWorkDir, removeGuardRuntime, startGuard, type GuardProcess } from './guard-process';
 
 let work: ReturnType<typeof drillWorkDir>;
 let pressure: MemoryPressure | null = null;
@@ -26,6 +26,8 @@ beforeEach(async () => {
   bystander = startHog({ mib: 600, uid: DRILL_UID, gid: DRILL_UID, lifetimeSec: 180 });
   await bystander.ready;
 });
+
+afterAll(() => removeGuardRuntime());
 
 afterEach(async () => {
   await guard?.stop();

@@ -2,15 +2,31 @@
  * Test support for the guard drills: a throwaway user (a uid with no passwd entry, unique per test
  * process) so the guard under test can only ever reap that user's processes — the thrasher and the
  * bystander — never anything else on this shared machine; and `headroom guard` (the built
- * dist/main/cli.js) run as that user, with its JSON lines collected and validated.
+ * dist/main/cli.js, from a copy that user can read) run as that user, with its JSON lines collected
+ * and validated.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GuardEventSchema, type GuardEvent } from '../../contract/guard';
+import { runtimeCopyForOtherUsers } from '../support/world-readable';
 
 export const CLI = resolve(__dirname, '..', '..', 'dist', 'main', 'cli.js');
+
+let runtimeCopy: ReturnType<typeof runtimeCopyForOtherUsers> | null = null;
+
+/** The built CLI at a path the drill user can read (the checkout may be private); made on first use. */
+function cliForOtherUsers(): string {
+  runtimeCopy ??= runtimeCopyForOtherUsers();
+  return runtimeCopy.cli;
+}
+
+/** Remove the drill user's copy of the CLI (call it in afterAll). */
+export function removeGuardRuntime(): void {
+  runtimeCopy?.remove();
+  runtimeCopy = null;
+}
 
 /** A uid/gid of our own for this test process (no passwd entry needed). */
 export const DRILL_UID = 20_000 + (process.pid % 10_000);
@@ -39,7 +55,7 @@ export interface GuardProcess {
 /** Start `headroom guard` with these arguments as the drill user; its lock and settings live in workDir. */
 export function startGuard(args: string[], workDir: string, options: { uid?: number } = {}): GuardProcess {
   const uid = options.uid ?? DRILL_UID;
-  const child = spawn(process.execPath, [CLI, 'guard', ...args], {
+  const child = spawn(process.execPath, [cliForOtherUsers(), 'guard', ...args], {
     uid,
     gid: uid,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -9,10 +9,11 @@
  * result depend on file order, and removing the deb's file would break the installed app.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { helperWrapperScript, renderPolicy } from '../../native/polkit/policy';
 import { POLICY_INSTALL_PATH, POLKIT_ACTION_ID } from '../../native/polkit/paths';
+import { installRuntimeCopy } from '../support/world-readable';
 
 export const ALLOWED_USER = 'headroom-allowed';
 export const DENIED_USER = 'headroom-denied';
@@ -40,14 +41,8 @@ export function ensureUser(name: string): TestUser {
 }
 
 function installCode(): void {
-  rmSync(INSTALL_ROOT, { recursive: true, force: true });
-  for (const part of ['dist/contract', 'dist/main', 'dist/native', 'node_modules/koffi', 'node_modules/@koromix', 'node_modules/zod']) {
-    cpSync(join(CHECKOUT, part), join(INSTALL_ROOT, part), { recursive: true, dereference: true });
-  }
-  writeFileSync(join(INSTALL_ROOT, 'package.json'), '{ "private": true, "type": "commonjs" }\n');
-  // Root owns everything; everyone may read and traverse, nobody else may write.
+  installRuntimeCopy(INSTALL_ROOT);
   execFileSync('chown', ['-R', 'root:root', INSTALL_ROOT]);
-  execFileSync('chmod', ['-R', 'u=rwX,go=rX', INSTALL_ROOT]);
   chmodSync('/usr/local/lib', 0o755);
 }
 

@@ -4,9 +4,9 @@
  * the test process goes away (their stdin closes).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, renameSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { worldReadableScript } from './world-readable';
 
 export const HOG_MARKER = 'headroom-test-hog';
 const MAX_HOG_MIB = 2048;
@@ -37,27 +37,13 @@ export interface Hog {
 }
 
 const running = new Set<Hog>();
-let worldReadableScript: string | undefined;
+let hogScript: string | undefined;
 
-/**
- * The hog script at a path any user can read (the checkout may be private, e.g. a mktemp -d clone).
- * One fixed folder, replaced atomically, so test runs leave nothing behind to pile up; it must be a
- * real folder of ours (not a link someone else planted).
- */
+/** The hog script at a path any user can read (see worldReadableScript). */
 export function hogScriptPath(): string {
-  if (worldReadableScript && existsSync(worldReadableScript)) return worldReadableScript;
-  const dir = join(tmpdir(), 'headroom-test-hog');
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
-  const info = lstatSync(dir);
-  if (!info.isDirectory() || info.uid !== process.getuid!()) throw new Error(`${dir} is not a folder owned by this user; remove it and run again`);
-  chmodSync(dir, 0o755);
-  const target = join(dir, 'hog-child.cjs');
-  const staged = `${target}.${process.pid}`;
-  copyFileSync(join(__dirname, 'hog-child.cjs'), staged);
-  chmodSync(staged, 0o644);
-  renameSync(staged, target);
-  worldReadableScript = target;
-  return target;
+  if (hogScript && existsSync(hogScript)) return hogScript;
+  hogScript = worldReadableScript(join(__dirname, 'hog-child.cjs'));
+  return hogScript;
 }
 
 /** Start a hog; await `hog.ready` before measuring it. */
