@@ -17,6 +17,7 @@ import { createGuard, GuardLock } from '../../main/guard';
 import { createReapService, type ReapService } from '../../main/reaper/service';
 import { createSampler } from '../../main/sampler/sampler';
 import { cgroup2Mount } from '../../native/cgroup';
+import { removeGroup } from '../e2e/pressure';
 import { startHog, stopAllHogs, type Hog } from '../support/hogs';
 
 const mount = cgroup2Mount();
@@ -39,15 +40,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await stopAllHogs();
   await reaper.close();
-  for (let i = 0; i < 50; i++) {
-    try {
-      rmdirSync(group);
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  await removeGroup(group);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -259,15 +252,7 @@ describe('guard decisions', () => {
       g.guard.close();
     } finally {
       await stopAllHogs();
-      for (let i = 0; i < 50; i++) {
-        try {
-          rmdirSync(earlyGroup);
-          break;
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code === 'ENOENT') break;
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
+      await removeGroup(earlyGroup);
     }
   });
 });
