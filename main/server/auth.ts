@@ -70,11 +70,6 @@ export function bearerToken(req: IncomingMessage): string | null {
   return match ? match[1]! : null;
 }
 
-/** True when the request carries `Authorization: Bearer <the token>` (for non-browser clients). */
-export function bearerIsAuthorized(req: IncomingMessage, token: string): boolean {
-  return tokenMatches(bearerToken(req), token);
-}
-
 /** The origins a page of this server has: exactly these may open the WebSocket. */
 export function allowedOrigins(port: number): string[] {
   return [`http://127.0.0.1:${port}`, `http://localhost:${port}`];

@@ -8,7 +8,7 @@ import { memo } from 'react';
 import type { ReapMarker } from '../../contract/history';
 import { clockTime, eventLine, kindWords, markerKey } from '../format/events';
 import { formatPct } from '../format/units';
-import type { ChartPoint } from '../state/series';
+import { firstIndexAtOrAfter, type ChartPoint } from '../state/series';
 
 export interface MomentScrubberProps {
   series: readonly ChartPoint[];
@@ -22,13 +22,7 @@ export interface MomentScrubberProps {
 
 /** The point nearest to `t` (the series is sorted by time); undefined for an empty series. */
 export function nearestPoint(series: readonly ChartPoint[], t: number): ChartPoint | undefined {
-  let lo = 0;
-  let hi = series.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (series[mid]!.t < t) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = firstIndexAtOrAfter(series, t);
   const after = series[lo];
   const before = series[lo - 1];
   if (!before) return after;

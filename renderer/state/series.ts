@@ -55,15 +55,21 @@ export function appendPoint(series: readonly ChartPoint[], point: ChartPoint, ca
   return next;
 }
 
-/** The points with t ≥ from (binary search: the series is sorted by time). */
-export function sliceFrom(series: readonly ChartPoint[], from: number): readonly ChartPoint[] {
+/** The index of the first point with t ≥ `t` (binary search: the series is sorted by time); the length when none. */
+export function firstIndexAtOrAfter(series: readonly { t: number }[], t: number): number {
   let lo = 0;
   let hi = series.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (series[mid]!.t < from) lo = mid + 1;
+    if (series[mid]!.t < t) lo = mid + 1;
     else hi = mid;
   }
+  return lo;
+}
+
+/** The points with t ≥ from. */
+export function sliceFrom(series: readonly ChartPoint[], from: number): readonly ChartPoint[] {
+  const lo = firstIndexAtOrAfter(series, from);
   return lo === 0 ? series : series.slice(lo);
 }
 
