@@ -2,7 +2,6 @@
 // WebSocket handshake (never a cookie, never a URL), traversal, Origin checks and malformed messages. Only 127.0.0.1, a free port per run.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,26 +10,7 @@ import { MAX_WIRE_MESSAGE_BYTES } from '../../contract/wire';
 import { startBrowserServer, type BrowserServer } from '../../main/server/browser-server';
 import { createHeadroomService, type HostedHeadroomService } from '../../main/service/headroom-service';
 import { createMemorySettingsStore } from '../../main/service/memory-settings-store';
-
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** A raw GET: the path goes on the wire exactly as written (fetch would normalise `..`). */
-function get(port: number, path: string, headers: Record<string, string> = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers: { Host: `127.0.0.1:${port}`, ...headers } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+import { get } from './raw-get';
 
 /** Open a WebSocket; resolves with the socket or rejects with the refusal. */
 function openWs(port: number, path: string, headers: Record<string, string>, protocols: string[] = []): Promise<WebSocket> {

@@ -2,7 +2,6 @@
 // parsed by Debian's strict OpenMetrics parser (python3-prometheus-client), values checked against
 // the snapshot of the same tick, the Bearer credential enforced, and a real reap counted.
 import { spawnSync } from 'node:child_process';
-import { request } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ReapMarker } from '../../contract/history';
 import type { Snapshot } from '../../contract/snapshot';
@@ -12,25 +11,7 @@ import { createHeadroomService, type HostedHeadroomService } from '../../main/se
 import { createMemorySettingsStore } from '../../main/service/memory-settings-store';
 import { makeSnapshot } from '../renderer/factory';
 import { startHog, stopAllHogs } from '../support/hogs';
-
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function get(port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method, headers: { Host: `127.0.0.1:${port}`, ...headers } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+import { get } from './raw-get';
 
 interface ParsedSample {
   name: string;
