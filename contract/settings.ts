@@ -17,8 +17,6 @@ export const SettingsSchema = z.object({
   /** Threshold lines on the graph, memory PSI some / full in percent. */
   someThresholdPct: z.number().min(0).max(100).default(20),
   fullThresholdPct: z.number().min(0).max(100).default(10),
-  /** Notify when memory PSI full avg10 stays above fullThresholdPct for this long. */
-  notifyAfterSeconds: z.number().int().min(1).max(600).default(5),
   notifications: z.boolean().default(true),
   /** Grace period for "End" (SIGTERM) before the reap. */
   endGraceMs: z.number().int().min(0).max(60_000).default(5000),

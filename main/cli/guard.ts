@@ -1,15 +1,17 @@
 /**
  * `headroom guard [--json] [--act] [--warn-at PCT] [--act-at PCT] [--sustain S] [--no-harden]` — the
  * pressure guard without a window, until SIGINT/SIGTERM. PCT is the system memory stall share per
- * tick: `--warn-at` on `some` (default 10), `--act-at` on `full` (default 20); S the seconds it must
- * hold (default 2). The rest (session-critical names, avoid/prefer lists, cooldown, interval) comes
- * from the window's settings file, read only, never rewritten. Without `--act` it only warns and says
- * what it would reap; with it, it reaps if it holds the per-user guard lock.
+ * tick: `--warn-at` on `some`, `--act-at` on `full`; S the seconds it must hold. Everything else, and
+ * these when no flag is given, comes from the window's settings file (defaults 10 %, 20 %, 2 s),
+ * read only, never rewritten, and followed while the guard runs (main/guard/settings-follow.ts): a
+ * change made in the window's Settings applies within ~2 s and is said on stderr; flags keep
+ * winning. Auto-reap is on with `--act` or when Settings → Auto-reap is on; then it reaps if it
+ * holds the per-user guard lock (so the window's guard and this one never both act).
  *
  * Arguments are checked before anything heavy loads, so a usage error costs only Node's start.
  * Then the process hardens itself (main/guard/harden.ts) before any thread starts.
  */
-import { readFileSync } from 'node:fs';
+import type { Settings } from '../../contract/settings';
 import { parseArgs, UsageError } from './args';
 
 /** Parse a percentage flag within 1–100 (the settings' bounds). */
@@ -39,38 +41,40 @@ export async function run(args: string[]): Promise<number> {
   const { describeHardening, hardenGuardProcess } = require('../guard/harden.js') as typeof import('../guard/harden.js');
   const hardening = parsed.booleans.has('--no-harden') ? null : hardenGuardProcess();
 
-  const { SettingsSchema, defaultSettings } = require('../../contract/settings.js') as typeof import('../../contract/settings.js');
   const { GuardEventSchema } = require('../../contract/guard.js') as typeof import('../../contract/guard.js');
   const { defaultSettingsPath } = require('../settings/file-store.js') as typeof import('../settings/file-store.js');
-  let base = defaultSettings();
-  try {
-    const fromFile = SettingsSchema.safeParse(JSON.parse(readFileSync(defaultSettingsPath(), 'utf8')));
-    if (fromFile.success) base = fromFile.data;
-    else say(`the settings file ${defaultSettingsPath()} is not valid; using the defaults`);
-  } catch {
-    // No settings file yet: the defaults.
-  }
-  const settings = {
-    ...base,
-    autoReap: act,
-    guardWarnSomePct: warnAt ?? base.guardWarnSomePct,
-    guardActFullPct: actAt ?? base.guardActFullPct,
-    guardSustainSeconds: rawSustain !== undefined ? Number(rawSustain) : base.guardSustainSeconds,
-  };
+  const { followSettings } = require('../guard/settings-follow.js') as typeof import('../guard/settings-follow.js');
+  const levels = (s: Settings): string =>
+    `warn at some ≥ ${s.guardWarnSomePct} %, act at full ≥ ${s.guardActFullPct} %, for ${s.guardSustainSeconds} s; auto-reap ${s.autoReap ? 'on' : 'off'}`;
+  const follower = followSettings(defaultSettingsPath(), {
+    overrides: (base) => ({
+      ...base,
+      autoReap: act || base.autoReap,
+      guardWarnSomePct: warnAt ?? base.guardWarnSomePct,
+      guardActFullPct: actAt ?? base.guardActFullPct,
+      guardSustainSeconds: rawSustain !== undefined ? Number(rawSustain) : base.guardSustainSeconds,
+    }),
+    onChange: (next) => {
+      loop.setIntervalMs(guard.intervalMs(next.intervalMs));
+      say(`the settings changed; now ${levels(next)}`);
+    },
+    say,
+  });
+  const settings = follower.current;
 
   const { WorkerSamplerLoop } = require('../sampler/worker-loop.js') as typeof import('../sampler/worker-loop.js');
   const { createReapService } = require('../reaper/service.js') as typeof import('../reaper/service.js');
   const { createGuard } = require('../guard/index.js') as typeof import('../guard/index.js');
   const { describeResult } = require('../reaper/format.js') as typeof import('../reaper/format.js');
   /* eslint-enable @typescript-eslint/no-require-imports */
-  const loop = new WorkerSamplerLoop({ intervalMs: settings.intervalMs, historyLength: 1 });
-  const reaper = createReapService({ sessionCritical: () => settings.sessionCritical, endGraceMs: () => settings.endGraceMs });
+  const loop = new WorkerSamplerLoop({ intervalMs: settings().intervalMs, historyLength: 1 });
+  const reaper = createReapService({ sessionCritical: () => settings().sessionCritical, endGraceMs: () => settings().endGraceMs });
   let exit: (code: number) => void = () => {};
   const done = new Promise<number>((resolve) => (exit = resolve));
   let lastActingNote: string | null = null;
 
   const guard = createGuard({
-    settings: () => settings,
+    settings,
     reaper,
     sampling: loop,
     onEvent: (event) => {
@@ -82,7 +86,7 @@ export async function run(args: string[]): Promise<number> {
       if (event.event === 'started') {
         const how = event.mode === 'trigger' ? `PSI triggers, ${event.windowMs / 1000} s window` : `polling every ${event.windowMs} ms`;
         process.stdout.write(
-          `${clock} watching memory pressure (${how}): warn at some ≥ ${settings.guardWarnSomePct} %, act at full ≥ ${settings.guardActFullPct} %, for ${settings.guardSustainSeconds} s; auto-reap ${act ? 'on' : 'off (--act to turn it on)'}\n`,
+          `${clock} watching memory pressure (${how}): ${levels(settings())}${settings().autoReap ? '' : ' (--act or Settings → Auto-reap to turn it on)'}\n`,
         );
       } else if (event.event === 'warning') {
         process.stdout.write(`${clock} warning: memory stalled ${event.pressure.some} % (some), ${event.pressure.full} % (full); ${event.culprit ? `culprit ${event.culprit.reason}` : 'no app stands out'}\n`);
@@ -112,6 +116,7 @@ export async function run(args: string[]): Promise<number> {
   process.once('SIGINT', () => exit(0));
   process.once('SIGTERM', () => exit(0));
   const code = await done;
+  follower.stop();
   guard.close();
   loop.stop();
   await guard.idle();

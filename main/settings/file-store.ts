@@ -52,8 +52,23 @@ export function loadSettings(filePath: string): SettingsState {
   return load(filePath).state;
 }
 
-function load(filePath: string): { state: SettingsState; identity: FileIdentity | null } {
+/**
+ * Read the settings file without changing anything on disk, for readers that only follow the
+ * window's settings (`headroom guard`): the same refusals as the store (no links, FIFOs, huge files,
+ * files others could write), but an unusable file is left where it is. `settings` is null when the
+ * file is missing or unusable; `warning` says why it was unusable.
+ */
+export function peekSettings(filePath: string): { settings: Settings | null; warning: string | null } {
+  const loaded = load(filePath, 'leave');
+  return { settings: loaded.identity ? loaded.state.settings : null, warning: loaded.state.warning };
+}
+
+/** Load `filePath`; an unusable file is renamed aside ('aside', the store) or left alone ('leave', a reader). */
+function load(filePath: string, unusable: 'aside' | 'leave' = 'aside'): { state: SettingsState; identity: FileIdentity | null } {
   const defaults = (warning: string | null) => ({ state: { settings: defaultSettings(), warning }, identity: null });
+  const bad = (reason: string) =>
+    defaults(unusable === 'aside' ? keepAside(filePath, reason) : `Settings file ${filePath} could not be used because ${reason}.`);
+  const notTrusted = (problem: string) => defaults(unusable === 'aside' ? untrusted(filePath, problem) : `Settings file ${filePath} was not read because ${problem}.`);
   const dir = dirname(filePath);
   let dirStat;
   try {
@@ -62,7 +77,7 @@ function load(filePath: string): { state: SettingsState; identity: FileIdentity 
     return defaults(null); // No folder yet: nothing saved yet.
   }
   const dirProblem = foreignOwnership(dirStat, `the settings folder ${dir}`);
-  if (dirProblem) return defaults(untrusted(filePath, dirProblem));
+  if (dirProblem) return notTrusted(dirProblem);
   let read: ReturnType<typeof readRegularFile>;
   try {
     read = readRegularFile(filePath);
@@ -70,16 +85,15 @@ function load(filePath: string): { state: SettingsState; identity: FileIdentity 
     if (errnoCode(err) === 'ENOENT') return defaults(null);
     const reason =
       err instanceof UnsafeFile ? err.message : errnoCode(err) === 'ELOOP' ? 'it is a symbolic link, and Headroom does not follow links there' : `it could not be read (${errnoCode(err) ?? 'error'})`;
-    return defaults(keepAside(filePath, reason));
+    return bad(reason);
   }
   const fileProblem = foreignOwnership(read.stat, filePath);
-  if (fileProblem) return defaults(untrusted(filePath, fileProblem));
+  if (fileProblem) return notTrusted(fileProblem);
   const problem = problemWith(read.text);
   if (problem.settings) return { state: { settings: problem.settings, warning: null }, identity: read.identity };
-  return defaults(keepAside(filePath, problem.reason));
+  return bad(problem.reason);
 }
 
-/** Save, or say in one sentence why not. Never throws. */
 function save(filePath: string, settings: Settings, known: FileIdentity | null): { identity: FileIdentity | null; warning: string | null } {
   const dir = dirname(filePath);
   const notSaved = (why: string) => ({ identity: null, warning: `Settings were not saved to ${filePath}: ${why}. The change applies until Headroom quits.` });

@@ -9,7 +9,6 @@ export const SETTING_LABELS: Record<string, string> = {
   historyMinutes: 'History',
   someThresholdPct: 'Some threshold',
   fullThresholdPct: 'Full threshold',
-  notifyAfterSeconds: 'Notify after',
   notifications: 'Notifications',
   endGraceMs: 'End grace period',
   sessionCritical: 'Session-critical processes',

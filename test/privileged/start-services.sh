@@ -18,8 +18,9 @@ running_exe() {
 
 if ! bus_up; then
   mkdir -p /run/dbus
-  # A pid file left by a dead daemon makes dbus-daemon refuse to start; remove it only if that pid is gone.
-  if [ -f /run/dbus/pid ] && ! kill -0 "$(cat /run/dbus/pid)" 2>/dev/null; then rm -f /run/dbus/pid; fi
+  # A pid file left by a dead daemon makes dbus-daemon refuse to start; remove it only if that pid is
+  # not a dbus-daemon (gone, or reused by something else — the bus is not up, so it is not serving).
+  if [ -f /run/dbus/pid ] && [ "$(readlink "/proc/$(cat /run/dbus/pid)/exe" 2>/dev/null)" != /usr/bin/dbus-daemon ]; then rm -f /run/dbus/pid; fi
   dbus-daemon --system --fork
   for _ in 1 2 3 4 5 6 7 8 9 10; do bus_up && break; sleep 0.2; done
   bus_up || { echo "start-services: the system D-Bus did not come up" >&2; exit 1; }

@@ -71,11 +71,13 @@ describe('createFileSettingsStore', () => {
 
   it('a partial file is completed with defaults and unknown keys are dropped without a warning', () => {
     mkdirSync(join(dir, 'Headroom'));
-    writeFileSync(file, JSON.stringify({ intervalMs: 500, fromTheFuture: true }));
+    // notifyAfterSeconds: written by builds before the guard took over notifications.
+    writeFileSync(file, JSON.stringify({ intervalMs: 500, fromTheFuture: true, notifyAfterSeconds: 5 }));
     const state = createFileSettingsStore(file).get();
     expect(state.warning).toBeNull();
     expect(state.settings).toEqual({ ...defaultSettings(), intervalMs: 500 });
     expect(state.settings).not.toHaveProperty('fromTheFuture');
+    expect(state.settings).not.toHaveProperty('notifyAfterSeconds');
     expect(keptAside()).toEqual([]);
   });
 
