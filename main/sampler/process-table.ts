@@ -15,6 +15,19 @@
  * Beyond the fd budget, a process is read with open+read+close of stat every tick, and its start
  * time tells a reused PID apart.
  *
+ * The statm read is skipped for a process whose cgroup v2 group (≥ 2 known members, not the root)
+ * did not run at all since the last tick (idle-groups.ts: its cpu.stat usage_usec did not move) —
+ * it cannot have grown, exited or exec'd — unless it is a zombie or a stat/status refresh is due.
+ * Such a process is still read every ~10 s (idleReadMs, jittered ±50 %, so ≤ 15 s): that is how
+ * long a shrink it did not cause (reclaim, swap-out) can go unseen. Processes in the root group
+ * (everything, on a machine without systemd) are read every tick.
+ *
+ * Listing /proc (readdir, ≈ 1.3 µs a process) is skipped on ticks where fork-watch.ts proves no
+ * task was created since the last one (the fork count in /proc/stat), or narrows the new PIDs to a
+ * short stretch after the PID cursor (ns_last_pid), which is probed PID by PID (a thread's TID is
+ * dropped by its Tgid). Exits need no listing: every known process is read each tick and a gone one
+ * fails. Rows come out in ascending PID order either way; /proc is listed at least every 10 s.
+ *
  * Identity-stable data (cmdline, user, cgroup) is read once per (pid, start time); cmdline again
  * only when comm changes (an exec). The anon/file/shmem split and swap come from /proc/PID/status
  * (≈ 20 µs), re-read only when RSS moved by ≥ 1 MiB and ≥ 1/16 since, or every ~60 s
@@ -28,6 +41,8 @@
  */
 import { closeSync, openSync, readdirSync } from 'node:fs';
 import type { ProcessInfo } from '../../contract/snapshot';
+import { ForkWatch } from './fork-watch';
+import { IdleGroups } from './idle-groups';
 import { parseCgroupV2Path } from './parse/cgroup';
 import { CMDLINE_CAP, parseCmdline } from './parse/cmdline';
 import { toInt } from './parse/result';
@@ -42,6 +57,8 @@ const GROWTH_WINDOW = 5;
 const MiB = 1 << 20;
 /** Fds given back when the process runs out (EMFILE). */
 const FD_RESERVE = 32;
+/** Probing a PID costs ≈ 16× listing one: probe at most max(MIN_PROBE, known processes / 16) PIDs, else list. */
+const MIN_PROBE = 16;
 
 export interface ProcessTableOptions {
   /** How many /proc/PID/statm fds may stay open at once. */
@@ -52,6 +69,10 @@ export interface ProcessTableOptions {
   statRefreshMs: number;
   cmdlineCap?: number;
   pageSize: number;
+  /** Where cgroup v2 is mounted: processes of a group that did not run skip their statm read (idle-groups.ts). */
+  cgroupV2Mount?: string | null;
+  /** Mean age after which a process whose group did not run is read anyway (reclaim shrinks it). Default 10 s. */
+  idleReadMs?: number;
 }
 
 /** A process as the table sees it: the contract fields plus what grouping needs. */
@@ -68,7 +89,11 @@ interface Entry {
   /** statm's resident pages when stat was last read: a change means the process is doing something. */
   residentAtStat: number;
   nextStatAt: number;
+  /** When statm is read again even if the process's group keeps idle. */
+  nextReadAt: number;
   cmdline: string;
+  /** Status's Tgid: equal to pid for a process, another PID for a thread's TID. */
+  tgid: number;
   uid: number;
   user: string;
   cgroup: string;
@@ -93,12 +118,19 @@ function isOutOfFds(err: unknown): boolean {
 /** The table of live processes; call read() once per tick, close() at the end. */
 export class ProcessTable {
   private readonly entries = new Map<number, Entry>();
+  private readonly forkWatch: ForkWatch;
+  private readonly idleGroups: IdleGroups;
+  private readonly groupMembers = new Map<string, number>();
+  /** statm reads skipped during the last read() because the process's group did not run. */
+  skippedReads = 0;
   private openFds = 0;
   private fdBudget: number;
   private shrinks = 0;
   private tick = 0;
   /** Lines or files that could not be parsed during the current read(). */
   malformed = 0;
+  /** Whether the last read() listed /proc (false: it read the known processes and probed fork-watch's candidates). */
+  listed = false;
 
   constructor(
     private readonly options: ProcessTableOptions,
@@ -106,6 +138,8 @@ export class ProcessTable {
     private readonly users: UserNames,
   ) {
     this.fdBudget = options.fdBudget;
+    this.forkWatch = new ForkWatch(scratch);
+    this.idleGroups = new IdleGroups(options.cgroupV2Mount ?? null, scratch);
   }
 
   /** How many /proc fds are open right now. */
@@ -123,22 +157,49 @@ export class ProcessTable {
     this.tick++;
     this.malformed = 0;
     const rows: TableRow[] = [];
-    for (const name of readdirSync('/proc')) {
-      const c = name.charCodeAt(0);
-      if (c < 48 || c > 57) continue;
-      const row = this.readOne(Number(name), nowMs);
-      if (row) rows.push(row);
-    }
-    // Whatever we did not see this tick has exited: close its fd and forget it.
-    let exited: Set<number> | null = null;
-    for (const [pid, entry] of this.entries) {
-      if (entry.seenTick === this.tick) continue;
-      this.forget(pid, entry);
-      (exited ??= new Set()).add(pid);
+    const exited: number[] = [];
+    const plan = this.forkWatch.plan(nowMs, Math.max(MIN_PROBE, this.entries.size >> 4));
+    this.listed = plan.list;
+    // Which groups did not run since the last tick: read before any of their processes is.
+    const members = this.groupMembers;
+    members.clear();
+    for (const entry of this.entries.values()) members.set(entry.cgroup, (members.get(entry.cgroup) ?? 0) + 1);
+    this.idleGroups.refresh(members);
+    this.skippedReads = 0;
+    if (plan.list) {
+      for (const name of readdirSync('/proc')) {
+        const c = name.charCodeAt(0);
+        if (c < 48 || c > 57) continue;
+        const row = this.readOne(Number(name), nowMs, exited);
+        if (row) rows.push(row);
+      }
+      // Whatever we did not see this tick has exited: close its fd and forget it.
+      for (const [pid, entry] of this.entries) {
+        if (entry.seenTick === this.tick) continue;
+        this.forget(pid, entry);
+        exited.push(pid);
+      }
+    } else {
+      // No listing: every known process is read anyway (a gone one fails), then the few PIDs that can be new.
+      let sorted = true;
+      let last = 0;
+      const visit = (pid: number): void => {
+        const row = this.readOne(pid, nowMs, exited);
+        if (!row) return;
+        if (pid < last) sorted = false;
+        last = pid;
+        rows.push(row);
+      };
+      // A PID re-read as a new process is deleted and inserted again (at the end): seenTick skips it then.
+      for (const entry of this.entries.values()) if (entry.seenTick !== this.tick) visit(entry.pid);
+      for (const pid of plan.candidates) if (!this.entries.has(pid)) visit(pid);
+      // Same order as a listing (ascending PIDs), so a snapshot does not depend on how it was read.
+      if (!sorted) rows.sort((a, b) => a.info.pid - b.info.pid);
     }
     // Their children were re-parented (to init or a subreaper): re-read their stat on the next tick.
-    if (exited) {
-      for (const entry of this.entries.values()) if (entry.stat && exited.has(entry.stat.ppid)) entry.nextStatAt = 0;
+    if (exited.length > 0) {
+      const gone = new Set(exited);
+      for (const entry of this.entries.values()) if (entry.stat && gone.has(entry.stat.ppid)) entry.nextStatAt = 0;
     }
     return rows;
   }
@@ -146,16 +207,24 @@ export class ProcessTable {
   /** Close every fd. The table can be read again afterwards (it starts cold). */
   close(): void {
     for (const [pid, entry] of this.entries) this.forget(pid, entry);
+    this.forkWatch.close();
+    this.idleGroups.close();
   }
 
-  private readOne(pid: number, nowMs: number): TableRow | null {
+  private readOne(pid: number, nowMs: number, exited: number[]): TableRow | null {
     let entry = this.entries.get(pid);
     let rssPages = -1;
-    if (entry) {
+    const resting = entry !== undefined && this.resting(entry, nowMs);
+    if (resting) {
+      // Its group did not run: same RSS as last read (at most it shrank, seen by nextReadAt).
+      this.skippedReads++;
+      rssPages = entry!.residentAtStat;
+    } else if (entry) {
       rssPages = this.currentRss(entry, nowMs);
       if (rssPages < 0) {
         // Gone, or a new process under the same PID: start over for this PID.
         this.forget(pid, entry);
+        exited.push(pid);
         entry = undefined;
       }
     }
@@ -168,8 +237,17 @@ export class ProcessTable {
       rssPages = entry.residentAtStat;
     }
     entry.seenTick = this.tick;
+    if (!resting) entry.nextReadAt = nowMs + (this.options.idleReadMs ?? 10_000) * (0.5 + Math.random());
     if (entry.stat.kernelThread) return null;
     return this.toRow(entry, rssPages * this.options.pageSize, nowMs);
+  }
+
+  /** True when the process need not be read this tick: its group did not run and no refresh is due. */
+  private resting(entry: Entry, nowMs: number): boolean {
+    return (
+      entry.fd !== null && nowMs < entry.nextReadAt && nowMs < entry.nextStatAt && nowMs < entry.nextStatusAt &&
+      entry.stat.state !== 'Z' && this.idleGroups.idle(entry.cgroup)
+    );
   }
 
   /**
@@ -259,7 +337,7 @@ export class ProcessTable {
       }
     }
     const entry: Entry = {
-      pid, fd, stat: null as unknown as StatRaw, residentAtStat: 0, nextStatAt: 0, cmdline: '', uid: 0, user: '', cgroup: '/',
+      pid, fd, stat: null as unknown as StatRaw, residentAtStat: 0, nextStatAt: 0, nextReadAt: 0, cmdline: '', tgid: pid, uid: 0, user: '', cgroup: '/',
       anon: 0, file: 0, shmem: 0, swap: 0, rssAtStatus: 0, nextStatusAt: 0, oomScore: 0, oomScoreAdj: 0, growthTimes: [],
       growthRss: [], seenTick: this.tick,
     };
@@ -275,7 +353,8 @@ export class ProcessTable {
     entry.nextStatAt = nowMs + this.options.statRefreshMs * (0.5 + Math.random());
     if (stat.kernelThread) return entry;
     // Everything identity-stable, read once now; a process that vanishes meanwhile is dropped.
-    if (!this.refreshStatus(entry, resident * this.options.pageSize, nowMs, true)) {
+    // A TID probed as a possibly new PID (fork-watch.ts) opens like a process: only a thread group leader is one.
+    if (!this.refreshStatus(entry, resident * this.options.pageSize, nowMs, true) || entry.tgid !== pid) {
       this.forget(pid, entry);
       return null;
     }
@@ -326,6 +405,7 @@ export class ProcessTable {
       const status = parseStatus(readText(base + 'status', this.scratch));
       this.malformed += status.malformed;
       const s = status.value;
+      entry.tgid = s.tgid ?? entry.pid;
       if (s.uid !== null && (s.uid !== entry.uid || entry.user === '')) {
         entry.uid = s.uid;
         entry.user = this.users.nameOf(s.uid);
