@@ -15,11 +15,15 @@
  *   bounds them. A short interval is probed PID by PID (the table opens each one; a thread's TID
  *   is found there too and dropped); a long one is listed.
  *
+ * Each task created in our namespace moves the cursor at least one step, so more new tasks than
+ * steps means some got a PID another way (clone3's set_tid, for checkpoint/restore) or were made in
+ * a namespace beside ours: then /proc is listed too.
+ *
  * ns_last_pid is the reader's namespace, which is only the one /proc shows when /proc/self/status
  * has a single NSpid entry (e.g. not under `unshare --pid` without a fresh /proc mount): otherwise
- * only the fork count is used. A privileged writer of ns_last_pid (checkpoint/restore) can place a
- * PID outside the interval; a backwards jump makes the interval long (→ listing), and a full
- * listing every fullListMs (10 s) bounds anything else. The first tick always lists.
+ * only the fork count is used. What remains: a privileged writer of ns_last_pid (checkpoint/restore)
+ * that moves the cursor back, forks, and moves it forward again can place a PID outside the
+ * interval — a full listing every fullListMs (10 s) bounds that. The first tick always lists.
  */
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { preadBytes, type Scratch } from './read-file';
@@ -66,8 +70,9 @@ export class ForkWatch {
    */
   plan(nowMs: number, probeLimit: number): ListPlan {
     if (!this.opened) this.open();
-    const forks = this.readCounter(this.statFd, 'processes ');
+    // Cursor first: a fork between the two reads then shows in the count (→ at worst a listing), never only in the cursor.
     const cursor = this.cursorFd === null ? -1 : this.readCounter(this.cursorFd, '');
+    const forks = this.readCounter(this.statFd, 'processes ');
     const previousForks = this.forks;
     const previousCursor = this.cursor;
     this.forks = forks;
@@ -85,6 +90,9 @@ export class ForkWatch {
     // than pid_max moves in all means it did not go round, and (previous, now] holds every new PID.
     const tasks = this.readCounter(this.loadFd, '/');
     if (span > probeLimit || tasks < 0 || forks - previousForks + tasks >= this.pidMax) return this.listed(nowMs);
+    // More tasks than cursor steps: some were given PIDs without the cursor (clone3's set_tid, used by
+    // checkpoint/restore) or live in a namespace beside ours — list.
+    if (forks - previousForks > span) return this.listed(nowMs);
     const candidates: number[] = [];
     for (let i = 1; i <= span; i++) {
       const pid = (previousCursor + i) % this.pidMax;

@@ -120,6 +120,7 @@ export class ProcessTable {
   private readonly entries = new Map<number, Entry>();
   private readonly forkWatch: ForkWatch;
   private readonly idleGroups: IdleGroups;
+  /** Known processes per cgroup path, kept in step by firstSight, setCgroup and forget. */
   private readonly groupMembers = new Map<string, number>();
   /** statm reads skipped during the last read() because the process's group did not run. */
   skippedReads = 0;
@@ -161,10 +162,7 @@ export class ProcessTable {
     const plan = this.forkWatch.plan(nowMs, Math.max(MIN_PROBE, this.entries.size >> 4));
     this.listed = plan.list;
     // Which groups did not run since the last tick: read before any of their processes is.
-    const members = this.groupMembers;
-    members.clear();
-    for (const entry of this.entries.values()) members.set(entry.cgroup, (members.get(entry.cgroup) ?? 0) + 1);
-    this.idleGroups.refresh(members);
+    this.idleGroups.refresh(this.groupMembers);
     this.skippedReads = 0;
     if (plan.list) {
       for (const name of readdirSync('/proc')) {
@@ -342,6 +340,7 @@ export class ProcessTable {
       growthRss: [], seenTick: this.tick,
     };
     this.entries.set(pid, entry);
+    this.countMember(entry.cgroup, 1);
     const stat = this.readStat(pid);
     const resident = stat ? this.readResident(pid, fd) : -1;
     if (!stat || resident < 0) {
@@ -418,7 +417,7 @@ export class ProcessTable {
       entry.oomScore = this.readInt(base + 'oom_score', entry.oomScore);
       if (full) {
         entry.oomScoreAdj = this.readInt(base + 'oom_score_adj', entry.oomScoreAdj);
-        entry.cgroup = this.readCgroup(entry.pid);
+        this.setCgroup(entry, this.readCgroup(entry.pid));
         // Jitter spreads the refreshes of processes first seen together over many ticks.
         entry.nextStatusAt = nowMs + this.options.statusRefreshMs * (0.5 + Math.random());
       }
@@ -434,9 +433,23 @@ export class ProcessTable {
     return parseCgroupV2Path(readText(`/proc/${pid}/cgroup`, this.scratch)) ?? '/';
   }
 
+  /** Set an entry's cgroup and keep the per-group member counts (idle-groups.ts watches groups of ≥ 2) in step. */
+  private setCgroup(entry: Entry, path: string): void {
+    if (path === entry.cgroup) return;
+    this.countMember(entry.cgroup, -1);
+    entry.cgroup = path;
+    this.countMember(path, 1);
+  }
+
+  private countMember(path: string, by: number): void {
+    const n = (this.groupMembers.get(path) ?? 0) + by;
+    if (n > 0) this.groupMembers.set(path, n);
+    else this.groupMembers.delete(path);
+  }
+
   private refreshCgroup(entry: Entry): void {
     try {
-      entry.cgroup = this.readCgroup(entry.pid);
+      this.setCgroup(entry, this.readCgroup(entry.pid));
     } catch (err) {
       // Gone: the next statm read drops it.
       this.failed(err);
@@ -504,6 +517,8 @@ export class ProcessTable {
       entry.fd = null;
       this.openFds--;
     }
+    if (this.entries.get(pid) !== entry) return;
     this.entries.delete(pid);
+    this.countMember(entry.cgroup, -1);
   }
 }
