@@ -105,6 +105,8 @@ interface Entry {
   nextStatusAt: number;
   oomScore: number;
   oomScoreAdj: number;
+  /** The row last returned, reused while the process rests (see readOne). */
+  row: TableRow | null;
   growthTimes: number[];
   growthRss: number[];
   seenTick: number;
@@ -217,6 +219,13 @@ export class ProcessTable {
       // Its group did not run: same RSS as last read (at most it shrank, seen by nextReadAt).
       this.skippedReads++;
       rssPages = entry!.residentAtStat;
+      // Not growing and nothing due: a fresh row would equal the last one field for field, so it is
+      // that one (never mutated afterwards; group-apps.ts copies a row whose app changes).
+      const last = entry!.row;
+      if (last && last.info.growthBytesPerSec === 0 && last.info.rssBytes === rssPages * this.options.pageSize) {
+        entry!.seenTick = this.tick;
+        return last;
+      }
     } else if (entry) {
       rssPages = this.currentRss(entry, nowMs);
       if (rssPages < 0) {
@@ -237,7 +246,8 @@ export class ProcessTable {
     entry.seenTick = this.tick;
     if (!resting) entry.nextReadAt = nowMs + (this.options.idleReadMs ?? 10_000) * (0.5 + Math.random());
     if (entry.stat.kernelThread) return null;
-    return this.toRow(entry, rssPages * this.options.pageSize, nowMs);
+    entry.row = this.toRow(entry, rssPages * this.options.pageSize, nowMs);
+    return entry.row;
   }
 
   /** True when the process need not be read this tick: its group did not run and no refresh is due. */
@@ -336,7 +346,7 @@ export class ProcessTable {
     }
     const entry: Entry = {
       pid, fd, stat: null as unknown as StatRaw, residentAtStat: 0, nextStatAt: 0, nextReadAt: 0, cmdline: '', tgid: pid, uid: 0, user: '', cgroup: '/',
-      anon: 0, file: 0, shmem: 0, swap: 0, rssAtStatus: 0, nextStatusAt: 0, oomScore: 0, oomScoreAdj: 0, growthTimes: [],
+      anon: 0, file: 0, shmem: 0, swap: 0, rssAtStatus: 0, nextStatusAt: 0, oomScore: 0, oomScoreAdj: 0, row: null, growthTimes: [],
       growthRss: [], seenTick: this.tick,
     };
     this.entries.set(pid, entry);

@@ -119,11 +119,13 @@ describe('idle groups: processes whose cgroup did not run are not read', () => {
     for (let i = 0; i < 5; i++) {
       // Python may still be finishing its answer when it arrives: give the group one tick to settle.
       await sleep(50);
-      t.read(Date.now());
+      const settled = t.read(Date.now()).find((r) => r.info.pid === idle.pid)!;
       await sleep(50);
       // Quiet: neither of the group's processes ran, so neither was read.
       const skipped = t.read(Date.now());
       expect(t.skippedReads).toBeGreaterThanOrEqual(2);
+      // The sleep, not growing, keeps its very row object (so the delta encoder skips it by identity).
+      expect(skipped.find((r) => r.info.pid === idle.pid)).toBe(settled);
       expect(skipped.find((r) => r.info.pid === child.pid)!.info.rssBytes).toBe(last);
       await child.command('grow');
       const row = t.read(Date.now()).find((r) => r.info.pid === child.pid)!.info;
