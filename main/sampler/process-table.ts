@@ -11,16 +11,19 @@
  * /proc/PID/stat (state, ppid, session, comm) is re-read when the RSS changed since the last stat
  * read — a process whose memory changes, becomes a zombie (RSS 0) or execs — on the tick after its
  * parent exited (it was re-parented), and otherwise every ~20 s (statRefreshMs, jittered ±50 %). So
- * for an idle process the state can be up to ~30 s old; its ppid follows a re-parenting at once.
+ * for an idle process the state can be up to ~30 s old (one in a group that did not run, below,
+ * cannot change it); its ppid follows a re-parenting at once.
  * Beyond the fd budget, a process is read with open+read+close of stat every tick, and its start
  * time tells a reused PID apart.
  *
- * The statm read is skipped for a process whose cgroup v2 group (≥ 2 known members, not the root)
- * did not run at all since the last tick (idle-groups.ts: its cpu.stat usage_usec did not move) —
- * it cannot have grown, exited or exec'd — unless it is a zombie or a stat/status refresh is due.
- * Such a process is still read every ~10 s (idleReadMs, jittered ±50 %, so ≤ 15 s): that is how
- * long a shrink it did not cause (reclaim, swap-out) can go unseen. Processes in the root group
- * (everything, on a machine without systemd) are read every tick.
+ * Not even statm is read for a process whose cgroup v2 group (≥ 2 known members, not the root)
+ * did not run at all since the last tick (idle-groups.ts: its cpu.stat usage_usec did not move):
+ * it cannot have grown, exited or exec'd, nor changed its stat line (state, comm, session), so its
+ * row is the last one (the same object, when it was not growing). Exceptions: a zombie, a process
+ * whose parent just exited, and a due status refresh (oom_score_adj, cgroup and swap can change
+ * from outside). Such a process is still read every ~10 s (idleReadMs, jittered ±50 %, so ≤ 15 s):
+ * that is how long a shrink it did not cause (reclaim, swap-out) can go unseen. Processes in the
+ * root group (everything, on a machine without systemd) are read every tick.
  *
  * Listing /proc (readdir, ≈ 1.3 µs a process) is skipped on ticks where fork-watch.ts proves no
  * task was created since the last one (the fork count in /proc/stat), or narrows the new PIDs to a
@@ -253,7 +256,7 @@ export class ProcessTable {
   /** True when the process need not be read this tick: its group did not run and no refresh is due. */
   private resting(entry: Entry, nowMs: number): boolean {
     return (
-      entry.fd !== null && nowMs < entry.nextReadAt && nowMs < entry.nextStatAt && nowMs < entry.nextStatusAt &&
+      entry.fd !== null && nowMs < entry.nextReadAt && entry.nextStatAt !== 0 && nowMs < entry.nextStatusAt &&
       entry.stat.state !== 'Z' && this.idleGroups.idle(entry.cgroup)
     );
   }
@@ -276,7 +279,10 @@ export class ProcessTable {
     if (resident < 0) return -1;
     // A kernel thread's statm is all zeros; the successful read is all we need (it is alive and the same).
     if (entry.stat.kernelThread) return 0;
-    if (resident !== entry.residentAtStat || nowMs >= entry.nextStatAt) {
+    // A process whose group did not run cannot have changed state, comm or session (only its ppid,
+    // when its parent exits: nextStatAt 0), so its periodic stat refresh waits until its group runs.
+    const statDue = nowMs >= entry.nextStatAt && (entry.nextStatAt === 0 || !this.idleGroups.idle(entry.cgroup));
+    if (resident !== entry.residentAtStat || statDue) {
       const stat = this.readStat(entry.pid);
       if (!stat || stat.startTime !== entry.stat.startTime) return -1;
       this.adoptStat(entry, stat, resident, nowMs);

@@ -4,8 +4,9 @@
 // process, and a thread's TID (probed like a new PID) never becomes a row. Each case retries a few
 // times because other programs on this shared machine fork too (which can make a tick list /proc);
 // each demands that the unlisted path was taken at least once, so none passes on listings alone.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ForkWatch } from '../../main/sampler/fork-watch';
 import { pageSize } from '../../main/sampler/page-size';
@@ -138,7 +139,46 @@ describe('fork watch: reading the table without listing /proc', () => {
   });
 });
 
+/**
+ * Run the built ForkWatch in a new PID namespace (`mountProc`: with its own /proc): the first plan,
+ * then ten times a fork and the plan after it, and the forked PIDs (as that namespace numbers them).
+ */
+function inPidNamespace(mountProc: boolean): { first: unknown; afterForks: { list: boolean; candidates?: number[] }[]; children: number[] } {
+  const dist = join(__dirname, '..', '..', 'dist', 'main', 'sampler');
+  const script = `
+    const { ForkWatch } = require(${JSON.stringify(join(dist, 'fork-watch.js'))});
+    const { Scratch } = require(${JSON.stringify(join(dist, 'read-file.js'))});
+    const { spawnSync } = require('node:child_process');
+    const watch = new ForkWatch(new Scratch());
+    const first = watch.plan(0, 1000);
+    const afterForks = [];
+    const children = [];
+    for (let i = 0; i < 10; i++) {
+      watch.plan(1, 1000);
+      children.push(Number(spawnSync('sh', ['-c', 'echo $$']).stdout.toString().trim()));
+      afterForks.push(watch.plan(2, 1000));
+    }
+    process.stdout.write(JSON.stringify({ first, afterForks, children }));`;
+  const out = execFileSync('unshare', ['--pid', '--fork', ...(mountProc ? ['--mount-proc'] : []), process.execPath, '-e', script], { encoding: 'utf8' });
+  return JSON.parse(out) as ReturnType<typeof inPidNamespace>;
+}
+
 describe('ForkWatch', () => {
+  it('under a PID namespace whose /proc is the outer one, never trusts the inner PID cursor: it lists', () => {
+    // Needs root (CAP_SYS_ADMIN) for unshare --pid; dist/ must be built (npm test builds first).
+    if (process.getuid!() !== 0) return;
+    const outer = inPidNamespace(false);
+    expect(outer.first).toEqual({ list: true });
+    for (const plan of outer.afterForks) expect(plan).toEqual({ list: true });
+    // With its own /proc the cursor is the one /proc shows: a fork is found by probing (unless the
+    // host forked meanwhile, which the namespace's cursor cannot show: then it lists).
+    const own = inPidNamespace(true);
+    expect(own.first).toEqual({ list: true });
+    const probed = own.afterForks.map((plan, i) => (plan.list ? null : { plan, child: own.children[i]! })).filter((p) => p !== null);
+    expect(probed.length).toBeGreaterThan(0);
+    for (const { plan, child } of probed) expect(plan.candidates).toContain(child);
+  });
+
   it('asks for a listing first, nothing while no task is created, and for the new PID after a fork', () => {
     const watch = new ForkWatch(new Scratch());
     try {
