@@ -23,8 +23,8 @@
 import { closeSync, openSync } from 'node:fs';
 import { preadBytes, type Scratch } from './read-file';
 
-/** Watched groups at most (each keeps one fd). */
-const MAX_GROUPS = 512;
+/** Watched groups at most (each keeps one fd, beside the statm fd budget: half the soft limit is left for the rest). */
+const MAX_GROUPS = 128;
 const KEY = 'usage_usec ';
 
 interface Group {
