@@ -219,19 +219,8 @@ export class ProcessTable {
   private readOne(pid: number, nowMs: number, exited: number[]): TableRow | null {
     let entry = this.entries.get(pid);
     let rssPages = -1;
-    const resting = entry !== undefined && this.resting(entry, nowMs);
-    if (resting) {
-      // Its group did not run: same RSS as last read (at most it shrank, seen by nextReadAt).
-      this.skippedReads++;
-      rssPages = entry!.residentAtStat;
-      // Not growing and nothing due: a fresh row would equal the last one field for field, so it is
-      // that one (never mutated afterwards; group-apps.ts copies a row whose app changes).
-      const last = entry!.row;
-      if (last && last.info.growthBytesPerSec === 0 && last.info.rssBytes === rssPages * this.options.pageSize) {
-        entry!.seenTick = this.tick;
-        return last;
-      }
-    } else if (entry) {
+    if (entry && this.resting(entry, nowMs)) return this.restingRow(entry, nowMs);
+    if (entry) {
       rssPages = this.currentRss(entry, nowMs);
       if (rssPages < 0) {
         // Gone, or a new process under the same PID: start over for this PID.
@@ -249,7 +238,7 @@ export class ProcessTable {
       rssPages = entry.residentAtStat;
     }
     entry.seenTick = this.tick;
-    if (!resting) entry.nextReadAt = nowMs + (this.options.idleReadMs ?? 10_000) * (0.5 + Math.random());
+    entry.nextReadAt = nowMs + (this.options.idleReadMs ?? 10_000) * (0.5 + Math.random());
     if (entry.stat.kernelThread) return null;
     entry.row = this.toRow(entry, rssPages * this.options.pageSize, nowMs);
     return entry.row;
@@ -259,8 +248,24 @@ export class ProcessTable {
   private resting(entry: Entry, nowMs: number): boolean {
     return (
       entry.fd !== null && nowMs < entry.nextReadAt && entry.nextStatAt !== 0 && nowMs < entry.nextStatusAt &&
-      entry.stat.state !== 'Z' && this.idleGroups.idle(entry.cgroup)
+      entry.stat.state !== 'Z' && !entry.stat.kernelThread && this.idleGroups.idle(entry.cgroup)
     );
+  }
+
+  /** The row of a resting process, not read: same RSS as last read (at most it shrank, seen by nextReadAt). */
+  private restingRow(entry: Entry, nowMs: number): TableRow | null {
+    this.skippedReads++;
+    entry.seenTick = this.tick;
+    const rss = entry.residentAtStat * this.options.pageSize;
+    // The growth window still moves every tick, so a process that wakes up and grows shows its rate
+    // over the last ticks, not diluted over its rest.
+    const growth = this.growth(entry, rss, nowMs);
+    // Not growing: a fresh row would equal the last one field for field, so it is that one (never
+    // mutated afterwards; group-apps.ts copies a row whose app changes).
+    const last = entry.row;
+    if (last && growth === 0 && last.info.growthBytesPerSec === 0 && last.info.rssBytes === rss) return last;
+    entry.row = this.toRow(entry, rss, nowMs, growth);
+    return entry.row;
   }
 
   /**
@@ -379,7 +384,8 @@ export class ProcessTable {
     return entry;
   }
 
-  private toRow(entry: Entry, rss: number, nowMs: number): TableRow | null {
+  /** The row for this tick; `growth` when the caller already advanced the growth window. */
+  private toRow(entry: Entry, rss: number, nowMs: number, growth?: number): TableRow | null {
     const moved = Math.abs(rss - entry.rssAtStatus);
     const due = nowMs >= entry.nextStatusAt;
     if (due || moved >= Math.max(MiB, entry.rssAtStatus / 16)) {
@@ -410,7 +416,7 @@ export class ProcessTable {
         oomScoreAdj: entry.oomScoreAdj,
         cgroup: entry.cgroup,
         appId: '',
-        growthBytesPerSec: this.growth(entry, rss, nowMs),
+        growthBytesPerSec: growth ?? this.growth(entry, rss, nowMs),
       },
     };
   }

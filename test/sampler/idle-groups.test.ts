@@ -136,6 +136,36 @@ describe('idle groups: processes whose cgroup did not run are not read', () => {
     }
   });
 
+  it('gives a process that wakes up after a rest its growth rate over the last five ticks, not over its rest', async () => {
+    const group = appGroup();
+    const child = startChild('/dev/null');
+    const idle = sleeper();
+    await child.command('noop');
+    writeFileSync(join(group, 'cgroup.procs'), String(child.pid));
+    writeFileSync(join(group, 'cgroup.procs'), String(idle.pid));
+    const t = table(600_000);
+    const times: number[] = [];
+    const read = () => {
+      const now = Date.now();
+      times.push(now);
+      return t.read(now).find((r) => r.info.pid === child.pid)!.info;
+    };
+    let skipped = 0;
+    for (let i = 0; i < 12; i++) {
+      read();
+      skipped += t.skippedReads;
+      await sleep(50);
+    }
+    expect(skipped).toBeGreaterThanOrEqual(10);
+    const rested = read().rssBytes;
+    await child.command('grow');
+    const woke = read();
+    // The window is the last five reads: the rate is the growth over the time since the fifth-last.
+    const expected = (woke.rssBytes - rested) / ((times.at(-1)! - times.at(-5)!) / 1000);
+    expect(woke.rssBytes - rested).toBeGreaterThanOrEqual(7 * MiB);
+    expect(woke.growthBytesPerSec).toBeCloseTo(expected, 0);
+  });
+
   it('sees a sleeping process shrink by reclaim within idleReadMs × 1.5', async () => {
     const group = appGroup();
     const memcg = join(ownMemoryCgroupV1(), `headroom-steady-${process.pid}`);
