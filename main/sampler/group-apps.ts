@@ -40,8 +40,8 @@ function isLauncher(parent: ProcessInfo, session: number): boolean {
 }
 
 /**
- * Set `appId` on every process and return the apps, largest RSS first. Mutates `appId` only;
- * everything else is read.
+ * Set `appId` on every process and return the apps, largest RSS first. Mutates `appId` only, and
+ * only of a row that has none yet; a row with another appId is replaced in `processes` by a copy.
  */
 export function groupApps(processes: readonly GroupableProcess[], classifier: CgroupClassifier, readPressure: PressureReader): AppInfo[] {
   const byPid = new Map<number, GroupableProcess>();
@@ -79,7 +79,7 @@ export function groupApps(processes: readonly GroupableProcess[], classifier: Cg
 
   const apps = new Map<string, { app: AppInfo; largest: number }>();
   for (const p of processes) {
-    const info = p.info;
+    let info = p.info;
     const cg = cgroupOf.get(info.pid);
     let id: string;
     let make: () => AppInfo;
@@ -91,7 +91,12 @@ export function groupApps(processes: readonly GroupableProcess[], classifier: Cg
       id = `tree:${root.pid}:${root.startTime}`;
       make = () => emptyApp(id, root.comm, 'tree', info);
     }
-    info.appId = id;
+    if (info.appId !== id) {
+      // A row the process table reused from an earlier tick (its appId set then) belongs to that
+      // tick's snapshot too, and the delta encoder compares rows by identity first: never change it.
+      if (info.appId === '') info.appId = id;
+      else info = p.info = { ...info, appId: id };
+    }
     let entry = apps.get(id);
     if (!entry) {
       entry = { app: make(), largest: -1 };

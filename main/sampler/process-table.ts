@@ -11,9 +11,26 @@
  * /proc/PID/stat (state, ppid, session, comm) is re-read when the RSS changed since the last stat
  * read — a process whose memory changes, becomes a zombie (RSS 0) or execs — on the tick after its
  * parent exited (it was re-parented), and otherwise every ~20 s (statRefreshMs, jittered ±50 %). So
- * for an idle process the state can be up to ~30 s old; its ppid follows a re-parenting at once.
+ * for an idle process the state can be up to ~30 s old (one in a group that did not run, below,
+ * cannot change it); its ppid follows a re-parenting at once.
  * Beyond the fd budget, a process is read with open+read+close of stat every tick, and its start
  * time tells a reused PID apart.
+ *
+ * Not even statm is read for a process whose cgroup v2 group (≥ 2 known members, not the root)
+ * did not run at all since the last tick (idle-groups.ts: its cpu.stat usage_usec did not move):
+ * it cannot have grown, exited or exec'd, nor changed its stat line (state, comm, session), so its
+ * row is the last one (the same object, when it was not growing). Exceptions: a zombie, a process
+ * whose parent just exited, and a due status refresh (oom_score_adj, cgroup and swap can change
+ * from outside). Such a process is still read every ~10 s (idleReadMs, jittered ±50 %, so ≤ 15 s):
+ * that is how long a shrink it did not cause (reclaim, swap-out) can go unseen. Processes in the
+ * root group (everything, on a machine without systemd) are read every tick.
+ *
+ * Listing /proc (readdir, ≈ 1.3 µs a process) is skipped on ticks where fork-watch.ts proves no
+ * task was created since the last one (the fork count in /proc/stat), or narrows the new PIDs to a
+ * short stretch after the PID cursor (ns_last_pid), which is probed PID by PID (a thread's TID is
+ * dropped by its Tgid). Exits need no listing: every known process is read each tick and a gone one
+ * fails. Rows come out in ascending PID order either way (sorted when not); /proc is listed at
+ * least every 10 s.
  *
  * Identity-stable data (cmdline, user, cgroup) is read once per (pid, start time); cmdline again
  * only when comm changes (an exec). The anon/file/shmem split and swap come from /proc/PID/status
@@ -28,6 +45,8 @@
  */
 import { closeSync, openSync, readdirSync } from 'node:fs';
 import type { ProcessInfo } from '../../contract/snapshot';
+import { ForkWatch } from './fork-watch';
+import { IdleGroups } from './idle-groups';
 import { parseCgroupV2Path } from './parse/cgroup';
 import { CMDLINE_CAP, parseCmdline } from './parse/cmdline';
 import { toInt } from './parse/result';
@@ -42,6 +61,8 @@ const GROWTH_WINDOW = 5;
 const MiB = 1 << 20;
 /** Fds given back when the process runs out (EMFILE). */
 const FD_RESERVE = 32;
+/** Probing a PID costs ≈ 16× listing one: probe at most max(MIN_PROBE, known processes / 16) PIDs, else list. */
+const MIN_PROBE = 16;
 
 export interface ProcessTableOptions {
   /** How many /proc/PID/statm fds may stay open at once. */
@@ -52,6 +73,10 @@ export interface ProcessTableOptions {
   statRefreshMs: number;
   cmdlineCap?: number;
   pageSize: number;
+  /** Where cgroup v2 is mounted: processes of a group that did not run skip their statm read (idle-groups.ts). */
+  cgroupV2Mount?: string | null;
+  /** Mean age after which a process whose group did not run is read anyway (reclaim shrinks it). Default 10 s. */
+  idleReadMs?: number;
 }
 
 /** A process as the table sees it: the contract fields plus what grouping needs. */
@@ -68,7 +93,11 @@ interface Entry {
   /** statm's resident pages when stat was last read: a change means the process is doing something. */
   residentAtStat: number;
   nextStatAt: number;
+  /** When statm is read again even if the process's group keeps idle. */
+  nextReadAt: number;
   cmdline: string;
+  /** Status's Tgid: equal to pid for a process, another PID for a thread's TID. */
+  tgid: number;
   uid: number;
   user: string;
   cgroup: string;
@@ -80,6 +109,8 @@ interface Entry {
   nextStatusAt: number;
   oomScore: number;
   oomScoreAdj: number;
+  /** The row last returned, reused while the process rests (see readOne). */
+  row: TableRow | null;
   growthTimes: number[];
   growthRss: number[];
   seenTick: number;
@@ -93,12 +124,20 @@ function isOutOfFds(err: unknown): boolean {
 /** The table of live processes; call read() once per tick, close() at the end. */
 export class ProcessTable {
   private readonly entries = new Map<number, Entry>();
+  private readonly forkWatch: ForkWatch;
+  private readonly idleGroups: IdleGroups;
+  /** Known processes per cgroup path, kept in step by firstSight, setCgroup and forget. */
+  private readonly groupMembers = new Map<string, number>();
+  /** statm reads skipped during the last read() because the process's group did not run. */
+  skippedReads = 0;
   private openFds = 0;
   private fdBudget: number;
   private shrinks = 0;
   private tick = 0;
   /** Lines or files that could not be parsed during the current read(). */
   malformed = 0;
+  /** Whether the last read() listed /proc (false: it read the known processes and probed fork-watch's candidates). */
+  listed = false;
 
   constructor(
     private readonly options: ProcessTableOptions,
@@ -106,6 +145,8 @@ export class ProcessTable {
     private readonly users: UserNames,
   ) {
     this.fdBudget = options.fdBudget;
+    this.forkWatch = new ForkWatch(scratch);
+    this.idleGroups = new IdleGroups(options.cgroupV2Mount ?? null, scratch);
   }
 
   /** How many /proc fds are open right now. */
@@ -123,22 +164,47 @@ export class ProcessTable {
     this.tick++;
     this.malformed = 0;
     const rows: TableRow[] = [];
-    for (const name of readdirSync('/proc')) {
-      const c = name.charCodeAt(0);
-      if (c < 48 || c > 57) continue;
-      const row = this.readOne(Number(name), nowMs);
-      if (row) rows.push(row);
+    const exited: number[] = [];
+    const plan = this.forkWatch.plan(nowMs, Math.max(MIN_PROBE, this.entries.size >> 4));
+    this.listed = plan.list;
+    // Which groups did not run since the last tick: read before any of their processes is.
+    this.idleGroups.refresh(this.groupMembers);
+    this.skippedReads = 0;
+    if (plan.list) {
+      for (const name of readdirSync('/proc')) {
+        const c = name.charCodeAt(0);
+        if (c < 48 || c > 57) continue;
+        const row = this.readOne(Number(name), nowMs, exited);
+        if (row) rows.push(row);
+      }
+      // Whatever we did not see this tick has exited: close its fd and forget it.
+      for (const [pid, entry] of this.entries) {
+        if (entry.seenTick === this.tick) continue;
+        this.forget(pid, entry);
+        exited.push(pid);
+      }
+    } else {
+      // No listing: every known process is read anyway (a gone one fails), then the few PIDs that can be new.
+      const visit = (pid: number): void => {
+        const row = this.readOne(pid, nowMs, exited);
+        if (row) rows.push(row);
+      };
+      // A PID re-read as a new process is deleted and inserted again (at the end): seenTick skips it then.
+      for (const entry of this.entries.values()) if (entry.seenTick !== this.tick) visit(entry.pid);
+      for (const pid of plan.candidates) if (!this.entries.has(pid)) visit(pid);
     }
-    // Whatever we did not see this tick has exited: close its fd and forget it.
-    let exited: Set<number> | null = null;
-    for (const [pid, entry] of this.entries) {
-      if (entry.seenTick === this.tick) continue;
-      this.forget(pid, entry);
-      (exited ??= new Set()).add(pid);
+    // Ascending PIDs whichever way the table was read (a listing is too, mostly, but not always:
+    // seen here, one PID out of place in 2,037), so the order never changes between ticks for nothing.
+    for (let i = 1; i < rows.length; i++) {
+      if (rows[i]!.info.pid < rows[i - 1]!.info.pid) {
+        rows.sort((a, b) => a.info.pid - b.info.pid);
+        break;
+      }
     }
     // Their children were re-parented (to init or a subreaper): re-read their stat on the next tick.
-    if (exited) {
-      for (const entry of this.entries.values()) if (entry.stat && exited.has(entry.stat.ppid)) entry.nextStatAt = 0;
+    if (exited.length > 0) {
+      const gone = new Set(exited);
+      for (const entry of this.entries.values()) if (entry.stat && gone.has(entry.stat.ppid)) entry.nextStatAt = 0;
     }
     return rows;
   }
@@ -146,16 +212,20 @@ export class ProcessTable {
   /** Close every fd. The table can be read again afterwards (it starts cold). */
   close(): void {
     for (const [pid, entry] of this.entries) this.forget(pid, entry);
+    this.forkWatch.close();
+    this.idleGroups.close();
   }
 
-  private readOne(pid: number, nowMs: number): TableRow | null {
+  private readOne(pid: number, nowMs: number, exited: number[]): TableRow | null {
     let entry = this.entries.get(pid);
     let rssPages = -1;
+    if (entry && this.resting(entry, nowMs)) return this.restingRow(entry, nowMs);
     if (entry) {
       rssPages = this.currentRss(entry, nowMs);
       if (rssPages < 0) {
         // Gone, or a new process under the same PID: start over for this PID.
         this.forget(pid, entry);
+        exited.push(pid);
         entry = undefined;
       }
     }
@@ -168,8 +238,34 @@ export class ProcessTable {
       rssPages = entry.residentAtStat;
     }
     entry.seenTick = this.tick;
+    entry.nextReadAt = nowMs + (this.options.idleReadMs ?? 10_000) * (0.5 + Math.random());
     if (entry.stat.kernelThread) return null;
-    return this.toRow(entry, rssPages * this.options.pageSize, nowMs);
+    entry.row = this.toRow(entry, rssPages * this.options.pageSize, nowMs);
+    return entry.row;
+  }
+
+  /** True when the process need not be read this tick: its group did not run and no refresh is due. */
+  private resting(entry: Entry, nowMs: number): boolean {
+    return (
+      entry.fd !== null && nowMs < entry.nextReadAt && entry.nextStatAt !== 0 && nowMs < entry.nextStatusAt &&
+      entry.stat.state !== 'Z' && !entry.stat.kernelThread && this.idleGroups.idle(entry.cgroup)
+    );
+  }
+
+  /** The row of a resting process, not read: same RSS as last read (at most it shrank, seen by nextReadAt). */
+  private restingRow(entry: Entry, nowMs: number): TableRow | null {
+    this.skippedReads++;
+    entry.seenTick = this.tick;
+    const rss = entry.residentAtStat * this.options.pageSize;
+    // The growth window still moves every tick, so a process that wakes up and grows shows its rate
+    // over the last ticks, not diluted over its rest.
+    const growth = this.growth(entry, rss, nowMs);
+    // Not growing: a fresh row would equal the last one field for field, so it is that one (never
+    // mutated afterwards; group-apps.ts copies a row whose app changes).
+    const last = entry.row;
+    if (last && growth === 0 && last.info.growthBytesPerSec === 0 && last.info.rssBytes === rss) return last;
+    entry.row = this.toRow(entry, rss, nowMs, growth);
+    return entry.row;
   }
 
   /**
@@ -190,7 +286,10 @@ export class ProcessTable {
     if (resident < 0) return -1;
     // A kernel thread's statm is all zeros; the successful read is all we need (it is alive and the same).
     if (entry.stat.kernelThread) return 0;
-    if (resident !== entry.residentAtStat || nowMs >= entry.nextStatAt) {
+    // A process whose group did not run cannot have changed state, comm or session (only its ppid,
+    // when its parent exits: nextStatAt 0), so its periodic stat refresh waits until its group runs.
+    const statDue = nowMs >= entry.nextStatAt && (entry.nextStatAt === 0 || !this.idleGroups.idle(entry.cgroup));
+    if (resident !== entry.residentAtStat || statDue) {
       const stat = this.readStat(entry.pid);
       if (!stat || stat.startTime !== entry.stat.startTime) return -1;
       this.adoptStat(entry, stat, resident, nowMs);
@@ -259,11 +358,12 @@ export class ProcessTable {
       }
     }
     const entry: Entry = {
-      pid, fd, stat: null as unknown as StatRaw, residentAtStat: 0, nextStatAt: 0, cmdline: '', uid: 0, user: '', cgroup: '/',
-      anon: 0, file: 0, shmem: 0, swap: 0, rssAtStatus: 0, nextStatusAt: 0, oomScore: 0, oomScoreAdj: 0, growthTimes: [],
+      pid, fd, stat: null as unknown as StatRaw, residentAtStat: 0, nextStatAt: 0, nextReadAt: 0, cmdline: '', tgid: pid, uid: 0, user: '', cgroup: '/',
+      anon: 0, file: 0, shmem: 0, swap: 0, rssAtStatus: 0, nextStatusAt: 0, oomScore: 0, oomScoreAdj: 0, row: null, growthTimes: [],
       growthRss: [], seenTick: this.tick,
     };
     this.entries.set(pid, entry);
+    this.countMember(entry.cgroup, 1);
     const stat = this.readStat(pid);
     const resident = stat ? this.readResident(pid, fd) : -1;
     if (!stat || resident < 0) {
@@ -275,7 +375,8 @@ export class ProcessTable {
     entry.nextStatAt = nowMs + this.options.statRefreshMs * (0.5 + Math.random());
     if (stat.kernelThread) return entry;
     // Everything identity-stable, read once now; a process that vanishes meanwhile is dropped.
-    if (!this.refreshStatus(entry, resident * this.options.pageSize, nowMs, true)) {
+    // A TID probed as a possibly new PID (fork-watch.ts) opens like a process: only a thread group leader is one.
+    if (!this.refreshStatus(entry, resident * this.options.pageSize, nowMs, true) || entry.tgid !== pid) {
       this.forget(pid, entry);
       return null;
     }
@@ -283,7 +384,8 @@ export class ProcessTable {
     return entry;
   }
 
-  private toRow(entry: Entry, rss: number, nowMs: number): TableRow | null {
+  /** The row for this tick; `growth` when the caller already advanced the growth window. */
+  private toRow(entry: Entry, rss: number, nowMs: number, growth?: number): TableRow | null {
     const moved = Math.abs(rss - entry.rssAtStatus);
     const due = nowMs >= entry.nextStatusAt;
     if (due || moved >= Math.max(MiB, entry.rssAtStatus / 16)) {
@@ -314,7 +416,7 @@ export class ProcessTable {
         oomScoreAdj: entry.oomScoreAdj,
         cgroup: entry.cgroup,
         appId: '',
-        growthBytesPerSec: this.growth(entry, rss, nowMs),
+        growthBytesPerSec: growth ?? this.growth(entry, rss, nowMs),
       },
     };
   }
@@ -326,6 +428,7 @@ export class ProcessTable {
       const status = parseStatus(readText(base + 'status', this.scratch));
       this.malformed += status.malformed;
       const s = status.value;
+      entry.tgid = s.tgid ?? entry.pid;
       if (s.uid !== null && (s.uid !== entry.uid || entry.user === '')) {
         entry.uid = s.uid;
         entry.user = this.users.nameOf(s.uid);
@@ -338,7 +441,7 @@ export class ProcessTable {
       entry.oomScore = this.readInt(base + 'oom_score', entry.oomScore);
       if (full) {
         entry.oomScoreAdj = this.readInt(base + 'oom_score_adj', entry.oomScoreAdj);
-        entry.cgroup = this.readCgroup(entry.pid);
+        this.setCgroup(entry, this.readCgroup(entry.pid));
         // Jitter spreads the refreshes of processes first seen together over many ticks.
         entry.nextStatusAt = nowMs + this.options.statusRefreshMs * (0.5 + Math.random());
       }
@@ -354,9 +457,23 @@ export class ProcessTable {
     return parseCgroupV2Path(readText(`/proc/${pid}/cgroup`, this.scratch)) ?? '/';
   }
 
+  /** Set an entry's cgroup and keep the per-group member counts (idle-groups.ts watches groups of ≥ 2) in step. */
+  private setCgroup(entry: Entry, path: string): void {
+    if (path === entry.cgroup) return;
+    this.countMember(entry.cgroup, -1);
+    entry.cgroup = path;
+    this.countMember(path, 1);
+  }
+
+  private countMember(path: string, by: number): void {
+    const n = (this.groupMembers.get(path) ?? 0) + by;
+    if (n > 0) this.groupMembers.set(path, n);
+    else this.groupMembers.delete(path);
+  }
+
   private refreshCgroup(entry: Entry): void {
     try {
-      entry.cgroup = this.readCgroup(entry.pid);
+      this.setCgroup(entry, this.readCgroup(entry.pid));
     } catch (err) {
       // Gone: the next statm read drops it.
       this.failed(err);
@@ -424,6 +541,8 @@ export class ProcessTable {
       entry.fd = null;
       this.openFds--;
     }
+    if (this.entries.get(pid) !== entry) return;
     this.entries.delete(pid);
+    this.countMember(entry.cgroup, -1);
   }
 }

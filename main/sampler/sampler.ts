@@ -27,6 +27,8 @@ export interface SamplerOptions {
   statusRefreshMs?: number;
   /** Mean age after which an idle process's stat (state, ppid) is re-read. Default 20 s (and on the tick after its parent exits). */
   statRefreshMs?: number;
+  /** Mean age after which a process whose cgroup did not run is read anyway. Default 10 s (so at most 15 s). */
+  idleReadMs?: number;
   /** Characters of cmdline kept per process. Default 512. */
   cmdlineCap?: number;
   /** The seq of the first snapshot (a loop restarted after a pause continues its numbering). Default 0. */
@@ -61,6 +63,8 @@ export function createSampler(options: SamplerOptions = {}): Sampler {
       statRefreshMs: options.statRefreshMs ?? 20_000,
       cmdlineCap: options.cmdlineCap,
       pageSize: pageSize(),
+      cgroupV2Mount: features.cgroupV2Mount,
+      idleReadMs: options.idleReadMs,
     },
     scratch,
     new UserNames(),

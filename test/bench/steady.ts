@@ -16,12 +16,17 @@
  * (VmRSS) at the end. For Headroom also the main thread's share alone. `HR_BENCH_WINDOW_S` (default
  * 60) sets the window; `HR_BENCH_SOAK_MIN` (default 0) keeps going afterwards and prints each
  * Headroom's RSS every minute (goal: ≤ 60 MiB after 10 minutes with the history full).
+ * `HR_BENCH_CHILDREN_SCOPE=1` starts the 2,000 children inside a cgroup v2 group named like a
+ * desktop app scope (`app-headroom-bench-<pid>.scope`, as systemd would put an app's processes)
+ * instead of the root group this container leaves everything in; Headroom can then tell from the
+ * group's cpu.stat that none of them ran (main/sampler/idle-groups.ts). The group is removed at the end.
  * Every child (sleeps, monitors, tmux sessions) is ended by PID / session name in `finally`.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { removeGroup } from '../e2e/pressure';
 import { killChildren, killChildrenOnExit, startIdleChildren } from '../support/idle-children';
 
 const CHILDREN = 2000;
@@ -153,8 +158,19 @@ export async function benchSteady(): Promise<SteadyBenchResult> {
   const temp = mkdtempSync(join(tmpdir(), 'headroom-steady-'));
   const tag = `hr-steady-${process.pid}`;
   const loadAvgAtStart = loadAvg();
+  const ownV2Group = /^0::(.*)$/m.exec(readFileSync('/proc/self/cgroup', 'utf8'))?.[1] ?? '/';
+  const scope = process.env.HR_BENCH_CHILDREN_SCOPE === '1' ? `/sys/fs/cgroup/unified/app-headroom-bench-${process.pid}.scope` : null;
   try {
-    await startIdleChildren(CHILDREN, children, WARMUP_MS / 1000 + WINDOW_MS / 1000 + SOAK_MIN * 60 + 120);
+    // Children inherit the group of the process that forks them: this one, moved there for the start only.
+    if (scope) {
+      mkdirSync(scope);
+      writeFileSync(join(scope, 'cgroup.procs'), String(process.pid));
+    }
+    try {
+      await startIdleChildren(CHILDREN, children, WARMUP_MS / 1000 + WINDOW_MS / 1000 + SOAK_MIN * 60 + 120);
+    } finally {
+      if (scope) writeFileSync(`/sys/fs/cgroup/unified${ownV2Group === '/' ? '' : ownV2Group}/cgroup.procs`, String(process.pid));
+    }
     const btopHome = join(temp, 'btop');
     mkdirSync(join(btopHome, '.config', 'btop'), { recursive: true });
     writeFileSync(join(btopHome, '.config', 'btop', 'btop.conf'), 'update_ms = 1000\n');
@@ -190,6 +206,7 @@ export async function benchSteady(): Promise<SteadyBenchResult> {
     for (const c of costs) if (c.mainThreadPct !== null) ratiosToBtop[c.name] = round(c.cpuPctOfOneCore / Math.max(btop.cpuPctOfOneCore, 0.01));
 
     const loadAvgAtEnd = loadAvg();
+    if (scope) process.stdout.write(`\nthe ${CHILDREN} children ran in ${scope}`);
     process.stdout.write(`\n${processes} processes on the machine, ${round(seconds, 1)} s window, load average ${loadAvgAtStart} at start, ${loadAvgAtEnd} at end (2 cores, shared)\n`);
     process.stdout.write('| monitor | CPU share of one core | of which main thread | resident memory | threads | ÷ btop |\n|---|---|---|---|---|---|\n');
     for (const c of costs) {
@@ -211,6 +228,7 @@ export async function benchSteady(): Promise<SteadyBenchResult> {
     for (const m of monitors) m.stop();
     await killChildren(children);
     unguard();
+    if (scope) await removeGroup(scope);
     rmSync(temp, { recursive: true, force: true });
   }
 }

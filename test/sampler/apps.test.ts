@@ -112,6 +112,28 @@ describe('groupApps', () => {
     expect(table.map((p) => p.info.appId)).toEqual(['tree:500:5000', 'tree:501:5010', 'tree:501:5010']);
   });
 
+  it('never changes a row that already carries another app (the table reuses rows across ticks): it replaces it with a copy', () => {
+    // Tick 1: 702's tree is rooted at 700 (700's parent 699 is a plain process that is not in the table).
+    const root = proc(700, 699);
+    const child = proc(701, 700);
+    const grandchild = proc(702, 701);
+    groupApps([root, child, grandchild], new CgroupClassifier(), () => null);
+    const tick1 = grandchild.info;
+    expect(tick1.appId).toBe('tree:700:7000');
+    // Tick 2: 700 has exited, 701 was re-parented to init; 702's row is the very same object (it rested).
+    const reparented = proc(701, 1);
+    const table = [reparented, grandchild];
+    const apps = groupApps(table, new CgroupClassifier(), () => null);
+    expect(grandchild.info).not.toBe(tick1);
+    expect(grandchild.info).toEqual({ ...tick1, appId: 'tree:701:7010' });
+    expect(tick1.appId).toBe('tree:700:7000');
+    expect(apps.find((a) => a.id === 'tree:701:7010')!.pids).toEqual([701, 702]);
+    // Same app again: the row is kept as it is.
+    const kept = grandchild.info;
+    groupApps(table, new CgroupClassifier(), () => null);
+    expect(grandchild.info).toBe(kept);
+  });
+
   it('ends a ppid cycle (bad input) instead of looping', () => {
     const table = [proc(600, 601), proc(601, 600)];
     const apps = groupApps(table, new CgroupClassifier(), () => null);

@@ -76,16 +76,16 @@ describe('parseStatmResident', () => {
 describe('parseStatus', () => {
   it('reads uid and the anon/file/shmem split and swap of a normal process', () => {
     expect(parseStatus(fixture('status-sleep'))).toEqual({
-      value: { uid: 0, anonBytes: 112 * 1024, fileBytes: 1692 * 1024, shmemBytes: 0, swapBytes: 0 },
+      value: { uid: 0, tgid: 14054, anonBytes: 112 * 1024, fileBytes: 1692 * 1024, shmemBytes: 0, swapBytes: 0 },
       malformed: 0,
     });
   });
 
   it('gives zeros for a zombie and for a kernel thread, which have no Rss*/VmSwap lines', () => {
-    for (const name of ['status-zombie', 'status-kthreadd']) {
+    for (const [name, tgid] of [['status-zombie', 14057], ['status-kthreadd', 2]] as const) {
       const text = fixture(name);
       expect(text).not.toContain('VmSwap');
-      expect(parseStatus(text)).toEqual({ value: { uid: 0, anonBytes: 0, fileBytes: 0, shmemBytes: 0, swapBytes: 0 }, malformed: 0 });
+      expect(parseStatus(text)).toEqual({ value: { uid: 0, tgid, anonBytes: 0, fileBytes: 0, shmemBytes: 0, swapBytes: 0 }, malformed: 0 });
     }
   });
 
@@ -95,6 +95,11 @@ describe('parseStatus', () => {
     expect(parsed.malformed).toBe(1);
     expect(parsed.value.anonBytes).toBe(0);
     expect(parsed.value.fileBytes).toBe(1692 * 1024);
+  });
+
+  it("reads a thread's Tgid, which differs from its own Pid", () => {
+    const thread = fixture('status-sleep').replace(/^Pid:.*$/m, 'Pid:\t14060');
+    expect(parseStatus(thread).value.tgid).toBe(14054);
   });
 
   it('counts a missing Uid line', () => {

@@ -5,13 +5,15 @@ import { toCount, type Parsed } from './result';
 export interface StatusRaw {
   /** Real uid (first column of Uid:). */
   uid: number | null;
+  /** The thread group (process) this task belongs to; differs from the PID for a thread's TID. */
+  tgid: number | null;
   anonBytes: number;
   fileBytes: number;
   shmemBytes: number;
   swapBytes: number;
 }
 
-const KB_FIELDS: Record<string, keyof Omit<StatusRaw, 'uid'>> = {
+const KB_FIELDS: Record<string, keyof Omit<StatusRaw, 'uid' | 'tgid'>> = {
   RssAnon: 'anonBytes',
   RssFile: 'fileBytes',
   RssShmem: 'shmemBytes',
@@ -20,7 +22,7 @@ const KB_FIELDS: Record<string, keyof Omit<StatusRaw, 'uid'>> = {
 
 /** Parse /proc/PID/status; lines it needs but cannot read are counted as malformed. */
 export function parseStatus(text: string): Parsed<StatusRaw> {
-  const value: StatusRaw = { uid: null, anonBytes: 0, fileBytes: 0, shmemBytes: 0, swapBytes: 0 };
+  const value: StatusRaw = { uid: null, tgid: null, anonBytes: 0, fileBytes: 0, shmemBytes: 0, swapBytes: 0 };
   let malformed = 0;
   for (const line of text.split('\n')) {
     const colon = line.indexOf(':');
@@ -30,6 +32,10 @@ export function parseStatus(text: string): Parsed<StatusRaw> {
       const uid = toCount(line.slice(colon + 1).trim().split(/\s+/)[0]);
       if (uid === null) malformed++;
       else value.uid = uid;
+      continue;
+    }
+    if (key === 'Tgid') {
+      value.tgid = toCount(line.slice(colon + 1).trim());
       continue;
     }
     const field = KB_FIELDS[key];

@@ -1,0 +1,271 @@
+// The process table skips the statm read of processes whose cgroup did not run since the last tick
+// (main/sampler/idle-groups.ts). On the real /proc and real cgroups with a real child: a process that
+// grows shows it on the very next tick (it ran, so its group did), quiet ticks really skip the reads,
+// and a process whose memory is taken away while it sleeps (its mapped file pages reclaimed by
+// lowering its own v1 memory cgroup's limit: it never runs, its group's counter stays put) is seen
+// smaller within the stated bound (idleReadMs × 1.5).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { pageSize } from '../../main/sampler/page-size';
+import { ProcessTable } from '../../main/sampler/process-table';
+import { Scratch } from '../../main/sampler/read-file';
+import { UserNames } from '../../main/sampler/users';
+import { ownMemoryCgroupV1, removeGroup } from '../e2e/pressure';
+import { HOG_MARKER } from '../support/hogs';
+
+const MiB = 1024 * 1024;
+const V2 = '/sys/fs/cgroup/unified';
+const cleanups: (() => Promise<void> | void)[] = [];
+
+afterEach(async () => {
+  for (const undo of cleanups.splice(0).reverse()) await undo();
+});
+
+// Commands on stdin: "grow" adds 8 MiB of written anonymous memory, "map" writes a 32 MiB file
+// (fsync'd, so clean), maps it and touches every page. Bounded: 2 minutes, at most 64 MiB + the file.
+const CHILD = `
+import mmap, os, signal, sys
+signal.alarm(120)
+keep = []
+for line in sys.stdin:
+    cmd = line.strip()
+    if cmd == "grow" and len(keep) < 8:
+        keep.append(b"\\x01" * (8 << 20))
+    elif cmd == "map":
+        path = sys.argv[2]
+        with open(path, "wb") as f:
+            f.write(b"\\x02" * (32 << 20))
+            f.flush()
+            os.fsync(f.fileno())
+        m = mmap.mmap(os.open(path, os.O_RDONLY), 32 << 20, prot=mmap.PROT_READ)
+        keep.append(m)
+        total = 0
+        for i in range(0, 32 << 20, 4096):
+            total += m[i]
+    print("ok", flush=True)
+`;
+
+interface Child {
+  proc: ChildProcess;
+  pid: number;
+  command(cmd: string): Promise<void>;
+}
+
+function startChild(file: string): Child {
+  const proc = spawn('/usr/bin/python3', ['-c', CHILD, HOG_MARKER, file], { stdio: ['pipe', 'pipe', 'inherit'] });
+  cleanups.push(() => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    return new Promise<void>((r) => (proc.exitCode !== null || proc.signalCode !== null ? r() : proc.once('exit', () => r())));
+  });
+  return {
+    proc,
+    pid: proc.pid!,
+    command: (cmd) =>
+      new Promise((resolve) => {
+        proc.stdout!.once('data', () => resolve());
+        proc.stdin!.write(`${cmd}\n`);
+      }),
+  };
+}
+
+function sleeper(): ChildProcess {
+  const c = spawn('sleep', ['120'], { stdio: 'ignore' });
+  cleanups.push(() => {
+    if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    return new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())));
+  });
+  return c;
+}
+
+/** A v2 group named like a desktop app scope, removed after the test (its processes are ended first). */
+function appGroup(): string {
+  const dir = join(V2, `app-headroom-steady-${process.pid}.scope`);
+  mkdirSync(dir);
+  cleanups.unshift(() => removeGroup(dir));
+  return dir;
+}
+
+function table(idleReadMs: number): ProcessTable {
+  const t = new ProcessTable(
+    { fdBudget: 8192, statusRefreshMs: 600_000, statRefreshMs: 600_000, pageSize: pageSize(), cgroupV2Mount: V2, idleReadMs },
+    new Scratch(),
+    new UserNames(),
+  );
+  cleanups.push(() => t.close());
+  return t;
+}
+
+const usageOf = (group: string): number => Number(/^usage_usec (\d+)/m.exec(readFileSync(join(group, 'cpu.stat'), 'utf8'))![1]);
+const rssNow = (pid: number): number => Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * pageSize();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('idle groups: processes whose cgroup did not run are not read', () => {
+  it('shows a growing process on every tick and skips the reads on quiet ticks', async () => {
+    const group = appGroup();
+    const child = startChild('/dev/null');
+    const idle = sleeper();
+    // Answered once Python has started and waits on stdin: from then on it does not run unless told to.
+    await child.command('noop');
+    writeFileSync(join(group, 'cgroup.procs'), String(child.pid));
+    writeFileSync(join(group, 'cgroup.procs'), String(idle.pid));
+    const t = table(600_000);
+    t.read(Date.now());
+    await sleep(50);
+    t.read(Date.now());
+    let last = t.read(Date.now()).find((r) => r.info.pid === child.pid)!.info.rssBytes;
+    for (let i = 0; i < 5; i++) {
+      // Python may still be finishing its answer when it arrives: give the group one tick to settle.
+      await sleep(50);
+      const settled = t.read(Date.now()).find((r) => r.info.pid === idle.pid)!;
+      await sleep(50);
+      // Quiet: neither of the group's processes ran, so neither was read.
+      const skipped = t.read(Date.now());
+      expect(t.skippedReads).toBeGreaterThanOrEqual(2);
+      // The sleep, not growing, keeps its very row object (so the delta encoder skips it by identity).
+      expect(skipped.find((r) => r.info.pid === idle.pid)).toBe(settled);
+      expect(skipped.find((r) => r.info.pid === child.pid)!.info.rssBytes).toBe(last);
+      await child.command('grow');
+      const row = t.read(Date.now()).find((r) => r.info.pid === child.pid)!.info;
+      expect(row.rssBytes).toBeGreaterThanOrEqual(last + 7 * MiB);
+      expect(row.rssBytes).toBe(rssNow(child.pid));
+      expect(row.growthBytesPerSec).toBeGreaterThan(0);
+      last = row.rssBytes;
+    }
+  });
+
+  it('gives a process that wakes up after a rest its growth rate over the last five ticks, not over its rest', async () => {
+    const group = appGroup();
+    const child = startChild('/dev/null');
+    const idle = sleeper();
+    await child.command('noop');
+    writeFileSync(join(group, 'cgroup.procs'), String(child.pid));
+    writeFileSync(join(group, 'cgroup.procs'), String(idle.pid));
+    const t = table(600_000);
+    const times: number[] = [];
+    const read = () => {
+      const now = Date.now();
+      times.push(now);
+      return t.read(now).find((r) => r.info.pid === child.pid)!.info;
+    };
+    let skipped = 0;
+    for (let i = 0; i < 12; i++) {
+      read();
+      skipped += t.skippedReads;
+      await sleep(50);
+    }
+    expect(skipped).toBeGreaterThanOrEqual(10);
+    const rested = read().rssBytes;
+    await child.command('grow');
+    const woke = read();
+    // The window is the last five reads: the rate is the growth over the time since the fifth-last.
+    const expected = (woke.rssBytes - rested) / ((times.at(-1)! - times.at(-5)!) / 1000);
+    expect(woke.rssBytes - rested).toBeGreaterThanOrEqual(7 * MiB);
+    expect(woke.growthBytesPerSec).toBeCloseTo(expected, 0);
+  });
+
+  it('sees a sleeping process shrink by reclaim within idleReadMs × 1.5', async () => {
+    const group = appGroup();
+    const memcg = join(ownMemoryCgroupV1(), `headroom-steady-${process.pid}`);
+    mkdirSync(memcg);
+    cleanups.unshift(() => removeGroup(memcg));
+    const dir = mkdtempSync(join(tmpdir(), 'headroom-steady-'));
+    cleanups.unshift(() => rmSync(dir, { recursive: true, force: true }));
+    const child = startChild(join(dir, 'mapped'));
+    const idle = sleeper();
+    await sleep(200);
+    for (const procs of [join(group, 'cgroup.procs'), join(memcg, 'cgroup.procs')]) writeFileSync(procs, String(child.pid));
+    writeFileSync(join(group, 'cgroup.procs'), String(idle.pid));
+    // The file's pages are charged to the child's memory cgroup (it wrote and read them there).
+    await child.command('map');
+    const idleReadMs = 1000;
+    const t = table(idleReadMs);
+    t.read(Date.now());
+    await sleep(50);
+    t.read(Date.now());
+    const before = t.read(Date.now()).find((r) => r.info.pid === child.pid)!.info.rssBytes;
+    expect(before).toBeGreaterThan(32 * MiB);
+    expect(t.skippedReads).toBeGreaterThanOrEqual(2);
+
+    // Take 24 MiB of its mapped file pages away by lowering its limit: reclaim runs in OUR context.
+    const usageBefore = usageOf(group);
+    const charged = Number(readFileSync(join(memcg, 'memory.usage_in_bytes'), 'utf8'));
+    writeFileSync(join(memcg, 'memory.limit_in_bytes'), String(charged - 24 * MiB));
+    const truth = rssNow(child.pid);
+    expect(truth).toBeLessThan(before - 16 * MiB);
+    const shrunkAt = performance.now();
+    let seenAfterMs = -1;
+    let skippedMeanwhile = 0;
+    while (performance.now() - shrunkAt < idleReadMs * 1.5 + 500) {
+      const row = t.read(Date.now()).find((r) => r.info.pid === child.pid)!.info;
+      skippedMeanwhile += t.skippedReads;
+      if (row.rssBytes === truth) {
+        seenAfterMs = performance.now() - shrunkAt;
+        break;
+      }
+      expect(row.rssBytes).toBe(before);
+      await sleep(100);
+    }
+    // The group never ran: nothing but the periodic re-read can have noticed the shrink.
+    expect(usageOf(group)).toBe(usageBefore);
+    expect(skippedMeanwhile).toBeGreaterThan(0);
+    expect(seenAfterMs).toBeGreaterThanOrEqual(0);
+    expect(seenAfterMs).toBeLessThanOrEqual(idleReadMs * 1.5 + 150);
+  });
+
+  it('drops a process of a quiet group on the tick after it exits, also after lingering as a zombie', async () => {
+    const group = appGroup();
+    // A parent (left in the root group) that reaps its child only when told to.
+    const parent = spawn('/usr/bin/python3', ['-c', 'import os,sys\npid=os.posix_spawn("/bin/sleep",["sleep","60"],os.environ)\nprint(pid,flush=True)\nsys.stdin.readline()\nos.waitpid(pid,0)\nprint("reaped",flush=True)\nsys.stdin.readline()\n'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    cleanups.push(() => {
+      if (parent.exitCode === null && parent.signalCode === null) parent.kill('SIGKILL');
+    });
+    const lines: string[] = [];
+    const nextLine = () => new Promise<string>((resolve) => {
+      const take = () => (lines.length > 0 ? resolve(lines.shift()!) : parent.stdout!.once('data', (d: Buffer) => {
+        lines.push(...d.toString().trim().split('\n'));
+        take();
+      }));
+      take();
+    });
+    const zombie = Number(await nextLine());
+    cleanups.push(() => {
+      try {
+        process.kill(zombie, 'SIGKILL');
+      } catch {
+        // reaped
+      }
+    });
+    const plain = sleeper();
+    const other = sleeper();
+    await sleep(100);
+    for (const pid of [zombie, plain.pid!, other.pid!]) writeFileSync(join(group, 'cgroup.procs'), String(pid));
+    const t = table(600_000);
+    t.read(Date.now());
+    await sleep(50);
+    t.read(Date.now());
+    await sleep(50);
+    t.read(Date.now());
+    expect(t.skippedReads).toBeGreaterThanOrEqual(3);
+
+    // A plain exit: reaped by us at once, gone on the next tick.
+    plain.kill('SIGKILL');
+    await new Promise((r) => plain.once('exit', r));
+    expect(t.read(Date.now()).some((r) => r.info.pid === plain.pid)).toBe(false);
+
+    // Killed but not reaped: a zombie row (as a listing shows it), also on quiet ticks, then gone once reaped.
+    process.kill(zombie, 'SIGKILL');
+    await sleep(100);
+    for (let i = 0; i < 3; i++) {
+      expect(t.read(Date.now()).find((r) => r.info.pid === zombie)?.info.state).toBe('Z');
+      await sleep(50);
+    }
+    parent.stdin!.write('\n');
+    expect(await nextLine()).toBe('reaped');
+    expect(t.read(Date.now()).some((r) => r.info.pid === zombie)).toBe(false);
+    // The group's last member is still there and still skipped while quiet.
+    expect(t.read(Date.now()).some((r) => r.info.pid === other.pid)).toBe(true);
+  });
+});
