@@ -65,6 +65,8 @@ export async function run(args: string[]): Promise<number> {
   /* eslint-enable @typescript-eslint/no-require-imports */
   const loop = new WorkerSamplerLoop({ intervalMs: settings.intervalMs, historyLength: 1 });
   const reaper = createReapService({ sessionCritical: () => settings.sessionCritical, endGraceMs: () => settings.endGraceMs });
+  // With --act a reap may be needed at any moment: load the reap worker now, not under pressure.
+  if (act) reaper.warm();
   let exit: (code: number) => void = () => {};
   const done = new Promise<number>((resolve) => (exit = resolve));
   let lastActingNote: string | null = null;
