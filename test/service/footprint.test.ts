@@ -84,7 +84,7 @@ describe('the service', () => {
       })();`);
     // One thread more: the reap worker, started by the window's first call and not before.
     expect(after).toBe(before + 1);
-    expect(flags).toEqual({ v8Flags: ['--optimize-for-size'], mallocArenasCapped: true });
+    expect(flags).toEqual({ mallocArenasCapped: true });
   });
 
   it('loads the reap worker when auto-reap is on, without any window', () => {
