@@ -56,6 +56,7 @@ export async function run(args: string[]): Promise<number> {
     }),
     onChange: (next) => {
       loop.setIntervalMs(guard.intervalMs(next.intervalMs));
+      if (next.autoReap) reaper.warm();
       say(`the settings changed; now ${levels(next)}`);
     },
     say,
@@ -69,6 +70,8 @@ export async function run(args: string[]): Promise<number> {
   /* eslint-enable @typescript-eslint/no-require-imports */
   const loop = new WorkerSamplerLoop({ intervalMs: settings().intervalMs, historyLength: 1 });
   const reaper = createReapService({ sessionCritical: () => settings().sessionCritical, endGraceMs: () => settings().endGraceMs });
+  // With auto-reap on a reap may be needed at any moment: load the reap worker now, not under pressure.
+  if (settings().autoReap) reaper.warm();
   let exit: (code: number) => void = () => {};
   const done = new Promise<number>((resolve) => (exit = resolve));
   let lastActingNote: string | null = null;

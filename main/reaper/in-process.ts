@@ -1,4 +1,12 @@
-/** Reaps the person's own processes on a single long-lived worker thread (started on first use). */
+/**
+ * Reaps the person's own processes on a single long-lived worker thread, started on first use.
+ *
+ * The worker is an isolate of its own (~8 MiB resident with koffi loaded), so it is not started with
+ * the service: a headless `headroom serve` or a guard that only warns never needs it. Whoever can
+ * soon ask for a reap calls warm() first — a window's first contract call, auto-reap being on — so a
+ * click never waits for the load (100–300 ms under load). A reap that arrives while the worker is
+ * still loading waits for it: messages posted before the worker listens are queued, not lost.
+ */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -21,39 +29,42 @@ type Pending = { resolve: (results: ReapResult[]) => void; reject: (err: Error) 
 export class InProcessReaper {
   private worker: Worker | null = null;
   private ready: Promise<void> | null = null;
-  private readonly pending = new Map<number, Pending>();
+  /** The reaps waiting on the current worker; each worker has its own, so an old one's exit fails only its own. */
+  private pending = new Map<number, Pending>();
   private nextId = 1;
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(workerPath());
+    const pending = new Map<number, Pending>();
     this.ready = new Promise((resolve) => {
       const onReady = (message: { ready?: boolean }) => {
         if (!message.ready) return;
         worker.off('message', onReady);
-        if (this.pending.size === 0) worker.unref();
+        if (pending.size === 0) worker.unref();
         resolve();
       };
       worker.on('message', onReady);
       worker.once('exit', () => resolve());
     });
     worker.on('message', (message: { id: number; results?: ReapResult[]; error?: string }) => {
-      const pending = this.pending.get(message.id);
-      if (!pending) return;
-      this.pending.delete(message.id);
-      if (this.pending.size === 0) worker.unref();
-      if (message.results) pending.resolve(message.results);
-      else pending.reject(new Error(message.error ?? 'the reap worker gave no answer'));
+      const entry = pending.get(message.id);
+      if (!entry) return;
+      pending.delete(message.id);
+      if (pending.size === 0) worker.unref();
+      if (message.results) entry.resolve(message.results);
+      else entry.reject(new Error(message.error ?? 'the reap worker gave no answer'));
     });
     const fail = (err: Error): void => {
       if (this.worker === worker) this.worker = null;
-      for (const pending of this.pending.values()) pending.reject(err);
-      this.pending.clear();
+      for (const entry of pending.values()) entry.reject(err);
+      pending.clear();
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`the reap worker stopped (exit code ${code})`)));
     // The worker keeps the process alive only while it loads or a reap is pending (see reap()).
     this.worker = worker;
+    this.pending = pending;
     return worker;
   }
 
@@ -66,19 +77,25 @@ export class InProcessReaper {
     return this.ready!;
   }
 
-  /** Run one reap on the worker. */
+  /** Run one reap on the worker (started here if it is not yet). */
   reap(request: ReapRequest, sessionCritical: readonly string[], endGraceMs: number): Promise<ReapResult[]> {
     const worker = this.ensureWorker();
+    const pending = this.pending;
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      pending.set(id, { resolve, reject });
       worker.ref();
       const message: WorkerRequest = { id, request, sessionCritical: [...sessionCritical], endGraceMs };
       worker.postMessage(message);
     });
   }
 
-  /** Stop the worker (pending reaps are rejected). */
+  /** True once a worker was started (by warm() or a reap) and has not been closed or died. */
+  get started(): boolean {
+    return this.worker !== null;
+  }
+
+  /** Stop the worker (its pending reaps are rejected); a later reap or warm() starts a new one. */
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = null;

@@ -32,6 +32,11 @@ export interface ReapService {
   onPrivilegeChange(listener: (mode: PrivilegeMode) => void): () => void;
   /** How many times pkexec was started in this service's life (one per authorization). */
   helperStarts(): number;
+  /**
+   * Load the in-process reap worker now, so the next reap does not wait for it (a window opened,
+   * auto-reap turned on). Reaps also start it; until one of the two happens it costs nothing.
+   */
+  warm(): void;
   /** Stop the worker and the helper (closes its stdin and waits for it to exit). */
   close(): Promise<void>;
 }
@@ -39,7 +44,10 @@ export interface ReapService {
 /** Extra time a helper request may take beyond the end grace period (mrelease + exit waits). */
 const HELPER_REQUEST_SLACK_MS = 30_000;
 
-/** Create the reap service: the reap worker starts now; the helper only on the first privileged reap. */
+/**
+ * Create the reap service. Nothing starts yet: the reap worker on warm() or the first own reap, the
+ * helper on the first privileged reap.
+ */
 export function createReapService(options: ReapServiceOptions): ReapService {
   // HEADROOM_HELPER_PATH is the one documented override, for tests that install their own helper.
   const helperPath = options.helperPath ?? process.env.HEADROOM_HELPER_PATH ?? HELPER_INSTALL_PATH;
@@ -47,8 +55,6 @@ export function createReapService(options: ReapServiceOptions): ReapService {
   const isRoot = process.geteuid?.() === 0;
   const uid = process.getuid?.() ?? -1;
   const inProcess = new InProcessReaper();
-  // Started now so the first reap does not wait for it to load (it does not keep Node alive).
-  void inProcess.warm();
   let lastMode: PrivilegeMode | null = null;
 
   const privilege = (): PrivilegeMode => {
@@ -112,6 +118,10 @@ export function createReapService(options: ReapServiceOptions): ReapService {
       return () => events.off('privilege', listener);
     },
     helperStarts: () => helper.spawnCount,
+    warm() {
+      // It does not keep Node alive while idle.
+      void inProcess.warm();
+    },
     async close() {
       await Promise.all([helper.close(), inProcess.close()]);
     },

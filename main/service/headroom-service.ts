@@ -13,6 +13,7 @@ import type { Status } from '../../contract/status';
 import { createGuard } from '../guard';
 import { createRecorder, type Recorder } from '../recorder';
 import { createDefaultLoop, createDefaultReaper } from './default-parts';
+import { applyFootprintLimits } from './footprint';
 import { markerForReap } from './reap-marker';
 import { readAvailableNowBytes, readMemAvailableBytes, watchRecovery } from './recovery';
 import type { HeadroomService, HeadroomServiceOptions, ReapServiceLike, SamplerLoopLike } from './types';
@@ -49,6 +50,8 @@ export function historyLengthFor(settings: Settings): number {
 
 /** Create the service; call `start()` to begin sampling and `close()` to stop it and the helper. */
 export function createHeadroomService(options: HeadroomServiceOptions & HeadroomServiceParts): HostedHeadroomService {
+  // Before any worker thread starts (footprint.ts).
+  applyFootprintLimits();
   const store = options.settings;
   let settingsState: SettingsState = store.get();
   const loop = options.loop ?? createDefaultLoop(settingsState.settings.intervalMs, historyLengthFor(settingsState.settings));
@@ -128,6 +131,8 @@ export function createHeadroomService(options: HeadroomServiceOptions & Headroom
     loop.setIntervalMs(guard.intervalMs(settings.intervalMs));
     loop.setHistoryLength(historyLengthFor(settings));
     recorder?.setLimits(settings.recorderRetentionHours, settings.recorderMaxMiB);
+    // The guard may reap at any moment: it must not wait for the reap worker to load (in-process.ts).
+    if (settings.autoReap) reaper.warm?.();
     // The reaper reads sessionCritical and endGraceMs through closures over settingsState.
   }
 
@@ -173,7 +178,11 @@ export function createHeadroomService(options: HeadroomServiceOptions & Headroom
   }
 
   const handlers: HeadroomHandlers = {
-    getSnapshot: () => loop.latest(),
+    getSnapshot: () => {
+      // A window asks for the snapshot first thing: from now on a Reap click may come (in-process.ts).
+      reaper.warm?.();
+      return loop.latest();
+    },
     getHistory: (query) => {
       const memory = { intervalMs: settingsState.settings.intervalMs, points: loop.history(), markers: [...markers] };
       return recorder ? recorder.history(query, memory) : memory;

@@ -54,5 +54,7 @@ export interface ReapServiceLike {
   privilege(): import('../../contract/status').PrivilegeMode;
   /** Listen to privilege changes (helper started, helper gone); may return an unsubscribe function. */
   onPrivilegeChange(listener: (mode: import('../../contract/status').PrivilegeMode) => void): unknown;
+  /** Load what a reap needs now, so the next one does not wait (optional: the real one loads lazily). */
+  warm?(): void;
   close(): Promise<void>;
 }

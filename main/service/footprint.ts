@@ -1,0 +1,43 @@
+/**
+ * Footprint: what keeps Headroom's resident memory small for a process that runs all day. Applied once
+ * by the service (createHeadroomService), before the sampler, guard and reap threads start, so both
+ * shells get it: `headroom serve` (where the figure is measured) and the Electron main process (the
+ * same call; not measured: there is no Electron binary on the machine these figures come from).
+ *
+ * Where the memory is (serve, 2,000 processes, no window; docs/BENCHMARKS.md, "Footprint, second
+ * pass"): ~41 MiB are the node binary's own pages (code and the start-up snapshot; 31 MiB for
+ * `node -e` alone), ~50 MiB V8 pages of four isolates whose live data is only ~11 MiB (main: zod and
+ * the contract, the snapshots) and ~7 MiB (sampler) — the rest is garbage and young generations V8
+ * keeps because it sizes heaps for speed — and 6–20 MiB of malloc spread over 8 arenas. Hence:
+ * - two malloc arenas instead of 8 per core (native/malloc.ts): one for the main thread, one shared
+ *   by the workers, which allocate little outside V8.
+ * - the reap worker loads only when a reap can come (main/reaper/in-process.ts): −1 isolate headless.
+ * Measured and left out: V8's `--optimize-for-size` (set at run time, it applies to every isolate)
+ * took 15–20 MiB off, but cost 17–22 % more CPU in each of four same-run comparisons (e.g. 4.28 % vs
+ * 3.51 % of a core), and the steady cost (issue 11, goal 1) must not get worse. Turning it off again
+ * once the workers had started kept none of the saving. `--heap-growing-percent`,
+ * `--semi-space-growth-factor=1` and a full GC every 10–30 s in every isolate moved nothing beyond
+ * the noise (±10 MiB between minutes).
+ */
+import { limitMallocArenas } from '../../native/malloc';
+
+/** glibc arenas: one for the main thread, one shared by the workers. */
+export const MALLOC_ARENAS = 2;
+
+let applied: FootprintReport | null = null;
+
+/** What applyFootprintLimits did. */
+export interface FootprintReport {
+  /** False where libc is not glibc: malloc was left as it is. */
+  mallocArenasCapped: boolean;
+}
+
+/**
+ * Cap the malloc arenas; call before starting worker threads. Only the first call does anything (the
+ * cap is process-wide); later ones return the same report.
+ */
+export function applyFootprintLimits(): FootprintReport {
+  if (applied) return applied;
+  applied = { mallocArenasCapped: limitMallocArenas(MALLOC_ARENAS) };
+  return applied;
+}

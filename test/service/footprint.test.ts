@@ -1,0 +1,156 @@
+// What keeps the serve process small (main/service/footprint.ts, native/malloc.ts, the lazy reap
+// worker in main/reaper/in-process.ts), checked in fresh Node processes on the built code: the effect
+// of each is real (threads, malloc arenas, a real reap of a real hog), not a flag read back.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readStat } from '../../native/proc';
+import { limitMallocArenas } from '../../native/malloc';
+import { InProcessReaper } from '../../main/reaper/in-process';
+import { startHog, stopAllHogs } from '../support/hogs';
+
+const DIST = join(__dirname, '..', '..', 'dist');
+
+/** Run a CommonJS script in a fresh node (start-up env, not vitest's) and parse its last stdout line. */
+function runNode<T>(script: string): T {
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  delete env.NODE_OPTIONS;
+  const result = spawnSync(process.execPath, ['-e', script], { env, encoding: 'utf8', timeout: 60_000 });
+  if (result.status !== 0) throw new Error(`the child failed (${result.status}): ${result.stderr}`);
+  const lines = result.stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]!) as T;
+}
+
+/**
+ * A child that starts `workers` threads (each allocates through malloc), then prints how many malloc
+ * arenas glibc made (malloc_stats' "Arena N:" lines on stderr, counted by the parent).
+ */
+function arenasWith(cap: boolean, workers: number): number {
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  const script = `
+    ${cap ? `require(${JSON.stringify(join(DIST, 'main/service/footprint.js'))}).applyFootprintLimits();` : ''}
+    const { Worker } = require('worker_threads');
+    const koffi = require('koffi');
+    const mallocStats = koffi.load('libc.so.6').func('void malloc_stats(void)');
+    let left = ${workers};
+    for (let i = 0; i < ${workers}; i++) {
+      const w = new Worker('const b = []; for (let i = 0; i < 200; i++) b.push(Buffer.allocUnsafeSlow(64 * 1024)); require("worker_threads").parentPort.postMessage(b.length); setTimeout(() => {}, 500);', { eval: true });
+      w.once('message', () => { if (--left === 0) mallocStats(); });
+    }`;
+  const result = spawnSync(process.execPath, ['-e', script], { env, encoding: 'utf8', timeout: 60_000, cwd: join(__dirname, '..', '..') });
+  if (result.status !== 0) throw new Error(`the child failed (${result.status}): ${result.stderr}`);
+  return result.stderr.split('\n').filter((l) => /^Arena \d+:/.test(l)).length;
+}
+
+afterEach(async () => {
+  await stopAllHogs();
+});
+
+describe('malloc arenas', () => {
+  it('stay at two with the cap, where four threads make more without it', () => {
+    const uncapped = arenasWith(false, 4);
+    const capped = arenasWith(true, 4);
+    expect(uncapped).toBeGreaterThan(2);
+    expect(capped).toBeLessThanOrEqual(2);
+  });
+
+  it('refuses a cap that is not a whole number ≥ 1', () => {
+    expect(() => limitMallocArenas(0)).toThrow(/whole number ≥ 1/);
+    expect(() => limitMallocArenas(1.5)).toThrow(RangeError);
+  });
+});
+
+describe('the service', () => {
+  it('starts no reap worker until a window asks for a snapshot, then one', () => {
+    const { before, after, flags } = runNode<{ before: number; after: number; flags: unknown }>(`
+      const { readdirSync } = require('fs');
+      const { createHeadroomService } = require(${JSON.stringify(join(DIST, 'main/service/headroom-service.js'))});
+      const { createMemorySettingsStore } = require(${JSON.stringify(join(DIST, 'main/service/memory-settings-store.js'))});
+      const { applyFootprintLimits } = require(${JSON.stringify(join(DIST, 'main/service/footprint.js'))});
+      const threads = () => readdirSync('/proc/self/task').length;
+      const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+      (async () => {
+        const service = createHeadroomService({ shell: 'browser', settings: createMemorySettingsStore(), recorder: null });
+        service.start();
+        await sleep(2500);
+        const before = threads();
+        service.handlers.getSnapshot({});
+        await sleep(1500);
+        const after = threads();
+        await service.close();
+        console.log(JSON.stringify({ before, after, flags: applyFootprintLimits() }));
+      })();`);
+    // One thread more: the reap worker, started by the window's first call and not before.
+    expect(after).toBe(before + 1);
+    expect(flags).toEqual({ mallocArenasCapped: true });
+  });
+
+  it('loads the reap worker when auto-reap is on, without any window', () => {
+    const { before, after } = runNode<{ before: number; after: number }>(`
+      const { readdirSync } = require('fs');
+      const { createHeadroomService } = require(${JSON.stringify(join(DIST, 'main/service/headroom-service.js'))});
+      const { createMemorySettingsStore } = require(${JSON.stringify(join(DIST, 'main/service/memory-settings-store.js'))});
+      const threads = () => readdirSync('/proc/self/task').length;
+      const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+      (async () => {
+        const service = createHeadroomService({ shell: 'browser', settings: createMemorySettingsStore(), recorder: null });
+        service.start();
+        await sleep(2500);
+        const before = threads();
+        service.handlers.setSettings({ autoReap: true });
+        await sleep(1500);
+        const after = threads();
+        await service.close();
+        console.log(JSON.stringify({ before, after }));
+      })();`);
+    expect(after).toBe(before + 1);
+  });
+});
+
+describe('the lazy reap worker', () => {
+  let reaper: InProcessReaper | undefined;
+  afterEach(async () => {
+    await reaper?.close();
+    reaper = undefined;
+  });
+
+  it('is not started by construction, and the first reap starts it and frees the memory', async () => {
+    reaper = new InProcessReaper();
+    expect(reaper.started).toBe(false);
+    const hog = startHog({ mib: 64 });
+    await hog.ready;
+    const results = await reaper.reap({ targets: [{ pid: hog.pid, startTime: readStat(hog.pid)!.startTime }], mode: 'kill', force: false }, [], 5000);
+    expect(reaper.started).toBe(true);
+    expect(results[0]).toMatchObject({ pid: hog.pid, ok: true, method: 'mrelease', via: 'in-process' });
+    expect(results[0]!.freedBytes).toBeGreaterThanOrEqual(48 * 1024 * 1024);
+    await hog.exited;
+  });
+
+  it('answers reaps sent while it is still loading, each one', async () => {
+    reaper = new InProcessReaper();
+    const hogs = [startHog({ mib: 16 }), startHog({ mib: 16 })];
+    await Promise.all(hogs.map((h) => h.ready));
+    const loading = reaper.warm();
+    // Both sent before the worker said it is ready: queued on its port, not lost.
+    const answers = await Promise.all(hogs.map((h) => reaper!.reap({ targets: [{ pid: h.pid, startTime: readStat(h.pid)!.startTime }], mode: 'kill', force: false }, [], 5000)));
+    await loading;
+    expect(answers.map((r) => r[0]!.ok)).toEqual([true, true]);
+    await Promise.all(hogs.map((h) => h.exited));
+  });
+
+  it('answers a reap sent while the old worker is still shutting down, on a new one', async () => {
+    reaper = new InProcessReaper();
+    const hog = startHog({ mib: 16 });
+    await hog.ready;
+    await reaper.warm();
+    // Not awaited: the old worker's exit arrives while the new reap is pending, and must not fail it.
+    const closing = reaper.close();
+    expect(reaper.started).toBe(false);
+    const results = await reaper.reap({ targets: [{ pid: hog.pid, startTime: readStat(hog.pid)!.startTime }], mode: 'kill', force: false }, [], 5000);
+    await closing;
+    expect(results[0]).toMatchObject({ ok: true, via: 'in-process' });
+    await hog.exited;
+  });
+});
