@@ -4,6 +4,7 @@
  * and the reap flow: confirmation → call('reap') → the result in plain words.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { flushSync } from 'react-dom';
 import type { HeadroomClient } from '../contract/api';
 import { historyPointOf, type ReapMarker } from '../contract/history';
 import type { ReapMode, ReapRequestInput, ReapResult } from '../contract/reap';
@@ -14,6 +15,7 @@ import { AppsTable } from './components/AppsTable';
 import { Charts } from './components/Charts';
 import { EventList } from './components/EventList';
 import { GuardBanner } from './components/GuardBanner';
+import { HeaderBar } from './components/HeaderBar';
 import { MomentScrubber } from './components/MomentScrubber';
 import { RangeSelector } from './components/RangeSelector';
 import { ReapDialog } from './components/ReapDialog';
@@ -109,8 +111,11 @@ export function App({ client, connection: givenConnection }: AppProps) {
       (s) => {
         performance.mark(UPDATE_MARK);
         markPending.current = true;
-        setSnapshot(s);
-        setSeries((prev) => appendPoint(prev, chartPointOf(historyPointOf(s)), capacityRef.current));
+        // Rendered and committed inside the message's own task (one task per tick, no scheduler hop).
+        flushSync(() => {
+          setSnapshot(s);
+          setSeries((prev) => appendPoint(prev, chartPointOf(historyPointOf(s)), capacityRef.current));
+        });
       },
       signal,
     );
@@ -194,6 +199,7 @@ export function App({ client, connection: givenConnection }: AppProps) {
   );
 
   const closeSettings = useCallback(() => setSettingsOpen(false), []);
+  const openSettings = useCallback(() => setSettingsOpen(true), []);
   const cancelReap = useCallback(() => setSubject(null), []);
   const dismissOutcome = useCallback(() => setOutcome(null), []);
 
@@ -207,23 +213,18 @@ export function App({ client, connection: givenConnection }: AppProps) {
 
   return (
     <div className="hr-app">
-      <header className="hr-header-bar">
-        <h1>Headroom</h1>
-        <p className="hr-summary" aria-label="Current memory">
-          {memory
+      <HeaderBar
+        summary={
+          memory
             ? `${formatBytes(memory.availableBytes)} available of ${formatBytes(memory.totalBytes)}` +
               (memPsi ? ` \u00B7 pressure some ${formatPct(memPsi.some.avg10)}, full ${formatPct(memPsi.full?.avg10 ?? 0)} (avg10)` : '')
-            : ''}
-        </p>
-        <div className="hr-header-actions">
-          <button type="button" onClick={togglePause} disabled={!status} aria-pressed={status?.paused ?? false}>
-            {status?.paused ? 'Resume sampling' : 'Pause sampling'}
-          </button>
-          <button type="button" onClick={() => setSettingsOpen(true)} disabled={!settings}>
-            Settings
-          </button>
-        </div>
-      </header>
+            : ''
+        }
+        paused={status ? status.paused : null}
+        onTogglePause={togglePause}
+        canOpenSettings={settings !== null}
+        onOpenSettings={openSettings}
+      />
       <GuardBanner guard={guard} snapshot={snapshot} autoReap={settings?.autoReap ?? false} onReap={openReap} />
       <ResultRegion outcome={outcome} onDismiss={dismissOutcome} />
       <main className="hr-main">

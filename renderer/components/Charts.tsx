@@ -250,7 +250,8 @@ const MEMORY_LINES_ZRAM: SvgLine[] = [...MEMORY_LINES, { key: 'zramGiB', classNa
 const MEMORY_KEYS: readonly NumericKey[] = MEMORY_LINES_ZRAM.map((l) => l.key);
 const gibValue = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(v < 1 ? 2 : 1));
 
-function Legend({ items }: { items: readonly { label: string; className: string }[] }) {
+// Memoised with constant items: a tick re-renders Charts, never its legends.
+const Legend = memo(function Legend({ items }: { items: readonly { label: string; className: string }[] }) {
   return (
     <ul className="hr-legend">
       {items.map((i) => (
@@ -261,7 +262,7 @@ function Legend({ items }: { items: readonly { label: string; className: string 
       ))}
     </ul>
   );
-}
+});
 
 const PRESSURE_LEGEND = [
   { label: 'some, per tick', className: 'hr-sw-some' },
@@ -275,6 +276,9 @@ const MEMORY_LEGEND = [
   { label: 'swap', className: 'hr-sw-swap' },
 ];
 const MEMORY_LEGEND_ZRAM = [...MEMORY_LEGEND, { label: 'zram', className: 'hr-sw-zram' }];
+// The same elements every render, so React skips them.
+const PRESSURE_HEADING = <h2>Memory pressure</h2>;
+const MEMORY_HEADING = <h2 className="hr-subhead">Memory (GiB)</h2>;
 
 /** All graphs, with the window selector. */
 export const Charts = memo(function Charts(props: ChartsProps) {
@@ -335,7 +339,7 @@ export const Charts = memo(function Charts(props: ChartsProps) {
   return (
     <section className="hr-charts" aria-label="Pressure and memory graphs">
       <div className="hr-charts-head">
-        <h2>Memory pressure</h2>
+        {PRESSURE_HEADING}
         {latestMarker ? (
           <p className="hr-last-reap" data-testid="last-reap">
             {`Last reap: ${markerLabel(latestMarker.label, latestMarker.freedBytes)} \u00B7 ${recoveryText(latestMarker.recoveredMs)}`}
@@ -368,7 +372,7 @@ export const Charts = memo(function Charts(props: ChartsProps) {
               )}
             </div>
             <div className="hr-chart-column">
-              <h2 className="hr-subhead">Memory (GiB)</h2>
+              {MEMORY_HEADING}
               <Legend items={hasZram ? MEMORY_LEGEND_ZRAM : MEMORY_LEGEND} />
               <SvgTimeChart
                 feed={feed}
