@@ -19,7 +19,8 @@ export interface TraceTab {
   onEvent(listener: (method: string, params: Record<string, unknown>) => void): () => void;
 }
 
-interface TraceEvent {
+/** One Chromium trace event (the fields used here). */
+export interface TraceEvent {
   name: string;
   ph: string;
   ts: number;
@@ -38,16 +39,16 @@ export interface TraceBreakdown {
 
 const CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'v8.execute', 'blink', 'blink.user_timing', 'cc', 'gpu', 'toplevel'].join(',');
 
-const STYLE = new Set(['UpdateLayoutTree', 'RecalcStyle', 'ParseAuthorStyleSheet', 'Document::updateStyle', 'StyleEngine::RecalcStyle']);
-const LAYOUT = new Set(['Layout', 'UpdateLayout', 'LocalFrameView::layout', 'LayoutView::layout', 'ResizeObserver::BroadcastObservations']);
-const PAINT = new Set(['PrePaint', 'Paint', 'Layerize', 'UpdateLayer', 'UpdateLayerTree', 'Commit', 'CompositeLayers', 'PaintImage', 'PaintArtifactCompositor::Update', 'LocalFrameView::RunPrePaintLifecyclePhase', 'LocalFrameView::RunPaintLifecyclePhase', 'ProxyMain::BeginMainFrame::commit']);
-
+/*
+ * Event names seen on this Chromium's main thread, by kind. Paint includes pre-paint, layerizing and
+ * the commit to the compositor thread (the main thread waits for it: BeginMainFrame::commit, Commit).
+ */
 function kindOf(name: string): 'script' | 'style' | 'layout' | 'paint' | 'gc' | 'other' {
   if (/GC|Scavenge|MarkCompact|Sweep/.test(name)) return 'gc';
-  if (STYLE.has(name)) return 'style';
-  if (LAYOUT.has(name)) return 'layout';
-  if (PAINT.has(name)) return 'paint';
-  if (/^(v8|V8)[.:]|^(FunctionCall|EvaluateScript|RunMicrotasks|EventDispatch|TimerFire|FireAnimationFrame|HandlePostMessage|v8)$/.test(name)) return 'script';
+  if (/Style|style|UpdateLayoutTree/.test(name)) return 'style';
+  if (/Layout|layout|InlineNode|ShapeText|ResizeObserver|Intersection/.test(name)) return 'layout';
+  if (/Paint|Layerize|UpdateLayer|Commit|commit|CompositingInputs|CompositeLayers|DisplayItem|PaintArtifact/.test(name)) return 'paint';
+  if (/^(v8|V8)[.:]|^(FunctionCall|EvaluateScript|RunMicrotasks|EventDispatch|TimerFire|FireAnimationFrame|HandlePostMessage|v8|UserTiming::.*|SerializedScriptValueFactory::create)$/.test(name)) return 'script';
   return 'other';
 }
 
@@ -99,34 +100,39 @@ export async function traceBreakdown(tab: TraceTab, ms: number, file?: string): 
     await complete;
     const updates = (await tab.evaluate<number>('window.__bench.updates.length')) - before;
     if (file) writeFileSync(file, JSON.stringify({ traceEvents: events }));
-    // The page's renderer main thread: the CrRendererMain with the most traced time.
-    const mains = events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`);
-    const byThread = new Map<string, TraceEvent[]>();
-    for (const e of events) {
-      const key = `${e.pid}:${e.tid}`;
-      if (!mains.includes(key)) continue;
-      const list = byThread.get(key);
-      if (list) list.push(e);
-      else byThread.set(key, [e]);
-    }
-    let best = new Map<string, number>();
-    let bestTotal = -1;
-    for (const list of byThread.values()) {
-      const self = selfTimes(list);
-      let total = 0;
-      for (const v of self.values()) total += v;
-      if (total > bestTotal) [best, bestTotal] = [self, total];
-    }
-    const per = (us: number) => Math.round((us / 1000 / Math.max(1, updates)) * 100) / 100;
-    const sums = { script: 0, style: 0, layout: 0, paint: 0, gc: 0, other: 0, total: 0 };
-    for (const [name, us] of best) {
-      sums[kindOf(name)] += us;
-      sums.total += us;
-    }
-    const perUpdateMs = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, per(v)])) as TraceBreakdown['perUpdateMs'];
-    const topSelfMs = [...best].sort((a, b) => b[1] - a[1]).slice(0, 14).map(([n, us]) => [n, per(us)] as [string, number]);
-    return { updates, perUpdateMs, topSelfMs };
+    return breakdownOf(events, updates);
   } finally {
     off();
   }
+}
+
+/** The breakdown of a trace's events (also for a trace saved by traceBreakdown: `{ traceEvents }`). */
+export function breakdownOf(events: TraceEvent[], updates: number): TraceBreakdown {
+  // The page's renderer main thread: the CrRendererMain with the most traced time.
+  const mains = events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`);
+  const byThread = new Map<string, TraceEvent[]>();
+  for (const e of events) {
+    const key = `${e.pid}:${e.tid}`;
+    if (!mains.includes(key)) continue;
+    const list = byThread.get(key);
+    if (list) list.push(e);
+    else byThread.set(key, [e]);
+  }
+  let best = new Map<string, number>();
+  let bestTotal = -1;
+  for (const list of byThread.values()) {
+    const self = selfTimes(list);
+    let total = 0;
+    for (const v of self.values()) total += v;
+    if (total > bestTotal) [best, bestTotal] = [self, total];
+  }
+  const per = (us: number) => Math.round((us / 1000 / Math.max(1, updates)) * 100) / 100;
+  const sums = { script: 0, style: 0, layout: 0, paint: 0, gc: 0, other: 0, total: 0 };
+  for (const [name, us] of best) {
+    sums[kindOf(name)] += us;
+    sums.total += us;
+  }
+  const perUpdateMs = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, per(v)])) as TraceBreakdown['perUpdateMs'];
+  const topSelfMs = [...best].sort((a, b) => b[1] - a[1]).slice(0, 14).map(([n, us]) => [n, per(us)] as [string, number]);
+  return { updates, perUpdateMs, topSelfMs };
 }
