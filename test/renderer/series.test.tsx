@@ -110,7 +110,17 @@ describe('pressure lines', () => {
   it('draws the known values and breaks the line where a value is missing, as recharts does', () => {
     const data = [at(-3000, 10), at(-2000, null), at(-1000, 20), at(0, 30)];
     expect(pressurePath(data, 'memSomePct', (x) => x / 100 + 100, (v) => 100 - v)).toBe('M70.0 90.0M90.0 80.0L100.0 70.0');
-    expect(pressurePath(data, 'memFullPct', (x) => x / 100 + 100, (v) => 100 - v)).toBe('M70.0 99.0L80.0 99.0L90.0 99.0L100.0 99.0');
+    // A flat run is written as its two ends: the same line.
+    expect(pressurePath(data, 'memFullPct', (x) => x / 100 + 100, (v) => 100 - v)).toBe('M70.0 99.0L100.0 99.0');
+  });
+
+  it('keeps every point off a horizontal run, both ends of each run, and a run broken by a gap', () => {
+    const ys = [5, 5, 5, 7, 7, 3, null, 3, 3, 3, 4];
+    const data = ys.map((v, i) => at(i * 1000 - 10_000, v));
+    expect(pressurePath(data, 'memSomePct', (x) => x / 1000 + 10, (v) => v)).toBe('M0.0 5.0L2.0 5.0L3.0 7.0L4.0 7.0L5.0 3.0M7.0 3.0L9.0 3.0L10.0 4.0');
+    // A single point, and a flat line that ends the data.
+    expect(pressurePath([at(0, 1)], 'memSomePct', (x) => x, (v) => v)).toBe('M0.0 1.0');
+    expect(pressurePath([at(0, 1), at(1, 1), at(2, 1)], 'memSomePct', (x) => x, (v) => v)).toBe('M0.0 1.0L2.0 1.0');
   });
 
   it('writes coordinates with one decimal exactly as toFixed(1) does, away from exact halves', () => {
