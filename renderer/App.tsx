@@ -4,7 +4,6 @@
  * and the reap flow: confirmation → call('reap') → the result in plain words.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { flushSync } from 'react-dom';
 import type { HeadroomClient } from '../contract/api';
 import { historyPointOf, type ReapMarker } from '../contract/history';
 import type { ReapMode, ReapRequestInput, ReapResult } from '../contract/reap';
@@ -111,11 +110,8 @@ export function App({ client, connection: givenConnection }: AppProps) {
       (s) => {
         performance.mark(UPDATE_MARK);
         markPending.current = true;
-        // Rendered and committed inside the message's own task (one task per tick, no scheduler hop).
-        flushSync(() => {
-          setSnapshot(s);
-          setSeries((prev) => appendPoint(prev, chartPointOf(historyPointOf(s)), capacityRef.current));
-        });
+        setSnapshot(s);
+        setSeries((prev) => appendPoint(prev, chartPointOf(historyPointOf(s)), capacityRef.current));
       },
       signal,
     );
