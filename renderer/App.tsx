@@ -14,6 +14,7 @@ import { AppsTable } from './components/AppsTable';
 import { Charts } from './components/Charts';
 import { EventList } from './components/EventList';
 import { GuardBanner } from './components/GuardBanner';
+import { HeaderBar } from './components/HeaderBar';
 import { MomentScrubber } from './components/MomentScrubber';
 import { RangeSelector } from './components/RangeSelector';
 import { ReapDialog } from './components/ReapDialog';
@@ -194,6 +195,7 @@ export function App({ client, connection: givenConnection }: AppProps) {
   );
 
   const closeSettings = useCallback(() => setSettingsOpen(false), []);
+  const openSettings = useCallback(() => setSettingsOpen(true), []);
   const cancelReap = useCallback(() => setSubject(null), []);
   const dismissOutcome = useCallback(() => setOutcome(null), []);
 
@@ -207,23 +209,18 @@ export function App({ client, connection: givenConnection }: AppProps) {
 
   return (
     <div className="hr-app">
-      <header className="hr-header-bar">
-        <h1>Headroom</h1>
-        <p className="hr-summary" aria-label="Current memory">
-          {memory
+      <HeaderBar
+        summary={
+          memory
             ? `${formatBytes(memory.availableBytes)} available of ${formatBytes(memory.totalBytes)}` +
               (memPsi ? ` \u00B7 pressure some ${formatPct(memPsi.some.avg10)}, full ${formatPct(memPsi.full?.avg10 ?? 0)} (avg10)` : '')
-            : ''}
-        </p>
-        <div className="hr-header-actions">
-          <button type="button" onClick={togglePause} disabled={!status} aria-pressed={status?.paused ?? false}>
-            {status?.paused ? 'Resume sampling' : 'Pause sampling'}
-          </button>
-          <button type="button" onClick={() => setSettingsOpen(true)} disabled={!settings}>
-            Settings
-          </button>
-        </div>
-      </header>
+            : ''
+        }
+        paused={status ? status.paused : null}
+        onTogglePause={togglePause}
+        canOpenSettings={settings !== null}
+        onOpenSettings={openSettings}
+      />
       <GuardBanner guard={guard} snapshot={snapshot} autoReap={settings?.autoReap ?? false} onReap={openReap} />
       <ResultRegion outcome={outcome} onDismiss={dismissOutcome} />
       <main className="hr-main">

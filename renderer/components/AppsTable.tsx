@@ -8,6 +8,7 @@ import type { ReapMode } from '../../contract/reap';
 import type { Snapshot } from '../../contract/snapshot';
 import { formatBytes, formatGrowth, formatPct } from '../format/units';
 import { buildRows, createRowMemo, createTableSorter, type SortKey, type SortState, type TableRow } from '../state/rows';
+import { TableHeader, TableToolbar } from './TableHead';
 import { useElementSize } from './useElementSize';
 
 export const ROW_HEIGHT = 30;
@@ -19,22 +20,6 @@ export interface AppsTableProps {
   /** Open the reap/end confirmation for this row. */
   onReap(row: TableRow, mode: ReapMode): void;
 }
-
-interface Column {
-  key: SortKey;
-  label: string;
-  numeric: boolean;
-}
-
-const COLUMNS: Column[] = [
-  { key: 'name', label: 'Name', numeric: false },
-  { key: 'pid', label: 'PID', numeric: true },
-  { key: 'user', label: 'User', numeric: false },
-  { key: 'rss', label: 'RSS', numeric: true },
-  { key: 'swap', label: 'Swap', numeric: true },
-  { key: 'growth', label: 'Growth', numeric: true },
-  { key: 'pressure', label: 'Pressure', numeric: true },
-];
 
 function rowName(row: TableRow): string {
   return row.kind === 'app' ? row.app.name : row.process.comm;
@@ -274,37 +259,33 @@ export const AppsTable = memo(function AppsTable({ snapshot, onReap }: AppsTable
 
   const onScroll = (e: UIEvent<HTMLDivElement>) => setScrollTop(e.currentTarget.scrollTop);
 
-  const sortBy = (key: SortKey) =>
-    setSort((prev) =>
-      prev.key === key
-        ? { key, direction: prev.direction === 'ascending' ? 'descending' : 'ascending' }
-        : { key, direction: key === 'name' || key === 'user' || key === 'pid' ? 'ascending' : 'descending' },
-    );
+  const sortBy = useCallback(
+    (key: SortKey) =>
+      setSort((prev) =>
+        prev.key === key
+          ? { key, direction: prev.direction === 'ascending' ? 'descending' : 'ascending' }
+          : { key, direction: key === 'name' || key === 'user' || key === 'pid' ? 'ascending' : 'descending' },
+      ),
+    [],
+  );
+  const changeFilter = useCallback((value: string) => {
+    setFilter(value);
+    setScrollTop(0);
+    if (viewportRef.current) viewportRef.current.scrollTop = 0;
+  }, []);
 
   const visible: TableRow[] = rows.slice(first, last);
   const selectedRow = selectedIndex >= 0 ? rows[selectedIndex] : undefined;
 
   return (
     <section className="hr-table-section" aria-label="Apps and processes">
-      <div className="hr-table-toolbar">
-        <label className="hr-filter">
-          <span>Filter</span>
-          <input
-            type="search"
-            value={filter}
-            placeholder="name, command line or PID"
-            onChange={(e) => {
-              setFilter(e.target.value);
-              setScrollTop(0);
-              if (viewportRef.current) viewportRef.current.scrollTop = 0;
-            }}
-          />
-        </label>
-        <span className="hr-table-count" aria-live="off">
-          {snapshot.apps.length} apps, {snapshot.processes.length} processes
-          {deferredFilter.trim() ? ` \u2014 ${rows.length} rows match` : ''}
-        </span>
-      </div>
+      <TableToolbar
+        filter={filter}
+        onFilter={changeFilter}
+        apps={snapshot.apps.length}
+        processes={snapshot.processes.length}
+        matching={deferredFilter.trim() ? rows.length : null}
+      />
       <div
         role="treegrid"
         aria-label="Apps and processes"
@@ -315,26 +296,7 @@ export const AppsTable = memo(function AppsTable({ snapshot, onReap }: AppsTable
         className="hr-grid"
         onKeyDown={onKeyDown}
       >
-        <div role="rowgroup" className="hr-header">
-          <div role="row" aria-rowindex={1} className="hr-row hr-header-row">
-            {COLUMNS.map((c) => (
-              <div
-                key={c.key}
-                role="columnheader"
-                aria-sort={sort.key === c.key ? sort.direction : 'none'}
-                className={`hr-cell${c.numeric ? ' hr-num' : ''}${c.key === 'name' ? ' hr-name' : ''}`}
-              >
-                <button type="button" tabIndex={-1} onClick={() => sortBy(c.key)}>
-                  {c.label}
-                  <span aria-hidden="true">{sort.key === c.key ? (sort.direction === 'ascending' ? ' \u25B4' : ' \u25BE') : ''}</span>
-                </button>
-              </div>
-            ))}
-            <div role="columnheader" className="hr-cell hr-actions">
-              Actions
-            </div>
-          </div>
-        </div>
+        <TableHeader sort={sort} onSortBy={sortBy} />
         <div ref={viewportRef} className="hr-viewport" onScroll={onScroll}>
           <div role="rowgroup" className="hr-rows" style={{ height: rows.length * ROW_HEIGHT }}>
             {visible.map((row, i) => (

@@ -4,9 +4,11 @@
  * the scale or the markers — the relative time axis never moves — with the four lines drawn in its
  * plot area from a context, see PressureLines), a compact cpu/io PSI strip and the memory chart
  * (available/used/swap/zram, the recovery after a reap highlighted) as plain SVG. About one point
- * per 3 pixels, in clock-aligned buckets that keep each bucket's worst moment.
+ * per 3 pixels, in clock-aligned buckets that keep each bucket's worst moment. Each tick's points go
+ * to a feed that the lines draw from (live-path.tsx): a tick re-renders no chart, only the scales
+ * (tops), the words and the markers re-render the parts they belong to, when they change.
  */
-import { createContext, memo, useContext, useMemo, useRef, type ReactNode } from 'react';
+import { createContext, memo, useContext, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { DefaultZIndexes, LineChart, ReferenceLine, XAxis, YAxis, ZIndexLayer, usePlotArea } from 'recharts';
 import type { BaseTickContentProps } from 'recharts/types/util/types';
 import type { MarkerKind, ReapMarker } from '../../contract/history';
@@ -15,8 +17,9 @@ import { markerLabel, recoveryText } from '../format/units';
 import { bucketMsFor, downsampleByTime, sliceFrom, type ChartPoint } from '../state/series';
 import { MarkerLabel } from './MarkerLabel';
 import { gappedPath } from './gapped-path';
-import { PsiStrip } from './PsiStrip';
-import { SvgTimeChart, type SvgLine, type SvgMarker } from './SvgTimeChart';
+import { createFeed, LivePath, type Feed } from './live-path';
+import { PsiStrip, psiStripScale, psiStripWords } from './PsiStrip';
+import { highestValue, niceMax, SvgTimeChart, type NumericKey, type SvgLine, type SvgMarker } from './SvgTimeChart';
 import { relativeTimeLabel, timeTicks } from './time-axis';
 import { useElementSize } from './useElementSize';
 
@@ -69,7 +72,8 @@ interface PlotMarker {
 }
 
 interface PlotProps {
-  data: readonly PlotPoint[];
+  /** The points, published every tick. */
+  feed: Feed<readonly PlotPoint[]>;
   windowMs: number;
   width: number;
   markers: readonly PlotMarker[];
@@ -115,7 +119,7 @@ function axisFor(windowMs: number) {
  */
 
 interface PressureLayer {
-  data: readonly PlotPoint[];
+  feed: Feed<readonly PlotPoint[]>;
   windowMs: number;
   /** The value axis' top, in %. */
   top: number;
@@ -152,17 +156,23 @@ export function pressureTop(data: readonly PlotPoint[], thresholds: readonly num
 function PressureLines() {
   const layer = useContext(PressureLayerContext);
   const area = usePlotArea();
-  if (!layer || !area || layer.data.length === 0) return null;
-  const { data, windowMs, top } = layer;
-  const xOf = (x: number) => area.x + ((x + windowMs) / windowMs) * area.width;
-  const yOf = (v: number) => area.y + area.height - (Math.min(v, top) / top) * area.height;
+  const [ax, ay, aw, ah] = area ? [area.x, area.y, area.width, area.height] : [0, 0, 0, 0];
+  const windowMs = layer?.windowMs ?? 1;
+  const top = layer?.top ?? 1;
+  // One drawing function per line, the same while the plot area, window and scale are (a new one redraws).
+  const paths = useMemo(() => {
+    const xOf = (x: number) => ax + ((x + windowMs) / windowMs) * aw;
+    const yOf = (v: number) => ay + ah - (Math.min(v, top) / top) * ah;
+    return PRESSURE_SERIES.map((s) => (data: readonly PlotPoint[]) => pressurePath(data, s.key, xOf, yOf));
+  }, [ax, ay, aw, ah, windowMs, top]);
+  if (!layer || !area) return null;
   // In recharts' line layer, where a <Line> would be: above the reference lines, under the labels.
   return (
     <ZIndexLayer zIndex={DefaultZIndexes.line}>
       <g className="recharts-layer hr-pressure-lines">
-        {PRESSURE_SERIES.map((s) => (
+        {PRESSURE_SERIES.map((s, i) => (
           <g key={s.key} className={`recharts-layer recharts-line ${s.className}`}>
-            <path className="recharts-curve recharts-line-curve" d={pressurePath(data, s.key, xOf, yOf)} stroke={s.stroke} strokeWidth={s.strokeWidth} fill="none" />
+            <LivePath feed={layer.feed} pathOf={paths[i]!} className="recharts-curve recharts-line-curve" stroke={s.stroke} strokeWidth={s.strokeWidth} fill="none" />
           </g>
         ))}
       </g>
@@ -183,15 +193,15 @@ function frameDataFor(windowMs: number): { x: number }[] {
 }
 
 const PressurePlot = memo(function PressurePlot({
-  data,
+  feed,
+  top,
   windowMs,
   width,
   markers,
   cursorX = null,
   someThresholdPct,
   fullThresholdPct,
-}: PlotProps & { someThresholdPct: number; fullThresholdPct: number }) {
-  const top = useMemo(() => pressureTop(data, [someThresholdPct, fullThresholdPct]), [data, someThresholdPct, fullThresholdPct]);
+}: PlotProps & { top: number; someThresholdPct: number; fullThresholdPct: number }) {
   const frame = useMemo(() => {
     const axis = axisFor(windowMs);
     return [
@@ -227,7 +237,7 @@ const PressurePlot = memo(function PressurePlot({
     ),
     [width, windowMs, frame, thresholds, markerLines],
   );
-  const layer = useMemo(() => ({ data, windowMs, top }), [data, windowMs, top]);
+  const layer = useMemo(() => ({ feed, windowMs, top }), [feed, windowMs, top]);
   return <PressureLayerContext.Provider value={layer}>{chart}</PressureLayerContext.Provider>;
 });
 
@@ -237,9 +247,11 @@ const MEMORY_LINES: SvgLine[] = [
   { key: 'swapGiB', className: 'hr-line-swap' },
 ];
 const MEMORY_LINES_ZRAM: SvgLine[] = [...MEMORY_LINES, { key: 'zramGiB', className: 'hr-line-zram' }];
+const MEMORY_KEYS: readonly NumericKey[] = MEMORY_LINES_ZRAM.map((l) => l.key);
 const gibValue = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(v < 1 ? 2 : 1));
 
-function Legend({ items }: { items: readonly { label: string; className: string }[] }) {
+// Memoised with constant items: a tick re-renders Charts, never its legends.
+const Legend = memo(function Legend({ items }: { items: readonly { label: string; className: string }[] }) {
   return (
     <ul className="hr-legend">
       {items.map((i) => (
@@ -250,7 +262,7 @@ function Legend({ items }: { items: readonly { label: string; className: string 
       ))}
     </ul>
   );
-}
+});
 
 const PRESSURE_LEGEND = [
   { label: 'some, per tick', className: 'hr-sw-some' },
@@ -264,6 +276,9 @@ const MEMORY_LEGEND = [
   { label: 'swap', className: 'hr-sw-swap' },
 ];
 const MEMORY_LEGEND_ZRAM = [...MEMORY_LEGEND, { label: 'zram', className: 'hr-sw-zram' }];
+// The same elements every render, so React skips them.
+const PRESSURE_HEADING = <h2>Memory pressure</h2>;
+const MEMORY_HEADING = <h2 className="hr-subhead">Memory (GiB)</h2>;
 
 /** All graphs, with the window selector. */
 export const Charts = memo(function Charts(props: ChartsProps) {
@@ -281,6 +296,14 @@ export const Charts = memo(function Charts(props: ChartsProps) {
     const inWindow = downsampleByTime(sliceFrom(series, to - windowMs), bucketMs);
     return inWindow.map((p) => ({ ...p, x: p.t - to }));
   }, [series, to, windowMs, plotWidth, intervalMs]);
+  // The lines draw each tick's points from the feed; what is rendered below changes only with the
+  // scales, the words and the markers.
+  const [feed] = useState(() => createFeed<readonly PlotPoint[]>());
+  useLayoutEffect(() => feed.set(data), [feed, data]);
+  const top = pressureTop(data, [someThresholdPct, fullThresholdPct]);
+  const memoryTop = niceMax(highestValue(data, MEMORY_KEYS));
+  const stripMax = psiStripScale(data);
+  const { cpuText, ioText } = psiStripWords(data);
 
   const plotMarkers = useMemo<readonly PlotMarker[]>(() => {
     const visible = markers.filter((m) => m.time >= to - windowMs && m.time <= to + intervalMs);
@@ -316,7 +339,7 @@ export const Charts = memo(function Charts(props: ChartsProps) {
   return (
     <section className="hr-charts" aria-label="Pressure and memory graphs">
       <div className="hr-charts-head">
-        <h2>Memory pressure</h2>
+        {PRESSURE_HEADING}
         {latestMarker ? (
           <p className="hr-last-reap" data-testid="last-reap">
             {`Last reap: ${markerLabel(latestMarker.label, latestMarker.freedBytes)} \u00B7 ${recoveryText(latestMarker.recoveredMs)}`}
@@ -341,18 +364,19 @@ export const Charts = memo(function Charts(props: ChartsProps) {
               {psiAvailable ? (
                 <>
                   <Legend items={PRESSURE_LEGEND} />
-                  <PressurePlot data={data} windowMs={windowMs} width={plotWidth} markers={plotMarkers} cursorX={cursorX} someThresholdPct={someThresholdPct} fullThresholdPct={fullThresholdPct} />
-                  <PsiStrip data={data} windowMs={windowMs} width={plotWidth} />
+                  <PressurePlot feed={feed} top={top} windowMs={windowMs} width={plotWidth} markers={plotMarkers} cursorX={cursorX} someThresholdPct={someThresholdPct} fullThresholdPct={fullThresholdPct} />
+                  <PsiStrip feed={feed} windowMs={windowMs} width={plotWidth} max={stripMax} cpuText={cpuText} ioText={ioText} />
                 </>
               ) : (
                 <p className="hr-placeholder hr-no-psi">PSI not available on this kernel</p>
               )}
             </div>
             <div className="hr-chart-column">
-              <h2 className="hr-subhead">Memory (GiB)</h2>
+              {MEMORY_HEADING}
               <Legend items={hasZram ? MEMORY_LEGEND_ZRAM : MEMORY_LEGEND} />
               <SvgTimeChart
-                data={data}
+                feed={feed}
+                top={memoryTop}
                 lines={hasZram ? MEMORY_LINES_ZRAM : MEMORY_LINES}
                 windowMs={windowMs}
                 width={plotWidth}

@@ -22,7 +22,16 @@ export interface EventListProps {
 
 /** The events in the range, newest first. */
 export const EventList = memo(function EventList({ markers, from, to, onSelect }: EventListProps) {
+  // The range moves every tick; the list it selects rarely changes, and only then is it rendered.
   const inRange = markers.filter((m) => m.time >= from && m.time <= to).reverse();
+  return <EventListView inRange={inRange} onSelect={onSelect} />;
+});
+
+function sameEvents(a: { inRange: readonly ReapMarker[]; onSelect: unknown }, b: { inRange: readonly ReapMarker[]; onSelect: unknown }): boolean {
+  return a.onSelect === b.onSelect && a.inRange.length === b.inRange.length && a.inRange.every((m, i) => m === b.inRange[i]);
+}
+
+const EventListView = memo(function EventListView({ inRange, onSelect }: { inRange: readonly ReapMarker[]; onSelect(time: number): void }) {
   const listed = inRange.slice(0, MAX_LISTED);
   return (
     <section className="hr-events" aria-labelledby="hr-events-title">
@@ -45,4 +54,4 @@ export const EventList = memo(function EventList({ markers, from, to, onSelect }
       {inRange.length > listed.length ? <p className="hr-events-more">{`and ${inRange.length - listed.length} older events`}</p> : null}
     </section>
   );
-});
+}, sameEvents);

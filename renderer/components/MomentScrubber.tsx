@@ -3,6 +3,9 @@
  * time) that puts a cursor on the pressure chart and says what that moment looked like — memory
  * pressure, available memory, swap — and which events happened near it. Over long ranges a point
  * stands for a bucket of samples, and the figures are that bucket's worst moment (as drawn).
+ * The slider's values are relative to the newest sample (−range … 0, 0 = now), so while it rests at
+ * "now" its min, max and value stay the same from tick to tick and the browser has nothing to redo;
+ * the moment chosen is stored as a time (ms since the epoch), as before.
  */
 import { memo } from 'react';
 import type { ReapMarker } from '../../contract/history';
@@ -55,12 +58,12 @@ export const MomentScrubber = memo(function MomentScrubber({ series, markers, wi
         <input
           id="hr-scrub-input"
           type="range"
-          min={from}
-          max={to}
+          min={-windowMs}
+          max={0}
           step={Math.max(1, intervalMs)}
-          value={at}
+          value={at - to}
           aria-valuetext={moment === null ? 'now' : clockTime(at)}
-          onChange={(e) => onMoment(Number(e.currentTarget.value))}
+          onChange={(e) => onMoment(to + Number(e.currentTarget.value))}
         />
         <button type="button" onClick={() => onMoment(null)} disabled={moment === null}>
           Back to now

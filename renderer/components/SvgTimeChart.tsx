@@ -2,16 +2,19 @@
  * A small line chart drawn as plain SVG: one path string per line per update, no chart library.
  * Used for the memory chart, which only needs lines, a time axis, a few value ticks and the reap
  * markers — recharts would cost several times more main-thread time per update for the same picture.
+ * The points arrive through a feed (live-path.tsx): a tick redraws the lines' `d` attributes and
+ * nothing else; React renders the frame (ticks, grid, markers) only when its props change.
  */
-import { memo, useId } from 'react';
+import { memo, useId, useMemo } from 'react';
 import type { ChartPoint } from '../state/series';
 import { gappedPath } from './gapped-path';
 import type { MarkerKind } from '../../contract/history';
 import { markerClass } from '../format/marker-kind';
+import { LivePath, type Feed } from './live-path';
 import { MarkerLabel } from './MarkerLabel';
 import { relativeTimeLabel, timeTicks } from './time-axis';
 
-type NumericKey = 'availableGiB' | 'usedGiB' | 'swapGiB' | 'zramGiB';
+export type NumericKey = 'availableGiB' | 'usedGiB' | 'swapGiB' | 'zramGiB';
 
 export interface SvgLine {
   key: NumericKey;
@@ -30,8 +33,14 @@ export interface SvgMarker {
   title?: string;
 }
 
+/** The points a chart draws: x = ms before the newest sample (≤ 0). */
+export type TimePoints = readonly (ChartPoint & { x: number })[];
+
 export interface SvgTimeChartProps {
-  data: readonly (ChartPoint & { x: number })[];
+  /** The points, published every tick. */
+  feed: Feed<TimePoints>;
+  /** The value axis' top (niceMax of the highest value); changes rarely. */
+  top: number;
   lines: readonly SvgLine[];
   windowMs: number;
   width: number;
@@ -55,22 +64,32 @@ export function niceMax(max: number): number {
 }
 
 /** The path of one line (memory values are never missing, so it never breaks). */
-export function linePath(data: SvgTimeChartProps['data'], key: NumericKey, xOf: (x: number) => number, yOf: (v: number) => number): string {
+export function linePath(data: TimePoints, key: NumericKey, xOf: (x: number) => number, yOf: (v: number) => number): string {
   return gappedPath(data, (p) => p[key], (p) => xOf(p.x), yOf);
 }
 
+/** The highest value of `keys` in `data` (for niceMax). */
+export function highestValue(data: TimePoints, keys: readonly NumericKey[]): number {
+  let max = 0;
+  for (const p of data) for (const k of keys) if (p[k] > max) max = p[k];
+  return max;
+}
+
 /** The chart. */
-export const SvgTimeChart = memo(function SvgTimeChart({ data, lines, windowMs, width, height, markers, formatValue, label }: SvgTimeChartProps) {
+export const SvgTimeChart = memo(function SvgTimeChart({ feed, top, lines, windowMs, width, height, markers, formatValue, label }: SvgTimeChartProps) {
   // useId's characters (« », :) are not all safe inside url(#…).
   const clipId = `hr-plot-${useId().replace(/[^a-zA-Z0-9_-]/g, '')}`;
   const plotW = Math.max(10, width - LEFT - RIGHT);
   const plotH = Math.max(10, height - TOP - BOTTOM);
-  let max = 0;
-  for (const p of data) for (const l of lines) if (p[l.key] > max) max = p[l.key];
-  const top = niceMax(max);
   const xOf = (x: number) => LEFT + ((x + windowMs) / windowMs) * plotW;
   const yOf = (v: number) => TOP + plotH - (Math.min(v, top) / top) * plotH;
   const valueTicks = [0, top / 2, top];
+  // One drawing function per line, the same while the frame is unchanged (a new one redraws).
+  const paths = useMemo(() => {
+    const x = (t: number) => LEFT + ((t + windowMs) / windowMs) * plotW;
+    const y = (v: number) => TOP + plotH - (Math.min(v, top) / top) * plotH;
+    return lines.map((l) => (data: TimePoints) => linePath(data, l.key, x, y));
+  }, [lines, windowMs, plotW, plotH, top]);
   return (
     <svg width={width} height={height} className="hr-chart hr-svg-chart" role="img" aria-label={label}>
       <defs>
@@ -95,8 +114,8 @@ export const SvgTimeChart = memo(function SvgTimeChart({ data, lines, windowMs, 
         {markers.map((m) => (
           <rect key={`area-${m.key}`} x={xOf(m.x)} y={TOP} width={Math.max(2, xOf(m.recoveryEndX) - xOf(m.x))} height={plotH} className={`hr-recovery ${markerClass(m.kind ?? 'reap')}`} />
         ))}
-        {lines.map((l) => (
-          <path key={l.key} d={linePath(data, l.key, xOf, yOf)} className={`hr-svg-line ${l.className}`} fill="none" />
+        {lines.map((l, i) => (
+          <LivePath key={l.key} feed={feed} pathOf={paths[i]!} className={`hr-svg-line ${l.className}`} fill="none" />
         ))}
       </g>
       {markers.map((m) => (

@@ -22,6 +22,8 @@ export interface SortedTable {
   processesByApp: ReadonlyMap<string, readonly ProcessInfo[]>;
 }
 
+const NO_PROCESSES: readonly ProcessInfo[] = [];
+
 /** The row key of an app. */
 export function appRowKey(app: AppInfo): string {
   return `a:${app.id}`;
@@ -104,20 +106,60 @@ function sameRows<T>(a: readonly T[], b: readonly T[]): boolean {
 }
 
 /**
- * sortTable with memory: when the new snapshot's processes are the very same objects as the last
- * one's (a delta that changed no process, the usual idle tick), the grouping and the 2,000-row sort
- * are reused and only the apps (tens) are sorted again.
+ * The processes in the order they had in `previous` (by PID), new ones at the end: the input for a
+ * sort that is nearly done already (V8's TimSort then costs about one comparison per process
+ * instead of n log n). A reused PID only takes the old slot; the sort puts it where it belongs.
+ */
+function inPreviousOrder(processes: readonly ProcessInfo[], previous: ReadonlyMap<number, number>, slots: number): ProcessInfo[] {
+  const placed: (ProcessInfo | undefined)[] = new Array<ProcessInfo | undefined>(slots);
+  const newcomers: ProcessInfo[] = [];
+  for (const p of processes) {
+    const i = previous.get(p.pid);
+    if (i !== undefined && placed[i] === undefined) placed[i] = p;
+    else newcomers.push(p);
+  }
+  const out: ProcessInfo[] = [];
+  for (const p of placed) if (p !== undefined) out.push(p);
+  for (const p of newcomers) out.push(p);
+  return out;
+}
+
+/**
+ * sortTable with memory, giving exactly what sortTable gives:
+ * - when the new snapshot's processes are the very same objects as the last one's (a delta that
+ *   changed no process), the grouping and the 2,000-row sort are reused and only the apps (tens)
+ *   are sorted again;
+ * - otherwise the processes are sorted starting from the last order (nearly sorted: a tick moves a
+ *   few rows), and an app whose sorted processes are the same objects as before keeps its list
+ *   object, so the rows built from it can be reused (buildRows).
  */
 export function createTableSorter(): (snapshot: Snapshot, sort: SortState) => SortedTable {
-  let last: { processes: readonly ProcessInfo[]; sort: SortState; table: SortedTable } | null = null;
+  let last: { processes: readonly ProcessInfo[]; sort: SortState; table: SortedTable; position: Map<number, number> } | null = null;
   return (snapshot, sort) => {
+    const sign = sort.direction === 'ascending' ? 1 : -1;
+    const apps = snapshot.apps.slice().sort((a, b) => sign * compare(appValue(a, sort.key), appValue(b, sort.key)) || (a.pids[0] ?? 0) - (b.pids[0] ?? 0));
     if (last !== null && last.sort === sort && sameRows(last.processes, snapshot.processes)) {
-      const sign = sort.direction === 'ascending' ? 1 : -1;
-      const apps = snapshot.apps.slice().sort((a, b) => sign * compare(appValue(a, sort.key), appValue(b, sort.key)) || (a.pids[0] ?? 0) - (b.pids[0] ?? 0));
-      last = { processes: snapshot.processes, sort, table: { apps, processesByApp: last.table.processesByApp } };
+      last = { ...last, processes: snapshot.processes, table: { apps, processesByApp: last.table.processesByApp } };
       return last.table;
     }
-    last = { processes: snapshot.processes, sort, table: sortTable(snapshot, sort) };
+    const before = last !== null && last.sort === sort ? last : null;
+    const processes = before ? inPreviousOrder(snapshot.processes, before.position, before.processes.length) : snapshot.processes.slice();
+    processes.sort((a, b) => sign * compare(processValue(a, sort.key), processValue(b, sort.key)) || a.pid - b.pid);
+    const position = new Map<number, number>();
+    const grouped = new Map<string, ProcessInfo[]>();
+    for (let i = 0; i < processes.length; i++) {
+      const p = processes[i]!;
+      position.set(p.pid, i);
+      const list = grouped.get(p.appId);
+      if (list) list.push(p);
+      else grouped.set(p.appId, [p]);
+    }
+    const processesByApp = new Map<string, readonly ProcessInfo[]>();
+    for (const [appId, list] of grouped) {
+      const old = before?.table.processesByApp.get(appId);
+      processesByApp.set(appId, old !== undefined && sameRows(old, list) ? old : list);
+    }
+    last = { processes: snapshot.processes, sort, table: { apps, processesByApp }, position };
     return last.table;
   };
 }
@@ -136,6 +178,17 @@ export interface RowMemo {
   query: string;
   matches: Map<ProcessInfo, boolean>;
   rows: Map<ProcessInfo, TableRow & { kind: 'process' }>;
+  /** Each app's rows, reused whole while the app, its sorted processes (the same list object), its openness and the filter are the same. */
+  segments: Map<string, RowSegment>;
+}
+
+/** One app's rows as the last build made them. */
+interface RowSegment {
+  app: AppInfo;
+  processes: readonly ProcessInfo[];
+  isOpen: boolean;
+  query: string;
+  rows: readonly TableRow[];
 }
 
 /**
@@ -161,31 +214,44 @@ export function buildRows(table: SortedTable, expanded: ReadonlySet<string>, fil
     made.set(process, row);
     return row;
   };
-  const rows: TableRow[] = [];
-  for (const app of table.apps) {
-    const processes = table.processesByApp.get(app.id) ?? [];
-    const isOpen = expanded.has(app.id);
+  const segmentRows = (app: AppInfo, processes: readonly ProcessInfo[], isOpen: boolean): TableRow[] => {
+    const out: TableRow[] = [];
     if (query === '') {
-      rows.push({ kind: 'app', key: appRowKey(app), app, processes, expanded: isOpen });
-      if (isOpen) for (const p of processes) rows.push(processRow(app, p));
-      continue;
+      out.push({ kind: 'app', key: appRowKey(app), app, processes, expanded: isOpen });
+      if (isOpen) for (const p of processes) out.push(processRow(app, p));
+      return out;
     }
     const appMatches = app.name.toLowerCase().includes(query);
     const matching = processes.filter(matchesQuery);
-    if (!appMatches && matching.length === 0) continue;
+    if (!appMatches && matching.length === 0) return out;
     const shown = appMatches ? (isOpen ? processes : []) : matching;
-    rows.push({ kind: 'app', key: appRowKey(app), app, processes, expanded: shown.length > 0 });
-    for (const p of shown) rows.push(processRow(app, p));
+    out.push({ kind: 'app', key: appRowKey(app), app, processes, expanded: shown.length > 0 });
+    for (const p of shown) out.push(processRow(app, p));
+    return out;
+  };
+  const segments = new Map<string, RowSegment>();
+  const rows: TableRow[] = [];
+  for (const app of table.apps) {
+    const processes = table.processesByApp.get(app.id) ?? NO_PROCESSES;
+    const isOpen = expanded.has(app.id);
+    const old = memo?.segments.get(app.id);
+    const segment =
+      old !== undefined && old.app === app && old.processes === processes && old.isOpen === isOpen && old.query === query
+        ? old
+        : { app, processes, isOpen, query, rows: segmentRows(app, processes, isOpen) };
+    segments.set(app.id, segment);
+    for (const row of segment.rows) rows.push(row);
   }
   if (memo !== undefined) {
     memo.query = query;
     memo.matches = matches;
     memo.rows = made;
+    memo.segments = segments;
   }
   return rows;
 }
 
 /** An empty memo for buildRows. */
 export function createRowMemo(): RowMemo {
-  return { query: '', matches: new Map(), rows: new Map() };
+  return { query: '', matches: new Map(), rows: new Map(), segments: new Map() };
 }

@@ -23,6 +23,9 @@
  *   (cd /tmp/hr-baseline && npm run build)
  *   npm run build && HR_BENCH_BASELINE_DIR=/tmp/hr-baseline unshare --pid --fork --mount-proc npx tsx test/bench/run.ts ui
  * HR_BENCH_PROFILE_DIR=<dir> also writes a CPU profile of each idle phase there.
+ * HR_BENCH_TRACE_DIR=<dir> adds a traced idle phase after each measured one (10 s, not part of the
+ * measured figures: tracing costs main-thread time) and prints where the main thread's time per
+ * update goes — script, style, layout, paint, GC, other (ui-trace.ts) — writing the traces there.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -38,6 +41,7 @@ import * as memorySettings from '../../main/service/memory-settings-store';
 import type { SamplerLoopLike } from '../../main/service/types';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/serve-process';
 import { connectPage } from './devtools';
+import { traceBreakdown, type TraceBreakdown } from './ui-trace';
 
 /**
  * One Headroom build as the benchmark runs it: its sampler, service, browser-mode server and
@@ -167,6 +171,8 @@ export interface Tab {
   evaluate<T>(expression: string): Promise<T>;
   /** CPU time (ms, from schedstat) of the page's renderer process: its main thread, and all its threads. */
   rendererCpuMs(): { mainThread: number; process: number } | null;
+  /** Listen to DevTools events (method, params); returns the unsubscribe function. */
+  onEvent(listener: (method: string, params: Record<string, unknown>) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -263,6 +269,14 @@ export async function openTab(): Promise<Tab> {
       send,
       evaluate,
       rendererCpuMs: () => (chrome.pid === undefined ? null : rendererCpu(chrome.pid)),
+      onEvent: (listener) => {
+        const onMessage = (raw: unknown) => {
+          const m = JSON.parse(String(raw)) as { method?: string; params?: Record<string, unknown> };
+          if (m.method) listener(m.method, m.params ?? {});
+        };
+        socket.on('message', onMessage);
+        return () => socket.off('message', onMessage);
+      },
       close: async () => {
         socket.close();
         await stop();
@@ -387,6 +401,7 @@ export async function benchUi(): Promise<unknown> {
   if (process.env.HR_BENCH_BASELINE_DIR) stacks.push(baselineStack(process.env.HR_BENCH_BASELINE_DIR));
   stacks.push(thisStack(process.env.HR_BENCH_RENDERER_DIR ?? join(repoRoot, 'dist', 'renderer')));
   const profileDir = process.env.HR_BENCH_PROFILE_DIR;
+  const traceDir = process.env.HR_BENCH_TRACE_DIR;
   const results: Record<string, unknown> = { loadAvgAtStart: loadavg(), stacks: stacks.map((s) => `${s.label}: ${s.rendererDir}`) };
   if (stacks.length === 1) process.stdout.write('note: no HR_BENCH_BASELINE_DIR, so no "before" build in this run\n');
   try {
@@ -414,6 +429,8 @@ export async function benchUi(): Promise<unknown> {
           prefillMs,
           idle: await idle(tab, 15_000, profile('idle')),
         };
+        const traceFile = (phase: string) => join(traceDir!, `${stack.label}-${label}-${phase}.trace.json`.replace(/[^\w.-]+/g, '_'));
+        if (traceDir) entry.idleTrace = await traceBreakdown(tab, 10_000, traceFile('idle'));
         if (withScroll) {
           // Show the 2,000 sleeps as rows: the filter opens their app with only the matching processes.
           await tab.evaluate(`document.querySelector('input[type="search"]').focus()`);
@@ -421,6 +438,7 @@ export async function benchUi(): Promise<unknown> {
           await sleep(2000);
           entry.rowsShown = await tab.evaluate<string | null>(`document.querySelector('[role="treegrid"]').getAttribute('aria-rowcount')`);
           entry.idleFiltered = await idle(tab, 15_000, profile('rows'));
+          if (traceDir) entry.idleFilteredTrace = await traceBreakdown(tab, 10_000, traceFile('rows'));
           entry.scrolling = await scrolling(tab, 15_000);
         }
         entry.loadAvgAfter = loadavg();
@@ -440,7 +458,7 @@ export async function benchUi(): Promise<unknown> {
     pids = await spawnSleeps(EXTRA_PROCESSES);
     for (const stack of stacks) await runCase(stack, many, true);
 
-    type Entry = { processes: number; idle: Stats; idleFiltered?: Stats; scrolling?: Stats };
+    type Entry = { processes: number; idle: Stats; idleFiltered?: Stats; scrolling?: Stats; idleTrace?: TraceBreakdown; idleFilteredTrace?: TraceBreakdown };
     const get = (stack: Stack, label: string) => results[`${stack.label} / ${label}`] as Entry;
     const lines: string[] = [];
     for (const stack of stacks) {
@@ -451,6 +469,13 @@ export async function benchUi(): Promise<unknown> {
         lines.push(
           `${stack.label.padEnd(6)} ${String(e.processes).padStart(5)} procs ${phase.padEnd(12)} main thread/update ${st.mainThreadMsPerUpdate ?? '—'} ms (script ${st.scriptMsPerUpdate ?? '—'}), main-thread CPU ${st.mainThreadCpuMsPerUpdate ?? '—'} ms, renderer CPU ${st.rendererCpuMsPerUpdate ?? '—'} ms, hr:update median ${st.medianMs} p95 ${st.p95Ms} ms, long tasks ${st.longTasks}${st.longTaskMaxMs ? ` (max ${st.longTaskMaxMs} ms)` : ''}, JS heap ${st.jsHeapUsedMiB} MiB`,
         );
+        const traced = phase === 'idle' ? e.idleTrace : phase === 'idleFiltered' ? e.idleFilteredTrace : undefined;
+        if (traced) {
+          const t = traced.perUpdateMs;
+          lines.push(
+            `       traced (${traced.updates} updates), per update: script ${t.script}, style ${t.style}, layout ${t.layout}, paint ${t.paint}, GC ${t.gc}, other ${t.other}, total ${t.total} ms; top: ${traced.topSelfMs.slice(0, 8).map(([n, v]) => `${n} ${v}`).join(', ')}`,
+          );
+        }
       }
     }
     if (stacks.length === 2) {

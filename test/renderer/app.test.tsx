@@ -67,8 +67,10 @@ describe('App', () => {
     expect(document.querySelectorAll('svg.recharts-surface').length).toBe(1);
     expect(document.querySelectorAll('.hr-line-some .recharts-curve').length).toBe(1);
     const memory = screen.getByRole('img', { name: 'Memory in GiB: available, used, swap' });
-    // 120 samples of history, one point per 2-s bucket at this width (about 3 px per point).
-    expect(memory.querySelector('.hr-line-available')!.getAttribute('d')).toMatch(/^M[\d.]+ [\d.]+(L[\d.]+ [\d.]+){55,65}$/);
+    // 120 samples of history, one point per 2-s bucket at this width (about 3 px per point) on the
+    // rising pressure line; the flat available-memory line is written as its two ends.
+    expect(document.querySelector('.hr-line-some .recharts-curve')!.getAttribute('d')).toMatch(/^M[\d.]+ [\d.]+(L[\d.]+ [\d.]+){55,65}$/);
+    expect(memory.querySelector('.hr-line-available')!.getAttribute('d')).toMatch(/^M[\d.]+ ([\d.]+)L[\d.]+ \1$/);
     expect([...memory.querySelectorAll('.hr-tick')].map((t) => t.textContent)).toEqual(['0', '10', '20', '\u22125 min', '\u22124 min', '\u22123 min', '\u22122 min', '\u22121 min', 'now']);
     const strip = screen.getByRole('img', { name: 'cpu and io pressure, per tick' });
     expect(strip.querySelector('.hr-strip-cpu')!.getAttribute('d')).toMatch(/^M[\d.]+ [\d.]+(L[\d.]+ [\d.]+)+$/);

@@ -63,4 +63,48 @@ describe('table rows under deltas', () => {
     expect(reused).toBeGreaterThan(5);
     expect(r2.find((r) => r.kind === 'process' && r.process.pid === changed.pid)).toMatchObject({ process: { cmdline: expect.stringMatching(/--changed$/) } });
   });
+
+  it('sorts from the last order to exactly what a fresh sort gives, through growth, exits, newcomers and a reused PID', () => {
+    const sorter = createTableSorter();
+    let s = makeSnapshot(manyApps(60));
+    for (const sort of [BY_RSS, { key: 'name', direction: 'ascending' } as SortState]) {
+      expect(sorter(s, sort)).toEqual(sortTable(s, sort));
+    }
+    // A deterministic walk: every tick some processes change size, one exits, one arrives, and at
+    // tick 4 a new process takes an exited one's PID (a different start time).
+    for (let tick = 1; tick <= 8; tick++) {
+      const gone = s.processes[tick * 3]!;
+      s = next(s, (x) => {
+        const processes = x.processes
+          .filter((p) => p !== gone)
+          .map((p, i) => ((i * 7 + tick) % 5 === 0 ? { ...p, rssBytes: ((p.rssBytes * 31 + tick * 4099) % 2 ** 30) + 1 } : p));
+        const template = processes[0]!;
+        processes.push({ ...template, pid: tick === 4 ? gone.pid : 90_000 + tick, startTime: template.startTime + 1000 + tick, rssBytes: tick * 2 ** 24 });
+        return { ...x, processes };
+      });
+      expect(sorter(s, BY_RSS)).toEqual(sortTable(s, BY_RSS));
+    }
+  });
+
+  it('reuses an unchanged app\'s rows whole and rebuilds only the app that changed', () => {
+    const sorter = createTableSorter();
+    const s0 = makeSnapshot(manyApps(12));
+    const open = new Set(s0.apps.map((a) => a.id));
+    const memo = createRowMemo();
+    const r0 = buildRows(sorter(s0, BY_RSS), open, '', memo);
+    const changed = s0.processes[2]!;
+    const s1 = next(s0, (s) => ({ ...s, processes: s.processes.map((p) => (p === changed ? { ...p, rssBytes: p.rssBytes + 4096 } : p)) }));
+    const r1 = buildRows(sorter(s1, BY_RSS), open, '', memo);
+    // The same rows as a build without any memory.
+    expect(r1).toEqual(buildRows(sortTable(s1, BY_RSS), open, ''));
+    const before = new Map(r0.map((r) => [r.key, r]));
+    for (const row of r1) {
+      if (row.app.id === changed.appId) expect(row).not.toBe(before.get(row.key));
+      else expect(row).toBe(before.get(row.key));
+    }
+    // Collapsing an app rebuilds its rows (no process rows under it any more).
+    const r2 = buildRows(sorter(s1, BY_RSS), new Set(), '', memo);
+    expect(r2.every((r) => r.kind === 'app')).toBe(true);
+    expect(r2).toEqual(buildRows(sortTable(s1, BY_RSS), new Set(), ''));
+  });
 });

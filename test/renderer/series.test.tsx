@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { historyPointOf } from '../../contract/history';
 import { pressurePath, pressureTop } from '../../renderer/components/Charts';
+import { oneDecimal } from '../../renderer/components/gapped-path';
 import { sparklinePath } from '../../renderer/components/PsiStrip';
 import { niceMax } from '../../renderer/components/SvgTimeChart';
 import { relativeTimeLabel, timeTicks } from '../../renderer/components/time-axis';
@@ -109,7 +110,27 @@ describe('pressure lines', () => {
   it('draws the known values and breaks the line where a value is missing, as recharts does', () => {
     const data = [at(-3000, 10), at(-2000, null), at(-1000, 20), at(0, 30)];
     expect(pressurePath(data, 'memSomePct', (x) => x / 100 + 100, (v) => 100 - v)).toBe('M70.0 90.0M90.0 80.0L100.0 70.0');
-    expect(pressurePath(data, 'memFullPct', (x) => x / 100 + 100, (v) => 100 - v)).toBe('M70.0 99.0L80.0 99.0L90.0 99.0L100.0 99.0');
+    // A flat run is written as its two ends: the same line.
+    expect(pressurePath(data, 'memFullPct', (x) => x / 100 + 100, (v) => 100 - v)).toBe('M70.0 99.0L100.0 99.0');
+  });
+
+  it('keeps every point off a horizontal run, both ends of each run, and a run broken by a gap', () => {
+    const ys = [5, 5, 5, 7, 7, 3, null, 3, 3, 3, 4];
+    const data = ys.map((v, i) => at(i * 1000 - 10_000, v));
+    expect(pressurePath(data, 'memSomePct', (x) => x / 1000 + 10, (v) => v)).toBe('M0.0 5.0L2.0 5.0L3.0 7.0L4.0 7.0L5.0 3.0M7.0 3.0L9.0 3.0L10.0 4.0');
+    // A single point, and a flat line that ends the data.
+    expect(pressurePath([at(0, 1)], 'memSomePct', (x) => x, (v) => v)).toBe('M0.0 1.0');
+    expect(pressurePath([at(0, 1), at(1, 1), at(2, 1)], 'memSomePct', (x) => x, (v) => v)).toBe('M0.0 1.0L2.0 1.0');
+  });
+
+  it('writes coordinates with one decimal exactly as toFixed(1) does, away from exact halves', () => {
+    const values = [0, -0, 0.04, -0.04, 0.5, -0.5, 1, -1, 9.96, 101, -15.26, 1234.56, 0.999, -0.06, 7.25 + 1e-9, 640.3333];
+    for (let i = 0; i < 500; i++) values.push(Math.sin(i * 12.9898) * 10 ** (i % 5), (i * 0.37) % 97);
+    const halfway = (v: number) => Math.abs(((Math.abs(v) * 10) % 1) - 0.5) < 1e-6;
+    const checked = values.filter((v) => !halfway(v));
+    expect(checked.length).toBeGreaterThan(900);
+    for (const v of checked) expect(oneDecimal(v), String(v)).toBe(v.toFixed(1) === '-0.0' ? '0.0' : v.toFixed(1));
+    expect(oneDecimal(Number.NaN)).toBe('NaN');
   });
 
   it('tops the axis at the highest value or threshold, rounded up to 5 %, at least 5 %', () => {
