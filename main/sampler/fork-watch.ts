@@ -19,6 +19,12 @@
  * steps means some got a PID another way (clone3's set_tid, for checkpoint/restore) or were made in
  * a namespace beside ours: then /proc is listed too.
  *
+ * The two reads are not one snapshot, and a fork is not one step (PID → visible in /proc → counted).
+ * So "nothing new" needs BOTH the count and the cursor unchanged (a fork counted between the two
+ * reads has a PID past the cursor kept: the next tick sees the cursor moved and probes it), and a
+ * probed PID with nothing behind it yet is probed once more on the next tick (a fork that had its
+ * PID but was not in /proc yet) — decidePlan and notFound, each tested on the exact orderings.
+ *
  * ns_last_pid is the reader's namespace, which is only the one /proc shows when /proc/self/status
  * has a single NSpid entry (e.g. not under `unshare --pid` without a fresh /proc mount): otherwise
  * only the fork count is used. What remains: a privileged writer of ns_last_pid (checkpoint/restore)
@@ -44,6 +50,8 @@ export class ForkWatch {
   private cursor = -1;
   private nextListAt = 0;
   private opened = false;
+  private retry: number[] = [];
+  private fresh = new Set<number>();
 
   constructor(
     private readonly scratch: Scratch,
@@ -70,35 +78,40 @@ export class ForkWatch {
    */
   plan(nowMs: number, probeLimit: number): ListPlan {
     if (!this.opened) this.open();
-    // Cursor first: a fork between the two reads then shows in the count (→ at worst a listing), never only in the cursor.
+    // Cursor first: a fork between the two reads shows in the count; its PID lies past the cursor
+    // kept, and the next tick sees the cursor moved (decidePlan: both must stand still for "nothing new").
     const cursor = this.cursorFd === null ? -1 : this.readCounter(this.cursorFd, '');
     const forks = this.readCounter(this.statFd, 'processes ');
-    const previousForks = this.forks;
-    const previousCursor = this.cursor;
+    const previous = { forks: this.forks, cursor: this.cursor };
     this.forks = forks;
     this.cursor = cursor;
-    if (forks < 0 || previousForks < 0 || nowMs >= this.nextListAt) return this.listed(nowMs);
-    if (forks === previousForks) return NOTHING_NEW;
-    if (cursor < 0 || previousCursor < 0 || this.pidMax <= 0) return this.listed(nowMs);
-    if (cursor >= this.pidMax) {
+    const retry = this.retry;
+    this.retry = [];
+    if (nowMs >= this.nextListAt) return this.listed(nowMs);
+    if (this.pidMax > 0 && cursor >= this.pidMax) {
       // pid_max was raised since: take the new one and list this time.
       this.pidMax = readPidMax();
       return this.listed(nowMs);
     }
-    const span = (cursor - previousCursor + this.pidMax) % this.pidMax;
-    // The cursor moves at least once per allocation plus once per PID in use it steps over: fewer
-    // than pid_max moves in all means it did not go round, and (previous, now] holds every new PID.
-    const tasks = this.readCounter(this.loadFd, '/');
-    if (span > probeLimit || tasks < 0 || forks - previousForks + tasks >= this.pidMax) return this.listed(nowMs);
-    // More tasks than cursor steps: some were given PIDs without the cursor (clone3's set_tid, used by
-    // checkpoint/restore) or live in a namespace beside ours — list.
-    if (forks - previousForks > span) return this.listed(nowMs);
-    const candidates: number[] = [];
-    for (let i = 1; i <= span; i++) {
-      const pid = (previousCursor + i) % this.pidMax;
-      if (pid > 0) candidates.push(pid);
-    }
+    const moved = forks !== previous.forks || cursor !== previous.cursor;
+    const tasks = moved && cursor >= 0 ? this.readCounter(this.loadFd, '/') : -1;
+    const plan = decidePlan(previous, { forks, cursor, tasks }, this.pidMax, probeLimit);
+    if (plan.list) return this.listed(nowMs);
+    this.fresh = new Set(plan.candidates);
+    if (retry.length === 0) return plan;
+    const candidates = plan.candidates.length === 0 ? retry : [...new Set([...retry, ...plan.candidates])];
     return { list: false, candidates };
+  }
+
+  /**
+   * PIDs probed this tick that did not exist (yet): probed once more on the next tick. A fork gets
+   * its PID (the cursor moves) before it can be found in /proc, so one caught in between would
+   * otherwise fall before the next tick's interval.
+   */
+  notFound(pids: readonly number[]): void {
+    // Once only: a PID whose fork failed, or whose task already exited, is not probed for ever.
+    this.retry = pids.filter((pid) => this.fresh.has(pid));
+    this.fresh.clear();
   }
 
   /** Close the kept fds; the next plan() opens them again and lists. */
@@ -106,6 +119,7 @@ export class ForkWatch {
     for (const fd of [this.statFd, this.cursorFd, this.loadFd]) if (fd !== null) closeSync(fd);
     this.statFd = this.cursorFd = this.loadFd = null;
     this.forks = this.cursor = -1;
+    this.retry = [];
     this.opened = false;
   }
 
@@ -139,6 +153,40 @@ export class ForkWatch {
     }
     return digits > 0 ? n : -1;
   }
+}
+
+/** The counters of one tick: total forks, the PID cursor (-1: not usable), tasks alive (-1: not read). */
+export interface ForkCounters {
+  forks: number;
+  cursor: number;
+  tasks?: number;
+}
+
+/**
+ * The decision alone, from the last tick's counters and this tick's (pure, so the orderings a race
+ * can produce are tested one by one): nothing new only when neither the fork count nor the cursor
+ * moved; else the interval (previous cursor, cursor] when it is short and accounts for every new
+ * task; else a listing.
+ */
+export function decidePlan(previous: ForkCounters, now: ForkCounters, pidMax: number, probeLimit: number): ListPlan {
+  if (now.forks < 0 || previous.forks < 0) return LIST;
+  if (now.forks === previous.forks && (now.cursor === previous.cursor || now.cursor < 0)) return NOTHING_NEW;
+  if (now.cursor < 0 || previous.cursor < 0 || pidMax <= 0 || now.cursor >= pidMax) return LIST;
+  const span = (now.cursor - previous.cursor + pidMax) % pidMax;
+  const newTasks = now.forks - previous.forks;
+  // The cursor moves at least once per allocation plus once per PID in use it steps over: fewer
+  // than pid_max moves in all means it did not go round, and (previous, now] holds every new PID.
+  const tasks = now.tasks ?? -1;
+  if (span > probeLimit || tasks < 0 || newTasks + tasks >= pidMax) return LIST;
+  // More tasks than cursor steps: some were given PIDs without the cursor (clone3's set_tid, used by
+  // checkpoint/restore) or live in a namespace beside ours — list.
+  if (newTasks > span) return LIST;
+  const candidates: number[] = [];
+  for (let i = 1; i <= span; i++) {
+    const pid = (previous.cursor + i) % pidMax;
+    if (pid > 0) candidates.push(pid);
+  }
+  return { list: false, candidates };
 }
 
 /** /proc/sys/kernel/pid_max, or 0 when it cannot be read (then the fork count alone decides). */

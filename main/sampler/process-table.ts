@@ -43,7 +43,7 @@
  * reads (docs/BENCHMARKS.md, "Steady cost"): stat every ~10 s and status every ~30 s cost ≈ 45 % of the
  * kernel's share at 2,000 idle processes.
  */
-import { closeSync, openSync, readdirSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync } from 'node:fs';
 import type { ProcessInfo } from '../../contract/snapshot';
 import { ForkWatch } from './fork-watch';
 import { IdleGroups } from './idle-groups';
@@ -191,7 +191,14 @@ export class ProcessTable {
       };
       // A PID re-read as a new process is deleted and inserted again (at the end): seenTick skips it then.
       for (const entry of this.entries.values()) if (entry.seenTick !== this.tick) visit(entry.pid);
-      for (const pid of plan.candidates) if (!this.entries.has(pid)) visit(pid);
+      const absent: number[] = [];
+      for (const pid of plan.candidates) {
+        if (this.entries.has(pid)) continue;
+        visit(pid);
+        // Not a process (yet)? A thread's TID exists; a PID with nothing behind it is probed once more next tick.
+        if (!this.entries.has(pid) && !existsSync(`/proc/${pid}`)) absent.push(pid);
+      }
+      this.forkWatch.notFound(absent);
     }
     // Ascending PIDs whichever way the table was read (a listing is too, mostly, but not always:
     // seen here, one PID out of place in 2,037), so the order never changes between ticks for nothing.

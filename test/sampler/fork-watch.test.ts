@@ -8,7 +8,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ForkWatch } from '../../main/sampler/fork-watch';
+import { decidePlan, ForkWatch } from '../../main/sampler/fork-watch';
 import { pageSize } from '../../main/sampler/page-size';
 import { ProcessTable } from '../../main/sampler/process-table';
 import { Scratch } from '../../main/sampler/read-file';
@@ -203,5 +203,62 @@ describe('ForkWatch', () => {
     } finally {
       watch.close();
     }
+  });
+
+  it('probes once more, on the next tick only, a new PID that was not there yet', () => {
+    const watch = new ForkWatch(new Scratch());
+    try {
+      watch.plan(0, 1000);
+      let checked = false;
+      for (let i = 0; i < ATTEMPTS && !checked; i++) {
+        watch.plan(1, 1000);
+        const c = child();
+        const plan = watch.plan(2, 1000);
+        if (plan.list || !plan.candidates.includes(c.pid!)) continue;
+        // As if the probe had come between the fork's PID and its task showing in /proc.
+        watch.notFound([c.pid!]);
+        const retried = watch.plan(3, 1000);
+        if (retried.list) continue; // something else forked a lot meanwhile: try again
+        expect(retried.candidates).toContain(c.pid);
+        watch.notFound([c.pid!]); // a retried PID is not retried again
+        const after = watch.plan(4, 1000);
+        if (after.list) continue;
+        expect(after.candidates).not.toContain(c.pid);
+        checked = true;
+      }
+      expect(checked).toBe(true);
+    } finally {
+      watch.close();
+    }
+  });
+});
+
+describe('decidePlan: the orderings a race between the two counter reads can produce', () => {
+  const PID_MAX = 32_768;
+  it('nothing new only when neither the fork count nor the cursor moved', () => {
+    expect(decidePlan({ forks: 50, cursor: 100 }, { forks: 50, cursor: 100 }, PID_MAX, 64)).toEqual({ list: false, candidates: [] });
+  });
+
+  it('a fork counted last tick after the cursor was read (its PID past the kept cursor) is probed this tick', () => {
+    // Last tick read cursor 100, then the count 51 that already included the fork that took PID 101.
+    // This tick nothing else happened: the count stands still, the cursor shows 101.
+    expect(decidePlan({ forks: 51, cursor: 100 }, { forks: 51, cursor: 101, tasks: 70 }, PID_MAX, 64)).toEqual({ list: false, candidates: [101] });
+  });
+
+  it('probes the stretch the cursor moved over, going round at pid_max and skipping 0', () => {
+    expect(decidePlan({ forks: 10, cursor: 32_766 }, { forks: 12, cursor: 2, tasks: 70 }, PID_MAX, 64)).toEqual({ list: false, candidates: [32_767, 1, 2] });
+  });
+
+  it('lists when more tasks were made than the cursor moved, when the stretch is long, or when it may have gone round', () => {
+    expect(decidePlan({ forks: 10, cursor: 100 }, { forks: 13, cursor: 102, tasks: 70 }, PID_MAX, 64)).toEqual({ list: true });
+    expect(decidePlan({ forks: 10, cursor: 100 }, { forks: 11, cursor: 300, tasks: 70 }, PID_MAX, 64)).toEqual({ list: true });
+    expect(decidePlan({ forks: 10, cursor: 100 }, { forks: 11, cursor: 101, tasks: PID_MAX }, PID_MAX, 64)).toEqual({ list: true });
+    expect(decidePlan({ forks: 10, cursor: 100 }, { forks: 11, cursor: 101 }, PID_MAX, 64)).toEqual({ list: true }); // tasks unknown
+  });
+
+  it('without a usable cursor (another PID namespace) only the fork count decides', () => {
+    expect(decidePlan({ forks: 10, cursor: -1 }, { forks: 10, cursor: -1 }, PID_MAX, 64)).toEqual({ list: false, candidates: [] });
+    expect(decidePlan({ forks: 10, cursor: -1 }, { forks: 11, cursor: -1 }, PID_MAX, 64)).toEqual({ list: true });
+    expect(decidePlan({ forks: -1, cursor: 5 }, { forks: 10, cursor: 5 }, PID_MAX, 64)).toEqual({ list: true });
   });
 });
