@@ -21,9 +21,13 @@
  * it cannot have grown, exited or exec'd, nor changed its stat line (state, comm, session), so its
  * row is the last one (the same object, when it was not growing). Exceptions: a zombie, a process
  * whose parent just exited, and a due status refresh (oom_score_adj, cgroup and swap can change
- * from outside). Such a process is still read every ~10 s (idleReadMs, jittered ±50 %, so ≤ 15 s):
- * that is how long a shrink it did not cause (reclaim, swap-out) can go unseen. Processes in the
- * root group (everything, on a machine without systemd) are read every tick.
+ * from outside). Such a process is still read every ~10 s (idleReadMs, jittered ±50 %, so ≤ 15 s)
+ * once the kernel reclaimed pages since its last read (/proc/vmstat's pgsteal_* and pswpout moved:
+ * that is how long a shrink it did not cause — reclaim, swap-out — can go unseen), and every ~60 s
+ * (quietReadMs, ≤ 90 s) while nothing was reclaimed: what is left then is rare (another process
+ * truncating a file it maps). The periodic reads were a third of the sampler's CPU at 2,000 resting
+ * processes (7.6 vs 5.1 ms a tick in-process, docs/BENCHMARKS.md). Processes in the root group
+ * (everything, on a machine without systemd) are read every tick.
  *
  * Listing /proc (readdir, ≈ 1.3 µs a process) is skipped on ticks where fork-watch.ts proves no
  * task was created since the last one (the fork count in /proc/stat), or narrows the new PIDs to a
@@ -75,8 +79,10 @@ export interface ProcessTableOptions {
   pageSize: number;
   /** Where cgroup v2 is mounted: processes of a group that did not run skip their statm read (idle-groups.ts). */
   cgroupV2Mount?: string | null;
-  /** Mean age after which a process whose group did not run is read anyway (reclaim shrinks it). Default 10 s. */
+  /** Mean age after which a process whose group did not run is read anyway, when pages were reclaimed since its last read. Default 10 s. */
   idleReadMs?: number;
+  /** The same while the reclaim counter stood still since its last read. Default 60 s. */
+  quietReadMs?: number;
 }
 
 /** A process as the table sees it: the contract fields plus what grouping needs. */
@@ -93,8 +99,11 @@ interface Entry {
   /** statm's resident pages when stat was last read: a change means the process is doing something. */
   residentAtStat: number;
   nextStatAt: number;
-  /** When statm is read again even if the process's group keeps idle. */
+  /** When statm is read again even if the process's group keeps idle (after reclaim, and without any). */
   nextReadAt: number;
+  nextQuietReadAt: number;
+  /** The reclaim counter when it was last read (-1: unknown). */
+  readReclaim: number;
   cmdline: string;
   /** Status's Tgid: equal to pid for a process, another PID for a thread's TID. */
   tgid: number;
@@ -138,6 +147,8 @@ export class ProcessTable {
   malformed = 0;
   /** Whether the last read() listed /proc (false: it read the known processes and probed fork-watch's candidates). */
   listed = false;
+  /** This tick's reclaim counter (-1: unknown, i.e. assume pages were reclaimed). */
+  private reclaim = -1;
 
   constructor(
     private readonly options: ProcessTableOptions,
@@ -159,9 +170,13 @@ export class ProcessTable {
     return this.fdBudget;
   }
 
-  /** Read every visible user-space process; processes that vanish mid-read are skipped silently. */
-  read(nowMs: number): TableRow[] {
+  /**
+   * Read every visible user-space process; processes that vanish mid-read are skipped silently.
+   * `reclaimed`: /proc/vmstat's reclaim counter read before this call (parse/vmstat.ts), or null.
+   */
+  read(nowMs: number, reclaimed: number | null = null): TableRow[] {
     this.tick++;
+    this.reclaim = reclaimed ?? -1;
     this.malformed = 0;
     const rows: TableRow[] = [];
     const exited: number[] = [];
@@ -245,7 +260,10 @@ export class ProcessTable {
       rssPages = entry.residentAtStat;
     }
     entry.seenTick = this.tick;
-    entry.nextReadAt = nowMs + (this.options.idleReadMs ?? 10_000) * (0.5 + Math.random());
+    const jitter = 0.5 + Math.random();
+    entry.nextReadAt = nowMs + (this.options.idleReadMs ?? 10_000) * jitter;
+    entry.nextQuietReadAt = nowMs + (this.options.quietReadMs ?? 60_000) * jitter;
+    entry.readReclaim = this.reclaim;
     if (entry.stat.kernelThread) return null;
     entry.row = this.toRow(entry, rssPages * this.options.pageSize, nowMs);
     return entry.row;
@@ -254,9 +272,14 @@ export class ProcessTable {
   /** True when the process need not be read this tick: its group did not run and no refresh is due. */
   private resting(entry: Entry, nowMs: number): boolean {
     return (
-      entry.fd !== null && nowMs < entry.nextReadAt && entry.nextStatAt !== 0 && nowMs < entry.nextStatusAt &&
+      entry.fd !== null && nowMs < this.readDue(entry) && entry.nextStatAt !== 0 && nowMs < entry.nextStatusAt &&
       entry.stat.state !== 'Z' && !entry.stat.kernelThread && this.idleGroups.idle(entry.cgroup)
     );
+  }
+
+  /** When a resting process must be read anyway: soon after pages were reclaimed since its last read, else much later. */
+  private readDue(entry: Entry): number {
+    return this.reclaim >= 0 && entry.readReclaim === this.reclaim ? entry.nextQuietReadAt : entry.nextReadAt;
   }
 
   /** The row of a resting process, not read: same RSS as last read (at most it shrank, seen by nextReadAt). */
@@ -365,7 +388,7 @@ export class ProcessTable {
       }
     }
     const entry: Entry = {
-      pid, fd, stat: null as unknown as StatRaw, residentAtStat: 0, nextStatAt: 0, nextReadAt: 0, cmdline: '', tgid: pid, uid: 0, user: '', cgroup: '/',
+      pid, fd, stat: null as unknown as StatRaw, residentAtStat: 0, nextStatAt: 0, nextReadAt: 0, nextQuietReadAt: 0, readReclaim: -1, cmdline: '', tgid: pid, uid: 0, user: '', cgroup: '/',
       anon: 0, file: 0, shmem: 0, swap: 0, rssAtStatus: 0, nextStatusAt: 0, oomScore: 0, oomScoreAdj: 0, row: null, growthTimes: [],
       growthRss: [], seenTick: this.tick,
     };

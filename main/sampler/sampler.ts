@@ -27,8 +27,10 @@ export interface SamplerOptions {
   statusRefreshMs?: number;
   /** Mean age after which an idle process's stat (state, ppid) is re-read. Default 20 s (and on the tick after its parent exits). */
   statRefreshMs?: number;
-  /** Mean age after which a process whose cgroup did not run is read anyway. Default 10 s (so at most 15 s). */
+  /** Mean age after which a process whose cgroup did not run is read anyway, once the kernel reclaimed pages since its last read. Default 10 s (so at most 15 s). */
   idleReadMs?: number;
+  /** The same while nothing was reclaimed (only rare shrinking remains: a mapped file truncated by another process). Default 60 s. */
+  quietReadMs?: number;
   /** Characters of cmdline kept per process. Default 512. */
   cmdlineCap?: number;
   /** The seq of the first snapshot (a loop restarted after a pause continues its numbering). Default 0. */
@@ -65,6 +67,7 @@ export function createSampler(options: SamplerOptions = {}): Sampler {
       pageSize: pageSize(),
       cgroupV2Mount: features.cgroupV2Mount,
       idleReadMs: options.idleReadMs,
+      quietReadMs: options.quietReadMs,
     },
     scratch,
     new UserNames(),
@@ -152,7 +155,8 @@ export function createSampler(options: SamplerOptions = {}): Sampler {
       malformed = 0;
       const psi = readSystemPsi();
       const memory = readMemory(time);
-      const rows = table.read(time);
+      // After vmstat: reclaim from here on shows in the RSS read now or in the counter next tick.
+      const rows = table.read(time, previousVmstat?.raw.reclaimed ?? null);
       malformed += table.malformed;
       const apps = groupApps(rows, classifier, readAppPressure);
       psiTicks.sweep();

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pageSize } from '../../main/sampler/page-size';
 import { ProcessTable } from '../../main/sampler/process-table';
+import { parseVmstat } from '../../main/sampler/parse/vmstat';
 import { Scratch } from '../../main/sampler/read-file';
 import { UserNames } from '../../main/sampler/users';
 import { ownMemoryCgroupV1, removeGroup } from '../e2e/pressure';
@@ -88,9 +89,9 @@ function appGroup(): string {
   return dir;
 }
 
-function table(idleReadMs: number): ProcessTable {
+function table(idleReadMs: number, quietReadMs = 600_000): ProcessTable {
   const t = new ProcessTable(
-    { fdBudget: 8192, statusRefreshMs: 600_000, statRefreshMs: 600_000, pageSize: pageSize(), cgroupV2Mount: V2, idleReadMs },
+    { fdBudget: 8192, statusRefreshMs: 600_000, statRefreshMs: 600_000, pageSize: pageSize(), cgroupV2Mount: V2, idleReadMs, quietReadMs },
     new Scratch(),
     new UserNames(),
   );
@@ -98,6 +99,8 @@ function table(idleReadMs: number): ProcessTable {
   return t;
 }
 
+/** The kernel's reclaim counter, as the sampler reads it before each table read. */
+const reclaimCounter = (): number | null => parseVmstat(readFileSync('/proc/vmstat', 'utf8')).value.reclaimed;
 const usageOf = (group: string): number => Number(/^usage_usec (\d+)/m.exec(readFileSync(join(group, 'cpu.stat'), 'utf8'))![1]);
 const rssNow = (pid: number): number => Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * pageSize();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -166,7 +169,7 @@ describe('idle groups: processes whose cgroup did not run are not read', () => {
     expect(woke.growthBytesPerSec).toBeCloseTo(expected, 0);
   });
 
-  it('sees a sleeping process shrink by reclaim within idleReadMs × 1.5', async () => {
+  it('sees a sleeping process shrink by reclaim within idleReadMs × 1.5 (the reclaim counter moved), not quietReadMs', async () => {
     const group = appGroup();
     const memcg = join(ownMemoryCgroupV1(), `headroom-steady-${process.pid}`);
     mkdirSync(memcg);
@@ -182,10 +185,10 @@ describe('idle groups: processes whose cgroup did not run are not read', () => {
     await child.command('map');
     const idleReadMs = 1000;
     const t = table(idleReadMs);
-    t.read(Date.now());
+    t.read(Date.now(), reclaimCounter());
     await sleep(50);
-    t.read(Date.now());
-    const before = t.read(Date.now()).find((r) => r.info.pid === child.pid)!.info.rssBytes;
+    t.read(Date.now(), reclaimCounter());
+    const before = t.read(Date.now(), reclaimCounter()).find((r) => r.info.pid === child.pid)!.info.rssBytes;
     expect(before).toBeGreaterThan(32 * MiB);
     expect(t.skippedReads).toBeGreaterThanOrEqual(2);
 
@@ -199,7 +202,7 @@ describe('idle groups: processes whose cgroup did not run are not read', () => {
     let seenAfterMs = -1;
     let skippedMeanwhile = 0;
     while (performance.now() - shrunkAt < idleReadMs * 1.5 + 500) {
-      const row = t.read(Date.now()).find((r) => r.info.pid === child.pid)!.info;
+      const row = t.read(Date.now(), reclaimCounter()).find((r) => r.info.pid === child.pid)!.info;
       skippedMeanwhile += t.skippedReads;
       if (row.rssBytes === truth) {
         seenAfterMs = performance.now() - shrunkAt;
@@ -213,6 +216,42 @@ describe('idle groups: processes whose cgroup did not run are not read', () => {
     expect(skippedMeanwhile).toBeGreaterThan(0);
     expect(seenAfterMs).toBeGreaterThanOrEqual(0);
     expect(seenAfterMs).toBeLessThanOrEqual(idleReadMs * 1.5 + 150);
+  });
+
+  it('while nothing is reclaimed, leaves a resting process unread until quietReadMs; once pages are reclaimed, reads it within idleReadMs × 1.5', async () => {
+    const group = appGroup();
+    const a = sleeper();
+    const b = sleeper();
+    await sleep(100);
+    writeFileSync(join(group, 'cgroup.procs'), String(a.pid));
+    writeFileSync(join(group, 'cgroup.procs'), String(b.pid));
+    const idleReadMs = 300;
+    const t = table(idleReadMs, 600_000);
+    // The counter as the sampler passes it; held still here, as on a machine that reclaims nothing.
+    const still = 1_000;
+    t.read(Date.now(), still);
+    await sleep(50);
+    const first = t.read(Date.now(), still).find((r) => r.info.pid === a.pid)!;
+    const until = performance.now() + idleReadMs * 1.5 * 3;
+    while (performance.now() < until) {
+      await sleep(100);
+      // Not read again: the very same row object, tick after tick, well past idleReadMs × 1.5.
+      expect(t.read(Date.now(), still).find((r) => r.info.pid === a.pid)).toBe(first);
+    }
+    // Pages were reclaimed (the counter moved): read again within idleReadMs × 1.5 of its last read.
+    const movedAt = performance.now();
+    let reread = -1;
+    while (performance.now() - movedAt < idleReadMs * 1.5 + 300) {
+      const row = t.read(Date.now(), still + 64).find((r) => r.info.pid === a.pid)!;
+      if (row !== first) {
+        reread = performance.now() - movedAt;
+        expect(row.info).toEqual({ ...first.info, growthBytesPerSec: row.info.growthBytesPerSec });
+        break;
+      }
+      await sleep(50);
+    }
+    expect(reread).toBeGreaterThanOrEqual(0);
+    expect(reread).toBeLessThanOrEqual(idleReadMs * 1.5 + 100);
   });
 
   it('drops a process of a quiet group on the tick after it exits, also after lingering as a zombie', async () => {

@@ -168,7 +168,7 @@ describe('parseMeminfo', () => {
 describe('parseVmstat', () => {
   it('adds the anon and file refault counters (5.9+)', () => {
     const text = fixture('vmstat').replace(/^workingset_refault_anon \d+$/m, 'workingset_refault_anon 5').replace(/^workingset_refault_file \d+$/m, 'workingset_refault_file 7');
-    expect(parseVmstat(text)).toEqual({ value: { majorFaults: 627, refaults: 12, oomKills: 0 }, malformed: 0 });
+    expect(parseVmstat(text)).toEqual({ value: { majorFaults: 627, refaults: 12, oomKills: 0, reclaimed: 0 }, malformed: 0 });
   });
 
   it('uses workingset_refault on older kernels', () => {
@@ -176,9 +176,19 @@ describe('parseVmstat', () => {
     expect(parseVmstat(text).value.refaults).toBe(41);
   });
 
+  it('sums every pgsteal_* counter and pswpout into one reclaim counter that moves with any of them', () => {
+    const base = parseVmstat(fixture('vmstat')).value.reclaimed!;
+    for (const name of ['pgsteal_file', 'pgsteal_anon', 'pgsteal_kswapd', 'pgsteal_direct', 'pswpout']) {
+      const text = fixture('vmstat').replace(new RegExp(`^${name} \\d+$`, 'm'), `${name} 123`);
+      expect(parseVmstat(text).value.reclaimed, name).toBe(base + 123);
+    }
+    // Other counters leave it where it is.
+    expect(parseVmstat(fixture('vmstat').replace(/^pgmajfault \d+$/m, 'pgmajfault 99999')).value.reclaimed).toBe(base);
+  });
+
   it('gives null for counters the kernel lacks, and counts garbage', () => {
     const parsed = parseVmstat('pgmajfault x\nnr_free_pages 3\n');
-    expect(parsed).toEqual({ value: { majorFaults: null, refaults: null, oomKills: null }, malformed: 1 });
+    expect(parsed).toEqual({ value: { majorFaults: null, refaults: null, oomKills: null, reclaimed: null }, malformed: 1 });
   });
 });
 

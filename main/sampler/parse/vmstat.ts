@@ -7,11 +7,17 @@ export interface VmstatRaw {
   /** workingset_refault_anon + workingset_refault_file (5.9+), or workingset_refault on older kernels. */
   refaults: number | null;
   oomKills: number | null;
+  /**
+   * Pages the kernel took from processes and caches (every `pgsteal_*` counter plus `pswpout`): it
+   * stands still when nothing was reclaimed. Only compared for change; null when none is present.
+   */
+  reclaimed: number | null;
 }
 
 /** Parse /proc/vmstat ("name value" lines). */
 export function parseVmstat(text: string): Parsed<VmstatRaw> {
   let malformed = 0;
+  let reclaimed: number | null = null;
   const counters = new Map<string, number>();
   for (const line of text.split('\n')) {
     if (line === '') continue;
@@ -21,13 +27,15 @@ export function parseVmstat(text: string): Parsed<VmstatRaw> {
       malformed++;
       continue;
     }
-    counters.set(line.slice(0, space), n);
+    const name = line.slice(0, space);
+    counters.set(name, n);
+    if (name.startsWith('pgsteal_') || name === 'pswpout') reclaimed = (reclaimed ?? 0) + n;
   }
   const anon = counters.get('workingset_refault_anon');
   const file = counters.get('workingset_refault_file');
   const refaults = anon !== undefined || file !== undefined ? (anon ?? 0) + (file ?? 0) : (counters.get('workingset_refault') ?? null);
   return {
-    value: { majorFaults: counters.get('pgmajfault') ?? null, refaults, oomKills: counters.get('oom_kill') ?? null },
+    value: { majorFaults: counters.get('pgmajfault') ?? null, refaults, oomKills: counters.get('oom_kill') ?? null, reclaimed },
     malformed,
   };
 }
