@@ -21,7 +21,10 @@
  * it cannot have grown, exited or exec'd, nor changed its stat line (state, comm, session), so its
  * row is the last one (the same object, when it was not growing). Exceptions: a zombie, a process
  * whose parent just exited, and a due status refresh (oom_score_adj, cgroup and swap can change
- * from outside). Such a process is still read every ~10 s (idleReadMs, jittered ±50 %, so ≤ 15 s)
+ * from outside), and a process first seen less than 30 s ago (youngMs; not those found on the first
+ * read, which were there before Headroom): launchers (systemd scopes
+ * for desktop apps) move a new process into its app's group and it execs and runs there while the
+ * group it was first seen in may idle. Such a process is still read every ~10 s (idleReadMs, jittered ±50 %, so ≤ 15 s)
  * once the kernel reclaimed pages since its last read (/proc/vmstat's pgsteal_* and pswpout moved:
  * that is how long a shrink it did not cause — reclaim, swap-out — can go unseen), and every ~60 s
  * (quietReadMs, ≤ 90 s) while nothing was reclaimed: what is left then is rare (another process
@@ -83,6 +86,8 @@ export interface ProcessTableOptions {
   idleReadMs?: number;
   /** The same while the reclaim counter stood still since its last read. Default 60 s. */
   quietReadMs?: number;
+  /** A process younger than this (since first seen) is read every tick whatever its group did. Default 30 s. */
+  youngMs?: number;
 }
 
 /** A process as the table sees it: the contract fields plus what grouping needs. */
@@ -102,6 +107,8 @@ interface Entry {
   /** When statm is read again even if the process's group keeps idle (after reclaim, and without any). */
   nextReadAt: number;
   nextQuietReadAt: number;
+  /** When the table first saw it: a young process never rests (launchers move it to its app's group). */
+  firstSeenAt: number;
   /** The reclaim counter when it was last read (-1: unknown). */
   readReclaim: number;
   cmdline: string;
@@ -273,7 +280,8 @@ export class ProcessTable {
   private resting(entry: Entry, nowMs: number): boolean {
     return (
       entry.fd !== null && nowMs < this.readDue(entry) && entry.nextStatAt !== 0 && nowMs < entry.nextStatusAt &&
-      entry.stat.state !== 'Z' && !entry.stat.kernelThread && this.idleGroups.idle(entry.cgroup)
+      entry.stat.state !== 'Z' && !entry.stat.kernelThread && nowMs - entry.firstSeenAt >= (this.options.youngMs ?? 30_000) &&
+      this.idleGroups.idle(entry.cgroup)
     );
   }
 
@@ -388,7 +396,7 @@ export class ProcessTable {
       }
     }
     const entry: Entry = {
-      pid, fd, stat: null as unknown as StatRaw, residentAtStat: 0, nextStatAt: 0, nextReadAt: 0, nextQuietReadAt: 0, readReclaim: -1, cmdline: '', tgid: pid, uid: 0, user: '', cgroup: '/',
+      pid, fd, stat: null as unknown as StatRaw, residentAtStat: 0, nextStatAt: 0, nextReadAt: 0, nextQuietReadAt: 0, firstSeenAt: this.tick === 1 ? -Infinity : nowMs, readReclaim: -1, cmdline: '', tgid: pid, uid: 0, user: '', cgroup: '/',
       anon: 0, file: 0, shmem: 0, swap: 0, rssAtStatus: 0, nextStatusAt: 0, oomScore: 0, oomScoreAdj: 0, row: null, growthTimes: [],
       growthRss: [], seenTick: this.tick,
     };

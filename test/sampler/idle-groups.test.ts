@@ -82,16 +82,16 @@ function sleeper(): ChildProcess {
 }
 
 /** A v2 group named like a desktop app scope, removed after the test (its processes are ended first). */
-function appGroup(): string {
-  const dir = join(V2, `app-headroom-steady-${process.pid}.scope`);
+function appGroup(name = 'steady'): string {
+  const dir = join(V2, `app-headroom-${name}-${process.pid}.scope`);
   mkdirSync(dir);
   cleanups.unshift(() => removeGroup(dir));
   return dir;
 }
 
-function table(idleReadMs: number, quietReadMs = 600_000): ProcessTable {
+function table(idleReadMs: number, quietReadMs = 600_000, youngMs = 0): ProcessTable {
   const t = new ProcessTable(
-    { fdBudget: 8192, statusRefreshMs: 600_000, statRefreshMs: 600_000, pageSize: pageSize(), cgroupV2Mount: V2, idleReadMs, quietReadMs },
+    { fdBudget: 8192, statusRefreshMs: 600_000, statRefreshMs: 600_000, pageSize: pageSize(), cgroupV2Mount: V2, idleReadMs, quietReadMs, youngMs },
     new Scratch(),
     new UserNames(),
   );
@@ -252,6 +252,39 @@ describe('idle groups: processes whose cgroup did not run are not read', () => {
     }
     expect(reread).toBeGreaterThanOrEqual(0);
     expect(reread).toBeLessThanOrEqual(idleReadMs * 1.5 + 100);
+  });
+
+  it('reads a young process every tick: moved by a launcher into another group, it grows there while its first group idles', async () => {
+    const first = appGroup('launcher');
+    const second = appGroup('launched');
+    const idle = sleeper();
+    await sleep(100);
+    writeFileSync(join(first, 'cgroup.procs'), String(idle.pid));
+    const t = table(600_000, 600_000, 60_000);
+    t.read(Date.now()); // the first read: what exists now is not young
+    const child = startChild('/dev/null');
+    await child.command('noop');
+    writeFileSync(join(first, 'cgroup.procs'), String(child.pid));
+    await sleep(50);
+    t.read(Date.now()); // first seen here, in the launcher's group
+    t.read(Date.now());
+    // Moved by someone else (as systemd does for an app scope); from now on it runs only there.
+    writeFileSync(join(second, 'cgroup.procs'), String(child.pid));
+    const usageBefore = usageOf(first);
+    let last = t.read(Date.now()).find((r) => r.info.pid === child.pid)!.info.rssBytes;
+    for (let i = 0; i < 3; i++) {
+      await child.command('grow');
+      // The kernel's own figure first (the answer can come a moment before the pages are all counted).
+      for (let w = 0; w < 100 && rssNow(child.pid) < last + 7 * MiB; w++) await sleep(10);
+      const row = t.read(Date.now()).find((r) => r.info.pid === child.pid)!.info;
+      expect(row.rssBytes).toBeGreaterThanOrEqual(last + 7 * MiB);
+      expect(row.rssBytes).toBe(rssNow(child.pid));
+      last = row.rssBytes;
+    }
+    // The group it was first seen in never ran meanwhile: only its youth kept it read.
+    expect(usageOf(first)).toBe(usageBefore);
+    // The sleeper there, seen on the first read, rests as before.
+    expect(t.skippedReads).toBeGreaterThanOrEqual(1);
   });
 
   it('drops a process of a quiet group on the tick after it exits, also after lingering as a zombie', async () => {
