@@ -32,7 +32,7 @@
  * interval — a full listing every fullListMs (10 s) bounds that. The first tick always lists.
  */
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { preadBytes, type Scratch } from './read-file';
+import { preadCounter, type Scratch } from './read-file';
 
 /** What the table must do this tick: list /proc, or read only these PIDs besides the ones it knows. */
 export type ListPlan = { list: true } | { list: false; candidates: number[] };
@@ -80,7 +80,7 @@ export class ForkWatch {
     if (!this.opened) this.open();
     // Cursor first: a fork between the two reads shows in the count; its PID lies past the cursor
     // kept, and the next tick sees the cursor moved (decidePlan: both must stand still for "nothing new").
-    const cursor = this.cursorFd === null ? -1 : this.readCounter(this.cursorFd, '');
+    const cursor = this.readCounter(this.cursorFd, '');
     const forks = this.readCounter(this.statFd, 'processes ');
     const previous = { forks: this.forks, cursor: this.cursor };
     this.forks = forks;
@@ -128,30 +128,9 @@ export class ForkWatch {
     return LIST;
   }
 
-  /** The decimal number after `key` in the file behind fd (from its start when key is ''); -1 when unreadable. */
+  /** The counter after `key` in the file behind fd (read-file.ts preadCounter); -1 without the fd. */
   private readCounter(fd: number | null, key: string): number {
-    if (fd === null) return -1;
-    let length: number;
-    try {
-      length = preadBytes(fd, this.scratch);
-    } catch {
-      return -1;
-    }
-    const buf = this.scratch.buf;
-    let at = 0;
-    if (key !== '') {
-      at = buf.subarray(0, length).indexOf(key);
-      if (at < 0) return -1;
-      at += key.length;
-    }
-    let n = 0;
-    let digits = 0;
-    for (; at < length; at++, digits++) {
-      const c = buf[at]!;
-      if (c < 48 || c > 57) break;
-      n = n * 10 + (c - 48);
-    }
-    return digits > 0 ? n : -1;
+    return fd === null ? -1 : preadCounter(fd, this.scratch, key);
   }
 }
 

@@ -21,7 +21,7 @@
  * anyway every ~10 s after reclaim and ~60 s without, see process-table.ts).
  */
 import { closeSync, openSync } from 'node:fs';
-import { preadBytes, type Scratch } from './read-file';
+import { preadCounter, type Scratch } from './read-file';
 
 /** Watched groups at most (each keeps one fd, beside the statm fd budget: half the soft limit is left for the rest). */
 const MAX_GROUPS = 128;
@@ -61,7 +61,7 @@ export class IdleGroups {
         }
         this.groups.set(path, group);
       }
-      const usage = this.readUsage(group.fd);
+      const usage = preadCounter(group.fd, this.scratch, KEY);
       group.idle = usage >= 0 && usage === group.usage;
       group.usage = usage;
       if (usage < 0) this.drop(path, group);
@@ -81,25 +81,5 @@ export class IdleGroups {
   private drop(path: string, group: Group): void {
     closeSync(group.fd);
     this.groups.delete(path);
-  }
-
-  private readUsage(fd: number): number {
-    let length: number;
-    try {
-      length = preadBytes(fd, this.scratch);
-    } catch {
-      return -1;
-    }
-    const buf = this.scratch.buf;
-    let at = buf.subarray(0, length).indexOf(KEY);
-    if (at < 0) return -1;
-    let n = 0;
-    let digits = 0;
-    for (at += KEY.length; at < length; at++, digits++) {
-      const c = buf[at]!;
-      if (c < 48 || c > 57) break;
-      n = n * 10 + (c - 48);
-    }
-    return digits > 0 ? n : -1;
   }
 }

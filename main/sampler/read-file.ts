@@ -93,3 +93,31 @@ export function readFileBytes(path: string, scratch: Scratch): number {
     closeSync(fd);
   }
 }
+
+/**
+ * The decimal number right after `key` in the file behind a kept fd (from its start when key is
+ * ''), read with one pread into `scratch`; -1 when the read fails or there is no number there.
+ */
+export function preadCounter(fd: number, scratch: Scratch, key: string): number {
+  let length: number;
+  try {
+    length = preadBytes(fd, scratch);
+  } catch {
+    return -1;
+  }
+  const buf = scratch.buf;
+  let at = 0;
+  if (key !== '') {
+    at = buf.subarray(0, length).indexOf(key);
+    if (at < 0) return -1;
+    at += key.length;
+  }
+  let n = 0;
+  let digits = 0;
+  for (; at < length; at++, digits++) {
+    const c = buf[at]!;
+    if (c < 48 || c > 57) break;
+    n = n * 10 + (c - 48);
+  }
+  return digits > 0 ? n : -1;
+}
