@@ -89,6 +89,17 @@ function appGroup(name = 'steady'): string {
   return dir;
 }
 
+/** A Python grower, answered once (from then on it runs only when told to), and a sleeper, both in one app group. */
+async function growerAndSleeper(): Promise<{ child: Child; idle: ChildProcess }> {
+  const group = appGroup();
+  const child = startChild('/dev/null');
+  const idle = sleeper();
+  await child.command('noop');
+  writeFileSync(join(group, 'cgroup.procs'), String(child.pid));
+  writeFileSync(join(group, 'cgroup.procs'), String(idle.pid));
+  return { child, idle };
+}
+
 function table(idleReadMs: number, quietReadMs = 600_000, youngMs = 0): ProcessTable {
   const t = new ProcessTable(
     { fdBudget: 8192, statusRefreshMs: 600_000, statRefreshMs: 600_000, pageSize: pageSize(), cgroupV2Mount: V2, idleReadMs, quietReadMs, youngMs },
@@ -107,13 +118,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('idle groups: processes whose cgroup did not run are not read', () => {
   it('shows a growing process on every tick and skips the reads on quiet ticks', async () => {
-    const group = appGroup();
-    const child = startChild('/dev/null');
-    const idle = sleeper();
-    // Answered once Python has started and waits on stdin: from then on it does not run unless told to.
-    await child.command('noop');
-    writeFileSync(join(group, 'cgroup.procs'), String(child.pid));
-    writeFileSync(join(group, 'cgroup.procs'), String(idle.pid));
+    const { child, idle } = await growerAndSleeper();
     const t = table(600_000);
     t.read(Date.now());
     await sleep(50);
@@ -140,12 +145,7 @@ describe('idle groups: processes whose cgroup did not run are not read', () => {
   });
 
   it('gives a process that wakes up after a rest its growth rate over the last five ticks, not over its rest', async () => {
-    const group = appGroup();
-    const child = startChild('/dev/null');
-    const idle = sleeper();
-    await child.command('noop');
-    writeFileSync(join(group, 'cgroup.procs'), String(child.pid));
-    writeFileSync(join(group, 'cgroup.procs'), String(idle.pid));
+    const { child } = await growerAndSleeper();
     const t = table(600_000);
     const times: number[] = [];
     const read = () => {
