@@ -155,7 +155,8 @@ export function createSampler(options: SamplerOptions = {}): Sampler {
       malformed = 0;
       const psi = readSystemPsi();
       const memory = readMemory(time);
-      // After vmstat: reclaim from here on shows in the RSS read now or in the counter next tick.
+      // This tick's reclaim counter (readMemory just kept it as previousVmstat for the next tick's rates),
+      // read before the table: reclaim from here on shows in the RSS read now or in the counter next tick.
       const rows = table.read(time, previousVmstat?.raw.reclaimed ?? null);
       malformed += table.malformed;
       const apps = groupApps(rows, classifier, readAppPressure);
