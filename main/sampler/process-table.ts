@@ -19,9 +19,11 @@
  * Not even statm is read for a process whose cgroup v2 group (≥ 2 known members, not the root)
  * did not run at all since the last tick (idle-groups.ts: its cpu.stat usage_usec did not move):
  * it cannot have grown, exited or exec'd, nor changed its stat line (state, comm, session), so its
- * row is the last one (the same object, when it was not growing). Exceptions: a zombie, a process
- * whose parent just exited, and a due status refresh (oom_score_adj, cgroup and swap can change
- * from outside), and a process first seen less than 30 s ago (youngMs; not those found on the first
+ * row is the last one (the same object, when it was not growing). Its due status refresh reads
+ * only oom_score_adj and the cgroup (what others change without it running) while it is untouched:
+ * nothing reclaimed since its last statm read, which found the RSS of its last status read;
+ * otherwise it is read fully. Exceptions: a zombie, a process
+ * whose parent just exited, and a process first seen less than 30 s ago (youngMs; not those found on the first
  * read, which were there before Headroom): launchers (systemd scopes
  * for desktop apps) move a new process into its app's group and it execs and runs there while the
  * group it was first seen in may idle. Such a process is still read every ~10 s (idleReadMs, jittered ±50 %, so ≤ 15 s)
@@ -146,6 +148,8 @@ export class ProcessTable {
   private readonly groupMembers = new Map<string, number>();
   /** statm reads skipped during the last read() because the process's group did not run. */
   skippedReads = 0;
+  /** Due refreshes of resting processes done light (oom_score_adj and cgroup only) during the last read(). */
+  lightRefreshes = 0;
   private openFds = 0;
   private fdBudget: number;
   private shrinks = 0;
@@ -192,6 +196,7 @@ export class ProcessTable {
     // Which groups did not run since the last tick: read before any of their processes is.
     this.idleGroups.refresh(this.groupMembers);
     this.skippedReads = 0;
+    this.lightRefreshes = 0;
     if (plan.list) {
       for (const name of readdirSync('/proc')) {
         const c = name.charCodeAt(0);
@@ -248,7 +253,11 @@ export class ProcessTable {
   private readOne(pid: number, nowMs: number, exited: number[]): TableRow | null {
     let entry = this.entries.get(pid);
     let rssPages = -1;
-    if (entry && this.resting(entry, nowMs)) return this.restingRow(entry, nowMs);
+    // A resting process whose refresh is due: while nothing was reclaimed since its last status read,
+    // only what others can change without it running is read (lightRefresh); else the full read below.
+    if (entry && this.resting(entry, nowMs) && (nowMs < entry.nextStatusAt || this.lightRefresh(entry, nowMs))) {
+      return this.restingRow(entry, nowMs);
+    }
     if (entry) {
       rssPages = this.currentRss(entry, nowMs);
       if (rssPages < 0) {
@@ -279,7 +288,8 @@ export class ProcessTable {
   /** True when the process need not be read this tick: its group did not run and no refresh is due. */
   private resting(entry: Entry, nowMs: number): boolean {
     return (
-      entry.fd !== null && nowMs < this.readDue(entry) && entry.nextStatAt !== 0 && nowMs < entry.nextStatusAt &&
+      entry.fd !== null && nowMs < this.readDue(entry) && entry.nextStatAt !== 0 &&
+      (nowMs < entry.nextStatusAt || this.untouched(entry)) &&
       entry.stat.state !== 'Z' && !entry.stat.kernelThread && nowMs - entry.firstSeenAt >= (this.options.youngMs ?? 30_000) &&
       this.idleGroups.idle(entry.cgroup)
     );
@@ -288,6 +298,44 @@ export class ProcessTable {
   /** When a resting process must be read anyway: soon after pages were reclaimed since its last read, else much later. */
   private readDue(entry: Entry): number {
     return this.reclaim >= 0 && entry.readReclaim === this.reclaim ? entry.nextQuietReadAt : entry.nextReadAt;
+  }
+
+  /**
+   * Whether nothing was taken from a resting process since its last status read: no page reclaimed
+   * anywhere since its last statm read, and that read found the RSS of the status read. (Its group
+   * did not run, so it gave or took nothing itself; a shrink from outside is reclaim or swap-out.)
+   */
+  private untouched(entry: Entry): boolean {
+    return this.reclaim >= 0 && entry.readReclaim === this.reclaim && entry.residentAtStat * this.options.pageSize === entry.rssAtStatus;
+  }
+
+  /**
+   * The due refresh of an untouched resting process: its RSS, split, swap and oom_score cannot have
+   * moved, nor its uid and name (it did not run). What others can change is oom_score_adj (then oom_score
+   * with it) and its cgroup (a move). Two small reads instead of statm, status, oom_score,
+   * oom_score_adj and cgroup. False when a read failed: the caller reads it fully (and sees it gone).
+   */
+  private lightRefresh(entry: Entry, nowMs: number): boolean {
+    const base = `/proc/${entry.pid}/`;
+    try {
+      const adj = this.readInt(base + 'oom_score_adj', entry.oomScoreAdj);
+      const cgroup = this.readCgroup(entry.pid);
+      if (adj !== entry.oomScoreAdj) {
+        entry.oomScoreAdj = adj;
+        entry.oomScore = this.readInt(base + 'oom_score', entry.oomScore);
+        entry.row = null;
+      }
+      if (cgroup !== entry.cgroup) {
+        this.setCgroup(entry, cgroup);
+        entry.row = null;
+      }
+    } catch (err) {
+      this.failed(err);
+      return false;
+    }
+    this.lightRefreshes++;
+    entry.nextStatusAt = nowMs + this.options.statusRefreshMs * (0.5 + Math.random());
+    return true;
   }
 
   /** The row of a resting process, not read: same RSS as last read (at most it shrank, seen by nextReadAt). */

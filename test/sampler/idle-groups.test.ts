@@ -100,9 +100,9 @@ async function growerAndSleeper(): Promise<{ child: Child; idle: ChildProcess }>
   return { child, idle };
 }
 
-function table(idleReadMs: number, quietReadMs = 600_000, youngMs = 0): ProcessTable {
+function table(idleReadMs: number, quietReadMs = 600_000, youngMs = 0, statusRefreshMs = 600_000): ProcessTable {
   const t = new ProcessTable(
-    { fdBudget: 8192, statusRefreshMs: 600_000, statRefreshMs: 600_000, pageSize: pageSize(), cgroupV2Mount: V2, idleReadMs, quietReadMs, youngMs },
+    { fdBudget: 8192, statusRefreshMs, statRefreshMs: 600_000, pageSize: pageSize(), cgroupV2Mount: V2, idleReadMs, quietReadMs, youngMs },
     new Scratch(),
     new UserNames(),
   );
@@ -252,6 +252,59 @@ describe('idle groups: processes whose cgroup did not run are not read', () => {
     }
     expect(reread).toBeGreaterThanOrEqual(0);
     expect(reread).toBeLessThanOrEqual(idleReadMs * 1.5 + 100);
+  });
+
+  it('refreshes a resting process lightly while nothing is reclaimed: an oom_score_adj set and a move made by others show within statusRefreshMs × 1.5', async () => {
+    const group = appGroup('light');
+    const other = appGroup('other');
+    const a = sleeper();
+    const b = sleeper();
+    await sleep(100);
+    for (const pid of [a.pid!, b.pid!]) writeFileSync(join(group, 'cgroup.procs'), String(pid));
+    const statusRefreshMs = 300;
+    const t = table(600_000, 600_000, 0, statusRefreshMs);
+    const still = 1_000; // the reclaim counter, held still as on a machine that reclaims nothing
+    t.read(Date.now(), still);
+    await sleep(50);
+    const firstA = t.read(Date.now(), still).find((r) => r.info.pid === a.pid)!;
+    const firstB = t.read(Date.now(), still).find((r) => r.info.pid === b.pid)!;
+    const usageBefore = usageOf(group);
+    const watch = async (done: (row: typeof firstA) => boolean): Promise<number> => {
+      const from = performance.now();
+      let light = 0;
+      while (performance.now() - from < statusRefreshMs * 1.5 + 300) {
+        const rows = t.read(Date.now(), still);
+        light += t.lightRefreshes;
+        // The other sleeper's refresh came due too, and found nothing new: its very row, never re-read.
+        expect(rows.find((r) => r.info.pid === b.pid)).toBe(firstB);
+        if (done(rows.find((r) => r.info.pid === a.pid)!)) {
+          expect(light).toBeGreaterThan(0);
+          return performance.now() - from;
+        }
+        await sleep(50);
+      }
+      return -1;
+    };
+
+    writeFileSync(`/proc/${a.pid}/oom_score_adj`, '500');
+    const seenAfter = await watch((row) => {
+      if (row.info.oomScoreAdj !== 500) return false;
+      // Everything else is as it was, except oom_score, which follows oom_score_adj.
+      expect(row.info.oomScore).toBe(Number(readFileSync(`/proc/${a.pid}/oom_score`, 'utf8')));
+      expect(row.info.oomScore).toBeGreaterThan(firstA.info.oomScore);
+      expect({ ...row.info, oomScore: 0, oomScoreAdj: 0 }).toEqual({ ...firstA.info, oomScore: 0, oomScoreAdj: 0 });
+      return true;
+    });
+    expect(seenAfter).toBeGreaterThanOrEqual(0);
+    expect(seenAfter).toBeLessThanOrEqual(statusRefreshMs * 1.5 + 100);
+
+    const movedTo = other.slice(V2.length);
+    writeFileSync(join(other, 'cgroup.procs'), String(a.pid));
+    const moveSeen = await watch((row) => row.info.cgroup === movedTo);
+    expect(moveSeen).toBeGreaterThanOrEqual(0);
+    expect(moveSeen).toBeLessThanOrEqual(statusRefreshMs * 1.5 + 100);
+    // Neither sleeper ever ran: only the due refresh can have seen either change.
+    expect(usageOf(group)).toBe(usageBefore);
   });
 
   it('reads a young process every tick: moved by a launcher into another group, it grows there while its first group idles', async () => {
