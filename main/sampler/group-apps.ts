@@ -17,21 +17,53 @@ export type PressureReader = (cgroupPath: string) => PsiResource | null;
 
 const MAX_TREE_DEPTH = 256;
 
+/** A cgroup app with its app id, made once per path. */
+export interface ClassifiedCgroup extends CgroupApp {
+  id: string;
+}
+
 /** Caches the classification of cgroup paths: a path's meaning never changes. */
 export class CgroupClassifier {
-  private readonly cache = new Map<string, CgroupApp | null>();
+  private readonly cache = new Map<string, ClassifiedCgroup | null>();
 
-  /** The app a cgroup path belongs to, or null when the process tree decides. */
-  classify(path: string): CgroupApp | null {
+  /** The app a cgroup path belongs to (with its id), or null when the process tree decides. */
+  classify(path: string): ClassifiedCgroup | null {
     let found = this.cache.get(path);
     if (found === undefined) {
       // Bound the cache: paths of short-lived scopes would otherwise pile up forever.
       if (this.cache.size > 10_000) this.cache.clear();
-      found = classifyCgroup(path);
+      const app = classifyCgroup(path);
+      found = app ? { ...app, id: `cg:${app.path}` } : null;
       this.cache.set(path, found);
     }
     return found;
   }
+}
+
+/**
+ * Looks a PID up among the rows: by binary search when they are in ascending PID order (as the
+ * process table returns them, so no map of 2,000 entries is built every tick), else by a map.
+ */
+function pidIndex(processes: readonly GroupableProcess[]): (pid: number) => GroupableProcess | undefined {
+  let sorted = true;
+  for (let i = 1; i < processes.length && sorted; i++) sorted = processes[i - 1]!.info.pid < processes[i]!.info.pid;
+  if (!sorted) {
+    const byPid = new Map<number, GroupableProcess>();
+    for (const p of processes) byPid.set(p.info.pid, p);
+    return (pid) => byPid.get(pid);
+  }
+  return (pid) => {
+    let lo = 0;
+    let hi = processes.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const at = processes[mid]!.info.pid;
+      if (at === pid) return processes[mid];
+      if (at < pid) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
+  };
 }
 
 /** True when a parent makes its children top-level apps: init, a user service manager, or a session leader. */
@@ -44,13 +76,7 @@ function isLauncher(parent: ProcessInfo, session: number): boolean {
  * only of a row that has none yet; a row with another appId is replaced in `processes` by a copy.
  */
 export function groupApps(processes: readonly GroupableProcess[], classifier: CgroupClassifier, readPressure: PressureReader): AppInfo[] {
-  const byPid = new Map<number, GroupableProcess>();
-  for (const p of processes) byPid.set(p.info.pid, p);
-  const cgroupOf = new Map<number, CgroupApp>();
-  for (const p of processes) {
-    const app = classifier.classify(p.info.cgroup);
-    if (app) cgroupOf.set(p.info.pid, app);
-  }
+  const byPid = pidIndex(processes);
 
   const rootOf = new Map<number, GroupableProcess>();
   const findRoot = (start: GroupableProcess): GroupableProcess => {
@@ -64,9 +90,9 @@ export function groupApps(processes: readonly GroupableProcess[], classifier: Cg
         break;
       }
       chain.push(current);
-      const parent = current.info.pid === 1 ? undefined : byPid.get(current.info.ppid);
+      const parent = current.info.pid === 1 ? undefined : byPid(current.info.ppid);
       // Stop at init, at a parent we cannot see, at a cgroup app (which owns its own members) and under a launcher.
-      if (!parent || cgroupOf.has(parent.info.pid) || isLauncher(parent.info, parent.session)) {
+      if (!parent || classifier.classify(parent.info.cgroup) || isLauncher(parent.info, parent.session)) {
         root = current;
         break;
       }
@@ -78,17 +104,21 @@ export function groupApps(processes: readonly GroupableProcess[], classifier: Cg
   };
 
   const apps = new Map<string, { app: AppInfo; largest: number }>();
+  const treeIds = new Map<GroupableProcess, string>();
   for (const p of processes) {
     let info = p.info;
-    const cg = cgroupOf.get(info.pid);
+    const cg = classifier.classify(info.cgroup);
     let id: string;
     let make: () => AppInfo;
     if (cg) {
-      id = `cg:${cg.path}`;
+      id = cg.id;
       make = () => ({ ...emptyApp(id, cg.name, cg.kind, info), cgroup: cg.path, pressure: readPressure(cg.path) });
     } else {
-      const root = findRoot(p).info;
-      id = `tree:${root.pid}:${root.startTime}`;
+      const rootRow = findRoot(p);
+      const root = rootRow.info;
+      let treeId = treeIds.get(rootRow);
+      if (treeId === undefined) treeIds.set(rootRow, (treeId = `tree:${root.pid}:${root.startTime}`));
+      id = treeId;
       make = () => emptyApp(id, root.comm, 'tree', info);
     }
     if (info.appId !== id) {

@@ -53,20 +53,16 @@
  * kernel's share at 2,000 idle processes.
  */
 import { closeSync, existsSync, openSync, readdirSync } from 'node:fs';
-import type { ProcessInfo } from '../../contract/snapshot';
 import { ForkWatch } from './fork-watch';
 import { IdleGroups } from './idle-groups';
-import { parseCgroupV2Path } from './parse/cgroup';
-import { CMDLINE_CAP, parseCmdline } from './parse/cmdline';
-import { toInt } from './parse/result';
-import { parseStatBytes, type StatRaw } from './parse/stat';
-import { parseStatmResident } from './parse/statm';
-import { parseStatus } from './parse/status';
-import { errorCode, isGoneOrHidden, preadBytes, readBytes, readFileBytes, readText, type Scratch } from './read-file';
+import type { StatRaw } from './parse/stat';
+import { advanceGrowth, newEntry, rowOf, type Entry, type TableRow } from './process-entry';
+import { isOutOfFds, ProcReader } from './proc-reader';
+import type { Scratch } from './read-file';
 import type { UserNames } from './users';
 
-/** Ticks of RSS history kept per process for growthBytesPerSec. */
-const GROWTH_WINDOW = 5;
+export type { TableRow } from './process-entry';
+
 const MiB = 1 << 20;
 /** Fds given back when the process runs out (EMFILE). */
 const FD_RESERVE = 32;
@@ -92,58 +88,12 @@ export interface ProcessTableOptions {
   youngMs?: number;
 }
 
-/** A process as the table sees it: the contract fields plus what grouping needs. */
-export interface TableRow {
-  info: ProcessInfo;
-  session: number;
-}
-
-interface Entry {
-  pid: number;
-  /** Kept-open /proc/PID/statm fd, or null beyond the budget. */
-  fd: number | null;
-  stat: StatRaw;
-  /** statm's resident pages when stat was last read: a change means the process is doing something. */
-  residentAtStat: number;
-  nextStatAt: number;
-  /** When statm is read again even if the process's group keeps idle (after reclaim, and without any). */
-  nextReadAt: number;
-  nextQuietReadAt: number;
-  /** When the table first saw it: a young process never rests (launchers move it to its app's group). */
-  firstSeenAt: number;
-  /** The reclaim counter when it was last read (-1: unknown). */
-  readReclaim: number;
-  cmdline: string;
-  /** Status's Tgid: equal to pid for a process, another PID for a thread's TID. */
-  tgid: number;
-  uid: number;
-  user: string;
-  cgroup: string;
-  anon: number;
-  file: number;
-  shmem: number;
-  swap: number;
-  rssAtStatus: number;
-  nextStatusAt: number;
-  oomScore: number;
-  oomScoreAdj: number;
-  /** The row last returned, reused while the process rests (see readOne). */
-  row: TableRow | null;
-  growthTimes: number[];
-  growthRss: number[];
-  seenTick: number;
-}
-
-function isOutOfFds(err: unknown): boolean {
-  const code = errorCode(err);
-  return code === 'EMFILE' || code === 'ENFILE';
-}
-
 /** The table of live processes; call read() once per tick, close() at the end. */
 export class ProcessTable {
   private readonly entries = new Map<number, Entry>();
   private readonly forkWatch: ForkWatch;
   private readonly idleGroups: IdleGroups;
+  private readonly reader: ProcReader;
   /** Known processes per cgroup path, kept in step by firstSight, setCgroup and forget. */
   private readonly groupMembers = new Map<string, number>();
   /** statm reads skipped during the last read() because the process's group did not run. */
@@ -154,8 +104,6 @@ export class ProcessTable {
   private fdBudget: number;
   private shrinks = 0;
   private tick = 0;
-  /** Lines or files that could not be parsed during the current read(). */
-  malformed = 0;
   /** Whether the last read() listed /proc (false: it read the known processes and probed fork-watch's candidates). */
   listed = false;
   /** This tick's reclaim counter (-1: unknown, i.e. assume pages were reclaimed). */
@@ -167,8 +115,14 @@ export class ProcessTable {
     private readonly users: UserNames,
   ) {
     this.fdBudget = options.fdBudget;
+    this.reader = new ProcReader(scratch, () => this.shrinkFdBudget(), options.cmdlineCap);
     this.forkWatch = new ForkWatch(scratch);
     this.idleGroups = new IdleGroups(options.cgroupV2Mount ?? null, scratch);
+  }
+
+  /** Lines or files that could not be parsed during the current read(). */
+  get malformed(): number {
+    return this.reader.malformed;
   }
 
   /** How many /proc fds are open right now. */
@@ -188,7 +142,7 @@ export class ProcessTable {
   read(nowMs: number, reclaimed: number | null = null): TableRow[] {
     this.tick++;
     this.reclaim = reclaimed ?? -1;
-    this.malformed = 0;
+    this.reader.malformed = 0;
     const rows: TableRow[] = [];
     const exited: number[] = [];
     const plan = this.forkWatch.plan(nowMs, Math.max(MIN_PROBE, this.entries.size >> 4));
@@ -318,11 +272,11 @@ export class ProcessTable {
   private lightRefresh(entry: Entry, nowMs: number): boolean {
     const base = `/proc/${entry.pid}/`;
     try {
-      const adj = this.readInt(base + 'oom_score_adj', entry.oomScoreAdj);
-      const cgroup = this.readCgroup(entry.pid);
+      const adj = this.reader.int(base + 'oom_score_adj', entry.oomScoreAdj);
+      const cgroup = this.reader.cgroup(entry.pid);
       if (adj !== entry.oomScoreAdj) {
         entry.oomScoreAdj = adj;
-        entry.oomScore = this.readInt(base + 'oom_score', entry.oomScore);
+        entry.oomScore = this.reader.int(base + 'oom_score', entry.oomScore);
         entry.row = null;
       }
       if (cgroup !== entry.cgroup) {
@@ -330,7 +284,7 @@ export class ProcessTable {
         entry.row = null;
       }
     } catch (err) {
-      this.failed(err);
+      this.reader.failed(err);
       return false;
     }
     this.lightRefreshes++;
@@ -345,7 +299,7 @@ export class ProcessTable {
     const rss = entry.residentAtStat * this.options.pageSize;
     // The growth window still moves every tick, so a process that wakes up and grows shows its rate
     // over the last ticks, not diluted over its rest.
-    const growth = this.growth(entry, rss, nowMs);
+    const growth = advanceGrowth(entry, rss, nowMs);
     // Not growing: a fresh row would equal the last one field for field, so it is that one (never
     // mutated afterwards; group-apps.ts copies a row whose app changes).
     const last = entry.row;
@@ -361,14 +315,14 @@ export class ProcessTable {
   private currentRss(entry: Entry, nowMs: number): number {
     if (entry.fd === null) {
       // No kept fd: stat every tick, and the start time is what proves identity.
-      const stat = this.readStat(entry.pid);
+      const stat = this.reader.stat(entry.pid);
       if (!stat || stat.startTime !== entry.stat.startTime) return -1;
-      const resident = this.readResident(entry.pid, null);
+      const resident = this.reader.resident(entry.pid, null);
       if (resident < 0) return -1;
       this.adoptStat(entry, stat, resident, nowMs);
       return resident;
     }
-    const resident = this.readResident(entry.pid, entry.fd);
+    const resident = this.reader.resident(entry.pid, entry.fd);
     if (resident < 0) return -1;
     // A kernel thread's statm is all zeros; the successful read is all we need (it is alive and the same).
     if (entry.stat.kernelThread) return 0;
@@ -376,26 +330,9 @@ export class ProcessTable {
     // when its parent exits: nextStatAt 0), so its periodic stat refresh waits until its group runs.
     const statDue = nowMs >= entry.nextStatAt && (entry.nextStatAt === 0 || !this.idleGroups.idle(entry.cgroup));
     if (resident !== entry.residentAtStat || statDue) {
-      const stat = this.readStat(entry.pid);
+      const stat = this.reader.stat(entry.pid);
       if (!stat || stat.startTime !== entry.stat.startTime) return -1;
       this.adoptStat(entry, stat, resident, nowMs);
-    }
-    return resident;
-  }
-
-  /** statm's resident pages through the kept fd (pread) or open+read+close; -1 when gone or malformed. */
-  private readResident(pid: number, fd: number | null): number {
-    let resident: number | null;
-    try {
-      const length = fd !== null ? preadBytes(fd, this.scratch) : readFileBytes(`/proc/${pid}/statm`, this.scratch);
-      resident = parseStatmResident(this.scratch.buf, length);
-    } catch (err) {
-      this.failed(err);
-      return -1;
-    }
-    if (resident === null) {
-      this.malformed++;
-      return -1;
     }
     return resident;
   }
@@ -404,26 +341,12 @@ export class ProcessTable {
     if (stat.comm !== entry.stat.comm) {
       // comm changes on exec (or prctl): the command line may have changed with it, and so may the
       // cgroup (launchers such as systemd-run move the child into its scope just before exec).
-      entry.cmdline = this.readCmdline(entry.pid);
+      entry.cmdline = this.reader.cmdline(entry.pid);
       this.refreshCgroup(entry);
     }
     entry.stat = stat;
     entry.residentAtStat = resident;
     entry.nextStatAt = nowMs + this.options.statRefreshMs * (0.5 + Math.random());
-  }
-
-  /** open+read+close of /proc/PID/stat; null when the process is gone or the line is bad. */
-  private readStat(pid: number): StatRaw | null {
-    let length: number;
-    try {
-      length = readFileBytes(`/proc/${pid}/stat`, this.scratch);
-    } catch (err) {
-      this.failed(err);
-      return null;
-    }
-    const stat = parseStatBytes(this.scratch.buf, length);
-    if (!stat) this.malformed++;
-    return stat;
   }
 
   private firstSight(pid: number, nowMs: number): Entry | null {
@@ -437,21 +360,17 @@ export class ProcessTable {
         this.openFds++;
       } catch (err) {
         if (!isOutOfFds(err)) {
-          this.failed(err);
+          this.reader.failed(err);
           return null;
         }
         this.shrinkFdBudget();
       }
     }
-    const entry: Entry = {
-      pid, fd, stat: null as unknown as StatRaw, residentAtStat: 0, nextStatAt: 0, nextReadAt: 0, nextQuietReadAt: 0, firstSeenAt: this.tick === 1 ? -Infinity : nowMs, readReclaim: -1, cmdline: '', tgid: pid, uid: 0, user: '', cgroup: '/',
-      anon: 0, file: 0, shmem: 0, swap: 0, rssAtStatus: 0, nextStatusAt: 0, oomScore: 0, oomScoreAdj: 0, row: null, growthTimes: [],
-      growthRss: [], seenTick: this.tick,
-    };
+    const entry = newEntry(pid, fd, this.tick === 1 ? -Infinity : nowMs, this.tick);
     this.entries.set(pid, entry);
     this.countMember(entry.cgroup, 1);
-    const stat = this.readStat(pid);
-    const resident = stat ? this.readResident(pid, fd) : -1;
+    const stat = this.reader.stat(pid);
+    const resident = stat ? this.reader.resident(pid, fd) : -1;
     if (!stat || resident < 0) {
       this.forget(pid, entry);
       return null;
@@ -466,7 +385,7 @@ export class ProcessTable {
       this.forget(pid, entry);
       return null;
     }
-    entry.cmdline = this.readCmdline(pid);
+    entry.cmdline = this.reader.cmdline(pid);
     return entry;
   }
 
@@ -477,43 +396,14 @@ export class ProcessTable {
     if (due || moved >= Math.max(MiB, entry.rssAtStatus / 16)) {
       if (!this.refreshStatus(entry, rss, nowMs, due)) return null;
     }
-    const stat = entry.stat;
-    const known = entry.anon + entry.file + entry.shmem;
-    const scale = known > 0 ? rss / known : 0;
-    const anonBytes = Math.round(entry.anon * scale);
-    const fileBytes = Math.min(rss - anonBytes, Math.round(entry.file * scale));
-    return {
-      session: stat.session,
-      info: {
-        pid: entry.pid,
-        ppid: stat.ppid,
-        uid: entry.uid,
-        user: entry.user,
-        comm: stat.comm,
-        cmdline: stat.state === 'Z' ? '' : entry.cmdline,
-        startTime: stat.startTime,
-        state: stat.state,
-        rssBytes: rss,
-        anonBytes,
-        fileBytes,
-        shmemBytes: known > 0 ? rss - anonBytes - fileBytes : 0,
-        swapBytes: entry.swap,
-        oomScore: entry.oomScore,
-        oomScoreAdj: entry.oomScoreAdj,
-        cgroup: entry.cgroup,
-        appId: '',
-        growthBytesPerSec: growth ?? this.growth(entry, rss, nowMs),
-      },
-    };
+    return rowOf(entry, rss, growth ?? advanceGrowth(entry, rss, nowMs));
   }
 
   /** Re-read status and oom_score (and on `full`, oom_score_adj and the cgroup). False when the process vanished. */
   private refreshStatus(entry: Entry, rss: number, nowMs: number, full: boolean): boolean {
     const base = `/proc/${entry.pid}/`;
     try {
-      const status = parseStatus(readText(base + 'status', this.scratch));
-      this.malformed += status.malformed;
-      const s = status.value;
+      const s = this.reader.status(entry.pid);
       entry.tgid = s.tgid ?? entry.pid;
       if (s.uid !== null && (s.uid !== entry.uid || entry.user === '')) {
         entry.uid = s.uid;
@@ -524,23 +414,18 @@ export class ProcessTable {
       entry.shmem = s.shmemBytes;
       entry.swap = s.swapBytes;
       entry.rssAtStatus = rss;
-      entry.oomScore = this.readInt(base + 'oom_score', entry.oomScore);
+      entry.oomScore = this.reader.int(base + 'oom_score', entry.oomScore);
       if (full) {
-        entry.oomScoreAdj = this.readInt(base + 'oom_score_adj', entry.oomScoreAdj);
-        this.setCgroup(entry, this.readCgroup(entry.pid));
+        entry.oomScoreAdj = this.reader.int(base + 'oom_score_adj', entry.oomScoreAdj);
+        this.setCgroup(entry, this.reader.cgroup(entry.pid));
         // Jitter spreads the refreshes of processes first seen together over many ticks.
         entry.nextStatusAt = nowMs + this.options.statusRefreshMs * (0.5 + Math.random());
       }
       return true;
     } catch (err) {
-      this.failed(err);
+      this.reader.failed(err);
       return false;
     }
-  }
-
-  /** The cgroup v2 path; "/" without a "0::" line (pure cgroup v1: everything sits in the root for our purposes). */
-  private readCgroup(pid: number): string {
-    return parseCgroupV2Path(readText(`/proc/${pid}/cgroup`, this.scratch)) ?? '/';
   }
 
   /** Set an entry's cgroup and keep the per-group member counts (idle-groups.ts watches groups of ≥ 2) in step. */
@@ -559,49 +444,11 @@ export class ProcessTable {
 
   private refreshCgroup(entry: Entry): void {
     try {
-      this.setCgroup(entry, this.readCgroup(entry.pid));
+      this.setCgroup(entry, this.reader.cgroup(entry.pid));
     } catch (err) {
       // Gone: the next statm read drops it.
-      this.failed(err);
+      this.reader.failed(err);
     }
-  }
-
-  private readInt(path: string, fallback: number): number {
-    const n = toInt(readText(path, this.scratch).trim());
-    if (n === null) {
-      this.malformed++;
-      return fallback;
-    }
-    return n;
-  }
-
-  private readCmdline(pid: number): string {
-    const cap = this.options.cmdlineCap ?? CMDLINE_CAP;
-    try {
-      // UTF-8 takes up to 4 bytes a character; read no more than the cap can use.
-      return parseCmdline(readBytes(`/proc/${pid}/cmdline`, this.scratch, cap * 4 + 4), cap);
-    } catch {
-      return '';
-    }
-  }
-
-  private growth(entry: Entry, rss: number, nowMs: number): number {
-    const times = entry.growthTimes;
-    const values = entry.growthRss;
-    times.push(nowMs);
-    values.push(rss);
-    if (times.length > GROWTH_WINDOW) {
-      times.shift();
-      values.shift();
-    }
-    const dt = (nowMs - times[0]!) / 1000;
-    return dt > 0 ? (rss - values[0]!) / dt : 0;
-  }
-
-  /** Account for a failed read: gone or hidden is silent, out of fds shrinks the budget, the rest is malformed. */
-  private failed(err: unknown): void {
-    if (isOutOfFds(err)) this.shrinkFdBudget();
-    else if (!isGoneOrHidden(err)) this.malformed++;
   }
 
   /**

@@ -1,0 +1,110 @@
+/**
+ * What the process table keeps per process (process-table.ts decides when each part is re-read)
+ * and the row it makes of it each tick. The row is built only from the entry: RSS is exact (statm),
+ * the anon/file/shmem split is the one last read from status scaled to that RSS (RSS is exactly
+ * their sum, so the scaled parts still add up), swap and the oom scores are the last values read,
+ * and the growth rate is over the last GROWTH_WINDOW reads.
+ */
+import type { ProcessInfo } from '../../contract/snapshot';
+import type { StatRaw } from './parse/stat';
+
+/** Ticks of RSS history kept per process for growthBytesPerSec. */
+const GROWTH_WINDOW = 5;
+
+/** A process as the table sees it: the contract fields plus what grouping needs. */
+export interface TableRow {
+  info: ProcessInfo;
+  session: number;
+}
+
+/** One known process (a PID with one start time). */
+export interface Entry {
+  pid: number;
+  /** Kept-open /proc/PID/statm fd, or null beyond the budget. */
+  fd: number | null;
+  stat: StatRaw;
+  /** statm's resident pages when last read (stat is re-read whenever they change): a change means the process is doing something. */
+  residentAtStat: number;
+  nextStatAt: number;
+  /** When statm is read again even if the process's group keeps idle (after reclaim, and without any). */
+  nextReadAt: number;
+  nextQuietReadAt: number;
+  /** When the table first saw it: a young process never rests (launchers move it to its app's group). */
+  firstSeenAt: number;
+  /** The reclaim counter when it was last read (-1: unknown). */
+  readReclaim: number;
+  cmdline: string;
+  /** Status's Tgid: equal to pid for a process, another PID for a thread's TID. */
+  tgid: number;
+  uid: number;
+  user: string;
+  cgroup: string;
+  anon: number;
+  file: number;
+  shmem: number;
+  swap: number;
+  rssAtStatus: number;
+  nextStatusAt: number;
+  oomScore: number;
+  oomScoreAdj: number;
+  /** The row last returned, reused while the process rests. */
+  row: TableRow | null;
+  growthTimes: number[];
+  growthRss: number[];
+  seenTick: number;
+}
+
+/** A fresh entry, before anything is read (stat is set right after, by the caller). */
+export function newEntry(pid: number, fd: number | null, firstSeenAt: number, tick: number): Entry {
+  return {
+    pid, fd, stat: null as unknown as StatRaw, residentAtStat: 0, nextStatAt: 0, nextReadAt: 0, nextQuietReadAt: 0, firstSeenAt,
+    readReclaim: -1, cmdline: '', tgid: pid, uid: 0, user: '', cgroup: '/', anon: 0, file: 0, shmem: 0, swap: 0, rssAtStatus: 0,
+    nextStatusAt: 0, oomScore: 0, oomScoreAdj: 0, row: null, growthTimes: [], growthRss: [], seenTick: tick,
+  };
+}
+
+/** Push this read's RSS into the growth window and return the rate over it, bytes per second. */
+export function advanceGrowth(entry: Entry, rss: number, nowMs: number): number {
+  const times = entry.growthTimes;
+  const values = entry.growthRss;
+  times.push(nowMs);
+  values.push(rss);
+  if (times.length > GROWTH_WINDOW) {
+    times.shift();
+    values.shift();
+  }
+  const dt = (nowMs - times[0]!) / 1000;
+  return dt > 0 ? (rss - values[0]!) / dt : 0;
+}
+
+/** The row for an entry at this RSS (bytes) and growth rate. */
+export function rowOf(entry: Entry, rss: number, growth: number): TableRow {
+  const stat = entry.stat;
+  const known = entry.anon + entry.file + entry.shmem;
+  const scale = known > 0 ? rss / known : 0;
+  const anonBytes = Math.round(entry.anon * scale);
+  const fileBytes = Math.min(rss - anonBytes, Math.round(entry.file * scale));
+  return {
+    session: stat.session,
+    info: {
+      pid: entry.pid,
+      ppid: stat.ppid,
+      uid: entry.uid,
+      user: entry.user,
+      comm: stat.comm,
+      cmdline: stat.state === 'Z' ? '' : entry.cmdline,
+      startTime: stat.startTime,
+      state: stat.state,
+      rssBytes: rss,
+      anonBytes,
+      fileBytes,
+      shmemBytes: known > 0 ? rss - anonBytes - fileBytes : 0,
+      swapBytes: entry.swap,
+      oomScore: entry.oomScore,
+      oomScoreAdj: entry.oomScoreAdj,
+      cgroup: entry.cgroup,
+      appId: '',
+      growthBytesPerSec: growth,
+    },
+  };
+}
