@@ -90,20 +90,36 @@ export class SnapshotEncoder {
   private processes = new Map<number, ProcessInfo>();
   private apps = new Map<string, AppInfo>();
   private sentOnce = false;
+  /** The PIDs of the last delta, in order. */
+  private lastPids = new Int32Array(0);
 
   /** The delta from the last encoded snapshot (everything, the first time). */
   encode(snapshot: Snapshot): SnapshotDelta {
     const full = !this.sentOnce;
     this.sentOnce = true;
-    const pids = new Int32Array(snapshot.processes.length);
+    const rows = snapshot.processes;
+    const pids = new Int32Array(rows.length);
     const changed: ProcessInfo[] = [];
-    const nextProcesses = new Map<number, ProcessInfo>();
-    snapshot.processes.forEach((p, i) => {
+    const last = this.lastPids;
+    let samePids = !full && rows.length === last.length;
+    for (let i = 0; i < rows.length; i++) {
+      const p = rows[i]!;
       pids[i] = p.pid;
+      if (samePids && last[i] !== p.pid) samePids = false;
       const before = this.processes.get(p.pid);
       if (full || !before || !sameProcess(before, p)) changed.push(p);
-      nextProcesses.set(p.pid, p);
-    });
+    }
+    if (samePids) {
+      // The same PIDs in the same order (most ticks): update the kept rows in place instead of
+      // building a 2,000-entry map per tick. Every row is kept as the object sent this tick, so the
+      // next comparison is by identity where the sampler reused it.
+      for (const p of rows) if (this.processes.get(p.pid) !== p) this.processes.set(p.pid, p);
+    } else {
+      this.processes = new Map();
+      for (const p of rows) this.processes.set(p.pid, p);
+    }
+    // Kept apart: the delta's own array is transferred to the main thread (and so emptied here).
+    this.lastPids = pids.slice();
     const appIds: string[] = new Array(snapshot.apps.length);
     const changedApps: AppInfo[] = [];
     const nextApps = new Map<string, AppInfo>();
@@ -113,7 +129,6 @@ export class SnapshotEncoder {
       if (full || !before || !sameApp(before, a)) changedApps.push(a);
       nextApps.set(a.id, a);
     });
-    this.processes = nextProcesses;
     this.apps = nextApps;
     return { full, head: headOf(snapshot), pids, processes: changed, appIds, apps: changedApps };
   }
@@ -127,12 +142,19 @@ export class SnapshotDecoder {
   private processes = new Map<number, ProcessInfo>();
   private apps = new Map<string, AppInfo>();
   private synced = false;
+  /** The last rebuilt process list, its PIDs, and each PID's index in it. */
+  private lastProcesses: ProcessInfo[] = [];
+  private lastPids = new Int32Array(0);
+  private indexOf = new Map<number, number>();
 
   /** Forget every row: the next delta must be full (a new worker). */
   reset(): void {
     this.processes = new Map();
     this.apps = new Map();
     this.synced = false;
+    this.lastProcesses = [];
+    this.lastPids = new Int32Array(0);
+    this.indexOf = new Map();
   }
 
   /** The complete snapshot a delta stands for; throws DeltaGapError when it cannot be rebuilt. */
@@ -141,17 +163,7 @@ export class SnapshotDecoder {
     else if (!this.synced) throw new DeltaGapError('a partial snapshot arrived before a full one');
     // Until this delta is fully applied, only a full one is accepted (the maps change only at the end).
     this.synced = false;
-    const changed = new Map<number, ProcessInfo>();
-    for (const p of delta.processes) changed.set(p.pid, p);
-    const nextProcesses = new Map<number, ProcessInfo>();
-    const processes: ProcessInfo[] = new Array(delta.pids.length);
-    for (let i = 0; i < delta.pids.length; i++) {
-      const pid = delta.pids[i]!;
-      const row = changed.get(pid) ?? this.processes.get(pid);
-      if (!row) throw new DeltaGapError(`process ${pid} was never sent`);
-      processes[i] = row;
-      nextProcesses.set(pid, row);
-    }
+    const processes = this.sameOrder(delta.pids) ? this.patched(delta.processes) : this.rebuilt(delta);
     const changedApps = new Map<string, AppInfo>();
     for (const a of delta.apps) changedApps.set(a.id, a);
     const nextApps = new Map<string, AppInfo>();
@@ -163,11 +175,53 @@ export class SnapshotDecoder {
       apps[i] = row;
       nextApps.set(id, row);
     }
-    this.processes = nextProcesses;
     this.apps = nextApps;
+    this.lastProcesses = processes;
     this.synced = true;
     const h = delta.head;
     // The sampler's own key order, so the rebuilt snapshot serialises exactly like the original.
     return { seq: h.seq, time: h.time, intervalMs: h.intervalMs, psi: h.psi, memory: h.memory, processes, apps, features: h.features, sampleMs: h.sampleMs, malformed: h.malformed };
+  }
+
+  /** True when the PIDs are the last delta's, in the same order (kept for the next comparison otherwise). */
+  private sameOrder(pids: Int32Array): boolean {
+    const last = this.lastPids;
+    let same = pids.length === last.length;
+    for (let i = 0; i < pids.length && same; i++) same = pids[i] === last[i];
+    return same;
+  }
+
+  /** The last list with the changed rows put in their places (the same PIDs: nothing can be missing). */
+  private patched(changed: ProcessInfo[]): ProcessInfo[] {
+    const processes = this.lastProcesses.slice();
+    for (const p of changed) {
+      const i = this.indexOf.get(p.pid);
+      // A row for a PID not in the list is not part of the snapshot (the general path drops it too).
+      if (i === undefined) continue;
+      processes[i] = p;
+      this.processes.set(p.pid, p);
+    }
+    return processes;
+  }
+
+  /** The list built row by row from the changed ones and the kept ones; the keeper maps rebuilt. */
+  private rebuilt(delta: SnapshotDelta): ProcessInfo[] {
+    const changed = new Map<number, ProcessInfo>();
+    for (const p of delta.processes) changed.set(p.pid, p);
+    const nextProcesses = new Map<number, ProcessInfo>();
+    const indexOf = new Map<number, number>();
+    const processes: ProcessInfo[] = new Array(delta.pids.length);
+    for (let i = 0; i < delta.pids.length; i++) {
+      const pid = delta.pids[i]!;
+      const row = changed.get(pid) ?? this.processes.get(pid);
+      if (!row) throw new DeltaGapError(`process ${pid} was never sent`);
+      processes[i] = row;
+      nextProcesses.set(pid, row);
+      indexOf.set(pid, i);
+    }
+    this.processes = nextProcesses;
+    this.indexOf = indexOf;
+    this.lastPids = delta.pids.slice();
+    return processes;
   }
 }

@@ -77,6 +77,36 @@ describe('snapshot deltas (synthetic tables)', () => {
     roundTrip(enc, dec, snap(3, [proc(13, 200), { ...b, rssBytes: 9000 }, reused], [app('x', [13, 11, 10], 11000)]));
   });
 
+  it('patches rows in place while the PIDs stay the same, and never changes a snapshot already handed out', () => {
+    const enc = new SnapshotEncoder();
+    const dec = new SnapshotDecoder();
+    let rows = [proc(10, 100), proc(11, 100), proc(12, 100), proc(13, 100)];
+    const handedOut: { rebuilt: Snapshot; copy: string }[] = [];
+    const tick = (seq: number, next: ProcessInfo[]): SnapshotDelta => {
+      rows = next;
+      const { rebuilt, delta } = roundTrip(enc, dec, snap(seq, rows, [app('x', rows.map((r) => r.pid), 1)]));
+      handedOut.push({ rebuilt, copy: JSON.stringify(rebuilt) });
+      return delta;
+    };
+    tick(0, rows);
+    // Same PIDs, same order: one row changes (first, middle, last), the others travel as nothing.
+    for (const [seq, i] of [[1, 0], [2, 2], [3, 3]] as const) {
+      const next = rows.slice();
+      next[i] = { ...next[i]!, rssBytes: next[i]!.rssBytes + 4096 };
+      expect(tick(seq, next).processes).toEqual([next[i]]);
+    }
+    // Equal by value but a new object: not sent.
+    expect(tick(4, rows.map((r) => ({ ...r }))).processes).toEqual([]);
+    // The same set in another order, then a PID gone and a new one, then the same PIDs again.
+    tick(5, [rows[1]!, rows[0]!, rows[2]!, rows[3]!]);
+    tick(6, [rows[0]!, rows[1]!, rows[3]!, proc(14, 200)]);
+    const next = rows.slice();
+    next[3] = { ...next[3]!, state: 'R' };
+    expect(tick(7, next).processes).toEqual([next[3]]);
+    // Every snapshot handed out earlier still reads exactly as it did.
+    for (const h of handedOut) expect(JSON.stringify(h.rebuilt)).toBe(h.copy);
+  });
+
   it('notices a change in any single field of a process or an app, pressure included', () => {
     const enc = new SnapshotEncoder();
     const dec = new SnapshotDecoder();
