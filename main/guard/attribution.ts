@@ -72,7 +72,10 @@ export class Attribution {
 
   /** The top `limit` apps of this snapshot by their share of the pressure, best first. */
   rank(snapshot: Snapshot, policy: ActionPolicy, limit = 10): Culprit[] {
-    const byPid = new Map(snapshot.processes.map((p) => [p.pid, p]));
+    // Built only when an app is ranked: on a calm machine none is, and a 2,000-entry map a tick was
+    // most of the guard's cost on the main thread.
+    let pidMap: Map<number, Snapshot['processes'][number]> | null = null;
+    const byPidOf = (): Map<number, Snapshot['processes'][number]> => (pidMap ??= new Map(snapshot.processes.map((p) => [p.pid, p])));
     const prefer = policy.prefer.map(globToRegExp);
     const avoid = policy.avoid.map((g) => ({ glob: g, re: globToRegExp(g) }));
     const ranked: Array<Culprit & { preferred: boolean }> = [];
@@ -85,6 +88,7 @@ export class Attribution {
       if ((stallPct ?? 0) < MIN_STALL_PCT && growthMiBps < MIN_GROWTH_MIBPS) continue;
       if ((stallPct ?? 0) >= ACT_MIN_STALL_PCT || growthMiBps >= MIN_GROWTH_MIBPS) this.evidenced.add(app.id);
       const sizeBytes = app.anonBytes + app.swapBytes;
+      const byPid = byPidOf();
       const comms = app.pids.map((pid) => byPid.get(pid)?.comm ?? '');
       const names = namesOf(app, comms);
       ranked.push({
