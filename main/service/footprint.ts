@@ -18,8 +18,8 @@
  * - zod and the contract's schemas load with the first thing that needs them (a window's first
  *   message, a reap, events read back, a settings file to parse; main/lazy-module.ts), the values
  *   main needs before that are in contract/plain.ts. With a settings file zod loads at start.
- * Together −13.5 MiB on the ten-minute soak (98.1 vs 111.6 MiB mean, 2,000 processes): still ~100 MiB,
- * not 60. What is left (per isolate, v8.getHeapStatistics and mallinfo2 in the same run): the node
+ * Together −13.5 / −15 MiB in two ten-minute soaks (98.1 vs 111.6 and 87.9 vs 102.9 MiB mean, 2,000
+ * processes): still ~90–100 MiB, not 60. What is left (per isolate, v8.getHeapStatistics and mallinfo2 in the same run): the node
  * binary's pages ~44 MiB (29 for bare `node`), the sampler worker's heap 20–30 MiB physical (10–18
  * live, more with more processes), the main heap ~16 MiB (13 live: the process rows of the snapshot,
  * module code), malloc ~11 MiB of which ~7 free. Tried and left out in that pass: the sampler
