@@ -19,14 +19,14 @@
  *   message, a reap, events read back, a settings file to parse; main/lazy-module.ts), the values
  *   main needs before that are in contract/plain.ts. With a settings file zod loads at start.
  * Together −13.5 / −15 MiB in two ten-minute soaks (98.1 vs 111.6 and 87.9 vs 102.9 MiB mean, 2,000
- * processes): still ~90–100 MiB, not 60. What is left (per isolate, v8.getHeapStatistics and mallinfo2 in the same run): the node
- * binary's pages ~44 MiB (29 for bare `node`), the sampler worker's heap 20–30 MiB physical (10–18
+ * processes): still ~90–100 MiB, not 60. What is left (per isolate, v8.getHeapStatistics and
+ * mallinfo2 in the same run): the node binary's pages ~44 MiB (29 for bare `node`), the sampler worker's heap 20–30 MiB physical (10–18
  * live, more with more processes), the main heap ~16 MiB (13 live: the process rows of the snapshot,
  * module code), malloc ~11 MiB of which ~7 free. Tried and left out in that pass: the sampler
  * worker's `maxOldGenerationSizeMb` (256/512, which also lowers V8's heap growing factor) and a
  * malloc_trim(0) every 30 s — neither moved RSS beyond the ±15 MiB minute-to-minute noise.
- * Measured and left out (second pass): V8's `--optimize-for-size` (set at run time, it applies to every isolate)
- * took 15–20 MiB off, but cost 17–22 % more CPU in each of four same-run comparisons (e.g. 4.28 % vs
+ * Measured and left out (second pass): V8's `--optimize-for-size` (set at run time, it applies to
+ * every isolate) took 15–20 MiB off, but cost 17–22 % more CPU in each of four same-run comparisons (e.g. 4.28 % vs
  * 3.51 % of a core), and the steady cost (issue 11, goal 1) must not get worse. Turning it off again
  * once the workers had started kept none of the saving. `--heap-growing-percent`,
  * `--semi-space-growth-factor=1` and a full GC every 10–30 s in every isolate moved nothing beyond
