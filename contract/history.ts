@@ -4,7 +4,7 @@
  * and the renderer (live append) alike.
  */
 import { z } from 'zod';
-import type { Snapshot } from './snapshot';
+import { MARKER_KINDS } from './plain';
 
 const pct = z.number().min(0).nullable();
 
@@ -28,7 +28,7 @@ export type HistoryPoint = z.infer<typeof HistoryPointSchema>;
  * What a marker on the chart stands for: a reap by hand, the guard's auto-reap, its warning or
  * would-reap, a kernel OOM kill, a systemd-oomd kill.
  */
-export const MarkerKindSchema = z.enum(['reap', 'auto-reap', 'warning', 'would-reap', 'oom-kill', 'oomd-kill']);
+export const MarkerKindSchema = z.enum(MARKER_KINDS);
 export type MarkerKind = z.infer<typeof MarkerKindSchema>;
 
 /** A moment on the chart: a reap (with its recovery) or another recorded event. */
@@ -58,21 +58,4 @@ export const HistorySchema = z.object({
 });
 export type History = z.infer<typeof HistorySchema>;
 
-/** The graph point for one snapshot. */
-export function historyPointOf(s: Snapshot): HistoryPoint {
-  const m = s.memory;
-  const zramUsedBytes = m.zram.reduce((sum, z) => sum + z.usedBytes, 0);
-  return {
-    t: s.time,
-    memSomePct: s.psi?.memory?.some.tickPct ?? null,
-    memFullPct: s.psi?.memory?.full?.tickPct ?? null,
-    memSomeAvg10: s.psi?.memory?.some.avg10 ?? null,
-    memFullAvg10: s.psi?.memory?.full?.avg10 ?? null,
-    cpuSomePct: s.psi?.cpu?.some.tickPct ?? null,
-    ioSomePct: s.psi?.io?.some.tickPct ?? null,
-    availableBytes: m.availableBytes,
-    usedBytes: Math.max(0, m.totalBytes - m.availableBytes),
-    swapUsedBytes: Math.max(0, m.swapTotalBytes - m.swapFreeBytes),
-    zramUsedBytes,
-  };
-}
+export { historyPointOf } from './plain';

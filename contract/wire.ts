@@ -5,9 +5,9 @@
  */
 import { z } from 'zod';
 import { ApiErrorSchema } from './api';
+import { MAX_WIRE_MESSAGE_BYTES } from './plain';
 
-/** Largest message either side accepts. */
-export const MAX_WIRE_MESSAGE_BYTES = 1024 * 1024;
+export { MAX_WIRE_MESSAGE_BYTES };
 
 export const WireRequestSchema = z.strictObject({
   id: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),

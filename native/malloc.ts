@@ -2,8 +2,8 @@
  * glibc malloc tuning for Headroom's long-running, multi-threaded process (main/service/footprint.ts).
  *
  * glibc gives each thread that meets contention its own arena (up to 8 per core), and memory freed
- * into one arena is not reused by another: with the main thread, the sampler, the guard's trigger
- * thread and the reap worker, plus libuv's pool, `headroom serve` kept 8 arenas and 6–12 MiB more
+ * into one arena is not reused by another: with the main thread, the sampler and the reap worker,
+ * plus libuv's pool (where the guard's PSI trigger wait runs), `headroom serve` kept 8 arenas and 6–12 MiB more
  * resident than with two (docs/BENCHMARKS.md, "Footprint, second pass"). `mallopt(M_ARENA_MAX)` is
  * the in-process form of MALLOC_ARENA_MAX: it applies to arenas created after the call, so it is
  * made before the worker threads start. Where libc is not glibc (musl) nothing is changed.

@@ -29,6 +29,15 @@ export function setThreadNice(nice: number): string | null {
   return errnoName(koffi.errno());
 }
 
+/**
+ * Set the nice value of one thread of this process by its kernel thread id (e.g. a libuv thread-pool
+ * thread found waiting in a call of ours). Returns null on success, else the errno name.
+ */
+export function setTaskNice(tid: number, nice: number): string | null {
+  if (Number(setpriorityFn(PRIO_PROCESS, tid, nice)) === 0) return null;
+  return errnoName(koffi.errno());
+}
+
 /** The nice value reapers ask for: well above normal work, still below the kernel's own -20 threads. */
 export const REAPER_NICE = -10;
 

@@ -17,8 +17,12 @@
  * - Measured at 2,000 idle processes (docs/BENCHMARKS.md, "Window (deltas)"): the delta is a few
  *   KB against ≈ 560 KB of full snapshot, and diffing costs well under a millisecond.
  */
-import { diffSnapshots, type SnapshotDelta } from '../../contract/delta';
+import type { SnapshotDelta } from '../../contract/delta';
 import type { Snapshot } from '../../contract/snapshot';
+import { lazyModule } from '../lazy-module';
+
+// contract/delta.ts carries the window's schemas (zod): loaded with the first receiver, not at start.
+const delta = lazyModule<typeof import('../../contract/delta')>('contract/delta');
 
 /** One message for one receiver: a full snapshot or a delta against the one it holds. */
 export type SnapshotMessage = { event: 'snapshot'; data: Snapshot } | { event: 'snapshotDelta'; data: SnapshotDelta };
@@ -49,7 +53,7 @@ export class SnapshotFanout {
     if (base === current) return null;
     this.bases.set(receiver, current);
     if (base !== undefined && base === this.prev) {
-      this.delta ??= diffSnapshots(base, current);
+      this.delta ??= delta().diffSnapshots(base, current);
       return { event: 'snapshotDelta', data: this.delta };
     }
     return { event: 'snapshot', data: current };

@@ -1,13 +1,13 @@
 /**
  * The pressure guard: one object the window's service and `headroom guard` both host.
  *
- *   trigger thread ──fired──▶ sampleNow() + fast sampling (250 ms)
+ *   PSI trigger wait ──fired──▶ sampleNow() + fast sampling (250 ms)
  *   sampler tick ──snapshot──▶ observe(): system some/full share over the last ≥ 1 s (totalUs deltas)
  *                              → attribution (attribution.ts) → episode step (episode.ts)
  *                              → warning / would-reap / reap (reaper, async) / calm
  *                              → events, chart markers, state for the window
  *
- * Detection never blocks here: the trigger thread waits on poll(2), the sampler reads /proc on its
+ * Detection never blocks here: the trigger wait runs poll(2) on a libuv pool thread (trigger-watch.ts), the sampler reads /proc on its
  * worker, the reap runs on the reaper's worker (or the privileged helper). A reap (reap-culprit.ts)
  * goes through the same PID-reuse-safe path as a manual one; a culprit that exited or whose group
  * vanished gets results saying so and nothing is sent. Only the holder of the per-user lock
@@ -24,7 +24,7 @@ import { Attribution, type ActionPolicy } from './attribution';
 import { CALM_MS, Episode, type EpisodeAction } from './episode';
 import { GuardLock } from './lock';
 import { reapCulprit } from './reap-culprit';
-import type { TriggerWorkerData } from './trigger-messages';
+import type { TriggerOptions } from './trigger-messages';
 import { TriggerWatch } from './trigger-watch';
 
 /** The sampling interval while an episode is open. */
@@ -47,8 +47,8 @@ export interface GuardOptions {
   onEvent?: (event: GuardEvent) => void;
   addMarker?: (marker: ReapMarker) => void;
   lock?: GuardLock;
-  /** Trigger thread options (windows to try, paths); false: no thread, poll the sampler's snapshots. */
-  triggers?: Partial<TriggerWorkerData> | false;
+  /** Trigger options (windows to try, paths); false: no triggers, poll the sampler's snapshots. */
+  triggers?: Partial<TriggerOptions> | false;
 }
 
 /** A running guard. */

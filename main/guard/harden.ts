@@ -1,14 +1,14 @@
 /**
  * Hardening for a guard process (`headroom guard`): it must keep running while the desktop thrashes.
- * 1. Priority: nice −10 on the main thread *before* any worker starts, so the sampler, trigger and
- *    reap threads inherit it (Linux threads take their creator's nice). Allowed for root or
+ * 1. Priority: nice −10 on the main thread *before* any worker starts, so the sampler and reap threads
+ *    and libuv's pool (where the PSI trigger wait runs) inherit it (Linux threads take their creator's nice). Allowed for root or
  *    CAP_SYS_NICE; an ordinary user gets EACCES and runs at normal priority.
  * 2. Memory: every file-backed mapping locked (native/guard-memlock.ts): node's code and read-only
  *    data are what reclaim evicts first without swap, and refaulting them is what stalls a process
  *    under pressure. Code loaded later (the workers' modules are in the same files) is covered once
  *    the mappings exist; mapping new files after this call are not locked.
  * The window's service does not call this: locking Electron's whole image is a different trade-off,
- * so there only the trigger thread raises its own priority.
+ * so there only the pool thread of the trigger wait is raised (trigger-watch.ts).
  */
 import { lockFileMappings, type FileLock } from '../../native/guard-memlock';
 import { REAPER_NICE, setThreadNice } from '../../native/priority';

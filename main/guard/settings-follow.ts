@@ -10,7 +10,7 @@
  * guard. Command-line flags are applied on top by the caller (`overrides`), so they keep winning.
  */
 import type { Settings } from '../../contract/settings';
-import { defaultSettings } from '../../contract/settings';
+import { defaultSettings } from '../../contract/plain';
 import { peekSettings } from '../settings/file-store';
 import { currentIdentity, sameIdentity, type FileIdentity } from '../settings/safe-file';
 

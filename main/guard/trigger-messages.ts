@@ -1,8 +1,8 @@
-/** The messages between the guard (main thread) and its trigger thread (trigger-worker.ts). Types only. */
+/** What the guard's trigger wait (trigger-watch.ts) is configured with and what it reports. Types only. */
 import type { GuardMode } from '../../contract/guard';
 
-/** What the trigger thread is started with (plain data). */
-export interface TriggerWorkerData {
+/** How the trigger wait is set up (plain data). */
+export interface TriggerOptions {
   /** The system memory pressure file, normally /proc/pressure/memory. */
   systemPath: string;
   /** Where cgroup v2 is mounted; null: no app-group triggers. */
@@ -13,16 +13,14 @@ export interface TriggerWorkerData {
   stallShare: number;
   /** Poll mode: how often the system file is read (ms). */
   pollMs: number;
-  /** Ask for nice −10 on the trigger thread (allowed for root / CAP_SYS_NICE). */
+  /** Ask for nice −10 on the thread that waits (allowed for root / CAP_SYS_NICE). */
   raisePriority: boolean;
 }
 
-/** Main thread → trigger thread. */
-export type ToTriggerWorker = { type: 'groups'; cgroups: string[] } | { type: 'stop' };
-
-/** Trigger thread → main thread. */
-export type FromTriggerWorker =
-  | { type: 'mode'; mode: GuardMode; windowMs: number | null; note: string; nice: string | null }
-  | { type: 'fired'; source: string; time: number }
-  | { type: 'gone'; cgroup: string }
-  | { type: 'error'; message: string };
+/** The mode in force, told once after start: `nice` is null when the waiting thread runs at nice −10, else why not. */
+export interface TriggerMode {
+  mode: GuardMode;
+  windowMs: number | null;
+  note: string;
+  nice: string | null;
+}

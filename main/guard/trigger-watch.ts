@@ -1,113 +1,350 @@
 /**
- * The main-thread side of the trigger thread (trigger-worker.ts): starts it, hands it the app groups
- * of each snapshot (only when the set changes), and turns its messages into callbacks. If the thread
- * cannot start or fails, the guard says so and keeps working from the sampler's snapshots alone.
+ * The guard's PSI triggers, without a thread of their own: the only place Headroom blocks on PSI. It
+ * arms a trigger on the system memory pressure file and one per app group (cgroup v2
+ * `memory.pressure`) and waits for POLLPRI with poll(2) — not on a JavaScript thread but through
+ * koffi's asynchronous call (PollSet.waitAsync), which runs the poll on one of libuv's thread-pool
+ * threads and hands the answer to this (main) thread's event loop. A wake-up becomes a `fired`
+ * callback, and the guard asks the sampler for a tick at once (the same hop through the main thread
+ * the trigger worker's message took before). Before, the wait had a worker thread of its own: a V8
+ * isolate and ~6–10 MiB of RSS for a thread that only ever sleeps (docs/BENCHMARKS.md, "Footprint,
+ * third pass").
+ *
+ * The poll set is [wake eventfd (POLLIN), system trigger, app groups…] in one preallocated pollfd
+ * array, so a wake-up under heavy reclaim allocates nothing on the waiting side. The poll waits with no
+ * timeout: new groups and stop() write the eventfd, the wait returns, the change is applied and the
+ * wait starts again — no idle wake-ups at all. The array and the fds are never touched while the
+ * kernel is reading them (changes wait for the wait's answer).
+ *
+ * Thread pool: the wait holds one of libuv's 4 pool threads for as long as the guard runs. Nothing
+ * else in serve or the Electron main process uses the pool (sync fs on the sampler worker and the
+ * recorder, no async fs, dns, zlib or crypto), so three stay free. The pool thread waiting on our
+ * array is found by its syscall (`/proc/self/task/TID/syscall`: poll with our array's address) and
+ * raised to nice −10 where allowed, as the trigger thread raised itself (EACCES for ordinary users;
+ * the mode's `nice` says which). The raise stays with that pool thread; a later wait may land on
+ * another, which is then raised too.
+ *
+ * An in-flight wait keeps the event loop alive (an async call cannot be unref'd): the guard's owner
+ * must call stop() (the service and `headroom guard` do, on close).
+ *
+ * Window: the candidates are tried in order on the system file (sub-second first: those work where the
+ * opener has CAP_SYS_RESOURCE; 2 s multiples otherwise); EINVAL/EPERM/EACCES → the next. When every
+ * one is refused, poll mode: the system file's `some` total is read every pollMs on a timer and a
+ * "fire" is a stall share at or above the threshold over that interval. No PSI at all → `unavailable`.
+ * A group whose trigger reports POLLERR/POLLNVAL (removed) is closed and dropped quietly.
  */
-import { existsSync } from 'node:fs';
+import { closeSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
-import type { FromTriggerWorker, ToTriggerWorker, TriggerWorkerData } from './trigger-messages';
+import { openPsiTrigger, PollSet, POLLERR, POLLIN, POLLNVAL, POLLPRI, TriggerRefused, WakeFd } from '../../native/psi-trigger';
+import { REAPER_NICE, setTaskNice } from '../../native/priority';
+import type { TriggerMode, TriggerOptions } from './trigger-messages';
 
 /** The windows tried by default: sub-second (needs CAP_SYS_RESOURCE), then 2 s multiples. */
 export const DEFAULT_WINDOWS_MS = [500, 1000, 2000, 4000];
 /** Poll mode reads the system PSI file this often. */
 export const DEFAULT_POLL_MS = 500;
+/** The wake fd, the system trigger and up to 128 app groups. */
+const MAX_FDS = 130;
+const SOME_TOTAL = /^some .*total=(\d+)/m;
+/** How long after a wait starts the waiting pool thread is looked for (it picks the call up at once). */
+const FIND_WAITER_MS = [5, 50, 500];
+const SYS_poll = 7;
 
-/** What the trigger thread reports. */
+/** What the trigger wait reports. */
 export interface TriggerCallbacks {
-  mode(message: Extract<FromTriggerWorker, { type: 'mode' }>): void;
+  mode(message: TriggerMode): void;
   fired(source: string, time: number): void;
   gone(cgroup: string): void;
   failed(message: string): void;
 }
 
-export interface TriggerWatchOptions extends Partial<TriggerWorkerData> {
+export interface TriggerWatchOptions extends Partial<TriggerOptions> {
   stallShare: number;
 }
 
-/**
- * The compiled worker. When this module runs from source (vitest, tsx), the worker still has to be
- * JavaScript, so it is taken from the build in dist/.
- */
-function workerPath(): string {
-  const beside = join(__dirname, 'trigger-worker.js');
-  if (existsSync(beside)) return beside;
-  return join(__dirname, '..', '..', 'dist', 'main', 'guard', 'trigger-worker.js');
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
-/** A running trigger thread. */
+/** A running trigger wait (see the comment at the top). */
 export class TriggerWatch {
-  private worker: Worker | null = null;
+  private readonly data: TriggerOptions;
+  private started = false;
+  private stopped = false;
   private groupsKey = '';
+  /** Groups asked for and not yet applied (applied between waits). */
+  private pending: string[] | null = null;
+  private pollSet: PollSet | null = null;
+  private wake: WakeFd | null = null;
+  private systemFd: number | null = null;
+  private readonly groups = new Map<string, number>();
+  /** The source of each poll set entry after the wake fd: null is the system file. */
+  private order: Array<string | null> = [];
+  private windowMs = 0;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private lastTotal: number | null = null;
+  private lastAt = 0;
+  /** Pool threads already raised (by TID), and the first attempt's outcome for the mode message. */
+  private readonly raised = new Set<number>();
+  private modeSent = false;
+  private waitsStarted = 0;
 
   constructor(
-    private readonly options: TriggerWatchOptions,
+    options: TriggerWatchOptions,
     private readonly callbacks: TriggerCallbacks,
-  ) {}
-
-  /** Start the thread; the first message says which mode is in force. */
-  start(): void {
-    if (this.worker) return;
-    const data: TriggerWorkerData = {
-      systemPath: this.options.systemPath ?? '/proc/pressure/memory',
-      cgroupMount: this.options.cgroupMount ?? null,
-      windowsMs: this.options.windowsMs ?? DEFAULT_WINDOWS_MS,
-      stallShare: this.options.stallShare,
-      pollMs: this.options.pollMs ?? DEFAULT_POLL_MS,
-      raisePriority: this.options.raisePriority ?? true,
+  ) {
+    this.data = {
+      systemPath: options.systemPath ?? '/proc/pressure/memory',
+      cgroupMount: options.cgroupMount ?? null,
+      windowsMs: options.windowsMs ?? DEFAULT_WINDOWS_MS,
+      stallShare: options.stallShare,
+      pollMs: options.pollMs ?? DEFAULT_POLL_MS,
+      raisePriority: options.raisePriority ?? true,
     };
-    let worker: Worker;
-    try {
-      worker = new Worker(workerPath(), { workerData: data });
-    } catch (err) {
-      this.callbacks.failed(`the trigger thread could not start: ${err instanceof Error ? err.message : String(err)}`);
-      return;
-    }
-    this.worker = worker;
-    // The guard must never be what keeps a process alive.
-    worker.unref();
-    worker.on('message', (message: FromTriggerWorker) => {
-      if (worker !== this.worker) return;
-      if (message.type === 'mode') this.callbacks.mode(message);
-      else if (message.type === 'fired') this.callbacks.fired(message.source, message.time);
-      else if (message.type === 'gone') this.callbacks.gone(message.cgroup);
-      else this.callbacks.failed(message.message);
-    });
-    worker.on('error', (err) => {
-      if (worker === this.worker) this.callbacks.failed(`the trigger thread failed: ${err.message}`);
-    });
-    worker.on('exit', (code) => {
-      if (worker !== this.worker) return;
-      this.worker = null;
-      if (code !== 0) this.callbacks.failed(`the trigger thread stopped (exit code ${code})`);
+  }
+
+  /** How many poll(2) waits were started: one per wake-up (a fire, new groups, EINTR), none while idle. */
+  get waits(): number {
+    return this.waitsStarted;
+  }
+
+  /** Arm the triggers; the first callback (asynchronous) says which mode is in force. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    // Asynchronously, as the trigger thread's first message was: the guard is not wired up yet.
+    setImmediate(() => {
+      if (this.stopped) return;
+      try {
+        this.armSystem();
+      } catch (err) {
+        this.fail(err);
+      }
     });
   }
 
-  /** Watch exactly these app groups (cgroup v2 paths); sent only when the set changed. */
+  /** Watch exactly these app groups (cgroup v2 paths); applied only when the set changed. */
   setGroups(cgroups: readonly string[]): void {
     const sorted = [...new Set(cgroups)].sort();
     const key = sorted.join('\n');
-    if (key === this.groupsKey || !this.worker) return;
+    if (key === this.groupsKey || !this.started || this.stopped) return;
     this.groupsKey = key;
-    this.send({ type: 'groups', cgroups: sorted });
+    this.pending = sorted;
+    if (this.pollSet?.busy) this.wake?.wake();
   }
 
-  /** Stop the thread (its fds close, the triggers die with them). */
+  /** Stop waiting and close every trigger fd (the triggers die with them). */
   stop(): void {
-    const worker = this.worker;
-    this.worker = null;
-    if (!worker) return;
-    try {
-      worker.postMessage({ type: 'stop' } satisfies ToTriggerWorker);
-    } catch {
-      // Already gone.
-    }
-    const timer = setTimeout(() => void worker.terminate(), 2000);
-    timer.unref();
-    worker.once('exit', () => clearTimeout(timer));
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.pollTimer = null;
+    // A wait in progress still reads the fds: it is woken, and its answer closes them.
+    if (this.pollSet?.busy) this.wake?.wake();
+    else this.closeAll();
   }
 
-  private send(message: ToTriggerWorker): void {
-    this.worker?.postMessage(message);
+  private stallUs(windowUs: number): number {
+    return Math.max(1000, Math.round(windowUs * this.data.stallShare));
+  }
+
+  /** Try the windows in order; the first accepted one is the guard's window. */
+  private armSystem(): void {
+    const refusals: string[] = [];
+    const nice = this.data.raisePriority ? null : 'not asked';
+    for (const candidate of this.data.windowsMs) {
+      try {
+        this.systemFd = openPsiTrigger(this.data.systemPath, 'some', this.stallUs(candidate * 1000), candidate * 1000);
+      } catch (err) {
+        if (!(err instanceof TriggerRefused)) throw err;
+        refusals.push(`${formatMs(candidate)}: ${err.code}`);
+        // A missing file or no PSI support: no other window will do better.
+        if (err.code === 'ENOENT' || err.code === 'EOPNOTSUPP') break;
+        continue;
+      }
+      this.windowMs = candidate;
+      this.wake = new WakeFd();
+      this.pollSet = new PollSet(MAX_FDS);
+      const slower = refusals.length > 0 ? ` (${refusals.join(', ')} refused: shorter windows need CAP_SYS_RESOURCE)` : '';
+      const wake = formatMs(Math.round(this.stallUs(candidate * 1000) / 1000));
+      const note = `PSI triggers, ${formatMs(candidate)} window, waking at ${wake} stalled${slower}`;
+      this.applyGroups();
+      this.waitLoop();
+      // The mode is told once the waiting thread's priority is known (a few ms).
+      if (nice !== null) this.sendMode({ mode: 'trigger', windowMs: candidate, note, nice });
+      else this.raiseWaiter(0, (outcome) => this.sendMode({ mode: 'trigger', windowMs: candidate, note, nice: outcome }));
+      return;
+    }
+    const readable = this.readSomeTotal() !== null;
+    const { systemPath, pollMs } = this.data;
+    if (!readable) {
+      this.stopped = true;
+      this.sendMode({ mode: 'unavailable', windowMs: null, note: `No memory pressure information: ${systemPath} cannot be read (the kernel lacks PSI or was booted with psi=0)`, nice: nice ?? 'no waiting thread' });
+      return;
+    }
+    this.sendMode({ mode: 'poll', windowMs: pollMs, note: `PSI triggers refused (${refusals.join(', ') || 'no window to try'}); reading ${systemPath} every ${formatMs(pollMs)}`, nice: nice ?? 'no waiting thread (read on a timer)' });
+    this.lastTotal = this.readSomeTotal();
+    this.lastAt = performance.now();
+    this.pollTimer = setInterval(() => this.pollFile(), pollMs);
+    // Poll mode must not keep a process alive by itself (a trigger wait cannot be unref'd; see above).
+    this.pollTimer.unref();
+  }
+
+  private sendMode(message: TriggerMode): void {
+    if (this.modeSent || (this.stopped && message.mode !== 'unavailable')) return;
+    this.modeSent = true;
+    this.callbacks.mode(message);
+  }
+
+  /** Start the next wait on the current poll set. */
+  private waitLoop(): void {
+    const pollSet = this.pollSet;
+    if (!pollSet || pollSet.busy) return;
+    this.waitsStarted++;
+    pollSet.waitAsync(-1, (err, ready) => {
+      if (this.stopped) return this.closeAll();
+      if (err) return this.fail(err);
+      try {
+        if (ready > 0) this.dispatch(pollSet);
+        if (this.pending) this.applyGroups();
+        this.waitLoop();
+      } catch (error) {
+        return this.fail(error);
+      }
+      if (this.data.raisePriority) this.raiseWaiter(0, () => {});
+    });
+  }
+
+  /** Turn a wait's revents into callbacks; a vanished group is dropped. */
+  private dispatch(pollSet: PollSet): void {
+    const now = Date.now();
+    let changed = false;
+    if (pollSet.revents(0) !== 0) this.wake!.drain();
+    this.order.forEach((source, i) => {
+      const revents = pollSet.revents(i + 1);
+      if (revents === 0) return;
+      if ((revents & (POLLERR | POLLNVAL)) !== 0) {
+        if (source === null) throw new Error(`the system PSI trigger on ${this.data.systemPath} failed (poll revents ${revents})`);
+        // The group was removed: its trigger is dead; say so once, and stop watching it.
+        closeSync(this.groups.get(source)!);
+        this.groups.delete(source);
+        changed = true;
+        this.callbacks.gone(source);
+        return;
+      }
+      if ((revents & POLLPRI) !== 0) this.callbacks.fired(source ?? 'system', now);
+    });
+    if (changed) this.refreshPollSet();
+  }
+
+  /** Arm triggers on new groups and drop those no longer asked for. Failures are skipped quietly. */
+  private applyGroups(): void {
+    const paths = this.pending;
+    this.pending = null;
+    if (paths && this.systemFd !== null && this.data.cgroupMount) {
+      const wanted = new Set(paths.slice(0, MAX_FDS - 2));
+      for (const [path, fd] of this.groups) {
+        if (!wanted.has(path)) {
+          closeSync(fd);
+          this.groups.delete(path);
+        }
+      }
+      const stallUs = this.stallUs(this.windowMs * 1000);
+      for (const path of wanted) {
+        if (this.groups.has(path)) continue;
+        try {
+          this.groups.set(path, openPsiTrigger(join(this.data.cgroupMount, path, 'memory.pressure'), 'some', stallUs, this.windowMs * 1000));
+        } catch {
+          // The group left between the snapshot and now, or has no memory.pressure: nothing to watch.
+        }
+      }
+    }
+    this.refreshPollSet();
+  }
+
+  private refreshPollSet(): void {
+    if (!this.pollSet || this.systemFd === null) return;
+    this.order = [null, ...this.groups.keys()];
+    const fds = [this.wake!.fd, this.systemFd, ...this.groups.values()];
+    this.pollSet.set(fds, [POLLIN, ...fds.slice(1).map(() => POLLPRI)]);
+  }
+
+  /**
+   * Find the pool thread blocked in poll(2) on our array and give it nice −10 (once per thread).
+   * `outcome` gets null when raised (or already raised), else the errno name or why not.
+   */
+  private raiseWaiter(attempt: number, outcome: (nice: string | null) => void): void {
+    const timer = setTimeout(() => {
+      if (this.stopped || !this.pollSet?.busy) return outcome('no wait in progress');
+      const tid = this.findWaiter(this.pollSet.address());
+      if (tid === null) {
+        if (attempt + 1 < FIND_WAITER_MS.length) return this.raiseWaiter(attempt + 1, outcome);
+        return outcome('the waiting thread was not found');
+      }
+      if (this.raised.has(tid)) return outcome(null);
+      const error = setTaskNice(tid, REAPER_NICE);
+      // Tried once per thread: an unprivileged user gets EACCES every time.
+      this.raised.add(tid);
+      outcome(error);
+    }, FIND_WAITER_MS[attempt]);
+    timer.unref();
+  }
+
+  private findWaiter(address: bigint): number | null {
+    const wanted = `${SYS_poll} 0x${address.toString(16)} `;
+    let tasks: string[];
+    try {
+      tasks = readdirSync('/proc/self/task');
+    } catch {
+      return null;
+    }
+    for (const tid of tasks) {
+      try {
+        if (readFileSync(`/proc/self/task/${tid}/syscall`, 'latin1').startsWith(wanted)) return Number(tid);
+      } catch {
+        // The thread ended, or /proc/self/task/TID/syscall is not readable here.
+      }
+    }
+    return null;
+  }
+
+  private readSomeTotal(): number | null {
+    try {
+      const m = SOME_TOTAL.exec(readFileSync(this.data.systemPath, 'latin1'));
+      return m ? Number(m[1]) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  private pollFile(): void {
+    if (this.stopped) return;
+    const total = this.readSomeTotal();
+    const at = performance.now();
+    if (total !== null && this.lastTotal !== null && at > this.lastAt) {
+      const share = (total - this.lastTotal) / ((at - this.lastAt) * 1000);
+      if (share >= this.data.stallShare) this.callbacks.fired('system', Date.now());
+    }
+    this.lastTotal = total;
+    this.lastAt = at;
+  }
+
+  private fail(err: unknown): void {
+    const wasStopped = this.stopped;
+    this.stopped = true;
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.pollTimer = null;
+    this.closeAll();
+    if (!wasStopped) this.callbacks.failed(`the PSI trigger wait failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
+  private closeAll(): void {
+    if (this.pollSet?.busy) return;
+    for (const fd of this.groups.values()) closeSync(fd);
+    this.groups.clear();
+    if (this.systemFd !== null) closeSync(this.systemFd);
+    this.systemFd = null;
+    this.wake?.close();
+    this.wake = null;
+    this.pollSet = null;
   }
 }

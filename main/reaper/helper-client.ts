@@ -5,7 +5,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { ReapErrorCode } from '../../contract/reap';
-import { HelloReplySchema, HelperReplySchema, type HelperReply } from '../../native/helper/protocol';
+import type { HelperReply } from '../../native/helper/protocol';
+import { lazyModule } from '../lazy-module';
+
+// The helper's schemas (zod) load when the helper is first asked, not at start (lazy-module.ts).
+const protocol = lazyModule<typeof import('../../native/helper/protocol')>('native/helper/protocol');
 
 /** pkexec's own exit codes (see KERNEL.md): 126 dismissed, 127 not authorized / no agent. */
 const PKEXEC_DISMISSED = 126;
@@ -111,7 +115,7 @@ export class HelperClient {
     });
     child.stdin!.on('error', () => {}); // EPIPE when it died: reported through 'exit'.
     return this.send({ op: 'hello' }, AUTHORIZATION_TIMEOUT_MS, child).then((reply) => {
-      if (!HelloReplySchema.safeParse(reply).success) throw new HelperFailure('INTERNAL', 'The privileged helper did not answer hello as expected.');
+      if (!protocol().HelloReplySchema.safeParse(reply).success) throw new HelperFailure('INTERNAL', 'The privileged helper did not answer hello as expected.');
       this.readyNow = true;
       this.onStateChange();
       return child;
@@ -121,7 +125,7 @@ export class HelperClient {
   private onLine(line: string): void {
     let reply: HelperReply;
     try {
-      reply = HelperReplySchema.parse(JSON.parse(line));
+      reply = protocol().HelperReplySchema.parse(JSON.parse(line));
     } catch {
       return; // Not ours to act on; the request will time out and say so.
     }

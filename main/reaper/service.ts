@@ -5,14 +5,18 @@
  */
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { ReapRequestSchema, ReapResultSchema, type ReapErrorCode, type ReapRequest, type ReapRequestInput, type ReapResponse, type ReapResult } from '../../contract/reap';
+import type { ReapErrorCode, ReapRequest, ReapRequestInput, ReapResponse, ReapResult } from '../../contract/reap';
 import type { PrivilegeMode } from '../../contract/status';
-import { ReapReplySchema } from '../../native/helper/protocol';
 import { HELPER_INSTALL_PATH } from '../../native/polkit/paths';
 import { ownerUid, readStat } from '../../native/proc';
 import { refusedResult } from '../../native/reap-result';
 import { HelperClient, HelperFailure } from './helper-client';
 import { InProcessReaper } from './in-process';
+import { lazyModule } from '../lazy-module';
+
+// The schemas (zod) load with the first reap, not at start (lazy-module.ts).
+const reapContract = lazyModule<typeof import('../../contract/reap')>('contract/reap');
+const helperProtocol = lazyModule<typeof import('../../native/helper/protocol')>('native/helper/protocol');
 
 export interface ReapServiceOptions {
   /** The session-critical names in force (settings); read at each reap. */
@@ -81,7 +85,7 @@ export function createReapService(options: ReapServiceOptions): ReapService {
     try {
       const reply = await helper.request({ op: 'reap', targets: request.targets, mode: request.mode, force: request.force, sessionCritical: options.sessionCritical() }, HELPER_REQUEST_SLACK_MS + options.endGraceMs());
       if (!reply.ok) return fail(reply.error.code, reply.error.message);
-      const parsed = ReapReplySchema.safeParse(reply);
+      const parsed = helperProtocol().ReapReplySchema.safeParse(reply);
       if (!parsed.success || parsed.data.results.length !== request.targets.length) return fail('INTERNAL', 'The privileged helper answered with results that do not match the request.');
       return parsed.data.results;
     } catch (err) {
@@ -91,7 +95,7 @@ export function createReapService(options: ReapServiceOptions): ReapService {
   }
 
   async function reap(input: ReapRequestInput): Promise<ReapResponse> {
-    const request = ReapRequestSchema.parse(input);
+    const request = reapContract().ReapRequestSchema.parse(input);
     const own: number[] = [];
     const others: number[] = [];
     request.targets.forEach((target, index) => {
@@ -107,7 +111,7 @@ export function createReapService(options: ReapServiceOptions): ReapService {
     const results: ReapResult[] = new Array(request.targets.length);
     own.forEach((index, i) => (results[index] = ownResults[i]!));
     others.forEach((index, i) => (results[index] = otherResults[i]!));
-    return { results: results.map((r) => ReapResultSchema.parse(r)) };
+    return { results: results.map((r) => reapContract().ReapResultSchema.parse(r)) };
   }
 
   return {

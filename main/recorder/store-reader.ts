@@ -11,7 +11,11 @@
 import { closeSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HistoryPoint } from '../../contract/history';
-import { RecordedEventSchema, type RecordedApp, type RecordedEvent, type RecordedSample } from '../../contract/record';
+import type { RecordedApp, RecordedEvent, RecordedSample } from '../../contract/record';
+import { lazyModule } from '../lazy-module';
+
+// The events' schema (zod) loads when events are first read, not at start (lazy-module.ts).
+const recordContract = lazyModule<typeof import('../../contract/record')>('contract/record');
 import { appsRecordHead, decodeAppsRaw, decodeSystem, decodeSystemPoint, inflateAppsRecord, SYSTEM_BYTES, type AppDef } from './codec';
 import { readFrames, RecordType, type ScanStats } from './frame';
 import { errnoCode, lstatOrNull, openStoreFile, readStoreFile, RecorderRefusal } from './safe-fs';
@@ -129,7 +133,7 @@ function decodeSysFile(path: string): DecodedSys {
       if (f.end - f.start >= SYSTEM_BYTES) systemOffsets.push(f.start);
     } else {
       try {
-        const parsed = RecordedEventSchema.safeParse(JSON.parse(buf.subarray(f.start, f.end).toString('utf8')));
+        const parsed = recordContract().RecordedEventSchema.safeParse(JSON.parse(buf.subarray(f.start, f.end).toString('utf8')));
         if (parsed.success) events.push(parsed.data);
         else stats.skipped++;
       } catch {

@@ -3,7 +3,8 @@
  * history, the cost median and the listeners. SamplerLoop (ticks on this thread) and
  * WorkerSamplerLoop (ticks on a worker) differ only in where the snapshot comes from.
  */
-import { historyPointOf, type HistoryPoint } from '../../contract/history';
+import type { HistoryPoint } from '../../contract/history';
+import { historyPointOf } from '../../contract/plain';
 import type { Snapshot } from '../../contract/snapshot';
 import { RingBuffer } from './ring-buffer';
 

@@ -11,13 +11,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { EVENT_NAMES } from '../../contract/channels';
-import { MAX_WIRE_MESSAGE_BYTES } from '../../contract/wire';
+import { MAX_WIRE_MESSAGE_BYTES } from '../../contract/plain';
 import { SnapshotFanout } from '../fanout/snapshot-fanout';
 import type { HeadroomService } from '../service/types';
 import { allowedOrigins, isOwnHost, looksLikeToken, newToken, upgradeIsAuthorized, WS_PROTOCOL } from './auth';
 import { createMetricsExporter } from './metrics';
 import { browserCsp, cspOf, defaultRendererDir, lookupStatic } from './static-files';
-import { handleWireMessage } from './wire-handler';
+import { lazyModuleAsync } from '../lazy-module';
+
+// The contract's schemas (zod) load with a window's first message, not at start (lazy-module.ts).
+const wireHandler = lazyModuleAsync('main/server/wire-handler', () => import('./wire-handler.js'));
 
 /**
  * A client with this much unsent data skips snapshots until it catches up, then gets a full one, and
@@ -160,7 +163,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   wss.on('connection', (ws: WebSocket) => {
     ws.on('error', () => ws.terminate());
     ws.on('message', (data, isBinary) => {
-      void handleWireMessage(service.handlers, data, isBinary, log).then((reply) => {
+      void wireHandler().then(({ handleWireMessage }) => handleWireMessage(service.handlers, data, isBinary, log)).then((reply) => {
         if (ws.readyState !== ws.OPEN) return;
         if (ws.bufferedAmount > SLOW_CLIENT_BYTES) {
           // Answers cannot be skipped like snapshots: a client that asks without reading would grow

@@ -23,7 +23,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MarkerKind, ReapMarker } from '../../contract/history';
-import { MarkerKindSchema } from '../../contract/history';
+import { MARKER_KINDS } from '../../contract/plain';
 import type { PsiResource, Snapshot } from '../../contract/snapshot';
 import type { HeadroomService } from '../service/types';
 import { bearerToken, tokenMatches } from './auth';
@@ -50,7 +50,7 @@ export function createMetricsExporter(service: HeadroomService, options: { topAp
   const topApps = Math.max(1, options.topApps ?? DEFAULT_TOP_APPS);
   const now = options.now ?? Date.now;
   const startedAt = now();
-  const events = new Map<MarkerKind, number>(MarkerKindSchema.options.map((k) => [k, 0]));
+  const events = new Map<MarkerKind, number>(MARKER_KINDS.map((k) => [k, 0]));
   let freedBytes = 0;
   const seen = new Set<string>();
   let latest: Snapshot | null = null;
@@ -185,7 +185,7 @@ export function renderOpenMetrics(s: Snapshot | null, counters: MetricCounters, 
     w.family('headroom_app_pressure_memory_stalled_seconds', 'counter', 'seconds', 'Per-app memory PSI full total, the same apps.', pressured.filter((a) => a.full !== null).map((a) => [{ app: a.name, cgroup: a.cgroup }, a.full!]));
     w.family('headroom_sample_timestamp_seconds', 'gauge', 'seconds', 'Wall-clock time of the snapshot these figures come from.', [[{}, s.time / 1000]]);
   }
-  w.family('headroom_events', 'counter', '', 'Recorded events by kind since this server started: reaps by hand, guard auto-reaps, warnings and would-reaps, kernel OOM kills, systemd-oomd kills.', MarkerKindSchema.options.map((k) => [{ kind: k }, counters.events.get(k) ?? 0]));
+  w.family('headroom_events', 'counter', '', 'Recorded events by kind since this server started: reaps by hand, guard auto-reaps, warnings and would-reaps, kernel OOM kills, systemd-oomd kills.', MARKER_KINDS.map((k) => [{ kind: k }, counters.events.get(k) ?? 0]));
   w.family('headroom_reaped_bytes', 'counter', 'bytes', 'Memory freed by reaps (by hand and by the guard) since this server started.', [[{}, counters.freedBytes]]);
   return w.text();
 }

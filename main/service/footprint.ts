@@ -4,7 +4,7 @@
  * shells get it: `headroom serve` (where the figure is measured) and the Electron main process (the
  * same call; not measured: there is no Electron binary on the machine these figures come from).
  *
- * Where the memory is (serve, 2,000 processes, no window; docs/BENCHMARKS.md, "Footprint, second
+ * Where the memory was (serve, 2,000 processes, no window; docs/BENCHMARKS.md, "Footprint, second
  * pass"): ~41 MiB are the node binary's own pages (code and the start-up snapshot; 31 MiB for
  * `node -e` alone), ~50 MiB V8 pages of four isolates whose live data is only ~11 MiB (main: zod and
  * the contract, the snapshots) and ~7 MiB (sampler) — the rest is garbage and young generations V8
@@ -12,8 +12,21 @@
  * - two malloc arenas instead of 8 per core (native/malloc.ts): one for the main thread, one shared
  *   by the workers, which allocate little outside V8.
  * - the reap worker loads only when a reap can come (main/reaper/in-process.ts): −1 isolate headless.
- * Measured and left out: V8's `--optimize-for-size` (set at run time, it applies to every isolate)
- * took 15–20 MiB off, but cost 17–22 % more CPU in each of four same-run comparisons (e.g. 4.28 % vs
+ * Third pass ("Footprint, third pass (lean)"): two isolates headless instead of three, and no zod —
+ * - the guard's PSI trigger wait has no worker isolate: poll(2) runs through koffi's async call on a
+ *   libuv pool thread, woken by an eventfd (main/guard/trigger-watch.ts);
+ * - zod and the contract's schemas load with the first thing that needs them (a window's first
+ *   message, a reap, events read back, a settings file to parse; main/lazy-module.ts), the values
+ *   main needs before that are in contract/plain.ts. With a settings file zod loads at start.
+ * Together −13.5 / −15 MiB in two ten-minute soaks (98.1 vs 111.6 and 87.9 vs 102.9 MiB mean, 2,000
+ * processes): still ~90–100 MiB, not 60. What is left (per isolate, v8.getHeapStatistics and
+ * mallinfo2 in the same run): the node binary's pages ~44 MiB (29 for bare `node`), the sampler worker's heap 20–30 MiB physical (10–18
+ * live, more with more processes), the main heap ~16 MiB (13 live: the process rows of the snapshot,
+ * module code), malloc ~11 MiB of which ~7 free. Tried and left out in that pass: the sampler
+ * worker's `maxOldGenerationSizeMb` (256/512, which also lowers V8's heap growing factor) and a
+ * malloc_trim(0) every 30 s — neither moved RSS beyond the ±15 MiB minute-to-minute noise.
+ * Measured and left out (second pass): V8's `--optimize-for-size` (set at run time, it applies to
+ * every isolate) took 15–20 MiB off, but cost 17–22 % more CPU in each of four same-run comparisons (e.g. 4.28 % vs
  * 3.51 % of a core), and the steady cost (issue 11, goal 1) must not get worse. Turning it off again
  * once the workers had started kept none of the saving. `--heap-growing-percent`,
  * `--semi-space-growth-factor=1` and a full GC every 10–30 s in every isolate moved nothing beyond

@@ -7,9 +7,15 @@
 import { mkdirSync, renameSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { defaultSettings, SettingsSchema, type Settings, type SettingsPatch, type SettingsState } from '../../contract/settings';
+import { defaultSettings } from '../../contract/plain';
+import type { Settings, SettingsPatch, SettingsState } from '../../contract/settings';
+import { lazyModule } from '../lazy-module';
 import type { SettingsStore } from '../service/types';
 import { currentIdentity, foreignOwnership, readRegularFile, sameIdentity, UnsafeFile, writeAtomically, writeRefusal, type FileIdentity } from './safe-file';
+
+// The schema (zod) loads only when there is a file to parse or a change to validate: without a
+// settings file, a headless serve starts without zod (contract/plain.ts has the defaults).
+const settingsContract = lazyModule<typeof import('../../contract/settings')>('contract/settings');
 
 /** Where settings live outside Electron: `$XDG_CONFIG_HOME/Headroom/settings.json`, else `~/.config/Headroom/settings.json`. */
 export function defaultSettingsPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -36,7 +42,7 @@ export function createFileSettingsStore(filePath: string): SettingsStore {
     get: () => structuredClone(state),
     update(patch: SettingsPatch): SettingsState {
       // Validate the merge as a whole so a patch can never produce a file we would refuse to load.
-      const next = SettingsSchema.parse({ ...state.settings, ...definedOnly(patch) });
+      const next = settingsContract().SettingsSchema.parse({ ...state.settings, ...definedOnly(patch) });
       const saved = save(filePath, next, known);
       if (saved.identity) known = saved.identity;
       // The warning about a kept-aside file stays for the session: saving does not make it less true.
@@ -137,7 +143,7 @@ function problemWith(text: string): { settings: Settings; reason?: undefined } |
   } catch {
     return { reason: 'it is not valid JSON' };
   }
-  const parsed = SettingsSchema.safeParse(json);
+  const parsed = settingsContract().SettingsSchema.safeParse(json);
   if (parsed.success) return { settings: parsed.data };
   const issue = parsed.error.issues[0];
   const where = issue && issue.path.length > 0 ? ` (${issue.path.join('.')}: ${issue.message})` : '';

@@ -1,10 +1,12 @@
 /**
- * The trigger thread on the real kernel: the window is chosen by trying (refusals fall back to the
+ * The trigger wait on the real kernel: the window is chosen by trying (refusals fall back to the
  * next, all refused → poll mode with the reason), a missing PSI file says the guard cannot work, and
- * an app group removed while its trigger is armed is dropped quietly (POLLERR), the thread going on.
- * Runs the built worker (dist/main/guard/trigger-worker.js).
+ * an app group removed while its trigger is armed is dropped quietly (POLLERR), the wait going on.
+ * The wait runs on a libuv pool thread with no timeout: groups set while it waits are armed at once
+ * through its eventfd (real pressure then fires them), it never wakes while nothing happens, the
+ * waiting thread gets nice −10 where allowed, and stop() ends it and closes every fd.
  */
-import { mkdirSync, rmdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -62,6 +64,79 @@ function watch(options: ConstructorParameters<typeof TriggerWatch>[0]) {
     gone: () => until('gone', () => seen.gone.length > 0, (f) => (onGone = f), 15_000),
   };
 }
+
+/** The pool threads of this process blocked in poll(2) (syscall 7), by TID. */
+function threadsInPoll(): number[] {
+  return readdirSync('/proc/self/task').filter((tid) => {
+    try {
+      return readFileSync(`/proc/self/task/${tid}/syscall`, 'latin1').startsWith('7 ');
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
+const taskField = (tid: number, key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/self/task/${tid}/status`, 'latin1'))![1]);
+const taskNice = (tid: number): number => {
+  const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'latin1');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+};
+const openFds = (): number => readdirSync('/proc/self/fd').length;
+
+describe('the trigger wait without a thread of its own', () => {
+  it('waits on one pool thread without waking while nothing happens, at nice −10 where allowed, and stop() ends it and closes its fds', async () => {
+    const fdsBefore = openFds();
+    const pollingBefore = new Set(threadsInPoll());
+    // A threshold of the whole window: no real pressure on this machine reaches it, so nothing may fire.
+    const t = watch({ stallShare: 1, windowsMs: [2000] });
+    const mode = await t.mode();
+    expect(mode).toMatchObject({ mode: 'trigger', windowMs: 2000 });
+    const waiters = threadsInPoll().filter((tid) => !pollingBefore.has(tid));
+    expect(waiters).toHaveLength(1);
+    const waiter = waiters[0]!;
+    expect(waiter).not.toBe(process.pid);
+    // Nice −10 is allowed for root / CAP_SYS_NICE; anyone else is told why not.
+    if (mode.nice === null) expect(taskNice(waiter)).toBe(-10);
+    else expect(mode.nice).toBe('EACCES');
+    // The eventfd and the system trigger are open while it waits.
+    expect(openFds()).toBe(fdsBefore + 2);
+    const switches = taskField(waiter, 'voluntary_ctxt_switches') + taskField(waiter, 'nonvoluntary_ctxt_switches');
+    await new Promise((r) => setTimeout(r, 2500));
+    // Still the first poll, not one wake-up in 2.5 s (the old thread woke every 200 ms). This runs
+    // first in the file: a child of an earlier test ending would interrupt it (SIGCHLD → EINTR → a new wait).
+    expect(t.w.waits).toBe(1);
+    expect(threadsInPoll()).toContain(waiter);
+    expect(taskField(waiter, 'voluntary_ctxt_switches') + taskField(waiter, 'nonvoluntary_ctxt_switches')).toBe(switches);
+    expect(t.seen.fired).toEqual([]);
+    t.w.stop();
+    const deadline = Date.now() + 2000;
+    while (Date.now() < deadline && (threadsInPoll().includes(waiter) || openFds() !== fdsBefore)) await new Promise((r) => setTimeout(r, 10));
+    expect(threadsInPoll()).not.toContain(waiter);
+    expect(openFds()).toBe(fdsBefore);
+    expect(t.seen.failed).toEqual([]);
+  });
+
+  it('arms a group set while the wait is in progress at once (the eventfd wakes it), and drops it again', async () => {
+    const mount = cgroup2Mount();
+    if (!mount) throw new Error('no cgroup v2 mount here');
+    const path = `/app-hrwake-${process.pid}.scope`;
+    mkdirSync(join(mount, path));
+    groups.push(join(mount, path));
+    const t = watch({ stallShare: 1, windowsMs: [2000], cgroupMount: mount });
+    await t.mode();
+    const fds = openFds();
+    const armedAt = Date.now();
+    t.w.setGroups([path]);
+    // No timeout in the wait: only the wake fd can make it take the group.
+    while (openFds() === fds && Date.now() - armedAt < 2000) await new Promise((r) => setTimeout(r, 5));
+    expect(openFds()).toBe(fds + 1);
+    expect(Date.now() - armedAt).toBeLessThan(500);
+    t.w.setGroups([]);
+    const droppedAt = Date.now();
+    while (openFds() !== fds && Date.now() - droppedAt < 2000) await new Promise((r) => setTimeout(r, 5));
+    expect(openFds()).toBe(fds);
+    expect(t.seen.failed).toEqual([]);
+  });
+});
 
 describe('PSI trigger windows and fallbacks', () => {
   it('the kernel refuses windows outside 0.5–10 s with EINVAL (the refusal the fallback relies on)', () => {
@@ -136,3 +211,4 @@ describe('PSI trigger windows and fallbacks', () => {
     expect(triggers.seen.failed).toEqual([]);
   }, 90_000);
 });
+
