@@ -105,21 +105,19 @@ export function groupApps(processes: readonly GroupableProcess[], classifier: Cg
 
   const apps = new Map<string, { app: AppInfo; largest: number }>();
   const treeIds = new Map<GroupableProcess, string>();
+  // No closure or per-row object here: this loop runs for every process every tick.
   for (const p of processes) {
     let info = p.info;
     const cg = classifier.classify(info.cgroup);
     let id: string;
-    let make: () => AppInfo;
+    let rootRow: GroupableProcess | null = null;
     if (cg) {
       id = cg.id;
-      make = () => ({ ...emptyApp(id, cg.name, cg.kind, info), cgroup: cg.path, pressure: readPressure(cg.path) });
     } else {
-      const rootRow = findRoot(p);
-      const root = rootRow.info;
+      rootRow = findRoot(p);
       let treeId = treeIds.get(rootRow);
-      if (treeId === undefined) treeIds.set(rootRow, (treeId = `tree:${root.pid}:${root.startTime}`));
+      if (treeId === undefined) treeIds.set(rootRow, (treeId = `tree:${rootRow.info.pid}:${rootRow.info.startTime}`));
       id = treeId;
-      make = () => emptyApp(id, root.comm, 'tree', info);
     }
     if (info.appId !== id) {
       // A row the process table reused from an earlier tick (its appId set then) belongs to that
@@ -129,7 +127,10 @@ export function groupApps(processes: readonly GroupableProcess[], classifier: Cg
     }
     let entry = apps.get(id);
     if (!entry) {
-      entry = { app: make(), largest: -1 };
+      const app = cg
+        ? { ...emptyApp(id, cg.name, cg.kind, info), cgroup: cg.path, pressure: readPressure(cg.path) }
+        : emptyApp(id, rootRow!.info.comm, 'tree', info);
+      entry = { app, largest: -1 };
       apps.set(id, entry);
     }
     const app = entry.app;

@@ -183,9 +183,12 @@ export class ProcessTable {
     }
     // Ascending PIDs whichever way the table was read (a listing is too, mostly, but not always:
     // seen here, one PID out of place in 2,037), so the order never changes between ticks for nothing.
+    // Unordered known processes (a PID that wrapped around, one re-read as a new process) are put in
+    // order once, so the next unlisted ticks visit them in order and need no sort.
     for (let i = 1; i < rows.length; i++) {
       if (rows[i]!.info.pid < rows[i - 1]!.info.pid) {
         rows.sort((a, b) => a.info.pid - b.info.pid);
+        this.orderEntries();
         break;
       }
     }
@@ -195,6 +198,13 @@ export class ProcessTable {
       for (const entry of this.entries.values()) if (entry.stat && gone.has(entry.stat.ppid)) entry.nextStatAt = 0;
     }
     return rows;
+  }
+
+  /** Re-insert the known processes in ascending PID order (a Map iterates in insertion order). */
+  private orderEntries(): void {
+    const sorted = [...this.entries.values()].sort((a, b) => a.pid - b.pid);
+    this.entries.clear();
+    for (const entry of sorted) this.entries.set(entry.pid, entry);
   }
 
   /** Close every fd. The table can be read again afterwards (it starts cold). */
