@@ -1,14 +1,14 @@
 /**
- * The compact cpu/io PSI strip: two sparklines drawn as plain SVG paths (one string per line per
- * update, no chart library, written from the charts' feed without re-rendering — see
- * live-path.tsx), with the latest values in words beside them (re-rendered only when the words
- * change).
+ * The compact cpu/io PSI strip: two sparklines on a canvas (one path string per line per update,
+ * no chart library, drawn from the charts' feed without re-rendering — see live-canvas.tsx), with
+ * the latest values in words beside them (re-rendered only when the words change).
  */
 import { memo, useMemo } from 'react';
 import { formatPct } from '../format/units';
 import type { ChartPoint } from '../state/series';
 import { gappedPath } from './gapped-path';
-import { LivePath, type Feed } from './live-path';
+import { LiveCanvas, type CanvasLine } from './live-canvas';
+import type { Feed } from './live-path';
 
 type StripPoints = readonly (ChartPoint & { x: number })[];
 
@@ -59,13 +59,14 @@ export function psiStripWords(data: StripPoints): { cpuText: string; ioText: str
 /** The strip under the pressure chart. */
 export const PsiStrip = memo(function PsiStrip({ feed, windowMs, width, height = 36, max, cpuText, ioText }: PsiStripProps) {
   const plotWidth = Math.max(40, width - 44 - 12);
-  const paths = useMemo(
-    () => ({
-      cpu: (data: StripPoints) => sparklinePath(data, 'cpuSomePct', windowMs, plotWidth, height, max),
-      io: (data: StripPoints) => sparklinePath(data, 'ioSomePct', windowMs, plotWidth, height, max),
-    }),
-    [windowMs, plotWidth, height, max],
-  );
+  const lines = useMemo<CanvasLine<StripPoints>[]>(() => {
+    const base = `M0 ${height - 0.5}L${plotWidth} ${height - 0.5}`;
+    return [
+      { color: '--border', width: 1, pathOf: () => base },
+      { color: '--cpu', width: 1.2, pathOf: (data) => sparklinePath(data, 'cpuSomePct', windowMs, plotWidth, height, max) },
+      { color: '--io', width: 1.2, pathOf: (data) => sparklinePath(data, 'ioSomePct', windowMs, plotWidth, height, max) },
+    ];
+  }, [windowMs, plotWidth, height, max]);
   return (
     <div className="hr-strip">
       <div className="hr-strip-values">
@@ -79,11 +80,9 @@ export const PsiStrip = memo(function PsiStrip({ feed, windowMs, width, height =
         </span>
         <span className="hr-strip-scale">{`scale 0\u2013${max}%`}</span>
       </div>
-      <svg className="hr-strip-svg" width={plotWidth} height={height} role="img" aria-label="cpu and io pressure, per tick">
-        <line x1={0} x2={plotWidth} y1={height - 0.5} y2={height - 0.5} className="hr-strip-base" />
-        <LivePath feed={feed} pathOf={paths.cpu} className="hr-strip-cpu" fill="none" />
-        <LivePath feed={feed} pathOf={paths.io} className="hr-strip-io" fill="none" />
-      </svg>
+      <div className="hr-strip-plot" style={{ width: plotWidth, height }} role="img" aria-label="cpu and io pressure, per tick">
+        <LiveCanvas feed={feed} width={plotWidth} height={height} lines={lines} />
+      </div>
     </div>
   );
 });

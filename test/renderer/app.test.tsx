@@ -13,6 +13,7 @@ import type { SettingsPatch } from '../../contract/settings';
 import type { Snapshot } from '../../contract/snapshot';
 import type { Status } from '../../contract/status';
 import { App } from '../../renderer/App';
+import { drawnPaths } from '../../renderer/components/live-canvas';
 import type { Connection, ConnectionState } from '../../renderer/transport/connection';
 import { GiB, makeHistory, makeResult, makeSettingsState, makeSnapshot, makeStatus, typicalApps } from './factory';
 import { recordingClient } from './recording-client';
@@ -63,17 +64,20 @@ describe('App', () => {
     expect(client.calls.slice(0, 4).map((c) => c.name).sort()).toEqual(['getHistory', 'getSettings', 'getSnapshot', 'getStatus']);
     for (const e of ['snapshot', 'status', 'markers', 'settings', 'reapPrompt'] as const) expect(client.listenerCount(e)).toBe(1);
     expect(screen.getByLabelText('Current memory').textContent).toBe('3.5 GiB available of 16.0 GiB \u00B7 pressure some 12.5%, full 3.2% (avg10)');
-    // The pressure chart (recharts), the cpu/io strip and the memory chart (plain SVG) are drawn.
+    // The pressure chart (recharts frame over a canvas), the cpu/io strip and the memory chart (SVG frame over a canvas) are drawn.
     expect(document.querySelectorAll('svg.recharts-surface').length).toBe(1);
-    expect(document.querySelectorAll('.hr-line-some .recharts-curve').length).toBe(1);
-    const memory = screen.getByRole('img', { name: 'Memory in GiB: available, used, swap' });
+    const pressure = screen.getByRole('group', { name: /^Memory pressure chart\. Now: some [\d.]+%, full [\d.]+% per tick; avg10 some [\d.]+%, full [\d.]+%$/ });
+    const memory = screen.getByRole('img', { name: /^Memory in GiB: available, used, swap\. Now: available [\d.]+ GiB, used [\d.]+ GiB, swap [\d.]+ GiB$/ });
     // 120 samples of history, one point per 2-s bucket at this width (about 3 px per point) on the
-    // rising pressure line; the flat available-memory line is written as its two ends.
-    expect(document.querySelector('.hr-line-some .recharts-curve')!.getAttribute('d')).toMatch(/^M[\d.]+ [\d.]+(L[\d.]+ [\d.]+){55,65}$/);
-    expect(memory.querySelector('.hr-line-available')!.getAttribute('d')).toMatch(/^M[\d.]+ ([\d.]+)L[\d.]+ \1$/);
+    // rising pressure line (some, full, and the two avg10 lines); the flat available-memory line is written as its two ends.
+    const pressurePaths = drawnPaths(pressure.querySelector('canvas'))!;
+    expect(pressurePaths).toHaveLength(4);
+    expect(pressurePaths[0]).toMatch(/^M[\d.]+ [\d.]+(L[\d.]+ [\d.]+){55,65}$/);
+    expect(drawnPaths(memory.parentElement!.querySelector('canvas'))![0]).toMatch(/^M[\d.]+ ([\d.]+)L[\d.]+ \1$/);
     expect([...memory.querySelectorAll('.hr-tick')].map((t) => t.textContent)).toEqual(['0', '10', '20', '\u22125 min', '\u22124 min', '\u22123 min', '\u22122 min', '\u22121 min', 'now']);
     const strip = screen.getByRole('img', { name: 'cpu and io pressure, per tick' });
-    expect(strip.querySelector('.hr-strip-cpu')!.getAttribute('d')).toMatch(/^M[\d.]+ [\d.]+(L[\d.]+ [\d.]+)+$/);
+    // The base line, then cpu and io.
+    expect(drawnPaths(strip.querySelector('canvas'))![1]).toMatch(/^M[\d.]+ [\d.]+(L[\d.]+ [\d.]+)+$/);
     // The newest point is the history's (the snapshot at the same time is not appended twice).
     expect(screen.getByText('cpu some 4.0%')).toBeTruthy();
   });
@@ -229,7 +233,7 @@ describe('App', () => {
     expect(screen.getByText('PSI not available on this kernel')).toBeTruthy();
     expect(screen.getByRole('treegrid')).toBeTruthy();
     expect(document.querySelectorAll('svg.recharts-surface').length).toBe(0);
-    expect(screen.getByRole('img', { name: 'Memory in GiB: available, used, swap' })).toBeTruthy();
+    expect(screen.getByRole('img', { name: /^Memory in GiB: available, used, swap/ })).toBeTruthy();
   });
 });
 
