@@ -27,7 +27,7 @@ import { appSubject, processSubject, type ReapSubject } from './state/reap-subje
 import type { TableRow } from './state/rows';
 import { useGuard } from './state/useGuard';
 import { appendPoint, chartPointOf, seriesCapacity, type ChartPoint } from './state/series';
-import { createFrameBatch } from './state/frame-batch';
+import { createVisibleBatch } from './state/visible-batch';
 import { useRecordedHistory } from './state/useRecordedHistory';
 import { alwaysOpen, type Connection, type ConnectionState } from './transport/connection';
 
@@ -106,16 +106,16 @@ export function App({ client, connection: givenConnection }: AppProps) {
   useEffect(() => {
     const controller = new AbortController();
     const { signal } = controller;
-    // One render per animation frame, none while the tab is hidden (state/frame-batch.ts).
+    // Nothing rendered while the window is hidden; everything at once when it is shown (state/visible-batch.ts).
     let arrived: Snapshot | null = null;
     let points: ChartPoint[] = [];
-    const batch = createFrameBatch(() => {
+    const batch = createVisibleBatch(() => {
       const [s, ps] = [arrived, points];
       [arrived, points] = [null, []];
       if (s) setSnapshot(s);
       if (ps.length > 0) setSeries((prev) => ps.reduce((series, p) => appendPoint(series, p, capacityRef.current), prev));
     });
-    signal.addEventListener('abort', () => batch.cancel(), { once: true });
+    signal.addEventListener('abort', () => batch.close(), { once: true });
     client.subscribe(
       'snapshot',
       (s) => {
@@ -124,7 +124,7 @@ export function App({ client, connection: givenConnection }: AppProps) {
         arrived = s;
         points.push(chartPointOf(historyPointOf(s)));
         if (points.length > capacityRef.current) points.shift();
-        batch.schedule();
+        batch.request();
       },
       signal,
     );

@@ -69,7 +69,7 @@ export function drawnPaths(canvas: Element | null): readonly string[] | undefine
 function contextOf(canvas: HTMLCanvasElement): CanvasRenderingContext2D | null {
   if (typeof Path2D === 'undefined') return null;
   try {
-    return canvas.getContext('2d', { willReadFrequently: true });
+    return canvas.getContext('2d');
   } catch {
     return null;
   }
