@@ -17,7 +17,7 @@ import { freesMemory, latestFreeingMarker, markerClass, markerRecoveryText, mark
 import { markerLabel, recoveryText } from '../format/units';
 import { bucketMsFor, downsampleByTime, sliceFrom, type ChartPoint } from '../state/series';
 import { MarkerLabel } from './MarkerLabel';
-import { gappedPath } from './gapped-path';
+import { traceGapped, type Pen } from './gapped-path';
 import { LiveCanvas, type CanvasLine } from './live-canvas';
 import { createFeed, type Feed } from './live-path';
 import { PsiStrip, psiStripScale, psiStripWords } from './PsiStrip';
@@ -137,9 +137,9 @@ const PRESSURE_SERIES: readonly { key: PressureKey; color: string; width: number
   { key: 'memFullAvg10', color: '--full', width: 2, dash: [4, 2] },
 ];
 
-/** The path through one pressure series' known values; a missing value (null) breaks the line, as recharts does. */
-export function pressurePath(data: readonly PlotPoint[], key: PressureKey, xOf: (x: number) => number, yOf: (v: number) => number): string {
-  return gappedPath(data, (p) => p[key], (p) => xOf(p.x), yOf);
+/** Trace one pressure series through its known values; a missing value (null) breaks the line, as recharts does. */
+export function tracePressure(data: readonly PlotPoint[], key: PressureKey, xOf: (x: number) => number, yOf: (v: number) => number, pen: Pen): void {
+  traceGapped(data, (p) => p[key], (p) => xOf(p.x), yOf, pen);
 }
 
 /** The top of the pressure axis: the highest value or threshold, rounded up to 5 %, at least 5 %. */
@@ -229,7 +229,7 @@ const PressurePlot = memo(function PressurePlot({
     if (!area) return [];
     const xOf = (x: number) => area.x + ((x + windowMs) / windowMs) * area.width;
     const yOf = (v: number) => area.y + area.height - (Math.min(v, top) / top) * area.height;
-    return PRESSURE_SERIES.map((s) => ({ color: s.color, width: s.width, dash: s.dash, pathOf: (data: readonly PlotPoint[]) => pressurePath(data, s.key, xOf, yOf) }));
+    return PRESSURE_SERIES.map((s) => ({ color: s.color, width: s.width, dash: s.dash, trace: (data: readonly PlotPoint[], pen: Pen) => tracePressure(data, s.key, xOf, yOf, pen) }));
   }, [area, windowMs, top]);
   const groupRef = useRef<HTMLDivElement>(null);
   const description = useMemo(() => ({ target: groupRef, label: PRESSURE_LABEL, of: pressureInWords }), []);

@@ -1,12 +1,11 @@
 /**
- * The compact cpu/io PSI strip: two sparklines on a canvas (one path string per line per update,
- * no chart library, drawn from the charts' feed without re-rendering — see live-canvas.tsx), with
+ * The compact cpu/io PSI strip: two sparklines on a canvas (traced per update, no chart library, drawn from the charts' feed without re-rendering — see live-canvas.tsx), with
  * the latest values in words beside them (re-rendered only when the words change).
  */
 import { memo, useMemo } from 'react';
 import { formatPct } from '../format/units';
 import type { ChartPoint } from '../state/series';
-import { gappedPath } from './gapped-path';
+import { traceGapped, type Pen } from './gapped-path';
 import { LiveCanvas, type CanvasLine } from './live-canvas';
 import type { Feed } from './live-path';
 
@@ -27,13 +26,14 @@ export interface PsiStripProps {
 
 type Key = 'cpuSomePct' | 'ioSomePct';
 
-/** An SVG path through the non-null values; gaps start a new segment. */
-export function sparklinePath(data: StripPoints, key: Key, windowMs: number, width: number, height: number, max: number): string {
-  return gappedPath(
+/** Trace a sparkline through the non-null values; gaps start a new segment. */
+export function traceSparkline(data: StripPoints, key: Key, windowMs: number, width: number, height: number, max: number, pen: Pen): void {
+  traceGapped(
     data,
     (p) => p[key],
     (p) => ((p.x + windowMs) / windowMs) * width,
     (v) => height - (Math.min(v, max) / max) * (height - 2) - 1,
+    pen,
   );
 }
 
@@ -60,11 +60,14 @@ export function psiStripWords(data: StripPoints): { cpuText: string; ioText: str
 export const PsiStrip = memo(function PsiStrip({ feed, windowMs, width, height = 36, max, cpuText, ioText }: PsiStripProps) {
   const plotWidth = Math.max(40, width - 44 - 12);
   const lines = useMemo<CanvasLine<StripPoints>[]>(() => {
-    const base = `M0 ${height - 0.5}L${plotWidth} ${height - 0.5}`;
+    const base = (_: StripPoints, pen: Pen) => {
+      pen.moveTo(0, height - 0.5);
+      pen.lineTo(plotWidth, height - 0.5);
+    };
     return [
-      { color: '--border', width: 1, pathOf: () => base },
-      { color: '--cpu', width: 1.2, pathOf: (data) => sparklinePath(data, 'cpuSomePct', windowMs, plotWidth, height, max) },
-      { color: '--io', width: 1.2, pathOf: (data) => sparklinePath(data, 'ioSomePct', windowMs, plotWidth, height, max) },
+      { color: '--border', width: 1, trace: base },
+      { color: '--cpu', width: 1.2, trace: (data, pen) => traceSparkline(data, 'cpuSomePct', windowMs, plotWidth, height, max, pen) },
+      { color: '--io', width: 1.2, trace: (data, pen) => traceSparkline(data, 'ioSomePct', windowMs, plotWidth, height, max, pen) },
     ];
   }, [windowMs, plotWidth, height, max]);
   return (

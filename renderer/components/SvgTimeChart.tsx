@@ -1,5 +1,5 @@
 /**
- * A small line chart drawn as plain SVG: one path string per line per update, no chart library.
+ * A small line chart: an SVG frame over a canvas, no chart library.
  * Used for the memory chart, which only needs lines, a time axis, a few value ticks and the reap
  * markers — recharts would cost several times more main-thread time per update for the same picture.
  * The points arrive through a feed (live-path.tsx) and the lines are drawn on a canvas under the
@@ -8,7 +8,7 @@
  */
 import { memo, useId, useMemo, useRef } from 'react';
 import type { ChartPoint } from '../state/series';
-import { gappedPath } from './gapped-path';
+import { traceGapped, type Pen } from './gapped-path';
 import type { MarkerKind } from '../../contract/history';
 import { markerClass } from '../format/marker-kind';
 import { LiveCanvas, type CanvasLine } from './live-canvas';
@@ -69,9 +69,9 @@ export function niceMax(max: number): number {
   return 10 * power;
 }
 
-/** The path of one line (memory values are never missing, so it never breaks). */
-export function linePath(data: TimePoints, key: NumericKey, xOf: (x: number) => number, yOf: (v: number) => number): string {
-  return gappedPath(data, (p) => p[key], (p) => xOf(p.x), yOf);
+/** Trace one line (memory values are never missing, so it never breaks). */
+export function traceLine(data: TimePoints, key: NumericKey, xOf: (x: number) => number, yOf: (v: number) => number, pen: Pen): void {
+  traceGapped(data, (p) => p[key], (p) => xOf(p.x), yOf, pen);
 }
 
 /** The highest value of `keys` in `data` (for niceMax). */
@@ -95,7 +95,7 @@ export const SvgTimeChart = memo(function SvgTimeChart({ feed, top, lines, windo
   const canvasLines = useMemo<CanvasLine<TimePoints>[]>(() => {
     const x = (t: number) => LEFT + ((t + windowMs) / windowMs) * plotW;
     const y = (v: number) => TOP + plotH - (Math.min(v, top) / top) * plotH;
-    return lines.map((l) => ({ color: l.color, width: l.width, pathOf: (data: TimePoints) => linePath(data, l.key, x, y) }));
+    return lines.map((l) => ({ color: l.color, width: l.width, trace: (data: TimePoints, pen: Pen) => traceLine(data, l.key, x, y, pen) }));
   }, [lines, windowMs, plotW, plotH, top]);
   const clip = useMemo(() => ({ x: LEFT, y: TOP, width: plotW, height: plotH }), [plotW, plotH]);
   const description = useMemo(() => (describe ? { target: svgRef, label, of: describe } : undefined), [describe, label]);

@@ -9,10 +9,10 @@
  * bitmap. The axes, thresholds, markers and legends stay DOM (recharts or plain SVG) above the
  * canvas and change only when their labels do.
  *
- * The lines are still described as SVG path data (gapped-path.ts: gaps break the line, flat runs
- * are written as their two ends), drawn with Path2D, so the geometry stays one tested function;
- * `drawnPaths(canvas)` returns what a canvas last drew (how the jsdom tests, which have no canvas,
- * check the lines). A tick whose strings are all the same as the last ones draws nothing.
+ * The lines are traced straight onto the context (gapped-path.ts: gaps break the line, flat runs
+ * are traced as their two ends) — no path strings to build and parse. Where there is no canvas
+ * (jsdom) the same tracing is written as SVG path data instead, and `drawnPaths(canvas)` returns
+ * it: that is how the component tests check the lines.
  *
  * Accessibility: the canvas itself is hidden from assistive technology; a chart's text alternative
  * (the `describe` target's aria-label: its name and the newest values in words) is refreshed at
@@ -20,6 +20,7 @@
  * --available, …), read when the frame changes and when the colour scheme flips.
  */
 import { memo, useLayoutEffect, useRef, type RefObject } from 'react';
+import { pathData, type Pen } from './gapped-path';
 import type { Feed } from './live-path';
 
 /** How often a chart's text alternative follows the values (ms). */
@@ -30,9 +31,9 @@ export interface CanvasLine<T> {
   /** The CSS custom property holding its colour, e.g. '--some'. */
   color: string;
   width: number;
-  dash?: readonly number[];
-  /** SVG path data in the canvas's CSS pixels for a feed value. */
-  pathOf(value: T): string;
+  dash?: number[];
+  /** Trace the line for a feed value, in the canvas's CSS pixels (moveTo/lineTo on the pen). */
+  trace(value: T, pen: Pen): void;
 }
 
 /** A chart's text alternative, kept current at a low rate. */
@@ -59,6 +60,7 @@ export interface LiveCanvasProps<T> {
 }
 
 const drawn = new WeakMap<Element, readonly string[]>();
+const NO_DASH: number[] = [];
 
 /** The path data a canvas drew last, one string per line (undefined before its first drawing). */
 export function drawnPaths(canvas: Element | null): readonly string[] | undefined {
@@ -98,10 +100,13 @@ function LiveCanvasImpl<T>({ feed, width, height, lines, clip, className, descri
       colors = lines.map((l) => style?.getPropertyValue(l.color).trim() || '#888');
     };
     readColors();
-    let last: readonly string[] | null = null;
+    let last: T | null = null;
 
-    const paint = (paths: readonly string[]) => {
-      if (!ctx) return;
+    const paint = (value: T) => {
+      if (!ctx) {
+        drawn.set(canvas, lines.map((l) => pathData((pen) => l.trace(value, pen))));
+        return;
+      }
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
       ctx.clearRect(0, 0, width, height);
       ctx.save();
@@ -112,13 +117,13 @@ function LiveCanvasImpl<T>({ feed, width, height, lines, clip, className, descri
       }
       ctx.lineJoin = 'round';
       for (let i = 0; i < lines.length; i++) {
-        const d = paths[i]!;
-        if (d === '') continue;
         const line = lines[i]!;
+        ctx.beginPath();
+        line.trace(value, ctx);
         ctx.strokeStyle = colors[i]!;
         ctx.lineWidth = line.width;
-        ctx.setLineDash(line.dash ?? []);
-        ctx.stroke(new Path2D(d));
+        ctx.setLineDash(line.dash ?? NO_DASH);
+        ctx.stroke();
       }
       ctx.restore();
     };
@@ -140,12 +145,9 @@ function LiveCanvasImpl<T>({ feed, width, height, lines, clip, className, descri
     };
 
     const draw = (value: T, force = false) => {
-      const paths = lines.map((l) => l.pathOf(value));
+      last = value;
       summarise(value, force);
-      if (!force && last !== null && paths.every((p, i) => p === last![i])) return;
-      last = paths;
-      drawn.set(canvas, paths);
-      paint(paths);
+      paint(value);
     };
 
     const now = feed.get();
