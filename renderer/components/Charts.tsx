@@ -1,27 +1,25 @@
 /**
  * The pressure graphs: memory PSI (some/full, per tick and avg10) with threshold lines and reap
  * markers (a recharts chart whose axes, reference lines and layout only change with the window,
- * the scale or the markers — the relative time axis never moves — with the four lines drawn on a
- * canvas under its plot area), a compact cpu/io PSI strip and the memory chart (available/used/
- * swap/zram, the recovery after a reap highlighted; an SVG frame over a canvas). About one point
+ * the scale or the markers — the relative time axis never moves — with the four lines drawn in its
+ * plot area from a context, see PressureLines), a compact cpu/io PSI strip and the memory chart
+ * (available/used/swap/zram, the recovery after a reap highlighted) as plain SVG. About one point
  * per 3 pixels, in clock-aligned buckets that keep each bucket's worst moment. Each tick's points go
- * to a feed that the canvases draw from (live-canvas.tsx): a tick re-renders no chart and touches
- * no chart element; only the scales (tops), the words and the markers re-render the parts they
- * belong to, when they change.
+ * to a feed that the lines draw from (live-path.tsx): a tick re-renders no chart, only the scales
+ * (tops), the words and the markers re-render the parts they belong to, when they change.
  */
-import { createContext, memo, useCallback, useContext, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { LineChart, ReferenceLine, XAxis, YAxis, usePlotArea } from 'recharts';
+import { createContext, memo, useContext, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { DefaultZIndexes, LineChart, ReferenceLine, XAxis, YAxis, ZIndexLayer, usePlotArea } from 'recharts';
 import type { BaseTickContentProps } from 'recharts/types/util/types';
 import type { MarkerKind, ReapMarker } from '../../contract/history';
 import { freesMemory, latestFreeingMarker, markerClass, markerRecoveryText, markerText, markerTitle } from '../format/marker-kind';
 import { markerLabel, recoveryText } from '../format/units';
 import { bucketMsFor, downsampleByTime, sliceFrom, type ChartPoint } from '../state/series';
 import { MarkerLabel } from './MarkerLabel';
-import { traceGapped, type Pen } from './gapped-path';
-import { LiveCanvas, type CanvasLine } from './live-canvas';
-import { createFeed, type Feed } from './live-path';
+import { gappedPath } from './gapped-path';
+import { createFeed, LivePath, type Feed } from './live-path';
 import { PsiStrip, psiStripScale, psiStripWords } from './PsiStrip';
-import { highestValue, niceMax, SvgTimeChart, type NumericKey, type SvgLine, type SvgMarker, type TimePoints } from './SvgTimeChart';
+import { highestValue, niceMax, SvgTimeChart, type NumericKey, type SvgLine, type SvgMarker } from './SvgTimeChart';
 import { relativeTimeLabel, timeTicks } from './time-axis';
 import { useElementSize } from './useElementSize';
 
@@ -116,30 +114,29 @@ function axisFor(windowMs: number) {
  * 8 ms of main thread here, more than the whole update's budget. So the recharts chart gets no
  * per-tick data at all: it draws the frame (axes, threshold and marker reference lines, layout)
  * from props that only change with the window, the scale's top or the markers, and the four
- * pressure lines are drawn on a canvas under it, in recharts' own plot area (usePlotArea, reported
- * by PlotAreaProbe), from the feed: a tick touches no element of the chart.
+ * pressure lines are drawn inside it by PressureLines from recharts' own plot area
+ * (usePlotArea), fed through a context so a tick re-renders only that one component.
  */
 
-/** Where the pressure lines go: recharts' plot area, reported from inside the chart (PlotAreaProbe). */
-interface PlotArea {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
+interface PressureLayer {
+  feed: Feed<readonly PlotPoint[]>;
+  windowMs: number;
+  /** The value axis' top, in %. */
+  top: number;
 }
-const PlotAreaContext = createContext<((area: PlotArea) => void) | null>(null);
+const PressureLayerContext = createContext<PressureLayer | null>(null);
 
 type PressureKey = 'memSomePct' | 'memFullPct' | 'memSomeAvg10' | 'memFullAvg10';
-const PRESSURE_SERIES: readonly { key: PressureKey; color: string; width: number; dash?: number[] }[] = [
-  { key: 'memSomePct', color: '--some', width: 1 },
-  { key: 'memFullPct', color: '--full', width: 1 },
-  { key: 'memSomeAvg10', color: '--some', width: 2, dash: [4, 2] },
-  { key: 'memFullAvg10', color: '--full', width: 2, dash: [4, 2] },
+const PRESSURE_SERIES: readonly { key: PressureKey; className: string; stroke: string; strokeWidth: number }[] = [
+  { key: 'memSomePct', className: 'hr-line-some', stroke: '#d08700', strokeWidth: 1 },
+  { key: 'memFullPct', className: 'hr-line-full', stroke: '#d03030', strokeWidth: 1 },
+  { key: 'memSomeAvg10', className: 'hr-line-some-avg', stroke: '#d08700', strokeWidth: 2 },
+  { key: 'memFullAvg10', className: 'hr-line-full-avg', stroke: '#d03030', strokeWidth: 2 },
 ];
 
-/** Trace one pressure series through its known values; a missing value (null) breaks the line, as recharts does. */
-export function tracePressure(data: readonly PlotPoint[], key: PressureKey, xOf: (x: number) => number, yOf: (v: number) => number, pen: Pen): void {
-  traceGapped(data, (p) => p[key], (p) => xOf(p.x), yOf, pen);
+/** The path through one pressure series' known values; a missing value (null) breaks the line, as recharts does. */
+export function pressurePath(data: readonly PlotPoint[], key: PressureKey, xOf: (x: number) => number, yOf: (v: number) => number): string {
+  return gappedPath(data, (p) => p[key], (p) => xOf(p.x), yOf);
 }
 
 /** The top of the pressure axis: the highest value or threshold, rounded up to 5 %, at least 5 %. */
@@ -155,17 +152,34 @@ export function pressureTop(data: readonly PlotPoint[], thresholds: readonly num
   return Math.max(5, Math.ceil(max / 5) * 5);
 }
 
-/** Inside the recharts chart: tells the plot where recharts put its plot area (the lines are drawn on a canvas under it). */
-function PlotAreaProbe() {
-  const report = useContext(PlotAreaContext);
+/** The four pressure lines, inside the recharts chart, in its plot area (same DOM classes as a recharts <Line>). */
+function PressureLines() {
+  const layer = useContext(PressureLayerContext);
   const area = usePlotArea();
   const [ax, ay, aw, ah] = area ? [area.x, area.y, area.width, area.height] : [0, 0, 0, 0];
-  useLayoutEffect(() => {
-    if (report && aw > 0 && ah > 0) report({ x: ax, y: ay, width: aw, height: ah });
-  }, [report, ax, ay, aw, ah]);
-  return null;
+  const windowMs = layer?.windowMs ?? 1;
+  const top = layer?.top ?? 1;
+  // One drawing function per line, the same while the plot area, window and scale are (a new one redraws).
+  const paths = useMemo(() => {
+    const xOf = (x: number) => ax + ((x + windowMs) / windowMs) * aw;
+    const yOf = (v: number) => ay + ah - (Math.min(v, top) / top) * ah;
+    return PRESSURE_SERIES.map((s) => (data: readonly PlotPoint[]) => pressurePath(data, s.key, xOf, yOf));
+  }, [ax, ay, aw, ah, windowMs, top]);
+  if (!layer || !area) return null;
+  // In recharts' line layer, where a <Line> would be: above the reference lines, under the labels.
+  return (
+    <ZIndexLayer zIndex={DefaultZIndexes.line}>
+      <g className="recharts-layer hr-pressure-lines">
+        {PRESSURE_SERIES.map((s, i) => (
+          <g key={s.key} className={`recharts-layer recharts-line ${s.className}`}>
+            <LivePath feed={layer.feed} pathOf={paths[i]!} className="recharts-curve recharts-line-curve" stroke={s.stroke} strokeWidth={s.strokeWidth} fill="none" />
+          </g>
+        ))}
+      </g>
+    </ZIndexLayer>
+  );
 }
-const PLOT_AREA_PROBE = <PlotAreaProbe key="probe" />;
+const PRESSURE_LINES = <PressureLines key="lines" />;
 
 /**
  * The data recharts itself sees: the window's two ends, one array per window choice, so its axes
@@ -214,60 +228,27 @@ const PressurePlot = memo(function PressurePlot({
   // The same element while only the data changes: React skips the whole recharts tree.
   const chart = useMemo(
     () => (
-      <LineChart width={width} height={PRESSURE_HEIGHT} data={frameDataFor(windowMs)} margin={MARGIN} className="hr-chart">
+      <LineChart width={width} height={170} data={frameDataFor(windowMs)} margin={MARGIN} className="hr-chart">
         {frame}
         {thresholds}
-        {PLOT_AREA_PROBE}
+        {PRESSURE_LINES}
         {markerLines}
       </LineChart>
     ),
     [width, windowMs, frame, thresholds, markerLines],
   );
-  const [area, setArea] = useState<PlotArea | null>(null);
-  const report = useCallback((next: PlotArea) => setArea((prev) => (prev && prev.x === next.x && prev.y === next.y && prev.width === next.width && prev.height === next.height ? prev : next)), []);
-  const lines = useMemo<CanvasLine<readonly PlotPoint[]>[]>(() => {
-    if (!area) return [];
-    const xOf = (x: number) => area.x + ((x + windowMs) / windowMs) * area.width;
-    const yOf = (v: number) => area.y + area.height - (Math.min(v, top) / top) * area.height;
-    return PRESSURE_SERIES.map((s) => ({ color: s.color, width: s.width, dash: s.dash, trace: (data: readonly PlotPoint[], pen: Pen) => tracePressure(data, s.key, xOf, yOf, pen) }));
-  }, [area, windowMs, top]);
-  const groupRef = useRef<HTMLDivElement>(null);
-  const description = useMemo(() => ({ target: groupRef, label: PRESSURE_LABEL, of: pressureInWords }), []);
-  // The canvas first, under recharts' (positioned) wrapper: thresholds and markers are drawn over the lines.
-  return (
-    <div ref={groupRef} className="hr-canvas-chart" style={{ width, height: PRESSURE_HEIGHT }} role="group" aria-label={PRESSURE_LABEL}>
-      <LiveCanvas feed={feed} width={width} height={PRESSURE_HEIGHT} lines={lines} clip={area ?? undefined} className="hr-chart-canvas" describe={description} />
-      <PlotAreaContext.Provider value={report}>{chart}</PlotAreaContext.Provider>
-    </div>
-  );
+  const layer = useMemo(() => ({ feed, windowMs, top }), [feed, windowMs, top]);
+  return <PressureLayerContext.Provider value={layer}>{chart}</PressureLayerContext.Provider>;
 });
 
-const PRESSURE_HEIGHT = 170;
-const PRESSURE_LABEL = 'Memory pressure chart';
-
-/** The newest pressure values in words (the chart's text alternative). */
-function pressureInWords(data: readonly PlotPoint[]): string {
-  const last = data[data.length - 1];
-  if (!last) return '';
-  const pct = (v: number | null | undefined) => (v === null || v === undefined ? 'unknown' : `${v.toFixed(1)}%`);
-  return `some ${pct(last.memSomePct)}, full ${pct(last.memFullPct)} per tick; avg10 some ${pct(last.memSomeAvg10)}, full ${pct(last.memFullAvg10)}`;
-}
-
 const MEMORY_LINES: SvgLine[] = [
-  { key: 'availableGiB', color: '--available', width: 2 },
-  { key: 'usedGiB', color: '--used', width: 1.2 },
-  { key: 'swapGiB', color: '--swap', width: 1.2 },
+  { key: 'availableGiB', className: 'hr-line-available' },
+  { key: 'usedGiB', className: 'hr-line-used' },
+  { key: 'swapGiB', className: 'hr-line-swap' },
 ];
-const MEMORY_LINES_ZRAM: SvgLine[] = [...MEMORY_LINES, { key: 'zramGiB', color: '--zram', width: 1.2 }];
-const gibValue = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(v < 1 ? 2 : 1));
-/** The newest memory values in words (the memory chart's text alternative). */
-function memoryInWords(data: TimePoints): string {
-  const last = data[data.length - 1];
-  if (!last) return '';
-  const gib = (v: number) => `${v.toFixed(1)} GiB`;
-  return `available ${gib(last.availableGiB)}, used ${gib(last.usedGiB)}, swap ${gib(last.swapGiB)}` + (last.zramGiB > 0 ? `, zram ${gib(last.zramGiB)}` : '');
-}
+const MEMORY_LINES_ZRAM: SvgLine[] = [...MEMORY_LINES, { key: 'zramGiB', className: 'hr-line-zram' }];
 const MEMORY_KEYS: readonly NumericKey[] = MEMORY_LINES_ZRAM.map((l) => l.key);
+const gibValue = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(v < 1 ? 2 : 1));
 
 // Memoised with constant items: a tick re-renders Charts, never its legends.
 const Legend = memo(function Legend({ items }: { items: readonly { label: string; className: string }[] }) {
@@ -403,7 +384,6 @@ export const Charts = memo(function Charts(props: ChartsProps) {
                 markers={memoryMarkers}
                 formatValue={gibValue}
                 label="Memory in GiB: available, used, swap"
-                describe={memoryInWords}
               />
             </div>
           </>

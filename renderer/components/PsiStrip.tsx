@@ -1,13 +1,14 @@
 /**
- * The compact cpu/io PSI strip: two sparklines on a canvas (traced per update, no chart library, drawn from the charts' feed without re-rendering — see live-canvas.tsx), with
- * the latest values in words beside them (re-rendered only when the words change).
+ * The compact cpu/io PSI strip: two sparklines drawn as plain SVG paths (one string per line per
+ * update, no chart library, written from the charts' feed without re-rendering — see
+ * live-path.tsx), with the latest values in words beside them (re-rendered only when the words
+ * change).
  */
 import { memo, useMemo } from 'react';
 import { formatPct } from '../format/units';
 import type { ChartPoint } from '../state/series';
-import { traceGapped, type Pen } from './gapped-path';
-import { LiveCanvas, type CanvasLine } from './live-canvas';
-import type { Feed } from './live-path';
+import { gappedPath } from './gapped-path';
+import { LivePath, type Feed } from './live-path';
 
 type StripPoints = readonly (ChartPoint & { x: number })[];
 
@@ -26,14 +27,13 @@ export interface PsiStripProps {
 
 type Key = 'cpuSomePct' | 'ioSomePct';
 
-/** Trace a sparkline through the non-null values; gaps start a new segment. */
-export function traceSparkline(data: StripPoints, key: Key, windowMs: number, width: number, height: number, max: number, pen: Pen): void {
-  traceGapped(
+/** An SVG path through the non-null values; gaps start a new segment. */
+export function sparklinePath(data: StripPoints, key: Key, windowMs: number, width: number, height: number, max: number): string {
+  return gappedPath(
     data,
     (p) => p[key],
     (p) => ((p.x + windowMs) / windowMs) * width,
     (v) => height - (Math.min(v, max) / max) * (height - 2) - 1,
-    pen,
   );
 }
 
@@ -59,17 +59,13 @@ export function psiStripWords(data: StripPoints): { cpuText: string; ioText: str
 /** The strip under the pressure chart. */
 export const PsiStrip = memo(function PsiStrip({ feed, windowMs, width, height = 36, max, cpuText, ioText }: PsiStripProps) {
   const plotWidth = Math.max(40, width - 44 - 12);
-  const lines = useMemo<CanvasLine<StripPoints>[]>(() => {
-    const base = (_: StripPoints, pen: Pen) => {
-      pen.moveTo(0, height - 0.5);
-      pen.lineTo(plotWidth, height - 0.5);
-    };
-    return [
-      { color: '--border', width: 1, trace: base },
-      { color: '--cpu', width: 1.2, trace: (data, pen) => traceSparkline(data, 'cpuSomePct', windowMs, plotWidth, height, max, pen) },
-      { color: '--io', width: 1.2, trace: (data, pen) => traceSparkline(data, 'ioSomePct', windowMs, plotWidth, height, max, pen) },
-    ];
-  }, [windowMs, plotWidth, height, max]);
+  const paths = useMemo(
+    () => ({
+      cpu: (data: StripPoints) => sparklinePath(data, 'cpuSomePct', windowMs, plotWidth, height, max),
+      io: (data: StripPoints) => sparklinePath(data, 'ioSomePct', windowMs, plotWidth, height, max),
+    }),
+    [windowMs, plotWidth, height, max],
+  );
   return (
     <div className="hr-strip">
       <div className="hr-strip-values">
@@ -83,9 +79,11 @@ export const PsiStrip = memo(function PsiStrip({ feed, windowMs, width, height =
         </span>
         <span className="hr-strip-scale">{`scale 0\u2013${max}%`}</span>
       </div>
-      <div className="hr-strip-plot" style={{ width: plotWidth, height }} role="img" aria-label="cpu and io pressure, per tick">
-        <LiveCanvas feed={feed} width={plotWidth} height={height} lines={lines} />
-      </div>
+      <svg className="hr-strip-svg" width={plotWidth} height={height} role="img" aria-label="cpu and io pressure, per tick">
+        <line x1={0} x2={plotWidth} y1={height - 0.5} y2={height - 0.5} className="hr-strip-base" />
+        <LivePath feed={feed} pathOf={paths.cpu} className="hr-strip-cpu" fill="none" />
+        <LivePath feed={feed} pathOf={paths.io} className="hr-strip-io" fill="none" />
+      </svg>
     </div>
   );
 });

@@ -1,18 +1,16 @@
 /**
- * A small line chart: an SVG frame over a canvas, no chart library.
+ * A small line chart drawn as plain SVG: one path string per line per update, no chart library.
  * Used for the memory chart, which only needs lines, a time axis, a few value ticks and the reap
  * markers — recharts would cost several times more main-thread time per update for the same picture.
- * The points arrive through a feed (live-path.tsx) and the lines are drawn on a canvas under the
- * SVG (live-canvas.tsx): a tick redraws the canvas and touches no element; React renders the frame
- * (ticks, grid, markers) only when its props change.
+ * The points arrive through a feed (live-path.tsx): a tick redraws the lines' `d` attributes and
+ * nothing else; React renders the frame (ticks, grid, markers) only when its props change.
  */
-import { memo, useId, useMemo, useRef } from 'react';
+import { memo, useId, useMemo } from 'react';
 import type { ChartPoint } from '../state/series';
-import { traceGapped, type Pen } from './gapped-path';
+import { gappedPath } from './gapped-path';
 import type { MarkerKind } from '../../contract/history';
 import { markerClass } from '../format/marker-kind';
-import { LiveCanvas, type CanvasLine } from './live-canvas';
-import type { Feed } from './live-path';
+import { LivePath, type Feed } from './live-path';
 import { MarkerLabel } from './MarkerLabel';
 import { relativeTimeLabel, timeTicks } from './time-axis';
 
@@ -20,9 +18,7 @@ export type NumericKey = 'availableGiB' | 'usedGiB' | 'swapGiB' | 'zramGiB';
 
 export interface SvgLine {
   key: NumericKey;
-  /** The CSS custom property of its colour, e.g. '--available'. */
-  color: string;
-  width: number;
+  className: string;
 }
 
 export interface SvgMarker {
@@ -52,8 +48,6 @@ export interface SvgTimeChartProps {
   markers: readonly SvgMarker[];
   formatValue(v: number): string;
   label: string;
-  /** The newest values in words, for the chart's text alternative (refreshed at a low rate). */
-  describe?(points: TimePoints): string;
 }
 
 const LEFT = 44;
@@ -69,9 +63,9 @@ export function niceMax(max: number): number {
   return 10 * power;
 }
 
-/** Trace one line (memory values are never missing, so it never breaks). */
-export function traceLine(data: TimePoints, key: NumericKey, xOf: (x: number) => number, yOf: (v: number) => number, pen: Pen): void {
-  traceGapped(data, (p) => p[key], (p) => xOf(p.x), yOf, pen);
+/** The path of one line (memory values are never missing, so it never breaks). */
+export function linePath(data: TimePoints, key: NumericKey, xOf: (x: number) => number, yOf: (v: number) => number): string {
+  return gappedPath(data, (p) => p[key], (p) => xOf(p.x), yOf);
 }
 
 /** The highest value of `keys` in `data` (for niceMax). */
@@ -82,8 +76,7 @@ export function highestValue(data: TimePoints, keys: readonly NumericKey[]): num
 }
 
 /** The chart. */
-export const SvgTimeChart = memo(function SvgTimeChart({ feed, top, lines, windowMs, width, height, markers, formatValue, label, describe }: SvgTimeChartProps) {
-  const svgRef = useRef<SVGSVGElement>(null);
+export const SvgTimeChart = memo(function SvgTimeChart({ feed, top, lines, windowMs, width, height, markers, formatValue, label }: SvgTimeChartProps) {
   // useId's characters (« », :) are not all safe inside url(#…).
   const clipId = `hr-plot-${useId().replace(/[^a-zA-Z0-9_-]/g, '')}`;
   const plotW = Math.max(10, width - LEFT - RIGHT);
@@ -92,17 +85,13 @@ export const SvgTimeChart = memo(function SvgTimeChart({ feed, top, lines, windo
   const yOf = (v: number) => TOP + plotH - (Math.min(v, top) / top) * plotH;
   const valueTicks = [0, top / 2, top];
   // One drawing function per line, the same while the frame is unchanged (a new one redraws).
-  const canvasLines = useMemo<CanvasLine<TimePoints>[]>(() => {
+  const paths = useMemo(() => {
     const x = (t: number) => LEFT + ((t + windowMs) / windowMs) * plotW;
     const y = (v: number) => TOP + plotH - (Math.min(v, top) / top) * plotH;
-    return lines.map((l) => ({ color: l.color, width: l.width, trace: (data: TimePoints, pen: Pen) => traceLine(data, l.key, x, y, pen) }));
+    return lines.map((l) => (data: TimePoints) => linePath(data, l.key, x, y));
   }, [lines, windowMs, plotW, plotH, top]);
-  const clip = useMemo(() => ({ x: LEFT, y: TOP, width: plotW, height: plotH }), [plotW, plotH]);
-  const description = useMemo(() => (describe ? { target: svgRef, label, of: describe } : undefined), [describe, label]);
   return (
-    <div className="hr-canvas-chart" style={{ width, height }}>
-    <LiveCanvas feed={feed} width={width} height={height} lines={canvasLines} clip={clip} className="hr-chart-canvas" describe={description} />
-    <svg ref={svgRef} width={width} height={height} className="hr-chart hr-svg-chart" role="img" aria-label={label}>
+    <svg width={width} height={height} className="hr-chart hr-svg-chart" role="img" aria-label={label}>
       <defs>
         <clipPath id={clipId}>
           <rect x={LEFT} y={TOP} width={plotW} height={plotH} />
@@ -125,6 +114,9 @@ export const SvgTimeChart = memo(function SvgTimeChart({ feed, top, lines, windo
         {markers.map((m) => (
           <rect key={`area-${m.key}`} x={xOf(m.x)} y={TOP} width={Math.max(2, xOf(m.recoveryEndX) - xOf(m.x))} height={plotH} className={`hr-recovery ${markerClass(m.kind ?? 'reap')}`} />
         ))}
+        {lines.map((l, i) => (
+          <LivePath key={l.key} feed={feed} pathOf={paths[i]!} className={`hr-svg-line ${l.className}`} fill="none" />
+        ))}
       </g>
       {markers.map((m) => (
         <g key={m.key} className={`hr-marker-line ${markerClass(m.kind ?? 'reap')}`}>
@@ -133,6 +125,5 @@ export const SvgTimeChart = memo(function SvgTimeChart({ feed, top, lines, windo
         </g>
       ))}
     </svg>
-    </div>
   );
 });

@@ -1,14 +1,17 @@
 /**
- * The charts' per-tick feed: the charts publish each tick's points here and every canvas
- * (<LiveCanvas>, live-canvas.tsx) draws its lines from it, outside React's render.
+ * Chart lines drawn outside React's render: the per-tick part of a chart is its path strings, so
+ * the charts publish each tick's points to a small feed and every line (<LivePath>) writes its own
+ * `d` attribute from it, straight to the DOM, only when the string changed.
  *
  * Why: a chart re-rendered through React every tick re-runs and diffs its whole subtree (axes,
- * ticks, grid, markers) to change its lines. With the feed, React renders a chart only when its
- * frame changes (window, width, value scale, markers, thresholds). The sequence within one commit:
- * the canvases' layout effects subscribe (children run first) and draw what the feed holds; the
- * chart's layout effect then publishes the new points and every canvas redraws synchronously, so
- * the picture is complete before the browser paints, and tests see the drawing right after render.
+ * ticks, grid, markers) to change a few `d` attributes. With the feed, React renders a chart only
+ * when its frame changes (window, width, value scale, markers, thresholds) and a tick costs the
+ * path strings and the attribute writes. The sequence within one commit: the lines' layout effects
+ * subscribe (children run first) and draw what the feed holds; the chart's layout effect then
+ * publishes the new points and every line redraws synchronously, so the DOM is complete before the
+ * browser paints, and tests in jsdom see the `d` attribute right after render.
  */
+import { memo, useLayoutEffect, useRef, type SVGProps } from 'react';
 
 /** The latest value of something that changes every tick, with listeners. */
 export interface Feed<T> {
@@ -37,3 +40,31 @@ export function createFeed<T>(): Feed<T> {
     },
   };
 }
+
+export type LivePathProps<T> = Omit<SVGProps<SVGPathElement>, 'd' | 'ref' | 'path'> & {
+  feed: Feed<T>;
+  /** The path for a value. Keep it stable (useMemo) while the chart's frame is unchanged: a new function redraws. */
+  pathOf(value: T): string;
+};
+
+function LivePathImpl<T>({ feed, pathOf, ...attributes }: LivePathProps<T>) {
+  const ref = useRef<SVGPathElement>(null);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    let drawn: string | null = null;
+    const draw = (value: T) => {
+      const d = pathOf(value);
+      if (d === drawn) return;
+      drawn = d;
+      el.setAttribute('d', d);
+    };
+    const now = feed.get();
+    if (now !== null) draw(now);
+    return feed.subscribe(draw);
+  }, [feed, pathOf]);
+  return <path ref={ref} {...attributes} />;
+}
+
+/** An SVG path whose `d` follows a feed without re-rendering. */
+export const LivePath = memo(LivePathImpl) as typeof LivePathImpl;

@@ -1,9 +1,9 @@
 /** The graph series: bounded append, window slicing, and downsampling that keeps spikes. */
 import { describe, expect, it } from 'vitest';
 import { historyPointOf } from '../../contract/history';
-import { pressureTop, tracePressure } from '../../renderer/components/Charts';
-import { oneDecimal, pathData } from '../../renderer/components/gapped-path';
-import { traceSparkline } from '../../renderer/components/PsiStrip';
+import { pressurePath, pressureTop } from '../../renderer/components/Charts';
+import { oneDecimal } from '../../renderer/components/gapped-path';
+import { sparklinePath } from '../../renderer/components/PsiStrip';
 import { niceMax } from '../../renderer/components/SvgTimeChart';
 import { relativeTimeLabel, timeTicks } from '../../renderer/components/time-axis';
 import { appendPoint, bucketMsFor, chartPointOf, downsample, downsampleByTime, seriesCapacity, sliceFrom, type ChartPoint } from '../../renderer/state/series';
@@ -100,7 +100,7 @@ describe('time axis and cpu/io strip', () => {
     base[1]!.cpuSomePct = 50;
     base[3]!.cpuSomePct = 100;
     // 3 s window, 300 px wide, 102 px high, 0–100 %: y = 102 − v/100 × 100 − 1.
-    expect(pathData((pen) => traceSparkline(base, 'cpuSomePct', 3000, 300, 102, 100, pen))).toBe('M0.0 101.0L100.0 51.0M300.0 1.0');
+    expect(sparklinePath(base, 'cpuSomePct', 3000, 300, 102, 100)).toBe('M0.0 101.0L100.0 51.0M300.0 1.0');
   });
 });
 
@@ -109,18 +109,18 @@ describe('pressure lines', () => {
 
   it('draws the known values and breaks the line where a value is missing, as recharts does', () => {
     const data = [at(-3000, 10), at(-2000, null), at(-1000, 20), at(0, 30)];
-    expect(pathData((pen) => tracePressure(data, 'memSomePct', (x) => x / 100 + 100, (v) => 100 - v, pen))).toBe('M70.0 90.0M90.0 80.0L100.0 70.0');
+    expect(pressurePath(data, 'memSomePct', (x) => x / 100 + 100, (v) => 100 - v)).toBe('M70.0 90.0M90.0 80.0L100.0 70.0');
     // A flat run is written as its two ends: the same line.
-    expect(pathData((pen) => tracePressure(data, 'memFullPct', (x) => x / 100 + 100, (v) => 100 - v, pen))).toBe('M70.0 99.0L100.0 99.0');
+    expect(pressurePath(data, 'memFullPct', (x) => x / 100 + 100, (v) => 100 - v)).toBe('M70.0 99.0L100.0 99.0');
   });
 
   it('keeps every point off a horizontal run, both ends of each run, and a run broken by a gap', () => {
     const ys = [5, 5, 5, 7, 7, 3, null, 3, 3, 3, 4];
     const data = ys.map((v, i) => at(i * 1000 - 10_000, v));
-    expect(pathData((pen) => tracePressure(data, 'memSomePct', (x) => x / 1000 + 10, (v) => v, pen))).toBe('M0.0 5.0L2.0 5.0L3.0 7.0L4.0 7.0L5.0 3.0M7.0 3.0L9.0 3.0L10.0 4.0');
+    expect(pressurePath(data, 'memSomePct', (x) => x / 1000 + 10, (v) => v)).toBe('M0.0 5.0L2.0 5.0L3.0 7.0L4.0 7.0L5.0 3.0M7.0 3.0L9.0 3.0L10.0 4.0');
     // A single point, and a flat line that ends the data.
-    expect(pathData((pen) => tracePressure([at(0, 1)], 'memSomePct', (x) => x, (v) => v, pen))).toBe('M0.0 1.0');
-    expect(pathData((pen) => tracePressure([at(0, 1), at(1, 1), at(2, 1)], 'memSomePct', (x) => x, (v) => v, pen))).toBe('M0.0 1.0L2.0 1.0');
+    expect(pressurePath([at(0, 1)], 'memSomePct', (x) => x, (v) => v)).toBe('M0.0 1.0');
+    expect(pressurePath([at(0, 1), at(1, 1), at(2, 1)], 'memSomePct', (x) => x, (v) => v)).toBe('M0.0 1.0L2.0 1.0');
   });
 
   it('writes coordinates with one decimal exactly as toFixed(1) does, away from exact halves', () => {
