@@ -23,7 +23,7 @@
  *   (cd /tmp/hr-baseline && npm run build)
  *   npm run build && HR_BENCH_BASELINE_DIR=/tmp/hr-baseline unshare --pid --fork --mount-proc npx tsx test/bench/run.ts ui
  * HR_BENCH_PROFILE_DIR=<dir> also writes a CPU profile of each idle phase there.
- * HR_BENCH_UI_ROUNDS=<n> measures the small case n times, alternating builds; HR_BENCH_UI_SMALL_ONLY=1
+ * HR_BENCH_UI_ROUNDS=<n> measures the small case n times, alternating builds (and which goes first); HR_BENCH_UI_SMALL_ONLY=1
  * skips the 2,000-process case (quicker A/B runs).
  * HR_BENCH_TRACE_DIR=<dir> adds a traced idle phase after each measured one (10 s, not part of the
  * measured figures: tracing costs main-thread time) and prints where the main thread's time per
@@ -459,7 +459,11 @@ export async function benchUi(): Promise<unknown> {
     // HR_BENCH_UI_ROUNDS=n repeats the small case n times, alternating builds (a quicker A/B on a
     // loaded machine); HR_BENCH_UI_SMALL_ONLY=1 skips the 2,000-process case.
     const rounds = Math.max(1, Number(process.env.HR_BENCH_UI_ROUNDS ?? 1));
-    for (let r = 0; r < rounds; r++) for (const stack of stacks) await runCase(stack, rounds > 1 ? `${own} #${r + 1}` : own, false);
+    // The order alternates per round: the second page of a round sees the first one's leftovers
+    // (Chromium's exited helpers stay in the table until reaped), so neither build always goes second.
+    for (let r = 0; r < rounds; r++) {
+      for (const stack of r % 2 === 0 ? stacks : [...stacks].reverse()) await runCase(stack, rounds > 1 ? `${own} #${r + 1}` : own, false);
+    }
     if (!process.env.HR_BENCH_UI_SMALL_ONLY) {
       pids = await spawnSleeps(EXTRA_PROCESSES);
       for (const stack of stacks) await runCase(stack, many, true);
