@@ -67,6 +67,8 @@ export function App({ client, connection: givenConnection }: AppProps) {
   capacityRef.current = capacity;
   const snapshotRef = useRef(snapshot);
   snapshotRef.current = snapshot;
+  // The newest snapshot received, rendered or not (a hidden window holds it back until shown).
+  const receivedRef = useRef<Snapshot | null>(null);
   // A mark is waiting for its measure (cheaper than asking the performance timeline every update).
   const markPending = useRef(false);
 
@@ -122,6 +124,7 @@ export function App({ client, connection: givenConnection }: AppProps) {
         if (!markPending.current) performance.mark(UPDATE_MARK);
         markPending.current = true;
         arrived = s;
+        receivedRef.current = s;
         points.push(chartPointOf(historyPointOf(s)));
         if (points.length > capacityRef.current) points.shift();
         batch.request();
@@ -134,7 +137,8 @@ export function App({ client, connection: givenConnection }: AppProps) {
     client.subscribe(
       'reapPrompt',
       ({ appId }) => {
-        const s = snapshotRef.current;
+        const [rendered, received] = [snapshotRef.current, receivedRef.current];
+        const s = received && (!rendered || received.time >= rendered.time) ? received : rendered;
         const app = s?.apps.find((a) => a.id === appId);
         if (!s || !app) {
           setOutcome({ tone: 'failure', text: 'That app is no longer running.', notes: [] });

@@ -186,6 +186,22 @@ describe('App', () => {
     expect(screen.getByRole('status').textContent).toContain('That app is no longer running.');
   });
 
+  it('opens the confirmation for an app that started while the window was hidden', async () => {
+    const { client } = setup();
+    await loaded();
+    const next = makeSnapshot([...typicalApps(), { name: 'newcomer', processes: [{ pid: 5555, comm: 'newcomer', rssMiB: 5000 }] }], { time: T0 + 1000, seq: 6 });
+    const visibility = vi.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden');
+    try {
+      act(() => client.emit('snapshot', next));
+      expect(screen.queryByRole('row', { name: /newcomer/ })).toBeNull();
+      // A notification's Reap… arrives before the window is shown: the app is in the snapshot received.
+      act(() => client.emit('reapPrompt', { appId: next.apps.find((a) => a.name === 'newcomer')!.id }));
+    } finally {
+      visibility.mockRestore();
+    }
+    expect(screen.getByRole('dialog', { name: 'Reap the app newcomer?' }).textContent).toContain('5555');
+  });
+
   it('shows features, sampling cost, privilege, connection and warnings in the status bar', async () => {
     const connection = stubConnection('open');
     setup({ connection: connection.connection, status: makeStatus('helper-missing', { warnings: ['cgroup v2 is not mounted: app pressure is unavailable.'] }) });
