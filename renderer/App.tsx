@@ -27,6 +27,7 @@ import { appSubject, processSubject, type ReapSubject } from './state/reap-subje
 import type { TableRow } from './state/rows';
 import { useGuard } from './state/useGuard';
 import { appendPoint, chartPointOf, seriesCapacity, type ChartPoint } from './state/series';
+import { createVisibleBatch } from './state/visible-batch';
 import { useRecordedHistory } from './state/useRecordedHistory';
 import { alwaysOpen, type Connection, type ConnectionState } from './transport/connection';
 
@@ -66,6 +67,8 @@ export function App({ client, connection: givenConnection }: AppProps) {
   capacityRef.current = capacity;
   const snapshotRef = useRef(snapshot);
   snapshotRef.current = snapshot;
+  // The newest snapshot received, rendered or not (a hidden window holds it back until shown).
+  const receivedRef = useRef<Snapshot | null>(null);
   // A mark is waiting for its measure (cheaper than asking the performance timeline every update).
   const markPending = useRef(false);
 
@@ -105,13 +108,26 @@ export function App({ client, connection: givenConnection }: AppProps) {
   useEffect(() => {
     const controller = new AbortController();
     const { signal } = controller;
+    // Nothing rendered while the window is hidden; everything at once when it is shown (state/visible-batch.ts).
+    let arrived: Snapshot | null = null;
+    let points: ChartPoint[] = [];
+    const batch = createVisibleBatch(() => {
+      const [s, ps] = [arrived, points];
+      [arrived, points] = [null, []];
+      if (s) setSnapshot(s);
+      if (ps.length > 0) setSeries((prev) => ps.reduce((series, p) => appendPoint(series, p, capacityRef.current), prev));
+    });
+    signal.addEventListener('abort', () => batch.close(), { once: true });
     client.subscribe(
       'snapshot',
       (s) => {
-        performance.mark(UPDATE_MARK);
+        if (!markPending.current) performance.mark(UPDATE_MARK);
         markPending.current = true;
-        setSnapshot(s);
-        setSeries((prev) => appendPoint(prev, chartPointOf(historyPointOf(s)), capacityRef.current));
+        arrived = s;
+        receivedRef.current = s;
+        points.push(chartPointOf(historyPointOf(s)));
+        if (points.length > capacityRef.current) points.shift();
+        batch.request();
       },
       signal,
     );
@@ -121,7 +137,8 @@ export function App({ client, connection: givenConnection }: AppProps) {
     client.subscribe(
       'reapPrompt',
       ({ appId }) => {
-        const s = snapshotRef.current;
+        const [rendered, received] = [snapshotRef.current, receivedRef.current];
+        const s = received && (!rendered || received.time >= rendered.time) ? received : rendered;
         const app = s?.apps.find((a) => a.id === appId);
         if (!s || !app) {
           setOutcome({ tone: 'failure', text: 'That app is no longer running.', notes: [] });

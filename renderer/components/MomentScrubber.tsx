@@ -7,7 +7,7 @@
  * "now" its min, max and value stay the same from tick to tick and the browser has nothing to redo;
  * the moment chosen is stored as a time (ms since the epoch), as before.
  */
-import { memo } from 'react';
+import { memo, useCallback, useRef } from 'react';
 import type { ReapMarker } from '../../contract/history';
 import { clockTime, eventLine, kindWords, markerKey } from '../format/events';
 import { formatPct } from '../format/units';
@@ -41,9 +41,31 @@ export function nearWindowMs(windowMs: number, intervalMs: number): number {
 const gib = (v: number) => `${v.toFixed(v < 10 ? 2 : 1)} GiB`;
 const pct = (v: number | null) => (v === null ? '\u2014' : formatPct(v));
 
+/**
+ * The slider alone, memoised: at "now" its props are the same every tick (relative values), so a
+ * tick does not even make React re-apply an input's properties.
+ */
+const ScrubSlider = memo(function ScrubSlider({ windowMs, step, value, valueText, onSlide }: { windowMs: number; step: number; value: number; valueText: string; onSlide(relative: number): void }) {
+  return (
+    <input
+      id="hr-scrub-input"
+      type="range"
+      min={-windowMs}
+      max={0}
+      step={step}
+      value={value}
+      aria-valuetext={valueText}
+      onChange={(e) => onSlide(Number(e.currentTarget.value))}
+    />
+  );
+});
+
 /** The slider, the moment's figures and the events near it. */
 export const MomentScrubber = memo(function MomentScrubber({ series, markers, windowMs, intervalMs, moment, onMoment }: MomentScrubberProps) {
   const last = series[series.length - 1];
+  const toRef = useRef(0);
+  toRef.current = last?.t ?? 0;
+  const onSlide = useCallback((relative: number) => onMoment(toRef.current + relative), [onMoment]);
   if (!last) return null;
   const to = last.t;
   const from = to - windowMs;
@@ -55,16 +77,7 @@ export const MomentScrubber = memo(function MomentScrubber({ series, markers, wi
     <section className="hr-scrub" aria-label="Look back">
       <div className="hr-scrub-row">
         <label htmlFor="hr-scrub-input">Look back</label>
-        <input
-          id="hr-scrub-input"
-          type="range"
-          min={-windowMs}
-          max={0}
-          step={Math.max(1, intervalMs)}
-          value={at - to}
-          aria-valuetext={moment === null ? 'now' : clockTime(at)}
-          onChange={(e) => onMoment(to + Number(e.currentTarget.value))}
-        />
+        <ScrubSlider windowMs={windowMs} step={Math.max(1, intervalMs)} value={at - to} valueText={moment === null ? 'now' : clockTime(at)} onSlide={onSlide} />
         <button type="button" onClick={() => onMoment(null)} disabled={moment === null}>
           Back to now
         </button>

@@ -23,6 +23,8 @@
  *   (cd /tmp/hr-baseline && npm run build)
  *   npm run build && HR_BENCH_BASELINE_DIR=/tmp/hr-baseline unshare --pid --fork --mount-proc npx tsx test/bench/run.ts ui
  * HR_BENCH_PROFILE_DIR=<dir> also writes a CPU profile of each idle phase there.
+ * HR_BENCH_UI_ROUNDS=<n> measures the small case n times, alternating builds (and which goes first); HR_BENCH_UI_SMALL_ONLY=1
+ * skips the 2,000-process case (quicker A/B runs).
  * HR_BENCH_TRACE_DIR=<dir> adds a traced idle phase after each measured one (10 s, not part of the
  * measured figures: tracing costs main-thread time) and prints where the main thread's time per
  * update goes — script, style, layout, paint, GC, other (ui-trace.ts) — writing the traces there.
@@ -454,16 +456,27 @@ export async function benchUi(): Promise<unknown> {
     const own = "this machine's own processes";
     const many = `with ${EXTRA_PROCESSES} extra processes`;
     // Interleaved per process count, so "before" and "after" see the same table and nearly the same load.
-    for (const stack of stacks) await runCase(stack, own, false);
-    pids = await spawnSleeps(EXTRA_PROCESSES);
-    for (const stack of stacks) await runCase(stack, many, true);
+    // HR_BENCH_UI_ROUNDS=n repeats the small case n times, alternating builds (a quicker A/B on a
+    // loaded machine); HR_BENCH_UI_SMALL_ONLY=1 skips the 2,000-process case.
+    const rounds = Math.max(1, Number(process.env.HR_BENCH_UI_ROUNDS ?? 1));
+    // The order alternates per round: the second page of a round sees the first one's leftovers
+    // (Chromium's exited helpers stay in the table until reaped), so neither build always goes second.
+    for (let r = 0; r < rounds; r++) {
+      for (const stack of r % 2 === 0 ? stacks : [...stacks].reverse()) await runCase(stack, rounds > 1 ? `${own} #${r + 1}` : own, false);
+    }
+    if (!process.env.HR_BENCH_UI_SMALL_ONLY) {
+      pids = await spawnSleeps(EXTRA_PROCESSES);
+      for (const stack of stacks) await runCase(stack, many, true);
+    }
 
     type Entry = { processes: number; idle: Stats; idleFiltered?: Stats; scrolling?: Stats; idleTrace?: TraceBreakdown; idleFilteredTrace?: TraceBreakdown };
-    const get = (stack: Stack, label: string) => results[`${stack.label} / ${label}`] as Entry;
+    const get = (stack: Stack, label: string) => results[`${stack.label} / ${label}`] as Entry | undefined;
     const lines: string[] = [];
+    const ownLabels = rounds > 1 ? Array.from({ length: rounds }, (_, r) => `${own} #${r + 1}`) : [own];
     for (const stack of stacks) {
-      for (const [label, phase] of [[own, 'idle'], [many, 'idle'], [many, 'idleFiltered'], [many, 'scrolling']] as const) {
+      for (const [label, phase] of [...ownLabels.map((l) => [l, 'idle'] as const), [many, 'idle'], [many, 'idleFiltered'], [many, 'scrolling']] as const) {
         const e = get(stack, label);
+        if (!e) continue;
         const st = e[phase];
         if (!st) continue;
         lines.push(
@@ -480,10 +493,10 @@ export async function benchUi(): Promise<unknown> {
     }
     if (stacks.length === 2) {
       const [before, after] = stacks as [Stack, Stack];
-      for (const [label, phase] of [[own, 'idle'], [many, 'idle'], [many, 'idleFiltered']] as const) {
+      for (const [label, phase] of [...ownLabels.map((l) => [l, 'idle'] as const), [many, 'idle'], [many, 'idleFiltered']] as const) {
         for (const measure of ['mainThreadMsPerUpdate', 'mainThreadCpuMsPerUpdate'] as const) {
-          const b = get(before, label)[phase]?.[measure];
-          const a = get(after, label)[phase]?.[measure];
+          const b = get(before, label)?.[phase]?.[measure];
+          const a = get(after, label)?.[phase]?.[measure];
           if (b && a) {
             results[`ratio ${measure} ${label} ${phase}`] = round(a / b);
             lines.push(`ratio after/before, ${measure}, ${label}, ${phase}: ${round(a / b)}× (${a} / ${b} ms)`);

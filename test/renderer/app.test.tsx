@@ -5,7 +5,7 @@
  */
 import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../contract/api';
 import type { ReapMarker } from '../../contract/history';
 import type { ReapResponse } from '../../contract/reap';
@@ -88,6 +88,43 @@ describe('App', () => {
     expect(performance.getEntriesByName('hr:update', 'measure').length).toBeGreaterThan(0);
   });
 
+  it('renders nothing while hidden, then every snapshot that arrived in one render when shown', async () => {
+    const { client } = setup();
+    await loaded();
+    const available = screen.getByRole('img', { name: 'Memory in GiB: available, used, swap' }).querySelector('.hr-line-available')!;
+    const before = available.getAttribute('d')!;
+    const added: string[] = [];
+    let changes = 0;
+    const watch = new MutationObserver((records) => {
+      changes += records.length;
+      for (const r of records) for (const n of r.addedNodes) added.push(n.textContent ?? '');
+    });
+    watch.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    const visibility = vi.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden');
+    try {
+      act(() => {
+        for (let i = 1; i <= 3; i++) client.emit('snapshot', makeSnapshot([...typicalApps(), { name: `burst${i}`, processes: [{ pid: 6000 + i, comm: `burst${i}`, rssMiB: 100 * i }] }], { time: T0 + i * 1000, seq: 5 + i, availableGiB: 1 + i }));
+      });
+      await new Promise((r) => setTimeout(r, 20));
+      // Hidden: not one DOM change — no row, no header text, no chart path.
+      expect(changes).toBe(0);
+      expect(screen.queryByRole('row', { name: /burst/ })).toBeNull();
+      expect(screen.getByLabelText('Current memory').textContent).toMatch(/^3\.5 GiB available/);
+      expect(available.getAttribute('d')).toBe(before);
+    } finally {
+      visibility.mockRestore();
+    }
+    act(() => document.dispatchEvent(new Event('visibilitychange')));
+    watch.disconnect();
+    expect(screen.getByRole('row', { name: /burst3/ })).toBeTruthy();
+    // One render of the newest snapshot: the first two snapshots' rows never reached the DOM.
+    expect(added.filter((t) => t.includes('burst1') || t.includes('burst2'))).toEqual([]);
+    expect(screen.getByLabelText('Current memory').textContent).toMatch(/^4\.0 GiB available/);
+    // All three points were appended: the available line gained three new points, not one.
+    const after = available.getAttribute('d')!;
+    expect(after.match(/[ML]/g)!.length - before.match(/[ML]/g)!.length).toBeGreaterThanOrEqual(2);
+  });
+
   it('switches the time window with pressed buttons', async () => {
     const { user } = setup();
     await loaded();
@@ -147,6 +184,22 @@ describe('App', () => {
     act(() => client.emit('reapPrompt', { appId: 'cg:/gone' }));
     expect(screen.queryByRole('dialog')).toBeNull();
     expect(screen.getByRole('status').textContent).toContain('That app is no longer running.');
+  });
+
+  it('opens the confirmation for an app that started while the window was hidden', async () => {
+    const { client } = setup();
+    await loaded();
+    const next = makeSnapshot([...typicalApps(), { name: 'newcomer', processes: [{ pid: 5555, comm: 'newcomer', rssMiB: 5000 }] }], { time: T0 + 1000, seq: 6 });
+    const visibility = vi.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden');
+    try {
+      act(() => client.emit('snapshot', next));
+      expect(screen.queryByRole('row', { name: /newcomer/ })).toBeNull();
+      // A notification's Reap… arrives before the window is shown: the app is in the snapshot received.
+      act(() => client.emit('reapPrompt', { appId: next.apps.find((a) => a.name === 'newcomer')!.id }));
+    } finally {
+      visibility.mockRestore();
+    }
+    expect(screen.getByRole('dialog', { name: 'Reap the app newcomer?' }).textContent).toContain('5555');
   });
 
   it('shows features, sampling cost, privilege, connection and warnings in the status bar', async () => {
