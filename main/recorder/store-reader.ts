@@ -100,8 +100,31 @@ interface DecodedSys {
   buf: Buffer;
   systemOffsets: number[];
   times: Float64Array;
-  events: RecordedEvent[];
+  /** Where the event records are; parsed (and validated) only when a history read asks (eventsOf). */
+  eventFrames: { start: number; end: number }[];
+  events: RecordedEvent[] | null;
   skipped: number;
+}
+
+/**
+ * The events of a decoded file, parsed on first use: a warm-up of the cache at start needs only the
+ * system records, and parsing an event needs the contract's schemas (zod, +11 MiB), which a headless
+ * `serve` does not otherwise load (docs/BENCHMARKS.md, "Footprint, third pass").
+ */
+function eventsOf(decoded: DecodedSys): RecordedEvent[] {
+  if (decoded.events) return decoded.events;
+  const events: RecordedEvent[] = [];
+  for (const f of decoded.eventFrames) {
+    try {
+      const parsed = recordContract().RecordedEventSchema.safeParse(JSON.parse(decoded.buf.subarray(f.start, f.end).toString('utf8')));
+      if (parsed.success) events.push(parsed.data);
+      else decoded.skipped++;
+    } catch {
+      decoded.skipped++;
+    }
+  }
+  decoded.events = events;
+  return events;
 }
 
 const cache = new Map<string, DecodedSys>();
@@ -127,23 +150,17 @@ function decodeSysFile(path: string): DecodedSys {
   const stats: ScanStats = { skipped: 0 };
   const frames = readFrames(buf, WANT_SYS, stats);
   const systemOffsets: number[] = [];
-  const events: RecordedEvent[] = [];
+  const eventFrames: { start: number; end: number }[] = [];
   for (const f of frames) {
     if (f.type === RecordType.system) {
       if (f.end - f.start >= SYSTEM_BYTES) systemOffsets.push(f.start);
     } else {
-      try {
-        const parsed = recordContract().RecordedEventSchema.safeParse(JSON.parse(buf.subarray(f.start, f.end).toString('utf8')));
-        if (parsed.success) events.push(parsed.data);
-        else stats.skipped++;
-      } catch {
-        stats.skipped++;
-      }
+      eventFrames.push({ start: f.start, end: f.end });
     }
   }
   const times = new Float64Array(systemOffsets.length);
   for (let i = 0; i < systemOffsets.length; i++) times[i] = buf.readDoubleLE(systemOffsets[i]!);
-  const decoded: DecodedSys = { size: buf.length, buf, systemOffsets, times, events, skipped: stats.skipped };
+  const decoded: DecodedSys = { size: buf.length, buf, systemOffsets, times, eventFrames, events: null, skipped: stats.skipped };
   cache.set(path, decoded);
   return decoded;
 }
@@ -222,6 +239,7 @@ function readSystemRange<T>(dir: string, range: TimeRange, decode: (buf: Buffer,
       else if (errnoCode(err) !== 'ENOENT') refused.push(`${seg.stem}.sys could not be read (${errnoCode(err)}); it is skipped.`);
       continue;
     }
+    const fileEvents = eventsOf(decoded);
     skipped += decoded.skipped;
     const { times, systemOffsets, buf } = decoded;
     for (let i = 0; i < times.length; i++) {
@@ -231,7 +249,7 @@ function readSystemRange<T>(dir: string, range: TimeRange, decode: (buf: Buffer,
       lastTime = t;
       stamped.push({ t, item: decode(buf, systemOffsets[i]!) });
     }
-    for (const e of decoded.events) {
+    for (const e of fileEvents) {
       // A marker is re-recorded when its recovery is measured: the last copy wins.
       if (e.time >= range.from && e.time <= range.to) events.set(`${e.time}|${e.kind}|${e.label}`, e);
     }
@@ -269,13 +287,14 @@ export function readPointsWorst(dir: string, range: TimeRange, maxPoints: number
     try {
       const decoded = decodeSysFile(join(dir, `${seg.stem}.sys`));
       files.push(decoded);
+      const fileEvents = eventsOf(decoded);
       skipped += decoded.skipped;
       for (const t of decoded.times) {
         if (t < range.from || t > range.to) continue;
         count++;
         if (lastTime === null || t > lastTime) lastTime = t;
       }
-      for (const e of decoded.events) if (e.time >= range.from && e.time <= range.to) events.set(`${e.time}|${e.kind}|${e.label}`, e);
+      for (const e of fileEvents) if (e.time >= range.from && e.time <= range.to) events.set(`${e.time}|${e.kind}|${e.label}`, e);
     } catch (err) {
       if (err instanceof RecorderRefusal) refused.push(err.message);
       else if (errnoCode(err) !== 'ENOENT') refused.push(`${seg.stem}.sys could not be read (${errnoCode(err)}); it is skipped.`);

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { defaultSettings } from '../../contract/plain';
+import type { RecordedEvent } from '../../contract/record';
 import { SettingsSchema } from '../../contract/settings';
+import { StoreWriter } from '../../main/recorder/store-writer';
 
 const CLI = join(__dirname, '..', '..', 'dist', 'main', 'cli.js');
 let temp = '';
@@ -23,10 +25,19 @@ afterEach(() => {
 });
 
 /** Start the built serve in a fresh HOME; `modules()` lists what it has loaded so far (sent on SIGUSR2). */
-async function startServe(settingsFile: string | null): Promise<{ pid: number; url: URL; modules: () => Promise<string[]> }> {
+async function startServe(settingsFile: string | null, recorded: RecordedEvent | null = null): Promise<{ pid: number; url: URL; modules: () => Promise<string[]> }> {
   temp = mkdtempSync(join(tmpdir(), 'headroom-lazy-'));
   const home = join(temp, 'home');
   mkdirSync(join(home, '.config', 'Headroom'), { recursive: true, mode: 0o700 });
+  // Its own history store (not the test run's shared one), holding an event when asked: as another
+  // Headroom recorded it before this one started.
+  const state = join(home, '.local', 'state');
+  mkdirSync(join(state, 'headroom'), { recursive: true, mode: 0o700 });
+  if (recorded) {
+    const writer = new StoreWriter(join(state, 'headroom'), 1 << 20);
+    writer.writeEvent(recorded);
+    writer.close();
+  }
   if (settingsFile !== null) writeFileSync(join(home, '.config', 'Headroom', 'settings.json'), settingsFile, { mode: 0o600 });
   const out = join(temp, 'modules.txt');
   const preload = join(temp, 'list.cjs');
@@ -35,7 +46,7 @@ async function startServe(settingsFile: string | null): Promise<{ pid: number; u
     preload,
     `process.on('SIGUSR2', () => { const fs = require('fs'); fs.writeFileSync(${JSON.stringify(out + '.tmp')}, Object.keys(require.cache).join('\\n')); fs.renameSync(${JSON.stringify(out + '.tmp')}, ${JSON.stringify(out)}); });\n`,
   );
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config') };
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_STATE_HOME: state };
   delete env.NODE_OPTIONS;
   const child = spawn(process.execPath, ['-r', preload, CLI, 'serve', '--port', '0', '--allow-root'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   serve = child;
@@ -82,8 +93,12 @@ function ask(url: URL, message: string): Promise<{ ok: boolean; error?: { code: 
 }
 
 describe('headroom serve without a window', () => {
-  it('runs its sampler, guard (triggers armed) and recorder without zod, and loads zod with the first message', async () => {
-    const s = await startServe(null);
+  it('runs its sampler, guard (triggers armed) and recorder without zod, also with events in its history, and loads zod with the first message', async () => {
+    const event: RecordedEvent = {
+      time: Date.now() - 5000, kind: 'reap', label: 'lazy-test-victim', detail: '', freedBytes: 1 << 20, mreleaseMs: 1,
+      availableBeforeBytes: 1 << 30, recoveredMs: 2, victim: null,
+    };
+    const s = await startServe(null, event);
     // A few ticks: the guard's triggers armed, the recorder writing (waited for: a loaded machine starts slowly).
     const armed = (): boolean =>
       readdirSync(`/proc/${s.pid}/fd`).some((fd) => {
@@ -110,6 +125,10 @@ describe('headroom serve without a window', () => {
     // …a good one answered, and zod is now loaded.
     expect(await ask(s.url, JSON.stringify({ id: 2, call: 'getStatus', params: {} }))).toMatchObject({ ok: true });
     expect(zodLoaded(await s.modules())).toBe(true);
+    // The recorded event was there all along: a history read parses (and validates) it now.
+    const history = (await ask(s.url, JSON.stringify({ id: 3, call: 'getHistory', params: { sinceMs: 60_000 } }))) as { ok: boolean; result: { markers: { label: string }[] } };
+    expect(history.ok).toBe(true);
+    expect(history.result.markers.map((m) => m.label)).toContain('lazy-test-victim');
   }, 60_000);
 
   it('loads zod at start when there is a settings file to parse (and uses it)', async () => {
