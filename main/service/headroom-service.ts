@@ -13,7 +13,7 @@ import type { Status } from '../../contract/status';
 import { createGuard } from '../guard';
 import { createRecorder, type Recorder } from '../recorder';
 import { createDefaultLoop, createDefaultReaper } from './default-parts';
-import { applyFootprintLimits } from './footprint';
+import { applyFootprintLimits, scheduleCodePagesDrop } from './footprint';
 import { markerForReap } from './reap-marker';
 import { readAvailableNowBytes, readMemAvailableBytes, watchRecovery } from './recovery';
 import type { HeadroomService, HeadroomServiceOptions, ReapServiceLike, SamplerLoopLike } from './types';
@@ -52,6 +52,7 @@ export function historyLengthFor(settings: Settings): number {
 export function createHeadroomService(options: HeadroomServiceOptions & HeadroomServiceParts): HostedHeadroomService {
   // Before any worker thread starts (footprint.ts).
   applyFootprintLimits();
+  let cancelCodeDrop = (): void => {};
   const store = options.settings;
   let settingsState: SettingsState = store.get();
   const loop = options.loop ?? createDefaultLoop(settingsState.settings.intervalMs, historyLengthFor(settingsState.settings));
@@ -232,10 +233,12 @@ export function createHeadroomService(options: HeadroomServiceOptions & Headroom
       guard.start();
       recorder?.start();
       if (!paused) loop.start();
+      cancelCodeDrop = scheduleCodePagesDrop();
     },
     async close() {
       if (closed) return;
       closed = true;
+      cancelCodeDrop();
       recoveryAbort.abort();
       guard.close();
       loop.stop();
