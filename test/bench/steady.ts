@@ -80,6 +80,17 @@ function rssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/** The resident memory of a process split as smaps_rollup splits it: its own (anonymous) and file pages it maps, and PSS. */
+function memoryParts(pid: number): string {
+  try {
+    const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const kib = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
+    return `anon ${round(kib('Anonymous') / 1024, 1)}, file ${round((kib('Rss') - kib('Anonymous')) / 1024, 1)}, PSS ${round(kib('Pss') / 1024, 1)}`;
+  } catch {
+    return 'gone';
+  }
+}
+
 function threadsOf(pid: number): number {
   try {
     return readdirSync(`/proc/${pid}/task`).length;
@@ -221,7 +232,8 @@ export async function benchSteady(): Promise<SteadyBenchResult> {
       for (const m of monitors) if (m.headroom) rss[m.name] = round(rssMiB(m.pid), 1);
       soak.push({ minute, rssMiB: rss });
       const sinceStart = round((WARMUP_MS + WINDOW_MS) / 60_000 + minute, 1);
-      process.stdout.write(`soak, ${sinceStart} min after Headroom started: ${Object.entries(rss).map(([n, v]) => `${n} ${v} MiB`).join(' · ')} · load ${loadAvg()}\n`);
+      const parts = monitors.filter((m) => m.headroom).map((m) => `${m.name} ${rss[m.name]} MiB (${memoryParts(m.pid)})`);
+      process.stdout.write(`soak, ${sinceStart} min after Headroom started: ${parts.join(' · ')} · load ${loadAvg()}\n`);
     }
     return { processes, windowS: round(seconds, 1), monitors: costs, ratiosToBtop, loadAvgAtStart, loadAvgAtEnd, soak };
   } finally {
