@@ -217,8 +217,8 @@ export class ProcessTable {
   private readOne(pid: number, nowMs: number, exited: number[]): TableRow | null {
     let entry = this.entries.get(pid);
     let rssPages = -1;
-    // A resting process whose refresh is due: while nothing was reclaimed since its last status read,
-    // only what others can change without it running is read (lightRefresh); else the full read below.
+    // A resting process whose refresh is due: while nothing was taken from it (untouched), only what
+    // others can change without it running is read (lightRefresh); else the full read below.
     if (entry && this.resting(entry, nowMs) && (nowMs < entry.nextStatusAt || this.lightRefresh(entry, nowMs))) {
       return this.restingRow(entry, nowMs);
     }

@@ -139,17 +139,15 @@ export class DeltaGapError extends Error {}
 
 /** The main thread's side: keeps the rows and rebuilds complete snapshots. */
 export class SnapshotDecoder {
-  private processes = new Map<number, ProcessInfo>();
   private apps = new Map<string, AppInfo>();
   private synced = false;
-  /** The last rebuilt process list, its PIDs, and each PID's index in it. */
+  /** The kept rows: the last rebuilt process list, its PIDs, and each PID's index in it. */
   private lastProcesses: ProcessInfo[] = [];
   private lastPids = new Int32Array(0);
   private indexOf = new Map<number, number>();
 
   /** Forget every row: the next delta must be full (a new worker). */
   reset(): void {
-    this.processes = new Map();
     this.apps = new Map();
     this.synced = false;
     this.lastProcesses = [];
@@ -163,7 +161,9 @@ export class SnapshotDecoder {
     else if (!this.synced) throw new DeltaGapError('a partial snapshot arrived before a full one');
     // Until this delta is fully applied, only a full one is accepted (the maps change only at the end).
     this.synced = false;
-    const processes = this.sameOrder(delta.pids) ? this.patched(delta.processes) : this.rebuilt(delta);
+    const same = this.sameOrder(delta.pids);
+    const indexOf = same ? this.indexOf : new Map<number, number>();
+    const processes = same ? this.patched(delta.processes) : this.rebuilt(delta, indexOf);
     const changedApps = new Map<string, AppInfo>();
     for (const a of delta.apps) changedApps.set(a.id, a);
     const nextApps = new Map<string, AppInfo>();
@@ -177,13 +177,17 @@ export class SnapshotDecoder {
     }
     this.apps = nextApps;
     this.lastProcesses = processes;
+    if (!same) {
+      this.indexOf = indexOf;
+      this.lastPids = delta.pids.slice();
+    }
     this.synced = true;
     const h = delta.head;
     // The sampler's own key order, so the rebuilt snapshot serialises exactly like the original.
     return { seq: h.seq, time: h.time, intervalMs: h.intervalMs, psi: h.psi, memory: h.memory, processes, apps, features: h.features, sampleMs: h.sampleMs, malformed: h.malformed };
   }
 
-  /** True when the PIDs are the last delta's, in the same order (kept for the next comparison otherwise). */
+  /** True when the PIDs are the last delta's, in the same order. */
   private sameOrder(pids: Int32Array): boolean {
     const last = this.lastPids;
     let same = pids.length === last.length;
@@ -197,31 +201,24 @@ export class SnapshotDecoder {
     for (const p of changed) {
       const i = this.indexOf.get(p.pid);
       // A row for a PID not in the list is not part of the snapshot (the general path drops it too).
-      if (i === undefined) continue;
-      processes[i] = p;
-      this.processes.set(p.pid, p);
+      if (i !== undefined) processes[i] = p;
     }
     return processes;
   }
 
-  /** The list built row by row from the changed ones and the kept ones; the keeper maps rebuilt. */
-  private rebuilt(delta: SnapshotDelta): ProcessInfo[] {
+  /** The list built row by row from the changed rows and the kept ones, filling `indexOf` for it. */
+  private rebuilt(delta: SnapshotDelta, indexOf: Map<number, number>): ProcessInfo[] {
     const changed = new Map<number, ProcessInfo>();
     for (const p of delta.processes) changed.set(p.pid, p);
-    const nextProcesses = new Map<number, ProcessInfo>();
-    const indexOf = new Map<number, number>();
     const processes: ProcessInfo[] = new Array(delta.pids.length);
     for (let i = 0; i < delta.pids.length; i++) {
       const pid = delta.pids[i]!;
-      const row = changed.get(pid) ?? this.processes.get(pid);
+      const kept = this.indexOf.get(pid);
+      const row = changed.get(pid) ?? (kept === undefined ? undefined : this.lastProcesses[kept]);
       if (!row) throw new DeltaGapError(`process ${pid} was never sent`);
       processes[i] = row;
-      nextProcesses.set(pid, row);
       indexOf.set(pid, i);
     }
-    this.processes = nextProcesses;
-    this.indexOf = indexOf;
-    this.lastPids = delta.pids.slice();
     return processes;
   }
 }
