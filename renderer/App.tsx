@@ -27,6 +27,7 @@ import { appSubject, processSubject, type ReapSubject } from './state/reap-subje
 import type { TableRow } from './state/rows';
 import { useGuard } from './state/useGuard';
 import { appendPoint, chartPointOf, seriesCapacity, type ChartPoint } from './state/series';
+import { measureAndForget } from './state/perf-measure';
 import { createVisibleBatch } from './state/visible-batch';
 import { useRecordedHistory } from './state/useRecordedHistory';
 import { alwaysOpen, type Connection, type ConnectionState } from './transport/connection';
@@ -170,8 +171,7 @@ export function App({ client, connection: givenConnection }: AppProps) {
   useEffect(() => {
     if (!snapshot || !markPending.current) return;
     markPending.current = false;
-    performance.measure('hr:update', UPDATE_MARK);
-    performance.clearMarks(UPDATE_MARK);
+    measureAndForget('hr:update', UPDATE_MARK);
   }, [snapshot?.seq]);
 
   const openReap = useCallback((row: TableRow, mode: ReapMode) => {

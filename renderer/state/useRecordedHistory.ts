@@ -21,6 +21,7 @@ import type { ReapMarker } from '../../contract/history';
 import type { RecorderStatus } from '../../contract/recorder';
 import { mergeMarkers } from '../format/events';
 import { chartPointOf, type ChartPoint } from './series';
+import { measureAndForget } from './perf-measure';
 
 /** Points asked of main per range: about one per pixel of a wide chart; Charts thins them further. */
 export const RECORDED_MAX_POINTS = 1200;
@@ -125,8 +126,7 @@ export function useRecordedHistory({ client, recorder, rangeMs, liveSpanMs, live
   useEffect(() => {
     if (!measurePending.current) return;
     measurePending.current = false;
-    performance.measure('hr:range', { start: RANGE_MARK, detail: { points: recorded.points.length } });
-    performance.clearMarks(RANGE_MARK);
+    measureAndForget('hr:range', RANGE_MARK, { points: recorded.points.length });
   }, [recorded]);
 
   const series = useMemo(() => joinSeries(recorded.points, liveSeries, rangeMs), [recorded.points, liveSeries, rangeMs]);

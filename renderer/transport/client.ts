@@ -7,6 +7,7 @@ import { createBridgeClient, isBridge } from './bridge-client';
 import { alwaysOpen, type RendererClient } from './connection';
 import { reloadOnNewToken, takePageToken, wsProtocolsFor } from './page-token';
 import { withSnapshotDeltas } from './snapshot-follower';
+import { pageSocketClass } from './worker-socket';
 import { createWsClient, wsUrlFor } from './ws-client';
 
 /** The client for this page. */
@@ -22,7 +23,8 @@ export function createClient(win: Window = window): RendererClient {
     protocols: wsProtocolsFor(token),
     // The static files need no token: if the page answers, the server is up and refused the token.
     serverIsUp: fetchImpl ? async () => (await fetchImpl('/', { method: 'HEAD', cache: 'no-store' })).ok : undefined,
-    WebSocketImpl: (win as Window & { WebSocket?: typeof WebSocket }).WebSocket,
+    // The socket itself runs in a worker where the page can start one (worker-socket.ts).
+    WebSocketImpl: pageSocketClass(win as Window & { WebSocket?: typeof WebSocket }),
   });
   return { ...ws, client: withSnapshotDeltas(ws.client, ws.connection) };
 }

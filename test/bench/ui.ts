@@ -25,6 +25,8 @@
  * HR_BENCH_PROFILE_DIR=<dir> also writes a CPU profile of each idle phase there.
  * HR_BENCH_UI_ROUNDS=<n> measures the small case n times, alternating builds (and which goes first); HR_BENCH_UI_SMALL_ONLY=1
  * skips the 2,000-process case (quicker A/B runs).
+ * The floor (ui-floor.ts) runs after the ~20-process case: pages in the same Chromium that receive this
+ * build's frames and do nothing, or change one text node a tick (HR_BENCH_UI_NO_FLOOR=1 skips it).
  * HR_BENCH_TRACE_DIR=<dir> adds a traced idle phase after each measured one (10 s, not part of the
  * measured figures: tracing costs main-thread time) and prints where the main thread's time per
  * update goes — script, style, layout, paint, GC, other (ui-trace.ts) — writing the traces there.
@@ -43,6 +45,7 @@ import * as memorySettings from '../../main/service/memory-settings-store';
 import type { SamplerLoopLike } from '../../main/service/types';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/serve-process';
 import { connectPage } from './devtools';
+import { measureFloor, type FloorResult } from './ui-floor';
 import { traceBreakdown, type TraceBreakdown } from './ui-trace';
 
 /**
@@ -464,6 +467,25 @@ export async function benchUi(): Promise<unknown> {
     for (let r = 0; r < rounds; r++) {
       for (const stack of r % 2 === 0 ? stacks : [...stacks].reverse()) await runCase(stack, rounds > 1 ? `${own} #${r + 1}` : own, false);
     }
+    // The floor (ui-floor.ts): the same Chromium and this build's server, pages that only receive the
+    // same frames; HR_BENCH_UI_NO_FLOOR=1 skips it.
+    let floor: FloorResult[] | null = null;
+    if (!process.env.HR_BENCH_UI_NO_FLOOR) {
+      const stack = stacks[stacks.length - 1]!;
+      const settings = stack.createMemorySettingsStore();
+      const loop = new stack.SamplerLoop({ intervalMs: 1000, historyLength: stack.historyLengthFor(settings.get().settings) });
+      const service = stack.createHeadroomService({ shell: 'browser', settings, loop });
+      service.start();
+      const server = await stack.startBrowserServer({ service, port: 0, rendererDir: stack.rendererDir, log: () => {} });
+      try {
+        floor = await measureFloor(server.url, openTab, 15_000);
+        results.floor = { loadAvg: loadavg(), cases: floor };
+        process.stdout.write(`floor (${own}): ${JSON.stringify(floor)}\n`);
+      } finally {
+        await server.close();
+        await service.close();
+      }
+    }
     if (!process.env.HR_BENCH_UI_SMALL_ONLY) {
       pids = await spawnSleeps(EXTRA_PROCESSES);
       for (const stack of stacks) await runCase(stack, many, true);
@@ -503,6 +525,9 @@ export async function benchUi(): Promise<unknown> {
           }
         }
       }
+    }
+    for (const f of floor ?? []) {
+      lines.push(`floor  ${f.case.padEnd(15)} (same Chromium, same frames, ${f.updates} updates) main-thread CPU ${f.mainThreadCpuMsPerUpdate ?? '\u2014'} ms per update, renderer CPU ${f.rendererCpuMsPerUpdate ?? '\u2014'} ms`);
     }
     lines.push(`load average at start ${results.loadAvgAtStart}, at end ${loadavg()} (2 cores, shared with other engineers)`);
     process.stdout.write(lines.join('\n') + '\n');
