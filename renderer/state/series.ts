@@ -132,14 +132,23 @@ export function downsampleByTime(points: readonly ChartPoint[], bucketMs: number
   if (bucketMs <= 1 || points.length <= 2) return points;
   const out: ChartPoint[] = [];
   let current: ChartPoint | null = null;
+  // A bucket of one sample is that sample itself; it is copied only when a second one merges in
+  // (at 1 s samples and 1 s buckets, the 5-minute window, no point is copied at all).
+  let copied = false;
   let currentBucket = Number.NaN;
   for (const p of points) {
     const b = Math.floor(p.t / bucketMs);
     if (current !== null && b === currentBucket) {
+      if (!copied) {
+        current = { ...current };
+        out[out.length - 1] = current;
+        copied = true;
+      }
       mergeWorst(current, p);
       continue;
     }
-    current = { ...p };
+    current = p;
+    copied = false;
     currentBucket = b;
     out.push(current);
   }

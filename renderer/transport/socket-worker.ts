@@ -1,17 +1,17 @@
 /**
  * The browser-mode WebSocket, held by a dedicated worker so that receiving a frame costs the
- * window's main thread nothing but the parsed message (worker-socket.ts is the page's side).
+ * window's main thread only a message with the frame's text (worker-socket.ts is the page's side).
  *
- * Why: in Chromium, a WebSocket frame delivered to the page's main thread and parsed there costs
- * ~0.6 ms of main-thread CPU per tick here (docs/BENCHMARKS.md, the window benchmark's floor), a
- * third of the whole per-update budget. In this worker the frame arrives and is parsed off the
- * main thread; the page receives the parsed object (a structured clone).
+ * Why: in Chromium, a WebSocket frame delivered to the page's main thread costs ~0.6 ms of
+ * main-thread CPU per tick here (docs/BENCHMARKS.md, the window benchmark's floor) — the delivery,
+ * not the JSON.parse of a few KB — a third of the whole per-update budget. In this worker the frame
+ * arrives off the main thread; the page receives its text in a worker message and parses it.
  *
  * The worker is a dumb socket: the page's ws-client keeps all the logic (calls, queue, reconnect,
  * the refused-token check). Messages, page → worker: `{op:'open', id, url, protocols}`,
  * `{op:'send', id, data}`, `{op:'close', id}`; worker → page: `{op:'open'|'close', id}` and
- * `{op:'message', id, data}` with the frame parsed. A frame that is not JSON is dropped here, as
- * ws-client drops it; binary frames are dropped too (the server sends none). The token travels only
+ * `{op:'message', id, data}` with the frame's text (binary frames are dropped: the server sends
+ * none). The token travels only
  * page → this worker (same origin, nobody else can read it) → the handshake's subprotocol.
  */
 
@@ -22,7 +22,7 @@ export type ToSocketWorker =
   | { op: 'close'; id: number };
 
 /** What the worker sends to the page. */
-export type FromSocketWorker = { op: 'open'; id: number } | { op: 'close'; id: number } | { op: 'message'; id: number; data: unknown };
+export type FromSocketWorker = { op: 'open'; id: number } | { op: 'close'; id: number } | { op: 'message'; id: number; data: string };
 
 interface WorkerScope {
   onmessage: ((e: MessageEvent<ToSocketWorker>) => void) | null;
@@ -46,14 +46,9 @@ export function serveSockets(scope: WorkerScope, WS: typeof WebSocket = WebSocke
       sockets.set(m.id, ws);
       ws.onopen = () => scope.postMessage({ op: 'open', id: m.id });
       ws.onmessage = (ev: MessageEvent) => {
-        if (typeof ev.data !== 'string') return;
-        let data: unknown;
-        try {
-          data = JSON.parse(ev.data);
-        } catch {
-          return;
-        }
-        scope.postMessage({ op: 'message', id: m.id, data });
+        // The frame's text as it came: copying a string to the page is a memcpy, while a parsed
+        // object would be rebuilt field by field there (structured clone), dearer than JSON.parse.
+        if (typeof ev.data === 'string') scope.postMessage({ op: 'message', id: m.id, data: ev.data });
       };
       ws.onclose = () => {
         sockets.delete(m.id);

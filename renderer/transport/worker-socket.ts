@@ -1,7 +1,7 @@
 /**
  * The page's side of socket-worker.ts: a WebSocket look-alike (the part ws-client uses) whose
- * socket lives in a dedicated worker. ws-client takes it as its `WebSocketImpl`, unchanged, and
- * receives each frame already parsed (an object instead of the frame's text).
+ * socket lives in a dedicated worker. ws-client takes it as its `WebSocketImpl`, unchanged: each
+ * frame reaches it as the same text, in a worker message instead of a WebSocket event.
  *
  * When the page cannot run the worker (no Worker, a policy that refuses it, the script failing to
  * load), the page's own WebSocket is used instead: the worker is a saving, never a requirement. A

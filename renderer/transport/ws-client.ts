@@ -74,16 +74,13 @@ export function createWsClient(options: WsClientOptions): WsClient {
   };
 
   const onMessage = (raw: unknown) => {
+    if (typeof raw !== 'string') return;
     let msg: unknown;
-    if (typeof raw === 'string') {
-      try {
-        msg = JSON.parse(raw);
-      } catch {
-        return; // Not ours to crash on: a malformed frame is dropped.
-      }
-    } else if (typeof raw === 'object' && raw !== null && !(raw instanceof Blob) && !(raw instanceof ArrayBuffer)) {
-      msg = raw; // Parsed already, by the socket's worker (worker-socket.ts).
-    } else return;
+    try {
+      msg = JSON.parse(raw);
+    } catch {
+      return; // Not ours to crash on: a malformed frame is dropped.
+    }
     if (typeof msg !== 'object' || msg === null) return;
     const m = msg as Record<string, unknown>;
     if (typeof m.event === 'string') {

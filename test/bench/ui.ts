@@ -394,6 +394,12 @@ async function scrolling(tab: Tab, ms: number): Promise<Stats> {
   return statsBetween(tab, from, to, before, await counters(tab));
 }
 
+/** The machine's CPU time so far (/proc/stat, in ticks): all of it, and the part stolen by the hypervisor. */
+function cpuTicks(): { total: number; steal: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return { total: f.slice(0, 8).reduce((a, b) => a + b, 0), steal: f[7] ?? 0 };
+}
+
 /** Run the benchmark and print the numbers; returns them for run.ts. */
 export async function benchUi(): Promise<unknown> {
   const repoRoot = join(__dirname, '..', '..');
@@ -407,6 +413,7 @@ export async function benchUi(): Promise<unknown> {
   stacks.push(thisStack(process.env.HR_BENCH_RENDERER_DIR ?? join(repoRoot, 'dist', 'renderer')));
   const profileDir = process.env.HR_BENCH_PROFILE_DIR;
   const traceDir = process.env.HR_BENCH_TRACE_DIR;
+  const ticksAtStart = cpuTicks();
   const results: Record<string, unknown> = { loadAvgAtStart: loadavg(), stacks: stacks.map((s) => `${s.label}: ${s.rendererDir}`) };
   if (stacks.length === 1) process.stdout.write('note: no HR_BENCH_BASELINE_DIR, so no "before" build in this run\n');
   try {
@@ -529,7 +536,11 @@ export async function benchUi(): Promise<unknown> {
     for (const f of floor ?? []) {
       lines.push(`floor  ${f.case.padEnd(15)} (same Chromium, same frames, ${f.updates} updates) main-thread CPU ${f.mainThreadCpuMsPerUpdate ?? '\u2014'} ms per update, renderer CPU ${f.rendererCpuMsPerUpdate ?? '\u2014'} ms`);
     }
-    lines.push(`load average at start ${results.loadAvgAtStart}, at end ${loadavg()} (2 cores, shared with other engineers)`);
+    const ticks = cpuTicks();
+    // A virtual machine's CPUs can be taken by the host: time stolen slows every figure above alike.
+    const stealPct = ticks.total > ticksAtStart.total ? round((100 * (ticks.steal - ticksAtStart.steal)) / (ticks.total - ticksAtStart.total)) : null;
+    results.stealPct = stealPct;
+    lines.push(`load average at start ${results.loadAvgAtStart}, at end ${loadavg()}; CPU time stolen by the host during the run ${stealPct ?? '\u2014'} %`);
     process.stdout.write(lines.join('\n') + '\n');
   } finally {
     killAll(pids);
