@@ -140,8 +140,9 @@ export function downsampleByTime(points: readonly ChartPoint[], bucketMs: number
     const b = Math.floor(p.t / bucketMs);
     if (current !== null && b === currentBucket) {
       if (!copied) {
-        current = { ...current };
-        out[out.length - 1] = current;
+        const copy: ChartPoint = { ...(current as ChartPoint) };
+        current = copy;
+        out[out.length - 1] = copy;
         copied = true;
       }
       mergeWorst(current, p);
