@@ -11,8 +11,8 @@
  * the refused-token check). Messages, page → worker: `{op:'open', id, url, protocols}`,
  * `{op:'send', id, data}`, `{op:'close', id}`; worker → page: `{op:'open'|'close', id}` and
  * `{op:'message', id, data}` with the frame's text (binary frames are dropped: the server sends
- * none). The token travels only
- * page → this worker (same origin, nobody else can read it) → the handshake's subprotocol.
+ * none). The token travels only page → this worker (same origin, nobody else can read it) → the
+ * handshake's subprotocol.
  */
 
 /** What the page sends to the worker. */
