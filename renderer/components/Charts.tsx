@@ -14,7 +14,7 @@ import type { BaseTickContentProps } from 'recharts/types/util/types';
 import type { MarkerKind, ReapMarker } from '../../contract/history';
 import { freesMemory, latestFreeingMarker, markerClass, markerRecoveryText, markerText, markerTitle } from '../format/marker-kind';
 import { markerLabel, recoveryText } from '../format/units';
-import { bucketMsFor, downsampleByTime, sliceFrom, type ChartPoint } from '../state/series';
+import { bucketMsFor, downsampleByTime, sliceFrom, type ChartPoint, type PlotData } from '../state/series';
 import { MarkerLabel } from './MarkerLabel';
 import { gappedPath } from './gapped-path';
 import { createFeed, LivePath, type Feed } from './live-path';
@@ -51,9 +51,6 @@ export interface ChartsProps {
   cursorTime?: number | null;
 }
 
-/** A chart point placed on the relative time axis: x = ms before the newest sample (≤ 0). */
-type PlotPoint = ChartPoint & { x: number };
-
 /** A reap marker placed on the relative time axis. */
 interface PlotMarker {
   key: string;
@@ -73,7 +70,7 @@ interface PlotMarker {
 
 interface PlotProps {
   /** The points, published every tick. */
-  feed: Feed<readonly PlotPoint[]>;
+  feed: Feed<PlotData>;
   windowMs: number;
   width: number;
   markers: readonly PlotMarker[];
@@ -119,7 +116,7 @@ function axisFor(windowMs: number) {
  */
 
 interface PressureLayer {
-  feed: Feed<readonly PlotPoint[]>;
+  feed: Feed<PlotData>;
   windowMs: number;
   /** The value axis' top, in %. */
   top: number;
@@ -135,12 +132,13 @@ const PRESSURE_SERIES: readonly { key: PressureKey; className: string; stroke: s
 ];
 
 /** The path through one pressure series' known values; a missing value (null) breaks the line, as recharts does. */
-export function pressurePath(data: readonly PlotPoint[], key: PressureKey, xOf: (x: number) => number, yOf: (v: number) => number): string {
-  return gappedPath(data, (p) => p[key], (p) => xOf(p.x), yOf);
+export function pressurePath(data: PlotData, key: PressureKey, xOf: (x: number) => number, yOf: (v: number) => number): string {
+  const to = data.to;
+  return gappedPath(data.points, (p) => p[key], (p) => xOf(p.t - to), yOf);
 }
 
 /** The top of the pressure axis: the highest value or threshold, rounded up to 5 %, at least 5 %. */
-export function pressureTop(data: readonly PlotPoint[], thresholds: readonly number[]): number {
+export function pressureTop(data: readonly ChartPoint[], thresholds: readonly number[]): number {
   let max = 0;
   for (const t of thresholds) if (t > max) max = t;
   for (const p of data) {
@@ -163,7 +161,7 @@ function PressureLines() {
   const paths = useMemo(() => {
     const xOf = (x: number) => ax + ((x + windowMs) / windowMs) * aw;
     const yOf = (v: number) => ay + ah - (Math.min(v, top) / top) * ah;
-    return PRESSURE_SERIES.map((s) => (data: readonly PlotPoint[]) => pressurePath(data, s.key, xOf, yOf));
+    return PRESSURE_SERIES.map((s) => (data: PlotData) => pressurePath(data, s.key, xOf, yOf));
   }, [ax, ay, aw, ah, windowMs, top]);
   if (!layer || !area) return null;
   // In recharts' line layer, where a <Line> would be: above the reference lines, under the labels.
@@ -291,19 +289,19 @@ export const Charts = memo(function Charts(props: ChartsProps) {
   const last = series[series.length - 1];
   const to = last?.t ?? 0;
 
-  const data = useMemo(() => {
+  const data = useMemo<PlotData>(() => {
     const bucketMs = bucketMsFor(windowMs, plotWidth - Y_AXIS_WIDTH, intervalMs);
-    const inWindow = downsampleByTime(sliceFrom(series, to - windowMs), bucketMs);
-    return inWindow.map((p) => ({ ...p, x: p.t - to }));
+    return { points: downsampleByTime(sliceFrom(series, to - windowMs), bucketMs), to };
   }, [series, to, windowMs, plotWidth, intervalMs]);
+  const points = data.points;
   // The lines draw each tick's points from the feed; what is rendered below changes only with the
   // scales, the words and the markers.
-  const [feed] = useState(() => createFeed<readonly PlotPoint[]>());
+  const [feed] = useState(() => createFeed<PlotData>());
   useLayoutEffect(() => feed.set(data), [feed, data]);
-  const top = pressureTop(data, [someThresholdPct, fullThresholdPct]);
-  const memoryTop = niceMax(highestValue(data, MEMORY_KEYS));
-  const stripMax = psiStripScale(data);
-  const { cpuText, ioText } = psiStripWords(data);
+  const top = pressureTop(points, [someThresholdPct, fullThresholdPct]);
+  const memoryTop = niceMax(highestValue(points, MEMORY_KEYS));
+  const stripMax = psiStripScale(points);
+  const { cpuText, ioText } = psiStripWords(points);
 
   const plotMarkers = useMemo<readonly PlotMarker[]>(() => {
     const visible = markers.filter((m) => m.time >= to - windowMs && m.time <= to + intervalMs);
@@ -332,7 +330,7 @@ export const Charts = memo(function Charts(props: ChartsProps) {
         : plotMarkers.map((m) => ({ key: m.key, x: m.x, recoveryEndX: m.recoveryEndX, text: m.recovery, showText: m.newest, leftOfLine: m.leftOfLine, kind: m.kind, title: m.title })),
     [plotMarkers],
   );
-  const hasZram = useMemo(() => data.some((p) => p.zramGiB > 0), [data]);
+  const hasZram = useMemo(() => points.some((p) => p.zramGiB > 0), [points]);
   const latestMarker = latestFreeingMarker(markers);
   const cursorX = cursorTime === null || cursorTime === undefined || cursorTime < to - windowMs ? null : Math.min(0, cursorTime - to);
 

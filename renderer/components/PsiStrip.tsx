@@ -6,15 +6,13 @@
  */
 import { memo, useMemo } from 'react';
 import { formatPct } from '../format/units';
-import type { ChartPoint } from '../state/series';
+import type { ChartPoint, PlotData } from '../state/series';
 import { gappedPath } from './gapped-path';
 import { LivePath, type Feed } from './live-path';
 
-type StripPoints = readonly (ChartPoint & { x: number })[];
-
 export interface PsiStripProps {
   /** The points, published every tick. */
-  feed: Feed<StripPoints>;
+  feed: Feed<PlotData>;
   windowMs: number;
   width: number;
   height?: number;
@@ -28,17 +26,18 @@ export interface PsiStripProps {
 type Key = 'cpuSomePct' | 'ioSomePct';
 
 /** An SVG path through the non-null values; gaps start a new segment. */
-export function sparklinePath(data: StripPoints, key: Key, windowMs: number, width: number, height: number, max: number): string {
+export function sparklinePath(data: PlotData, key: Key, windowMs: number, width: number, height: number, max: number): string {
+  const to = data.to;
   return gappedPath(
-    data,
+    data.points,
     (p) => p[key],
-    (p) => ((p.x + windowMs) / windowMs) * width,
+    (p) => ((p.t - to + windowMs) / windowMs) * width,
     (v) => height - (Math.min(v, max) / max) * (height - 2) - 1,
   );
 }
 
 /** The strip's scale: the highest cpu/io value rounded up to 10 %, at least 10 %, at most 100 %. */
-export function psiStripScale(data: StripPoints): number {
+export function psiStripScale(data: readonly ChartPoint[]): number {
   let max = 10;
   for (const p of data) {
     if (p.cpuSomePct !== null && p.cpuSomePct > max) max = p.cpuSomePct;
@@ -48,7 +47,7 @@ export function psiStripScale(data: StripPoints): number {
 }
 
 /** The newest cpu and io values in words. */
-export function psiStripWords(data: StripPoints): { cpuText: string; ioText: string } {
+export function psiStripWords(data: readonly ChartPoint[]): { cpuText: string; ioText: string } {
   const last = data[data.length - 1];
   return {
     cpuText: `cpu some ${last?.cpuSomePct == null ? '\u2014' : formatPct(last.cpuSomePct)}`,
@@ -61,8 +60,8 @@ export const PsiStrip = memo(function PsiStrip({ feed, windowMs, width, height =
   const plotWidth = Math.max(40, width - 44 - 12);
   const paths = useMemo(
     () => ({
-      cpu: (data: StripPoints) => sparklinePath(data, 'cpuSomePct', windowMs, plotWidth, height, max),
-      io: (data: StripPoints) => sparklinePath(data, 'ioSomePct', windowMs, plotWidth, height, max),
+      cpu: (data: PlotData) => sparklinePath(data, 'cpuSomePct', windowMs, plotWidth, height, max),
+      io: (data: PlotData) => sparklinePath(data, 'ioSomePct', windowMs, plotWidth, height, max),
     }),
     [windowMs, plotWidth, height, max],
   );

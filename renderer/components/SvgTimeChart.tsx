@@ -6,7 +6,7 @@
  * nothing else; React renders the frame (ticks, grid, markers) only when its props change.
  */
 import { memo, useId, useMemo } from 'react';
-import type { ChartPoint } from '../state/series';
+import type { ChartPoint, PlotData } from '../state/series';
 import { gappedPath } from './gapped-path';
 import type { MarkerKind } from '../../contract/history';
 import { markerClass } from '../format/marker-kind';
@@ -33,12 +33,9 @@ export interface SvgMarker {
   title?: string;
 }
 
-/** The points a chart draws: x = ms before the newest sample (≤ 0). */
-export type TimePoints = readonly (ChartPoint & { x: number })[];
-
 export interface SvgTimeChartProps {
   /** The points, published every tick. */
-  feed: Feed<TimePoints>;
+  feed: Feed<PlotData>;
   /** The value axis' top (niceMax of the highest value); changes rarely. */
   top: number;
   lines: readonly SvgLine[];
@@ -64,12 +61,13 @@ export function niceMax(max: number): number {
 }
 
 /** The path of one line (memory values are never missing, so it never breaks). */
-export function linePath(data: TimePoints, key: NumericKey, xOf: (x: number) => number, yOf: (v: number) => number): string {
-  return gappedPath(data, (p) => p[key], (p) => xOf(p.x), yOf);
+export function linePath(data: PlotData, key: NumericKey, xOf: (x: number) => number, yOf: (v: number) => number): string {
+  const to = data.to;
+  return gappedPath(data.points, (p) => p[key], (p) => xOf(p.t - to), yOf);
 }
 
 /** The highest value of `keys` in `data` (for niceMax). */
-export function highestValue(data: TimePoints, keys: readonly NumericKey[]): number {
+export function highestValue(data: readonly ChartPoint[], keys: readonly NumericKey[]): number {
   let max = 0;
   for (const p of data) for (const k of keys) if (p[k] > max) max = p[k];
   return max;
@@ -88,7 +86,7 @@ export const SvgTimeChart = memo(function SvgTimeChart({ feed, top, lines, windo
   const paths = useMemo(() => {
     const x = (t: number) => LEFT + ((t + windowMs) / windowMs) * plotW;
     const y = (v: number) => TOP + plotH - (Math.min(v, top) / top) * plotH;
-    return lines.map((l) => (data: TimePoints) => linePath(data, l.key, x, y));
+    return lines.map((l) => (data: PlotData) => linePath(data, l.key, x, y));
   }, [lines, windowMs, plotW, plotH, top]);
   return (
     <svg width={width} height={height} className="hr-chart hr-svg-chart" role="img" aria-label={label}>

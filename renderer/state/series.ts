@@ -37,6 +37,15 @@ export function chartPointOf(p: HistoryPoint): ChartPoint {
   };
 }
 
+/**
+ * One tick's points for a chart and the newest sample's time: a point is drawn at x = t − to (ms
+ * before the newest, ≤ 0), worked out while its line is written, so no point is copied a tick.
+ */
+export interface PlotData {
+  points: readonly ChartPoint[];
+  to: number;
+}
+
 /** How many points `historyMinutes` of history holds at `intervalMs`. */
 export function seriesCapacity(historyMinutes: number, intervalMs: number): number {
   return Math.max(2, Math.ceil((historyMinutes * 60_000) / intervalMs) + 1);

@@ -94,33 +94,35 @@ describe('time axis and cpu/io strip', () => {
   });
 
   it('draws the strip through known values and breaks the line at a gap', () => {
-    const base = points(4).map((p, i) => ({ ...p, x: -3000 + i * 1000 }));
+    const base = points(4).map((p) => ({ ...p }));
     base[2]!.cpuSomePct = null;
     base[0]!.cpuSomePct = 0;
     base[1]!.cpuSomePct = 50;
     base[3]!.cpuSomePct = 100;
-    // 3 s window, 300 px wide, 102 px high, 0–100 %: y = 102 − v/100 × 100 − 1.
-    expect(sparklinePath(base, 'cpuSomePct', 3000, 300, 102, 100)).toBe('M0.0 101.0L100.0 51.0M300.0 1.0');
+    // 3 s window ending at the newest point, 300 px wide, 102 px high, 0–100 %: y = 102 − v/100 × 100 − 1.
+    expect(sparklinePath({ points: base, to: base[3]!.t }, 'cpuSomePct', 3000, 300, 102, 100)).toBe('M0.0 101.0L100.0 51.0M300.0 1.0');
   });
 });
 
 describe('pressure lines', () => {
-  const at = (x: number, memSomePct: number | null) => ({ ...points(1)[0]!, x, memSomePct, memFullPct: 1, memSomeAvg10: 2, memFullAvg10: 3 });
+  // A point x ms before the newest (to = 0, so t is x).
+  const at = (x: number, memSomePct: number | null) => ({ ...points(1)[0]!, t: x, memSomePct, memFullPct: 1, memSomeAvg10: 2, memFullAvg10: 3 });
+  const plot = (data: ReturnType<typeof at>[]) => ({ points: data, to: 0 });
 
   it('draws the known values and breaks the line where a value is missing, as recharts does', () => {
     const data = [at(-3000, 10), at(-2000, null), at(-1000, 20), at(0, 30)];
-    expect(pressurePath(data, 'memSomePct', (x) => x / 100 + 100, (v) => 100 - v)).toBe('M70.0 90.0M90.0 80.0L100.0 70.0');
+    expect(pressurePath(plot(data), 'memSomePct', (x) => x / 100 + 100, (v) => 100 - v)).toBe('M70.0 90.0M90.0 80.0L100.0 70.0');
     // A flat run is written as its two ends: the same line.
-    expect(pressurePath(data, 'memFullPct', (x) => x / 100 + 100, (v) => 100 - v)).toBe('M70.0 99.0L100.0 99.0');
+    expect(pressurePath(plot(data), 'memFullPct', (x) => x / 100 + 100, (v) => 100 - v)).toBe('M70.0 99.0L100.0 99.0');
   });
 
   it('keeps every point off a horizontal run, both ends of each run, and a run broken by a gap', () => {
     const ys = [5, 5, 5, 7, 7, 3, null, 3, 3, 3, 4];
     const data = ys.map((v, i) => at(i * 1000 - 10_000, v));
-    expect(pressurePath(data, 'memSomePct', (x) => x / 1000 + 10, (v) => v)).toBe('M0.0 5.0L2.0 5.0L3.0 7.0L4.0 7.0L5.0 3.0M7.0 3.0L9.0 3.0L10.0 4.0');
+    expect(pressurePath(plot(data), 'memSomePct', (x) => x / 1000 + 10, (v) => v)).toBe('M0.0 5.0L2.0 5.0L3.0 7.0L4.0 7.0L5.0 3.0M7.0 3.0L9.0 3.0L10.0 4.0');
     // A single point, and a flat line that ends the data.
-    expect(pressurePath([at(0, 1)], 'memSomePct', (x) => x, (v) => v)).toBe('M0.0 1.0');
-    expect(pressurePath([at(0, 1), at(1, 1), at(2, 1)], 'memSomePct', (x) => x, (v) => v)).toBe('M0.0 1.0L2.0 1.0');
+    expect(pressurePath(plot([at(0, 1)]), 'memSomePct', (x) => x, (v) => v)).toBe('M0.0 1.0');
+    expect(pressurePath(plot([at(0, 1), at(1, 1), at(2, 1)]), 'memSomePct', (x) => x, (v) => v)).toBe('M0.0 1.0L2.0 1.0');
   });
 
   it('writes coordinates with one decimal exactly as toFixed(1) does, away from exact halves', () => {
