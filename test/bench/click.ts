@@ -10,8 +10,8 @@
  * mouse events (CDP Input.dispatchMouseEvent). The clock starts just before the confirm click is
  * sent and stops when MemAvailable plus the per-CPU page lists (KERNEL.md) has recovered 90 % of the
  * victim's RssAnon, polled every 2 ms by this process. Where the time goes, per try: click → the
- * page's WebSocket send of the reap call (a hook on WebSocket.prototype.send, installed before the
- * page loads), → the SIGKILL (the result's `time`), → the memory back (the result's memoryBackMs).
+ * page's send of the reap call (hooks on WebSocket.prototype.send and, for the socket's worker, on
+ * Worker.prototype.postMessage, installed before the page loads), → the SIGKILL (the result's `time`), → the memory back (the result's memoryBackMs).
  * `headroom serve` runs as a child process with the URL it prints used as-is.
  * `HR_BENCH_BASELINE_DIR=<dir>` alternates tries with another build's serve (same Chromium, same run).
  * `HR_BENCH_TRIES` (default 5). Victims and spinners are killed by PID in `finally`.
@@ -55,6 +55,20 @@ const HOOK = `
       });
     }
     return send.call(this, data);
+  };
+  // The same through the socket's worker (renderer/transport/socket-worker.ts): the page's send is
+  // its message to the worker, the reply the worker's message with the frame's text.
+  const post = Worker.prototype.postMessage;
+  Worker.prototype.postMessage = function (m, ...rest) {
+    if (m && m.op === 'send' && typeof m.data === 'string' && m.data.includes('"reap"')) window.__reap.push({ sentAt: Date.now() });
+    if (!this.__hooked) {
+      this.__hooked = true;
+      this.addEventListener('message', (e) => {
+        const d = e.data;
+        if (d && d.op === 'message' && typeof d.data === 'string' && d.data.includes('"memoryBackMs"')) window.__reap.push({ replyAt: Date.now(), reply: d.data });
+      });
+    }
+    return post.call(this, m, ...rest);
   };
 `;
 
