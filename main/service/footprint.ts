@@ -30,7 +30,7 @@
  * Fourth pass ("Footprint, fourth pass (slim)"): malloc's trim and mmap thresholds are fixed at
  * glibc's start values (native/malloc.ts). glibc raised them at start-up, after which the four arenas
  * of V8's platform threads (made before any mallopt) kept ~3 MiB of free top each, resident:
- * −13 to −15 MiB RSS and anonymous memory at every reading of a side-by-side run, same CPU.
+ * −11 to −22 MiB RSS and anonymous memory at every reading of a side-by-side run, same CPU.
  * Measured and left out (second pass): V8's `--optimize-for-size` (set at run time, it applies to
  * every isolate) took 15–20 MiB off, but cost 17–22 % more CPU in each of four same-run comparisons (e.g. 4.28 % vs
  * 3.51 % of a core), and the steady cost (issue 11, goal 1) must not get worse. Turning it off again
