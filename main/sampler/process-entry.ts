@@ -4,6 +4,11 @@
  * the anon/file/shmem split is the one last read from status scaled to that RSS (RSS is exactly
  * their sum, so the scaled parts still add up), swap and the oom scores are the last values read,
  * and the growth rate is over the last GROWTH_WINDOW reads.
+ *
+ * The growth window is a ring of fixed arrays written in place: it advances on every tick for every
+ * process, resting ones included, and the push/shift it replaced reallocated each array's backing
+ * store every ~20 ticks — medium-lived garbage the sampler worker's young generation promoted into
+ * its old one (docs/BENCHMARKS.md, "Footprint, fourth pass").
  */
 import type { ProcessInfo } from '../../contract/snapshot';
 import type { StatRaw } from './parse/stat';
@@ -49,8 +54,12 @@ export interface Entry {
   oomScoreAdj: number;
   /** The row last returned, reused while the process rests. */
   row: TableRow | null;
+  /** The growth window (advanceGrowth): the last GROWTH_WINDOW reads' times and RSS, a ring. */
   growthTimes: number[];
   growthRss: number[];
+  /** Reads in the window so far (at most GROWTH_WINDOW) and the slot the next one goes to. */
+  growthReads: number;
+  growthNext: number;
   seenTick: number;
 }
 
@@ -59,22 +68,23 @@ export function newEntry(pid: number, fd: number | null, firstSeenAt: number, ti
   return {
     pid, fd, stat: null as unknown as StatRaw, residentAtStat: 0, nextStatAt: 0, nextReadAt: 0, nextQuietReadAt: 0, firstSeenAt,
     readReclaim: -1, cmdline: '', tgid: pid, uid: 0, user: '', cgroup: '/', anon: 0, file: 0, shmem: 0, swap: 0, rssAtStatus: 0,
-    nextStatusAt: 0, oomScore: 0, oomScoreAdj: 0, row: null, growthTimes: [], growthRss: [], seenTick: tick,
+    nextStatusAt: 0, oomScore: 0, oomScoreAdj: 0, row: null, growthTimes: [0, 0, 0, 0, 0], growthRss: [0, 0, 0, 0, 0], growthReads: 0, growthNext: 0, seenTick: tick,
   };
 }
 
-/** Push this read's RSS into the growth window and return the rate over it, bytes per second. */
+/** Put this read's RSS into the growth window and return the rate over it, bytes per second. */
 export function advanceGrowth(entry: Entry, rss: number, nowMs: number): number {
   const times = entry.growthTimes;
   const values = entry.growthRss;
-  times.push(nowMs);
-  values.push(rss);
-  if (times.length > GROWTH_WINDOW) {
-    times.shift();
-    values.shift();
-  }
-  const dt = (nowMs - times[0]!) / 1000;
-  return dt > 0 ? (rss - values[0]!) / dt : 0;
+  const at = entry.growthNext;
+  times[at] = nowMs;
+  values[at] = rss;
+  entry.growthNext = at + 1 === GROWTH_WINDOW ? 0 : at + 1;
+  if (entry.growthReads < GROWTH_WINDOW) entry.growthReads++;
+  // The oldest read in the window: the first slot until the ring is full, then the one written next.
+  const oldest = entry.growthReads < GROWTH_WINDOW ? 0 : entry.growthNext;
+  const dt = (nowMs - times[oldest]!) / 1000;
+  return dt > 0 ? (rss - values[oldest]!) / dt : 0;
 }
 
 /** The row for an entry at this RSS (bytes) and growth rate. */

@@ -59,6 +59,7 @@ import type { StatRaw } from './parse/stat';
 import { advanceGrowth, newEntry, rowOf, type Entry, type TableRow } from './process-entry';
 import { isOutOfFds, ProcReader } from './proc-reader';
 import type { Scratch } from './read-file';
+import { sameProcess } from './snapshot-delta';
 import type { UserNames } from './users';
 
 export type { TableRow } from './process-entry';
@@ -96,6 +97,8 @@ export class ProcessTable {
   private readonly reader: ProcReader;
   /** Known processes per cgroup path, kept in step by firstSight, setCgroup and forget. */
   private readonly groupMembers = new Map<string, number>();
+  /** The one copy of each of those paths the entries share (setCgroup). */
+  private readonly groupPaths = new Map<string, string>();
   /** statm reads skipped during the last read() because the process's group did not run. */
   skippedReads = 0;
   /** Due refreshes of resting processes done light (oom_score_adj and cgroup only) during the last read(). */
@@ -152,10 +155,10 @@ export class ProcessTable {
     this.skippedReads = 0;
     this.lightRefreshes = 0;
     if (plan.list) {
-      for (const name of readdirSync('/proc')) {
-        const c = name.charCodeAt(0);
-        if (c < 48 || c > 57) continue;
-        const row = this.readOne(Number(name), nowMs, exited);
+      // Read in ascending PID order: readdirSync sorts the names as text ("10" before "9"), and rows
+      // out of order made every listed tick sort them and rebuild the table's map.
+      for (const pid of listPids()) {
+        const row = this.readOne(pid, nowMs, exited);
         if (row) rows.push(row);
       }
       // Whatever we did not see this tick has exited: close its fd and forget it.
@@ -181,10 +184,10 @@ export class ProcessTable {
       }
       this.forkWatch.notFound(absent);
     }
-    // Ascending PIDs whichever way the table was read (a listing is too, mostly, but not always:
-    // seen here, one PID out of place in 2,037), so the order never changes between ticks for nothing.
-    // Unordered known processes (a PID that wrapped around, one re-read as a new process) are put in
-    // order once, so the next unlisted ticks visit them in order and need no sort.
+    // Ascending PIDs whichever way the table was read (a listing is read in PID order), so the order
+    // never changes between ticks for nothing. Unordered known processes (a PID that wrapped around,
+    // one re-read as a new process) are put in order once, so the next unlisted ticks visit them in
+    // order and need no sort.
     for (let i = 1; i < rows.length; i++) {
       if (rows[i]!.info.pid < rows[i - 1]!.info.pid) {
         rows.sort((a, b) => a.info.pid - b.info.pid);
@@ -399,14 +402,27 @@ export class ProcessTable {
     return entry;
   }
 
-  /** The row for this tick; `growth` when the caller already advanced the growth window. */
+  /**
+   * The row for this tick; `growth` when the caller already advanced the growth window. A row equal
+   * in every field to the last one is that one: rows are never mutated once returned (group-apps.ts
+   * copies a row whose app changes), so the delta encoder sees it unchanged by identity, and no
+   * object that lives exactly one tick is made — such objects were most of what the worker's young
+   * generation promoted into its old one (docs/BENCHMARKS.md, "Footprint, fourth pass").
+   */
   private toRow(entry: Entry, rss: number, nowMs: number, growth?: number): TableRow | null {
     const moved = Math.abs(rss - entry.rssAtStatus);
     const due = nowMs >= entry.nextStatusAt;
     if (due || moved >= Math.max(MiB, entry.rssAtStatus / 16)) {
       if (!this.refreshStatus(entry, rss, nowMs, due)) return null;
     }
-    return rowOf(entry, rss, growth ?? advanceGrowth(entry, rss, nowMs));
+    const fresh = rowOf(entry, rss, growth ?? advanceGrowth(entry, rss, nowMs));
+    const last = entry.row;
+    if (last === null || last.session !== fresh.session) return fresh;
+    // The app id is group-apps' to set (on a fresh row) or to keep: compare everything else.
+    fresh.info.appId = last.info.appId;
+    const same = sameProcess(fresh.info, last.info);
+    fresh.info.appId = '';
+    return same ? last : fresh;
   }
 
   /** Re-read status and oom_score (and on `full`, oom_score_adj and the cgroup). False when the process vanished. */
@@ -438,18 +454,29 @@ export class ProcessTable {
     }
   }
 
-  /** Set an entry's cgroup and keep the per-group member counts (idle-groups.ts watches groups of ≥ 2) in step. */
+  /**
+   * Set an entry's cgroup and keep the per-group member counts (idle-groups.ts watches groups of ≥ 2)
+   * in step. Every entry of a group holds the same copy of its path: the parsed one is a slice of the
+   * whole /proc/PID/cgroup text (~200 bytes with the v1 lines), which it would keep alive — 2,000
+   * processes held ~0.4 MiB of such texts in the worker's heap.
+   */
   private setCgroup(entry: Entry, path: string): void {
     if (path === entry.cgroup) return;
     this.countMember(entry.cgroup, -1);
-    entry.cgroup = path;
-    this.countMember(path, 1);
+    let own = this.groupPaths.get(path);
+    if (own === undefined) this.groupPaths.set((own = Buffer.from(path, 'utf8').toString('utf8')), own);
+    entry.cgroup = own;
+    this.countMember(own, 1);
   }
 
   private countMember(path: string, by: number): void {
     const n = (this.groupMembers.get(path) ?? 0) + by;
-    if (n > 0) this.groupMembers.set(path, n);
-    else this.groupMembers.delete(path);
+    if (n > 0) {
+      this.groupMembers.set(path, n);
+    } else {
+      this.groupMembers.delete(path);
+      this.groupPaths.delete(path);
+    }
   }
 
   private refreshCgroup(entry: Entry): void {
@@ -488,4 +515,16 @@ export class ProcessTable {
     this.entries.delete(pid);
     this.countMember(entry.cgroup, -1);
   }
+}
+
+/** The PIDs in /proc, ascending. */
+function listPids(): Int32Array {
+  const names = readdirSync('/proc');
+  const pids = new Int32Array(names.length);
+  let n = 0;
+  for (const name of names) {
+    const c = name.charCodeAt(0);
+    if (c >= 48 && c <= 57) pids[n++] = Number(name);
+  }
+  return pids.subarray(0, n).sort();
 }

@@ -90,8 +90,9 @@ export class SnapshotEncoder {
   private processes = new Map<number, ProcessInfo>();
   private apps = new Map<string, AppInfo>();
   private sentOnce = false;
-  /** The PIDs of the last delta, in order. */
+  /** The PIDs of the last delta, in order, and whether they ascend. */
   private lastPids = new Int32Array(0);
+  private lastAscending = true;
 
   /** The delta from the last encoded snapshot (everything, the first time). */
   encode(snapshot: Snapshot): SnapshotDelta {
@@ -102,22 +103,35 @@ export class SnapshotEncoder {
     const changed: ProcessInfo[] = [];
     const last = this.lastPids;
     let samePids = !full && rows.length === last.length;
+    let ascending = true;
     for (let i = 0; i < rows.length; i++) {
       const p = rows[i]!;
       pids[i] = p.pid;
       if (samePids && last[i] !== p.pid) samePids = false;
+      if (i > 0 && pids[i - 1]! >= p.pid) ascending = false;
       const before = this.processes.get(p.pid);
       if (full || !before || !sameProcess(before, p)) changed.push(p);
     }
-    if (samePids) {
-      // The same PIDs in the same order (most ticks): update the kept rows in place instead of
-      // building a 2,000-entry map per tick. Every row is kept as the object sent this tick, so the
-      // next comparison is by identity where the sampler reused it.
+    if (samePids || (ascending && this.lastAscending)) {
+      // The same PIDs (most ticks), or other PIDs in ascending order, as the process table sends
+      // them: update the kept rows in place instead of building a 2,000-entry map — on a machine
+      // where a process starts or ends every second that was a new map a tick, garbage that lived
+      // long enough to be promoted. Every row is kept as the object sent this tick, so the next
+      // comparison is by identity where the sampler reused it.
       for (const p of rows) if (this.processes.get(p.pid) !== p) this.processes.set(p.pid, p);
+      // The rows of PIDs gone: one walk over both ascending lists.
+      if (!samePids) {
+        for (let i = 0, j = 0; i < last.length; i++) {
+          const pid = last[i]!;
+          while (j < pids.length && pids[j]! < pid) j++;
+          if (j === pids.length || pids[j] !== pid) this.processes.delete(pid);
+        }
+      }
     } else {
       this.processes = new Map();
       for (const p of rows) this.processes.set(p.pid, p);
     }
+    this.lastAscending = ascending;
     // Kept apart: the delta's own array is transferred to the main thread (and so emptied here).
     this.lastPids = pids.slice();
     const appIds: string[] = new Array(snapshot.apps.length);
@@ -141,10 +155,15 @@ export class DeltaGapError extends Error {}
 export class SnapshotDecoder {
   private apps = new Map<string, AppInfo>();
   private synced = false;
-  /** The kept rows: the last rebuilt process list, its PIDs, and each PID's index in it. */
+  /** The kept rows: the last rebuilt process list and its PIDs. */
   private lastProcesses: ProcessInfo[] = [];
   private lastPids = new Int32Array(0);
-  private indexOf = new Map<number, number>();
+  /**
+   * Each PID's index in the last list, only while its PIDs do not ascend; while they do (as the
+   * process table sends them) a PID is found by binary search, so no 2,000-entry map is kept, nor
+   * built again on every tick where a process started or ended.
+   */
+  private indexOf: Map<number, number> | null = null;
 
   /** Forget every row: the next delta must be full (a new worker). */
   reset(): void {
@@ -152,18 +171,17 @@ export class SnapshotDecoder {
     this.synced = false;
     this.lastProcesses = [];
     this.lastPids = new Int32Array(0);
-    this.indexOf = new Map();
+    this.indexOf = null;
   }
 
   /** The complete snapshot a delta stands for; throws DeltaGapError when it cannot be rebuilt. */
   apply(delta: SnapshotDelta): Snapshot {
     if (delta.full) this.reset();
     else if (!this.synced) throw new DeltaGapError('a partial snapshot arrived before a full one');
-    // Until this delta is fully applied, only a full one is accepted (the maps change only at the end).
+    // Until this delta is fully applied, only a full one is accepted (the kept rows change only at the end).
     this.synced = false;
     const same = this.sameOrder(delta.pids);
-    const indexOf = same ? this.indexOf : new Map<number, number>();
-    const processes = same ? this.patched(delta.processes) : this.rebuilt(delta, indexOf);
+    const processes = same ? this.patched(delta.processes) : this.rebuilt(delta);
     const changedApps = new Map<string, AppInfo>();
     for (const a of delta.apps) changedApps.set(a.id, a);
     const nextApps = new Map<string, AppInfo>();
@@ -178,8 +196,8 @@ export class SnapshotDecoder {
     this.apps = nextApps;
     this.lastProcesses = processes;
     if (!same) {
-      this.indexOf = indexOf;
       this.lastPids = delta.pids.slice();
+      this.indexOf = indexUnlessAscending(this.lastPids);
     }
     this.synced = true;
     const h = delta.head;
@@ -195,30 +213,58 @@ export class SnapshotDecoder {
     return same;
   }
 
+  /** Where a PID is in the last list, or -1. */
+  private find(pid: number): number {
+    if (this.indexOf) return this.indexOf.get(pid) ?? -1;
+    const pids = this.lastPids;
+    let lo = 0;
+    let hi = pids.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const at = pids[mid]!;
+      if (at === pid) return mid;
+      if (at < pid) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
   /** The last list with the changed rows put in their places (the same PIDs: nothing can be missing). */
   private patched(changed: ProcessInfo[]): ProcessInfo[] {
     const processes = this.lastProcesses.slice();
     for (const p of changed) {
-      const i = this.indexOf.get(p.pid);
+      const i = this.find(p.pid);
       // A row for a PID not in the list is not part of the snapshot (the general path drops it too).
-      if (i !== undefined) processes[i] = p;
+      if (i >= 0) processes[i] = p;
     }
     return processes;
   }
 
-  /** The list built row by row from the changed rows and the kept ones, filling `indexOf` for it. */
-  private rebuilt(delta: SnapshotDelta, indexOf: Map<number, number>): ProcessInfo[] {
+  /** The list built row by row from the changed rows and the kept ones. */
+  private rebuilt(delta: SnapshotDelta): ProcessInfo[] {
     const changed = new Map<number, ProcessInfo>();
     for (const p of delta.processes) changed.set(p.pid, p);
     const processes: ProcessInfo[] = new Array(delta.pids.length);
     for (let i = 0; i < delta.pids.length; i++) {
       const pid = delta.pids[i]!;
-      const kept = this.indexOf.get(pid);
-      const row = changed.get(pid) ?? (kept === undefined ? undefined : this.lastProcesses[kept]);
-      if (!row) throw new DeltaGapError(`process ${pid} was never sent`);
+      let row = changed.get(pid);
+      if (!row) {
+        const kept = this.find(pid);
+        if (kept < 0) throw new DeltaGapError(`process ${pid} was never sent`);
+        row = this.lastProcesses[kept]!;
+      }
       processes[i] = row;
-      indexOf.set(pid, i);
     }
     return processes;
   }
+}
+
+/** A PID → index map of a list whose PIDs do not ascend; null when they do (binary search finds them). */
+function indexUnlessAscending(pids: Int32Array): Map<number, number> | null {
+  let ascending = true;
+  for (let i = 1; i < pids.length && ascending; i++) ascending = pids[i - 1]! < pids[i]!;
+  if (ascending) return null;
+  const indexOf = new Map<number, number>();
+  for (let i = 0; i < pids.length; i++) indexOf.set(pids[i]!, i);
+  return indexOf;
 }

@@ -232,18 +232,28 @@ describe('idle groups: processes whose cgroup did not run are not read', () => {
     t.read(Date.now(), still);
     await sleep(50);
     const first = t.read(Date.now(), still).find((r) => r.info.pid === a.pid)!;
+    // Which PIDs the table really reads (statm), seen on its reader: a re-read that finds nothing
+    // changed gives back the very same row (process-table.ts), so the row cannot tell.
+    const readPids = new Set<number>();
+    const reader = (t as unknown as { reader: { resident: (pid: number, fd: number | null) => number } }).reader;
+    const resident = reader.resident.bind(reader);
+    reader.resident = (pid, fd) => {
+      readPids.add(pid);
+      return resident(pid, fd);
+    };
     const until = performance.now() + idleReadMs * 1.5 * 3;
     while (performance.now() < until) {
       await sleep(100);
       // Not read again: the very same row object, tick after tick, well past idleReadMs × 1.5.
       expect(t.read(Date.now(), still).find((r) => r.info.pid === a.pid)).toBe(first);
+      expect(readPids.has(a.pid!)).toBe(false);
     }
     // Pages were reclaimed (the counter moved): read again within idleReadMs × 1.5 of its last read.
     const movedAt = performance.now();
     let reread = -1;
     while (performance.now() - movedAt < idleReadMs * 1.5 + 300) {
       const row = t.read(Date.now(), still + 64).find((r) => r.info.pid === a.pid)!;
-      if (row !== first) {
+      if (readPids.has(a.pid!)) {
         reread = performance.now() - movedAt;
         expect(row.info).toEqual({ ...first.info, growthBytesPerSec: row.info.growthBytesPerSec });
         break;
