@@ -45,31 +45,27 @@ function availableNow(): number {
 /** Records the reap call leaving the page and its reply arriving (installed before the page's scripts). */
 const HOOK = `
   window.__reap = [];
-  const send = WebSocket.prototype.send;
-  WebSocket.prototype.send = function (data) {
-    if (typeof data === 'string' && data.includes('"reap"')) window.__reap.push({ sentAt: Date.now() });
-    if (!this.__hooked) {
-      this.__hooked = true;
-      this.addEventListener('message', (e) => {
-        if (typeof e.data === 'string' && e.data.includes('"memoryBackMs"')) window.__reap.push({ replyAt: Date.now(), reply: e.data });
-      });
-    }
-    return send.call(this, data);
+  // Wraps a sending method: notes the reap call leaving and, once per sender, listens for the reply.
+  // frameOut / frameIn give the frame's text of the call's argument and of a message event, or null.
+  const hook = (proto, method, frameOut, frameIn) => {
+    const original = proto[method];
+    proto[method] = function (arg, ...rest) {
+      const out = frameOut(arg);
+      if (typeof out === 'string' && out.includes('"reap"')) window.__reap.push({ sentAt: Date.now() });
+      if (!this.__hooked) {
+        this.__hooked = true;
+        this.addEventListener('message', (e) => {
+          const reply = frameIn(e);
+          if (typeof reply === 'string' && reply.includes('"memoryBackMs"')) window.__reap.push({ replyAt: Date.now(), reply });
+        });
+      }
+      return original.call(this, arg, ...rest);
+    };
   };
+  hook(WebSocket.prototype, 'send', (data) => data, (e) => e.data);
   // The same through the socket's worker (renderer/transport/socket-worker.ts): the page's send is
   // its message to the worker, the reply the worker's message with the frame's text.
-  const post = Worker.prototype.postMessage;
-  Worker.prototype.postMessage = function (m, ...rest) {
-    if (m && m.op === 'send' && typeof m.data === 'string' && m.data.includes('"reap"')) window.__reap.push({ sentAt: Date.now() });
-    if (!this.__hooked) {
-      this.__hooked = true;
-      this.addEventListener('message', (e) => {
-        const d = e.data;
-        if (d && d.op === 'message' && typeof d.data === 'string' && d.data.includes('"memoryBackMs"')) window.__reap.push({ replyAt: Date.now(), reply: d.data });
-      });
-    }
-    return post.call(this, m, ...rest);
-  };
+  hook(Worker.prototype, 'postMessage', (m) => (m && m.op === 'send' ? m.data : null), (e) => (e.data && e.data.op === 'message' ? e.data.data : null));
 `;
 
 interface Tab {
