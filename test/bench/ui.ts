@@ -159,6 +159,36 @@ function loopWithPrefill(loop: InstanceType<typeof sampler.SamplerLoop>, prefill
   };
 }
 
+/**
+ * One build's service and browser-mode server, the history prefilled with `prefillPoints` real
+ * samples, and a flight recorder of its own (an empty XDG_STATE_HOME for this case, removed on
+ * close). With the person's store, reaps recorded in the last minutes (another benchmark's, e.g.
+ * `click`) show as markers in the window and roughly double its cost per update (measured:
+ * 9.05–10.24 ms against 5.74 ms with an empty store, docs/BENCHMARKS.md "Window, fourth pass").
+ */
+async function serveStack(stack: Stack, prefillPoints: number) {
+  const stateHome = mkdtempSync(join(tmpdir(), 'headroom-bench-ui-state-'));
+  const previousStateHome = process.env.XDG_STATE_HOME;
+  process.env.XDG_STATE_HOME = stateHome;
+  const settings = stack.createMemorySettingsStore();
+  const keep = stack.historyLengthFor(settings.get().settings);
+  const prefillStart = Date.now();
+  const prefill = prefillPoints > 0 ? prefillHistory(stack, prefillPoints) : [];
+  const prefillMs = Date.now() - prefillStart;
+  const loop = new stack.SamplerLoop({ intervalMs: 1000, historyLength: keep });
+  const service = stack.createHeadroomService({ shell: 'browser', settings, loop: loopWithPrefill(loop, prefill, keep) });
+  service.start();
+  const server = await stack.startBrowserServer({ service, port: 0, rendererDir: stack.rendererDir, log: () => {} });
+  const close = async () => {
+    await server.close();
+    await service.close();
+    if (previousStateHome === undefined) delete process.env.XDG_STATE_HOME;
+    else process.env.XDG_STATE_HOME = previousStateHome;
+    rmSync(stateHome, { recursive: true, force: true });
+  };
+  return { service, server, prefillMs, close };
+}
+
 /** Collects every hr:update measure and long task from the first script on. */
 const OBSERVE = `
   window.__bench = { updates: [], longTasks: [] };
@@ -418,15 +448,7 @@ export async function benchUi(): Promise<unknown> {
   if (stacks.length === 1) process.stdout.write('note: no HR_BENCH_BASELINE_DIR, so no "before" build in this run\n');
   try {
     const runCase = async (stack: Stack, label: string, withScroll: boolean) => {
-      const settings = stack.createMemorySettingsStore();
-      const keep = stack.historyLengthFor(settings.get().settings);
-      const prefillStart = Date.now();
-      const prefill = prefillHistory(stack, HISTORY_POINTS);
-      const prefillMs = Date.now() - prefillStart;
-      const loop = new stack.SamplerLoop({ intervalMs: 1000, historyLength: keep });
-      const service = stack.createHeadroomService({ shell: 'browser', settings, loop: loopWithPrefill(loop, prefill, keep) });
-      service.start();
-      const server = await stack.startBrowserServer({ service, port: 0, rendererDir: stack.rendererDir, log: () => {} });
+      const { service, server, prefillMs, close } = await serveStack(stack, HISTORY_POINTS);
       const tab = await openTab();
       const profile = (phase: string) => (profileDir ? join(profileDir, `${stack.label}-${label}-${phase}.cpuprofile`.replace(/[^\w.-]+/g, '_')) : undefined);
       try {
@@ -458,8 +480,7 @@ export async function benchUi(): Promise<unknown> {
         process.stdout.write(`${stack.label} / ${label}: ${JSON.stringify(entry)}\n`);
       } finally {
         await tab.close();
-        await server.close();
-        await service.close();
+        await close();
       }
     };
 
@@ -478,19 +499,13 @@ export async function benchUi(): Promise<unknown> {
     // same frames; HR_BENCH_UI_NO_FLOOR=1 skips it.
     let floor: FloorResult[] | null = null;
     if (!process.env.HR_BENCH_UI_NO_FLOOR) {
-      const stack = stacks[stacks.length - 1]!;
-      const settings = stack.createMemorySettingsStore();
-      const loop = new stack.SamplerLoop({ intervalMs: 1000, historyLength: stack.historyLengthFor(settings.get().settings) });
-      const service = stack.createHeadroomService({ shell: 'browser', settings, loop });
-      service.start();
-      const server = await stack.startBrowserServer({ service, port: 0, rendererDir: stack.rendererDir, log: () => {} });
+      const { server, close } = await serveStack(stacks[stacks.length - 1]!, 0);
       try {
         floor = await measureFloor(server.url, openTab, 15_000);
         results.floor = { loadAvg: loadavg(), cases: floor };
         process.stdout.write(`floor (${own}): ${JSON.stringify(floor)}\n`);
       } finally {
-        await server.close();
-        await service.close();
+        await close();
       }
     }
     if (!process.env.HR_BENCH_UI_SMALL_ONLY) {
