@@ -11,15 +11,15 @@
 import { createContext, memo, useContext, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { DefaultZIndexes, LineChart, ReferenceLine, XAxis, YAxis, ZIndexLayer, usePlotArea } from 'recharts';
 import type { BaseTickContentProps } from 'recharts/types/util/types';
-import type { MarkerKind, ReapMarker } from '../../contract/history';
-import { freesMemory, latestFreeingMarker, markerClass, markerRecoveryText, markerText, markerTitle } from '../format/marker-kind';
+import type { ReapMarker } from '../../contract/history';
+import { latestFreeingMarker } from '../format/marker-kind';
 import { markerLabel, recoveryText } from '../format/units';
 import { bucketMsFor, downsampleByTime, sliceFrom, type ChartPoint, type PlotData } from '../state/series';
-import { MarkerLabel } from './MarkerLabel';
+import { PressureMarkers, useMarkerFrame, type MarkerFrame } from './chart-markers';
 import { gappedPath } from './gapped-path';
 import { createFeed, LivePath, type Feed } from './live-path';
 import { PsiStrip, psiStripScale, psiStripWords } from './PsiStrip';
-import { highestValue, niceMax, SvgTimeChart, type NumericKey, type SvgLine, type SvgMarker } from './SvgTimeChart';
+import { highestValue, niceMax, SvgTimeChart, type NumericKey, type SvgLine } from './SvgTimeChart';
 import { relativeTimeLabel, timeTicks } from './time-axis';
 import { useElementSize } from './useElementSize';
 
@@ -51,31 +51,13 @@ export interface ChartsProps {
   cursorTime?: number | null;
 }
 
-/** A reap marker placed on the relative time axis. */
-interface PlotMarker {
-  key: string;
-  x: number;
-  /** End of the recovery highlight on the same axis. */
-  recoveryEndX: number;
-  label: string;
-  recovery: string;
-  /** Only the newest marker in view is labelled in words, so labels never pile up. */
-  newest: boolean;
-  /** In the right half of the chart: the label goes left of the line so it is not clipped. */
-  leftOfLine: boolean;
-  kind: MarkerKind;
-  /** The one-line explanation (the marker's detail), shown as its tooltip and accessible title. */
-  title: string;
-}
-
 interface PlotProps {
   /** The points, published every tick. */
   feed: Feed<PlotData>;
   windowMs: number;
   width: number;
-  markers: readonly PlotMarker[];
-  /** The cursor's x on the relative axis, or null. */
-  cursorX?: number | null;
+  /** The markers and the cursor, placed once and shifted with the feed. */
+  markers: MarkerFrame;
 }
 
 /**
@@ -94,9 +76,6 @@ function plainTick(format: (v: number) => string, dy: number) {
 }
 const timeTick = plainTick(relativeTimeLabel, 12);
 const pctAxisTick = plainTick((v) => `${v}%`, 4);
-
-const NO_MARKERS: readonly PlotMarker[] = [];
-const NO_SVG_MARKERS: readonly SvgMarker[] = [];
 
 /** Axis props per window choice, created once so recharts never sees them change. */
 const AXES = new Map<number, { domain: [number, number]; ticks: number[] }>(WINDOW_CHOICES.map((c) => [c.ms, { domain: [-c.ms, 0] as [number, number], ticks: timeTicks(c.ms) }]));
@@ -196,7 +175,6 @@ const PressurePlot = memo(function PressurePlot({
   windowMs,
   width,
   markers,
-  cursorX = null,
   someThresholdPct,
   fullThresholdPct,
 }: PlotProps & { top: number; someThresholdPct: number; fullThresholdPct: number }) {
@@ -214,15 +192,7 @@ const PressurePlot = memo(function PressurePlot({
     ],
     [someThresholdPct, fullThresholdPct],
   );
-  const markerLines = useMemo(
-    () => [
-      ...markers.map((m) => (
-        <ReferenceLine key={m.key} x={m.x} className={`hr-marker-line ${markerClass(m.kind)}`} label={<MarkerLabel text={m.label} showText={m.newest} leftOfLine={m.leftOfLine} kind={m.kind} title={m.title} />} />
-      )),
-      ...(cursorX === null ? [] : [<ReferenceLine key="cursor" x={cursorX} className="hr-cursor-line" strokeDasharray="3 3" />]),
-    ],
-    [markers, cursorX],
-  );
+  const markerLayer = useMemo(() => <PressureMarkers key="markers" frame={markers} feed={feed} windowMs={windowMs} />, [markers, feed, windowMs]);
   // The same element while only the data changes: React skips the whole recharts tree.
   const chart = useMemo(
     () => (
@@ -230,10 +200,10 @@ const PressurePlot = memo(function PressurePlot({
         {frame}
         {thresholds}
         {PRESSURE_LINES}
-        {markerLines}
+        {markerLayer}
       </LineChart>
     ),
-    [width, windowMs, frame, thresholds, markerLines],
+    [width, windowMs, frame, thresholds, markerLayer],
   );
   const layer = useMemo(() => ({ feed, windowMs, top }), [feed, windowMs, top]);
   return <PressureLayerContext.Provider value={layer}>{chart}</PressureLayerContext.Provider>;
@@ -303,36 +273,10 @@ export const Charts = memo(function Charts(props: ChartsProps) {
   const stripMax = psiStripScale(points);
   const { cpuText, ioText } = psiStripWords(points);
 
-  const plotMarkers = useMemo<readonly PlotMarker[]>(() => {
-    const visible = markers.filter((m) => m.time >= to - windowMs && m.time <= to + intervalMs);
-    // The same empty array every tick: a new one would make recharts redo the marker layer.
-    if (visible.length === 0) return NO_MARKERS;
-    return visible.map((m, i) => {
-      const isReap = freesMemory(m.kind);
-      return {
-          key: `${m.time}-${m.kind}-${m.label}`,
-          x: m.time - to,
-          // Still measuring: highlight up to now. At least one tick wide so a fast recovery is visible.
-          recoveryEndX: isReap ? Math.min(0, m.time - to + Math.max(m.recoveredMs ?? to - m.time, intervalMs)) : m.time - to,
-          label: markerText(m),
-          recovery: markerRecoveryText(m),
-          kind: m.kind,
-          title: markerTitle(m),
-          newest: i === visible.length - 1,
-          leftOfLine: m.time - to > -windowMs / 2,
-        };
-    });
-  }, [markers, to, windowMs, intervalMs]);
-  const memoryMarkers = useMemo<readonly SvgMarker[]>(
-    () =>
-      plotMarkers.length === 0
-        ? NO_SVG_MARKERS
-        : plotMarkers.map((m) => ({ key: m.key, x: m.x, recoveryEndX: m.recoveryEndX, text: m.recovery, showText: m.newest, leftOfLine: m.leftOfLine, kind: m.kind, title: m.title })),
-    [plotMarkers],
-  );
+  // Placed once and shifted with the feed: a tick re-renders no marker (chart-markers.tsx).
+  const markerFrame = useMarkerFrame(markers, to, windowMs, intervalMs, cursorTime);
   const hasZram = useMemo(() => points.some((p) => p.zramGiB > 0), [points]);
   const latestMarker = latestFreeingMarker(markers);
-  const cursorX = cursorTime === null || cursorTime === undefined || cursorTime < to - windowMs ? null : Math.min(0, cursorTime - to);
 
   return (
     <section className="hr-charts" aria-label="Pressure and memory graphs">
@@ -362,7 +306,7 @@ export const Charts = memo(function Charts(props: ChartsProps) {
               {psiAvailable ? (
                 <>
                   <Legend items={PRESSURE_LEGEND} />
-                  <PressurePlot feed={feed} top={top} windowMs={windowMs} width={plotWidth} markers={plotMarkers} cursorX={cursorX} someThresholdPct={someThresholdPct} fullThresholdPct={fullThresholdPct} />
+                  <PressurePlot feed={feed} top={top} windowMs={windowMs} width={plotWidth} markers={markerFrame} someThresholdPct={someThresholdPct} fullThresholdPct={fullThresholdPct} />
                   <PsiStrip feed={feed} windowMs={windowMs} width={plotWidth} max={stripMax} cpuText={cpuText} ioText={ioText} />
                 </>
               ) : (
@@ -379,7 +323,7 @@ export const Charts = memo(function Charts(props: ChartsProps) {
                 windowMs={windowMs}
                 width={plotWidth}
                 height={sideBySide ? 170 : 130}
-                markers={memoryMarkers}
+                markers={markerFrame}
                 formatValue={gibValue}
                 label="Memory in GiB: available, used, swap"
               />

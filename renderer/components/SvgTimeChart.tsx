@@ -8,10 +8,9 @@
 import { memo, useId, useMemo } from 'react';
 import type { ChartPoint, PlotData } from '../state/series';
 import { gappedPath } from './gapped-path';
-import type { MarkerKind } from '../../contract/history';
 import { markerClass } from '../format/marker-kind';
+import { LiveShift, MarkerLine, type MarkerFrame } from './chart-markers';
 import { LivePath, type Feed } from './live-path';
-import { MarkerLabel } from './MarkerLabel';
 import { relativeTimeLabel, timeTicks } from './time-axis';
 
 export type NumericKey = 'availableGiB' | 'usedGiB' | 'swapGiB' | 'zramGiB';
@@ -19,18 +18,6 @@ export type NumericKey = 'availableGiB' | 'usedGiB' | 'swapGiB' | 'zramGiB';
 export interface SvgLine {
   key: NumericKey;
   className: string;
-}
-
-export interface SvgMarker {
-  key: string;
-  x: number;
-  recoveryEndX: number;
-  text: string;
-  showText: boolean;
-  leftOfLine: boolean;
-  /** What the marker stands for (a reap by hand when absent) and its detail line. */
-  kind?: MarkerKind;
-  title?: string;
 }
 
 export interface SvgTimeChartProps {
@@ -42,7 +29,8 @@ export interface SvgTimeChartProps {
   windowMs: number;
   width: number;
   height: number;
-  markers: readonly SvgMarker[];
+  /** The reap markers, placed once and shifted with the feed (chart-markers.tsx); labelled with their recovery. */
+  markers: MarkerFrame;
   formatValue(v: number): string;
   label: string;
 }
@@ -82,6 +70,8 @@ export const SvgTimeChart = memo(function SvgTimeChart({ feed, top, lines, windo
   const xOf = (x: number) => LEFT + ((x + windowMs) / windowMs) * plotW;
   const yOf = (v: number) => TOP + plotH - (Math.min(v, top) / top) * plotH;
   const valueTicks = [0, top / 2, top];
+  // A marker's x before the shift: its time relative to the frame's anchor.
+  const mx = (time: number) => xOf(time - markers.anchor);
   // One drawing function per line, the same while the frame is unchanged (a new one redraws).
   const paths = useMemo(() => {
     const x = (t: number) => LEFT + ((t + windowMs) / windowMs) * plotW;
@@ -109,19 +99,25 @@ export const SvgTimeChart = memo(function SvgTimeChart({ feed, top, lines, windo
         </text>
       ))}
       <g clipPath={`url(#${clipId})`}>
-        {markers.map((m) => (
-          <rect key={`area-${m.key}`} x={xOf(m.x)} y={TOP} width={Math.max(2, xOf(m.recoveryEndX) - xOf(m.x))} height={plotH} className={`hr-recovery ${markerClass(m.kind ?? 'reap')}`} />
-        ))}
+        {markers.markers.length === 0 ? null : (
+          <LiveShift feed={feed} anchor={markers.anchor} pxPerMs={plotW / windowMs}>
+            {markers.markers.map((m) => (
+              // Still measuring (or never recovered): up to now, the plot's right edge, wherever the shift puts it.
+              <rect key={`area-${m.key}`} x={mx(m.time)} y={TOP} width={Math.max(2, m.recoveryEnd === null ? plotW * 2 : mx(m.recoveryEnd) - mx(m.time))} height={plotH} className={`hr-recovery ${markerClass(m.kind)}`} />
+            ))}
+          </LiveShift>
+        )}
         {lines.map((l, i) => (
           <LivePath key={l.key} feed={feed} pathOf={paths[i]!} className={`hr-svg-line ${l.className}`} fill="none" />
         ))}
       </g>
-      {markers.map((m) => (
-        <g key={m.key} className={`hr-marker-line ${markerClass(m.kind ?? 'reap')}`}>
-          <line x1={xOf(m.x)} x2={xOf(m.x)} y1={TOP} y2={TOP + plotH} />
-          <MarkerLabel text={m.text} viewBox={{ x: xOf(m.x), y: TOP }} showText={m.showText} leftOfLine={m.leftOfLine} kind={m.kind} title={m.title} />
-        </g>
-      ))}
+      {markers.markers.length === 0 ? null : (
+        <LiveShift feed={feed} anchor={markers.anchor} pxPerMs={plotW / windowMs}>
+          {markers.markers.map((m) => (
+            <MarkerLine key={m.key} marker={m} x={mx(m.time)} top={TOP} bottom={TOP + plotH} text={m.recovery} />
+          ))}
+        </LiveShift>
+      )}
     </svg>
   );
 });

@@ -27,6 +27,8 @@
  * skips the 2,000-process case (quicker A/B runs).
  * The floor (ui-floor.ts) runs after the ~20-process case: pages in the same Chromium that receive this
  * build's frames and do nothing, or change one text node a tick (HR_BENCH_UI_NO_FLOOR=1 skips it).
+ * Each build is also measured with a reap marker in view: a sleeper of the bench's own reaped through
+ * the service just before (HR_BENCH_UI_NO_MARKER=1 skips it).
  * HR_BENCH_TRACE_DIR=<dir> adds a traced idle phase after each measured one (10 s, not part of the
  * measured figures: tracing costs main-thread time) and prints where the main thread's time per
  * update goes — script, style, layout, paint, GC, other (ui-trace.ts) — writing the traces there.
@@ -43,6 +45,8 @@ import * as browserServer from '../../main/server/browser-server';
 import * as headroomService from '../../main/service/headroom-service';
 import * as memorySettings from '../../main/service/memory-settings-store';
 import type { SamplerLoopLike } from '../../main/service/types';
+import type { ReapRequest } from '../../contract/reap';
+import { readStat } from '../../native/proc';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/serve-process';
 import { connectPage } from './devtools';
 import { measureFloor, type FloorResult } from './ui-floor';
@@ -107,6 +111,33 @@ interface Stats {
   /** The page's JS heap at the end of the phase (used / total), MiB. */
   jsHeapUsedMiB: number | null;
   jsHeapTotalMiB: number | null;
+}
+
+const MARKER_CASE = "this machine's own processes, a reap marker in view";
+
+/**
+ * Reap a `sleep` of ours through the service (as a window's Reap does) and wait for its marker on
+ * the page, then for its recovery to be measured (the marker stops changing).
+ */
+async function reapOneSleeper(service: { handlers: { reap(r: ReapRequest): unknown } }, tab: Tab): Promise<void> {
+  const child = spawn('sleep', ['300'], { stdio: 'ignore', argv0: 'headroom-test-hog' });
+  child.on('error', () => {});
+  try {
+    const pid = child.pid!;
+    await sleep(300);
+    const stat = readStat(pid);
+    if (!stat) throw new Error(`the sleeper ${pid} is gone before its reap`);
+    const reply = (await service.handlers.reap({ targets: [{ pid, startTime: stat.startTime }], mode: 'kill', force: false })) as { results: { ok: boolean }[] };
+    if (!reply.results[0]?.ok) throw new Error(`the bench's reap was refused: ${JSON.stringify(reply)}`);
+    await waitFor(tab, `document.querySelector('[data-testid="reap-marker"]')`, 10_000);
+    await sleep(3000);
+  } finally {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // reaped already
+    }
+  }
 }
 
 /** Start `count` real `sleep` processes; returns their PIDs (killed by PID by the caller). */
@@ -447,7 +478,7 @@ export async function benchUi(): Promise<unknown> {
   const results: Record<string, unknown> = { loadAvgAtStart: loadavg(), stacks: stacks.map((s) => `${s.label}: ${s.rendererDir}`) };
   if (stacks.length === 1) process.stdout.write('note: no HR_BENCH_BASELINE_DIR, so no "before" build in this run\n');
   try {
-    const runCase = async (stack: Stack, label: string, withScroll: boolean) => {
+    const runCase = async (stack: Stack, label: string, withScroll: boolean, withMarker = false) => {
       const { service, server, prefillMs, close } = await serveStack(stack, HISTORY_POINTS);
       const tab = await openTab();
       const profile = (phase: string) => (profileDir ? join(profileDir, `${stack.label}-${label}-${phase}.cpuprofile`.replace(/[^\w.-]+/g, '_')) : undefined);
@@ -455,6 +486,7 @@ export async function benchUi(): Promise<unknown> {
         await tab.send('Page.navigate', { url: server.url });
         await waitFor(tab, `document.querySelector('[role="treegrid"]')`, 20_000);
         await sleep(3000); // let the first load settle
+        if (withMarker) await reapOneSleeper(service, tab);
         const snapshot = service.handlers.getSnapshot({}) as { processes: unknown[] } | null;
         const entry: Record<string, unknown> = {
           processes: snapshot?.processes.length ?? null,
@@ -495,6 +527,11 @@ export async function benchUi(): Promise<unknown> {
     for (let r = 0; r < rounds; r++) {
       for (const stack of r % 2 === 0 ? stacks : [...stacks].reverse()) await runCase(stack, rounds > 1 ? `${own} #${r + 1}` : own, false);
     }
+    // A reap marker in view (10 minutes after a reap the window still shows it): a real reap of a
+    // sleeper of ours; HR_BENCH_UI_NO_MARKER=1 skips it.
+    if (!process.env.HR_BENCH_UI_NO_MARKER) {
+      for (const stack of [...stacks].reverse()) await runCase(stack, MARKER_CASE, false, true);
+    }
     // The floor (ui-floor.ts): the same Chromium and this build's server, pages that only receive the
     // same frames; HR_BENCH_UI_NO_FLOOR=1 skips it.
     let floor: FloorResult[] | null = null;
@@ -516,7 +553,7 @@ export async function benchUi(): Promise<unknown> {
     type Entry = { processes: number; idle: Stats; idleFiltered?: Stats; scrolling?: Stats; idleTrace?: TraceBreakdown; idleFilteredTrace?: TraceBreakdown };
     const get = (stack: Stack, label: string) => results[`${stack.label} / ${label}`] as Entry | undefined;
     const lines: string[] = [];
-    const ownLabels = rounds > 1 ? Array.from({ length: rounds }, (_, r) => `${own} #${r + 1}`) : [own];
+    const ownLabels = [...(rounds > 1 ? Array.from({ length: rounds }, (_, r) => `${own} #${r + 1}`) : [own]), ...(process.env.HR_BENCH_UI_NO_MARKER ? [] : [MARKER_CASE])];
     for (const stack of stacks) {
       for (const [label, phase] of [...ownLabels.map((l) => [l, 'idle'] as const), [many, 'idle'], [many, 'idleFiltered'], [many, 'scrolling']] as const) {
         const e = get(stack, label);
