@@ -59,7 +59,7 @@ import type { StatRaw } from './parse/stat';
 import { advanceGrowth, newEntry, rowOf, type Entry, type TableRow } from './process-entry';
 import { isOutOfFds, ProcReader } from './proc-reader';
 import type { Scratch } from './read-file';
-import { sameProcess } from './snapshot-delta';
+import { sameProcessButApp } from './snapshot-delta';
 import type { UserNames } from './users';
 
 export type { TableRow } from './process-entry';
@@ -419,10 +419,7 @@ export class ProcessTable {
     const last = entry.row;
     if (last === null || last.session !== fresh.session) return fresh;
     // The app id is group-apps' to set (on a fresh row) or to keep: compare everything else.
-    fresh.info.appId = last.info.appId;
-    const same = sameProcess(fresh.info, last.info);
-    fresh.info.appId = '';
-    return same ? last : fresh;
+    return sameProcessButApp(fresh.info, last.info) ? last : fresh;
   }
 
   /** Re-read status and oom_score (and on `full`, oom_score_adj and the cgroup). False when the process vanished. */

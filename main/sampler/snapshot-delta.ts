@@ -50,12 +50,19 @@ export const EVERY_PROCESS_FIELD_COMPARED: [UncomparedProcessField] extends [nev
 
 /** True when two process rows are equal in every field (written out: a loop over the keys costs 3× here). */
 export function sameProcess(a: ProcessInfo, b: ProcessInfo): boolean {
+  return a === b || (a.appId === b.appId && sameProcessButApp(a, b));
+}
+
+/**
+ * True when two process rows are equal in every field but `appId` — the sampler's own question
+ * (process-table.ts): a fresh row has no app yet, which group-apps.ts sets or keeps.
+ */
+export function sameProcessButApp(a: ProcessInfo, b: ProcessInfo): boolean {
   return (
-    a === b ||
-    (a.pid === b.pid && a.startTime === b.startTime && a.rssBytes === b.rssBytes && a.growthBytesPerSec === b.growthBytesPerSec &&
-      a.state === b.state && a.ppid === b.ppid && a.anonBytes === b.anonBytes && a.fileBytes === b.fileBytes && a.shmemBytes === b.shmemBytes &&
-      a.swapBytes === b.swapBytes && a.oomScore === b.oomScore && a.oomScoreAdj === b.oomScoreAdj && a.uid === b.uid && a.user === b.user &&
-      a.comm === b.comm && a.cmdline === b.cmdline && a.cgroup === b.cgroup && a.appId === b.appId)
+    a.pid === b.pid && a.startTime === b.startTime && a.rssBytes === b.rssBytes && a.growthBytesPerSec === b.growthBytesPerSec &&
+    a.state === b.state && a.ppid === b.ppid && a.anonBytes === b.anonBytes && a.fileBytes === b.fileBytes && a.shmemBytes === b.shmemBytes &&
+    a.swapBytes === b.swapBytes && a.oomScore === b.oomScore && a.oomScoreAdj === b.oomScoreAdj && a.uid === b.uid && a.user === b.user &&
+    a.comm === b.comm && a.cmdline === b.cmdline && a.cgroup === b.cgroup
   );
 }
 
