@@ -14,12 +14,12 @@
  * of its line, the window or the cursor changes. A recovery still being measured is drawn up to the
  * plot's right edge ("now") by a clipped area that needs no update.
  */
-import { memo, useLayoutEffect, useRef, type ReactNode } from 'react';
+import { memo, useCallback, useRef, type ReactNode } from 'react';
 import { DefaultZIndexes, ZIndexLayer, usePlotArea } from 'recharts';
 import type { MarkerKind, ReapMarker } from '../../contract/history';
 import { freesMemory, markerClass, markerRecoveryText, markerText, markerTitle } from '../format/marker-kind';
 import type { PlotData } from '../state/series';
-import type { Feed } from './live-path';
+import { useLiveAttribute, type Feed } from './live-path';
 import { MarkerLabel } from './MarkerLabel';
 
 /** A marker placed on the charts, in absolute time (ms since the epoch). */
@@ -86,20 +86,8 @@ export function useMarkerFrame(markers: readonly ReapMarker[], to: number, windo
 /** A group that follows the newest sample: translated left by the time since `anchor`, written straight to the DOM each tick. */
 export const LiveShift = memo(function LiveShift({ feed, anchor, pxPerMs, children }: { feed: Feed<PlotData>; anchor: number; pxPerMs: number; children: ReactNode }) {
   const ref = useRef<SVGGElement>(null);
-  useLayoutEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    let drawn: string | null = null;
-    const draw = (data: PlotData) => {
-      const transform = `translate(${-(data.to - anchor) * pxPerMs},0)`;
-      if (transform === drawn) return;
-      drawn = transform;
-      el.setAttribute('transform', transform);
-    };
-    const now = feed.get();
-    if (now !== null) draw(now);
-    return feed.subscribe(draw);
-  }, [feed, anchor, pxPerMs]);
+  const transformOf = useCallback((data: PlotData) => `translate(${-(data.to - anchor) * pxPerMs},0)`, [anchor, pxPerMs]);
+  useLiveAttribute(ref, feed, 'transform', transformOf);
   return <g ref={ref}>{children}</g>;
 });
 

@@ -11,7 +11,7 @@
  * publishes the new points and every line redraws synchronously, so the DOM is complete before the
  * browser paints, and tests in jsdom see the `d` attribute right after render.
  */
-import { memo, useLayoutEffect, useRef, type SVGProps } from 'react';
+import { memo, useLayoutEffect, useRef, type RefObject, type SVGProps } from 'react';
 
 /** The latest value of something that changes every tick, with listeners. */
 export interface Feed<T> {
@@ -47,22 +47,30 @@ export type LivePathProps<T> = Omit<SVGProps<SVGPathElement>, 'd' | 'ref' | 'pat
   pathOf(value: T): string;
 };
 
-function LivePathImpl<T>({ feed, pathOf, ...attributes }: LivePathProps<T>) {
-  const ref = useRef<SVGPathElement>(null);
+/**
+ * Keep one attribute of the element in `ref` following a feed: written straight to the DOM when the
+ * value computed from the feed's current value changed, and at once when `valueOf` or the feed change.
+ */
+export function useLiveAttribute<T>(ref: RefObject<Element | null>, feed: Feed<T>, attribute: string, valueOf: (value: T) => string): void {
   useLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
     let drawn: string | null = null;
     const draw = (value: T) => {
-      const d = pathOf(value);
-      if (d === drawn) return;
-      drawn = d;
-      el.setAttribute('d', d);
+      const next = valueOf(value);
+      if (next === drawn) return;
+      drawn = next;
+      el.setAttribute(attribute, next);
     };
     const now = feed.get();
     if (now !== null) draw(now);
     return feed.subscribe(draw);
-  }, [feed, pathOf]);
+  }, [ref, feed, attribute, valueOf]);
+}
+
+function LivePathImpl<T>({ feed, pathOf, ...attributes }: LivePathProps<T>) {
+  const ref = useRef<SVGPathElement>(null);
+  useLiveAttribute(ref, feed, 'd', pathOf);
   return <path ref={ref} {...attributes} />;
 }
 
