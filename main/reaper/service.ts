@@ -121,7 +121,9 @@ export function createReapService(options: ReapServiceOptions): ReapService {
    */
   function primeValidation(): void {
     try {
-      const { request } = route({ targets: [{ pid: process.pid, startTime: 0 }] });
+      // Twice, as a window's reap goes: its params without the defaults (parseCall), then the parsed
+      // request with them (here, in route()).
+      const { request } = route(route({ targets: [{ pid: process.pid, startTime: 0 }] }).request);
       const sample = refusedResult(request.targets[0]!, 'in-process', 'CHANGED', 'warm-up sample; never sent');
       reapContract().ReapResultSchema.parse(sample);
     } catch {
