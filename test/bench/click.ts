@@ -265,9 +265,13 @@ export async function benchClick(): Promise<unknown> {
       }
     }
   } finally {
-    await tab?.close();
-    for (const s of serves) s.stop();
-    await stopAllHogs();
+    // The serves and hogs go even when closing Chromium fails (it once left both serves running).
+    try {
+      await tab?.close();
+    } finally {
+      for (const s of serves) s.stop();
+      await stopAllHogs();
+    }
   }
   const summary = builds.map(([name]) => {
     const mine = tries.filter((t) => t.build === name);
