@@ -115,9 +115,9 @@ export function createReapService(options: ReapServiceOptions): ReapService {
   }
 
   /**
-   * The first run of route() and of the result's validation, on this process's own PID with start
-   * time 0 (which never matches a live process): parsed and routed only, never handed to the worker
-   * or the helper, so nothing can be signalled. Failures are ignored; a real reap reports its own.
+   * The first run of route() and of the result's validation, on a sample naming this process's own
+   * PID with start time 0 (not its own start time): parsed and routed only, never handed to the
+   * worker or the helper, so nothing can be signalled. Failures are ignored; a real reap reports its own.
    */
   function primeValidation(): void {
     try {
