@@ -38,7 +38,13 @@ export interface ReapService {
   helperStarts(): number;
   /**
    * Load the in-process reap worker now, so the next reap does not wait for it (a window opened,
-   * auto-reap turned on). Reaps also start it; until one of the two happens it costs nothing.
+   * auto-reap turned on), and, once, right after this call (setImmediate), run the main thread's
+   * part of a reap before the hand-off — the request's validation, the owner lookup — and the
+   * result's validation on a sample that is never sent anywhere: their first run costs ~2–4 ms of
+   * CPU (zod compiling each schema's parser, first reads), which the first real reap would
+   * otherwise pay before its SIGKILL, stretched to 30 ms and more on a busy CPU (docs/BENCHMARKS.md,
+   * "First reap"). Reaps also start the worker; until one of the two happens it costs nothing.
+   * Callers have zod loaded already (a validated call, a parsed settings file, the guard's events).
    */
   warm(): void;
   /** Stop the worker and the helper (closes its stdin and waits for it to exit). */
@@ -60,6 +66,7 @@ export function createReapService(options: ReapServiceOptions): ReapService {
   const uid = process.getuid?.() ?? -1;
   const inProcess = new InProcessReaper();
   let lastMode: PrivilegeMode | null = null;
+  let primed = false;
 
   const privilege = (): PrivilegeMode => {
     if (isRoot) return 'root';
@@ -94,7 +101,8 @@ export function createReapService(options: ReapServiceOptions): ReapService {
     }
   }
 
-  async function reap(input: ReapRequestInput): Promise<ReapResponse> {
+  /** The validated request and which targets go where: all a reap does on this thread before the hand-off. */
+  function route(input: ReapRequestInput): { request: ReapRequest; own: number[]; others: number[] } {
     const request = reapContract().ReapRequestSchema.parse(input);
     const own: number[] = [];
     const others: number[] = [];
@@ -103,6 +111,28 @@ export function createReapService(options: ReapServiceOptions): ReapService {
       const owner = ownerUid(target.pid);
       (isRoot || owner === null || owner === uid ? own : others).push(index);
     });
+    return { request, own, others };
+  }
+
+  /**
+   * The first run of route() and of the result's validation, on a sample naming this process's own
+   * PID with start time 0 (not its own start time): parsed and routed only, never handed to the
+   * worker or the helper, so nothing can be signalled. Failures are ignored; a real reap reports its own.
+   */
+  function primeValidation(): void {
+    try {
+      // Twice, as a window's reap goes: its params without the defaults (parseCall), then the parsed
+      // request with them (here, in route()).
+      const { request } = route(route({ targets: [{ pid: process.pid, startTime: 0 }] }).request);
+      const sample = refusedResult(request.targets[0]!, 'in-process', 'CHANGED', 'warm-up sample; never sent');
+      reapContract().ReapResultSchema.parse(sample);
+    } catch {
+      // The real reap validates and reports as before.
+    }
+  }
+
+  async function reap(input: ReapRequestInput): Promise<ReapResponse> {
+    const { request, own, others } = route(input);
     const subset = (indices: number[]): ReapRequest => ({ ...request, targets: indices.map((i) => request.targets[i]!) });
     const [ownResults, otherResults] = await Promise.all([
       own.length ? inProcess.reap(subset(own), options.sessionCritical(), options.endGraceMs()) : Promise.resolve([]),
@@ -125,6 +155,11 @@ export function createReapService(options: ReapServiceOptions): ReapService {
     warm() {
       // It does not keep Node alive while idle.
       void inProcess.warm();
+      if (!primed) {
+        primed = true;
+        // After the caller's own work (e.g. the window's first answer), not inside it.
+        setImmediate(primeValidation);
+      }
     },
     async close() {
       await Promise.all([helper.close(), inProcess.close()]);

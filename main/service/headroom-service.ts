@@ -15,7 +15,7 @@ import { createRecorder, type Recorder } from '../recorder';
 import { createDefaultLoop, createDefaultReaper } from './default-parts';
 import { applyFootprintLimits, scheduleCodePagesDrop } from './footprint';
 import { markerForReap } from './reap-marker';
-import { readAvailableNowBytes, readMemAvailableBytes, watchRecovery } from './recovery';
+import { primeReapBaseline, readReapBaseline, watchRecovery } from './recovery';
 import type { HeadroomService, HeadroomServiceOptions, ReapServiceLike, SamplerLoopLike } from './types';
 import { statusWarnings } from './warnings';
 
@@ -133,8 +133,14 @@ export function createHeadroomService(options: HeadroomServiceOptions & Headroom
     loop.setHistoryLength(historyLengthFor(settings));
     recorder?.setLimits(settings.recorderRetentionHours, settings.recorderMaxMiB);
     // The guard may reap at any moment: it must not wait for the reap worker to load (in-process.ts).
-    if (settings.autoReap) reaper.warm?.();
+    if (settings.autoReap) warmReap();
     // The reaper reads sessionCritical and endGraceMs through closures over settingsState.
+  }
+
+  /** A reap may come soon: load the worker and run the reap path's first-time work now (recovery.ts, reaper/service.ts). */
+  function warmReap(): void {
+    reaper.warm?.();
+    primeReapBaseline();
   }
 
   function addMarker(marker: ReapMarker): void {
@@ -150,8 +156,9 @@ export function createHeadroomService(options: HeadroomServiceOptions & Headroom
     let memAvailableBefore: number | null = null;
     let baselineBytes: number | null = null;
     try {
-      memAvailableBefore = readMemAvailableBytes();
-      baselineBytes = readAvailableNowBytes();
+      const baseline = readReapBaseline();
+      memAvailableBefore = baseline.memAvailableBytes;
+      baselineBytes = baseline.availableNowBytes;
     } catch (err) {
       process.stderr.write(`headroom: cannot measure recovery: ${err instanceof Error ? err.message : String(err)}\n`);
     }
@@ -181,7 +188,7 @@ export function createHeadroomService(options: HeadroomServiceOptions & Headroom
   const handlers: HeadroomHandlers = {
     getSnapshot: () => {
       // A window asks for the snapshot first thing: from now on a Reap click may come (in-process.ts).
-      reaper.warm?.();
+      warmReap();
       return loop.latest();
     },
     getHistory: (query) => {

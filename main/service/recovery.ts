@@ -6,23 +6,12 @@
  * MemAvailable over 5–25 s. So the recovery clock counts MemAvailable **plus** the per-CPU lists.
  */
 import { readFileSync } from 'node:fs';
+import { pageSize } from '../sampler/page-size';
 
-let pageSizeBytes: number | undefined;
-
-/** The kernel page size, read once from this process's first mapping (4 KiB on x86_64). */
-export function pageSize(): number {
-  if (pageSizeBytes === undefined) {
-    let size = 4096;
-    try {
-      const match = /KernelPageSize:\s+(\d+) kB/.exec(readFileSync('/proc/self/smaps', 'utf8').slice(0, 4096));
-      if (match) size = Number(match[1]) * 1024;
-    } catch {
-      // /proc/self/smaps can be unreadable under some sandboxes; 4 KiB is right on x86_64 and most arm64.
-    }
-    pageSizeBytes = size;
-  }
-  return pageSizeBytes;
-}
+// The page size comes from /proc/self/statm and status (page-size.ts), not from /proc/self/smaps as
+// before: the kernel builds the whole smaps file for a read (~165 KB, every mapping's page tables
+// walked), which cost the first reap 5–7 ms of CPU and 17–27 ms of wall time before its SIGKILL
+// (docs/BENCHMARKS.md, "First reap").
 
 /** MemAvailable from /proc/meminfo, in bytes. */
 export function readMemAvailableBytes(): number {
@@ -48,6 +37,38 @@ export function readPerCpuFreeBytes(): number {
 /** MemAvailable plus the per-CPU free page lists: the measure the recovery clock uses. */
 export function readAvailableNowBytes(): number {
   return readMemAvailableBytes() + readPerCpuFreeBytes();
+}
+
+/** What a reap reads before its signal: MemAvailable (the marker's "before") and the recovery clock's baseline. */
+export interface ReapBaseline {
+  memAvailableBytes: number;
+  availableNowBytes: number;
+}
+
+/** Read the baseline a reap takes just before its signal. Throws when /proc/meminfo cannot be read. */
+export function readReapBaseline(): ReapBaseline {
+  const memAvailableBytes = readMemAvailableBytes();
+  return { memAvailableBytes, availableNowBytes: memAvailableBytes + readPerCpuFreeBytes() };
+}
+
+let baselinePrimed = false;
+
+/**
+ * Take one baseline now, off any reap's path (once, right after the caller's work: setImmediate),
+ * so the first reap does not pay for the first run of these reads and their parsing before its
+ * SIGKILL. Called when a reap becomes likely (a window's first call, auto-reap on). Errors are
+ * ignored here: the reap reports its own.
+ */
+export function primeReapBaseline(): void {
+  if (baselinePrimed) return;
+  baselinePrimed = true;
+  setImmediate(() => {
+    try {
+      readReapBaseline();
+    } catch {
+      // the reap will say it cannot measure recovery
+    }
+  });
 }
 
 export interface RecoveryWatch {

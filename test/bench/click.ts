@@ -85,7 +85,19 @@ async function openTab(): Promise<Tab> {
       await exited;
       clearTimeout(timer);
     }
-    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    // Chromium's helpers can still be writing into the profile after the browser exits (ENOTEMPTY
+    // here after a run's last try, which then lost the summary): one more try a second later, then a note.
+    const remove = () => rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    try {
+      remove();
+    } catch {
+      await sleep(1000);
+      try {
+        remove();
+      } catch (err) {
+        process.stderr.write(`bench click: could not remove ${profile}: ${err instanceof Error ? err.message : String(err)}\n`);
+      }
+    }
   };
   try {
     const { socket, send, evaluate } = await connectPage(chrome);
@@ -265,9 +277,13 @@ export async function benchClick(): Promise<unknown> {
       }
     }
   } finally {
-    await tab?.close();
-    for (const s of serves) s.stop();
-    await stopAllHogs();
+    // The serves and hogs go even when closing Chromium fails (it once left both serves running).
+    try {
+      await tab?.close();
+    } finally {
+      for (const s of serves) s.stop();
+      await stopAllHogs();
+    }
   }
   const summary = builds.map(([name]) => {
     const mine = tries.filter((t) => t.build === name);
