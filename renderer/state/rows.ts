@@ -14,7 +14,7 @@ export interface SortState {
 
 export type TableRow =
   | { kind: 'app'; key: string; app: AppInfo; processes: readonly ProcessInfo[]; expanded: boolean }
-  | { kind: 'process'; key: string; app: AppInfo; process: ProcessInfo };
+  | { kind: 'process'; key: string; process: ProcessInfo };
 
 /** The sorted apps and, for each app id, its processes in the same order. */
 export interface SortedTable {
@@ -170,88 +170,106 @@ export function processMatches(p: ProcessInfo, query: string): boolean {
 }
 
 /**
- * What one build of the rows leaves for the next: the rows and filter results per process object.
- * Plain Maps rebuilt per build (no WeakMap: thousands of weak entries replaced every second cost
- * the garbage collector more than they save).
+ * What one build of the rows leaves for the next: each app's segment of rows. Plain Maps rebuilt
+ * per build (no WeakMap: thousands of weak entries replaced every second cost the garbage collector
+ * more than they save).
  */
 export interface RowMemo {
-  query: string;
-  matches: Map<ProcessInfo, boolean>;
-  rows: Map<ProcessInfo, TableRow & { kind: 'process' }>;
-  /** Each app's rows, reused whole while the app, its sorted processes (the same list object), its openness and the filter are the same. */
+  /** Each app's rows by app id (see RowSegment for when they are reused). */
   segments: Map<string, RowSegment>;
 }
 
-/** One app's rows as the last build made them. */
+type ProcessRow = TableRow & { kind: 'process' };
+
+/**
+ * One app's rows as the last build made them. A process row depends only on its process, so the
+ * process rows (and the filter's results) are reused while the app's sorted processes are the same
+ * list object, its openness, name and the filter are the same — even when the app's own numbers
+ * changed, as a live app's do every tick (its RSS is the sum of its processes'): then only the app
+ * row is new. Before, such an app's 2,000 process rows were all rebuilt every tick.
+ */
 interface RowSegment {
   app: AppInfo;
   processes: readonly ProcessInfo[];
   isOpen: boolean;
   query: string;
+  /** The app row, or null when the filter leaves nothing of this app. */
+  appRow: (TableRow & { kind: 'app' }) | null;
+  processRows: readonly ProcessRow[];
+  /** Filter results and rows by process object, for this app's next segment. */
+  matches: Map<ProcessInfo, boolean>;
+  rowsByProcess: Map<ProcessInfo, ProcessRow>;
+  /** The app row, then the process rows. */
   rows: readonly TableRow[];
+}
+
+const NO_PROCESS_ROWS: readonly ProcessRow[] = [];
+
+/** The segment of one app, reusing what `old` (its last segment) made for unchanged processes. */
+function makeSegment(app: AppInfo, processes: readonly ProcessInfo[], isOpen: boolean, query: string, old: RowSegment | undefined): RowSegment {
+  const oldMatches = old !== undefined && old.query === query ? old.matches : undefined;
+  const matches = new Map<ProcessInfo, boolean>();
+  const rowsByProcess = new Map<ProcessInfo, ProcessRow>();
+  const processRow = (process: ProcessInfo): ProcessRow => {
+    const row = old?.rowsByProcess.get(process) ?? { kind: 'process' as const, key: processRowKey(process), process };
+    rowsByProcess.set(process, row);
+    return row;
+  };
+  const matchesQuery = (p: ProcessInfo): boolean => {
+    let m = oldMatches?.get(p);
+    if (m === undefined) m = processMatches(p, query);
+    matches.set(p, m);
+    return m;
+  };
+  let shown: readonly ProcessInfo[];
+  let visible = true;
+  if (query === '') shown = isOpen ? processes : [];
+  else {
+    const matching = processes.filter(matchesQuery);
+    const appMatches = app.name.toLowerCase().includes(query);
+    visible = appMatches || matching.length > 0;
+    shown = appMatches ? (isOpen ? processes : []) : matching;
+  }
+  const processRows = shown.length === 0 ? NO_PROCESS_ROWS : shown.map(processRow);
+  // With a filter, an app is shown open exactly when rows of its processes are under it.
+  const appRow = visible ? { kind: 'app' as const, key: appRowKey(app), app, processes, expanded: query === '' ? isOpen : shown.length > 0 } : null;
+  return { app, processes, isOpen, query, appRow, processRows, matches, rowsByProcess, rows: appRow === null ? [] : [appRow, ...processRows] };
+}
+
+/** The same segment for the app's new numbers: only the app row is new. */
+function withApp(old: RowSegment, app: AppInfo): RowSegment {
+  const appRow = old.appRow === null ? null : { ...old.appRow, app };
+  return { ...old, app, appRow, rows: appRow === null ? [] : [appRow, ...old.processRows] };
 }
 
 /**
  * The rows to draw. Without a filter: every app, with the processes of expanded apps under it.
  * With a filter: apps whose name matches (expanded as chosen), and apps with matching processes,
  * shown open with only those processes so the match is visible at once. With `memo` (the previous
- * build's), an unchanged process keeps its filter result and, under an unchanged app, its row object.
+ * build's), an unchanged process keeps its filter result and its row object (RowSegment).
  */
 export function buildRows(table: SortedTable, expanded: ReadonlySet<string>, filter: string, memo?: RowMemo): TableRow[] {
   const query = filter.trim().toLowerCase();
-  const before = memo !== undefined && memo.query === query ? memo : null;
-  const matches = new Map<ProcessInfo, boolean>();
-  const made = new Map<ProcessInfo, TableRow & { kind: 'process' }>();
-  const matchesQuery = (p: ProcessInfo): boolean => {
-    let m = before?.matches.get(p);
-    if (m === undefined) m = processMatches(p, query);
-    matches.set(p, m);
-    return m;
-  };
-  const processRow = (app: AppInfo, process: ProcessInfo): TableRow => {
-    const old = before?.rows.get(process) ?? memo?.rows.get(process);
-    const row = old !== undefined && old.app === app ? old : { kind: 'process' as const, key: processRowKey(process), app, process };
-    made.set(process, row);
-    return row;
-  };
-  const segmentRows = (app: AppInfo, processes: readonly ProcessInfo[], isOpen: boolean): TableRow[] => {
-    const out: TableRow[] = [];
-    if (query === '') {
-      out.push({ kind: 'app', key: appRowKey(app), app, processes, expanded: isOpen });
-      if (isOpen) for (const p of processes) out.push(processRow(app, p));
-      return out;
-    }
-    const appMatches = app.name.toLowerCase().includes(query);
-    const matching = processes.filter(matchesQuery);
-    if (!appMatches && matching.length === 0) return out;
-    const shown = appMatches ? (isOpen ? processes : []) : matching;
-    out.push({ kind: 'app', key: appRowKey(app), app, processes, expanded: shown.length > 0 });
-    for (const p of shown) out.push(processRow(app, p));
-    return out;
-  };
   const segments = new Map<string, RowSegment>();
   const rows: TableRow[] = [];
   for (const app of table.apps) {
     const processes = table.processesByApp.get(app.id) ?? NO_PROCESSES;
     const isOpen = expanded.has(app.id);
     const old = memo?.segments.get(app.id);
-    const segment =
-      old !== undefined && old.app === app && old.processes === processes && old.isOpen === isOpen && old.query === query
-        ? old
-        : { app, processes, isOpen, query, rows: segmentRows(app, processes, isOpen) };
+    let segment: RowSegment;
+    if (old !== undefined && old.processes === processes && old.isOpen === isOpen && old.query === query && old.app.name === app.name) {
+      segment = old.app === app ? old : withApp(old, app);
+    } else {
+      segment = makeSegment(app, processes, isOpen, query, old);
+    }
     segments.set(app.id, segment);
     for (const row of segment.rows) rows.push(row);
   }
-  if (memo !== undefined) {
-    memo.query = query;
-    memo.matches = matches;
-    memo.rows = made;
-    memo.segments = segments;
-  }
+  if (memo !== undefined) memo.segments = segments;
   return rows;
 }
 
 /** An empty memo for buildRows. */
 export function createRowMemo(): RowMemo {
-  return { query: '', matches: new Map(), rows: new Map(), segments: new Map() };
+  return { segments: new Map() };
 }

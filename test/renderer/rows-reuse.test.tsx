@@ -38,7 +38,7 @@ describe('table rows under deltas', () => {
     expect(sorter(s2, byName)).toEqual(sortTable(s2, byName));
   });
 
-  it('keeps row objects for unchanged processes and builds new ones for changed processes or apps', () => {
+  it('keeps row objects for unchanged processes and builds new ones for changed processes', () => {
     const sorter = createTableSorter();
     const s0 = makeSnapshot(manyApps(10));
     const open = new Set(s0.apps.map((a) => a.id));
@@ -54,7 +54,7 @@ describe('table rows under deltas', () => {
     for (const row of r2) {
       if (row.kind !== 'process') continue;
       const old = before.get(row.key)!;
-      if (row.process.pid === changed.pid || row.app !== (old as typeof row).app) expect(row).not.toBe(old);
+      if (row.process.pid === changed.pid) expect(row).not.toBe(old);
       else {
         expect(row).toBe(old);
         reused++;
@@ -99,12 +99,37 @@ describe('table rows under deltas', () => {
     expect(r1).toEqual(buildRows(sortTable(s1, BY_RSS), open, ''));
     const before = new Map(r0.map((r) => [r.key, r]));
     for (const row of r1) {
-      if (row.app.id === changed.appId) expect(row).not.toBe(before.get(row.key));
+      // In the changed app: its app row and the changed process's row are new, the others are kept.
+      if ((row.kind === 'app' && row.app.id === changed.appId) || (row.kind === 'process' && row.process.pid === changed.pid)) expect(row).not.toBe(before.get(row.key));
       else expect(row).toBe(before.get(row.key));
     }
     // Collapsing an app rebuilds its rows (no process rows under it any more).
     const r2 = buildRows(sorter(s1, BY_RSS), new Set(), '', memo);
     expect(r2.every((r) => r.kind === 'app')).toBe(true);
     expect(r2).toEqual(buildRows(sortTable(s1, BY_RSS), new Set(), ''));
+  });
+
+  it("keeps a live app's process rows when only the app's own numbers changed, open or filtered", () => {
+    const sorter = createTableSorter();
+    const s0 = makeSnapshot(manyApps(8));
+    const live = s0.apps[0]!;
+    const open = new Set([live.id]);
+    for (const filter of ['', String(s0.processes.find((p) => p.appId === live.id)!.comm)]) {
+      const memo = createRowMemo();
+      const r0 = buildRows(sorter(s0, BY_RSS), open, filter, memo);
+      // The app's sum moved (as a live app's does every tick); none of its processes' rows did.
+      const s1 = next(s0, (s) => ({ ...s, apps: s.apps.map((a) => (a === live ? { ...a, rssBytes: a.rssBytes + 4096, growthBytesPerSec: 1 } : a)) }));
+      const r1 = buildRows(sorter(s1, BY_RSS), open, filter, memo);
+      expect(r1).toEqual(buildRows(sortTable(s1, BY_RSS), open, filter));
+      const before = new Map(r0.map((r) => [r.key, r]));
+      const liveRows = r1.filter((r) => (r.kind === 'app' ? r.app.id : r.process.appId) === live.id);
+      expect(liveRows.length).toBeGreaterThan(1);
+      for (const row of liveRows) {
+        if (row.kind === 'app') {
+          expect(row).not.toBe(before.get(row.key));
+          expect(row.app.rssBytes).toBe(live.rssBytes + 4096);
+        } else expect(row).toBe(before.get(row.key));
+      }
+    }
   });
 });
