@@ -16,6 +16,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { readStat } from '../../native/proc';
 import { startHog, stopAllHogs } from '../support/hogs';
+import { serveUrl } from '../support/serve-url';
 
 const CLI = join(__dirname, '..', '..', 'dist', 'main', 'cli.js');
 let temp = '';
@@ -90,15 +91,7 @@ describe('the first reap of a session', () => {
     const child = spawn(process.execPath, ['--log-function-events', `--logfile=${join(temp, 'v8.log')}`, CLI, 'serve', '--port', '0', '--allow-root'], { cwd: temp, env, stdio: ['ignore', 'pipe', 'inherit'] });
     serve = child;
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const url = await new Promise<URL>((resolve, reject) => {
-      let text = '';
-      child.stdout!.on('data', (d: Buffer) => {
-        text += d.toString();
-        const m = /running at (\S+)/.exec(text);
-        if (m) resolve(new URL(m[1]!));
-      });
-      child.once('exit', (code) => reject(new Error(`serve exited (${code})`)));
-    });
+    const url = await serveUrl(child);
 
     const hog = startHog({ mib: 32, lifetimeSec: 120 });
     await hog.ready;

@@ -12,6 +12,7 @@ import { defaultSettings } from '../../contract/plain';
 import type { RecordedEvent } from '../../contract/record';
 import { SettingsSchema } from '../../contract/settings';
 import { StoreWriter } from '../../main/recorder/store-writer';
+import { serveUrl } from '../support/serve-url';
 
 const CLI = join(__dirname, '..', '..', 'dist', 'main', 'cli.js');
 let temp = '';
@@ -50,15 +51,7 @@ async function startServe(settingsFile: string | null, recorded: RecordedEvent |
   delete env.NODE_OPTIONS;
   const child = spawn(process.execPath, ['-r', preload, CLI, 'serve', '--port', '0', '--allow-root'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   serve = child;
-  const url = await new Promise<URL>((resolve, reject) => {
-    let text = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      text += d.toString();
-      const m = /running at (\S+)/.exec(text);
-      if (m) resolve(new URL(m[1]!));
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited (${code})`)));
-  });
+  const url = await serveUrl(child);
   const modules = async (): Promise<string[]> => {
     rmSync(out, { force: true });
     child.kill('SIGUSR2');
