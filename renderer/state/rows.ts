@@ -199,8 +199,6 @@ interface RowSegment {
   /** Filter results and rows by process object, for this app's next segment. */
   matches: Map<ProcessInfo, boolean>;
   rowsByProcess: Map<ProcessInfo, ProcessRow>;
-  /** The app row, then the process rows. */
-  rows: readonly TableRow[];
 }
 
 const NO_PROCESS_ROWS: readonly ProcessRow[] = [];
@@ -233,13 +231,12 @@ function makeSegment(app: AppInfo, processes: readonly ProcessInfo[], isOpen: bo
   const processRows = shown.length === 0 ? NO_PROCESS_ROWS : shown.map(processRow);
   // With a filter, an app is shown open exactly when rows of its processes are under it.
   const appRow = visible ? { kind: 'app' as const, key: appRowKey(app), app, processes, expanded: query === '' ? isOpen : shown.length > 0 } : null;
-  return { app, processes, isOpen, query, appRow, processRows, matches, rowsByProcess, rows: appRow === null ? [] : [appRow, ...processRows] };
+  return { app, processes, isOpen, query, appRow, processRows, matches, rowsByProcess };
 }
 
 /** The same segment for the app's new numbers: only the app row is new. */
 function withApp(old: RowSegment, app: AppInfo): RowSegment {
-  const appRow = old.appRow === null ? null : { ...old.appRow, app };
-  return { ...old, app, appRow, rows: appRow === null ? [] : [appRow, ...old.processRows] };
+  return { ...old, app, appRow: old.appRow === null ? null : { ...old.appRow, app } };
 }
 
 /**
@@ -263,7 +260,9 @@ export function buildRows(table: SortedTable, expanded: ReadonlySet<string>, fil
       segment = makeSegment(app, processes, isOpen, query, old);
     }
     segments.set(app.id, segment);
-    for (const row of segment.rows) rows.push(row);
+    if (segment.appRow === null) continue;
+    rows.push(segment.appRow);
+    for (const row of segment.processRows) rows.push(row);
   }
   if (memo !== undefined) memo.segments = segments;
   return rows;
