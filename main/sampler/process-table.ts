@@ -59,7 +59,6 @@ import type { StatRaw } from './parse/stat';
 import { advanceGrowth, newEntry, rowOf, type Entry, type TableRow } from './process-entry';
 import { isOutOfFds, ProcReader } from './proc-reader';
 import type { Scratch } from './read-file';
-import { sameProcessButApp } from './snapshot-delta';
 import type { UserNames } from './users';
 
 export type { TableRow } from './process-entry';
@@ -415,11 +414,7 @@ export class ProcessTable {
     if (due || moved >= Math.max(MiB, entry.rssAtStatus / 16)) {
       if (!this.refreshStatus(entry, rss, nowMs, due)) return null;
     }
-    const fresh = rowOf(entry, rss, growth ?? advanceGrowth(entry, rss, nowMs));
-    const last = entry.row;
-    if (last === null || last.session !== fresh.session) return fresh;
-    // The app id is group-apps' to set (on a fresh row) or to keep: compare everything else.
-    return sameProcessButApp(fresh.info, last.info) ? last : fresh;
+    return rowOf(entry, rss, growth ?? advanceGrowth(entry, rss, nowMs), entry.row);
   }
 
   /** Re-read status and oom_score (and on `full`, oom_score_adj and the cgroup). False when the process vanished. */

@@ -54,10 +54,10 @@ export function sameProcess(a: ProcessInfo, b: ProcessInfo): boolean {
 }
 
 /**
- * True when two process rows are equal in every field but `appId` — the sampler's own question
- * (process-table.ts): a fresh row has no app yet, which group-apps.ts sets or keeps.
+ * True when two process rows are equal in every field but `appId` (sameProcess adds the app id;
+ * process-entry.ts's rowOf asks the same of an entry before building a row).
  */
-export function sameProcessButApp(a: ProcessInfo, b: ProcessInfo): boolean {
+function sameProcessButApp(a: ProcessInfo, b: ProcessInfo): boolean {
   return (
     a.pid === b.pid && a.startTime === b.startTime && a.rssBytes === b.rssBytes && a.growthBytesPerSec === b.growthBytesPerSec &&
     a.state === b.state && a.ppid === b.ppid && a.anonBytes === b.anonBytes && a.fileBytes === b.fileBytes && a.shmemBytes === b.shmemBytes &&

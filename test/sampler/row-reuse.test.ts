@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pageSize } from '../../main/sampler/page-size';
+import { newEntry, rowOf, type Entry } from '../../main/sampler/process-entry';
 import { ProcessTable } from '../../main/sampler/process-table';
 import { Scratch } from '../../main/sampler/read-file';
 import { UserNames } from '../../main/sampler/users';
@@ -68,5 +69,51 @@ describe('process table rows', () => {
     expect(pids.length).toBeGreaterThan(10);
     expect(pids).toEqual([...pids].sort((a, b) => a - b));
     t.close();
+  });
+});
+
+describe('rowOf', () => {
+  /** An entry as the table holds one after its reads (a real `sleep`'s figures, written out). */
+  function entry(): Entry {
+    const e = newEntry(4242, null, 0, 1);
+    e.stat = { pid: 4242, comm: 'sleep', state: 'S', ppid: 1, session: 77, flags: 0, startTime: 123456, rssPages: 100, kernelThread: false };
+    Object.assign(e, { cmdline: 'sleep 30', uid: 1000, user: 'ann', cgroup: '/app.slice/a.scope', anon: 100 << 10, file: 300 << 10, shmem: 0, swap: 0, oomScore: 666, oomScoreAdj: 0 });
+    return e;
+  }
+  const RSS = 400 << 10;
+
+  it('gives back the last row while the entry still says exactly that, and a new, correct one when any field differs', () => {
+    const last = rowOf(entry(), RSS, 0);
+    expect(rowOf(entry(), RSS, 0, last)).toBe(last);
+    // A row that group-apps gave an app id is still the same process's row.
+    const withApp = { ...last, info: { ...last.info, appId: 'app:a' } };
+    expect(rowOf(entry(), RSS, 0, withApp)).toBe(withApp);
+    const changes: [string, (e: Entry) => void, number, number][] = [
+      ['ppid', (e) => (e.stat = { ...e.stat, ppid: 2 }), RSS, 0],
+      ['state', (e) => (e.stat = { ...e.stat, state: 'R' }), RSS, 0],
+      ['zombie (no cmdline)', (e) => (e.stat = { ...e.stat, state: 'Z' }), RSS, 0],
+      ['comm', (e) => (e.stat = { ...e.stat, comm: 'sleeper' }), RSS, 0],
+      ['session', (e) => (e.stat = { ...e.stat, session: 78 }), RSS, 0],
+      ['start time', (e) => (e.stat = { ...e.stat, startTime: 123457 }), RSS, 0],
+      ['cmdline', (e) => (e.cmdline = 'sleep 31'), RSS, 0],
+      ['uid', (e) => (e.uid = 1001), RSS, 0],
+      ['user', (e) => (e.user = 'bob'), RSS, 0],
+      ['cgroup', (e) => (e.cgroup = '/app.slice/b.scope'), RSS, 0],
+      ['split', (e) => ((e.anon = 200 << 10), (e.file = 200 << 10)), RSS, 0],
+      ['shmem', (e) => ((e.file = 200 << 10), (e.shmem = 100 << 10)), RSS, 0],
+      ['swap', (e) => (e.swap = 4096), RSS, 0],
+      ['oom score', (e) => (e.oomScore = 667), RSS, 0],
+      ['oom score adj', (e) => (e.oomScoreAdj = 100), RSS, 0],
+      ['rss', () => {}, RSS + 4096, 0],
+      ['growth', () => {}, RSS, 4096],
+    ];
+    for (const [what, change, rss, growth] of changes) {
+      const e = entry();
+      change(e);
+      const row = rowOf(e, rss, growth, last);
+      expect(row, what).not.toBe(last);
+      expect(row, what).toEqual(rowOf(e, rss, growth));
+      expect(row, what).not.toEqual(last);
+    }
   });
 });
