@@ -45,10 +45,13 @@ import { fixMallocThresholds, limitMallocArenas } from '../../native/malloc';
 export const CODE_PAGES_DROP_AFTER_MS = 60_000;
 
 /**
- * Unmap the executable's cold start-up pages once, `afterMs` from now (native/code-pages.ts): ~36 MiB
+ * Unmap the executable's cold start-up pages, `afterMs` from now (native/code-pages.ts): ~36 MiB
  * of node's text and read-only data are resident after start, of which the steady state maps ~15 MiB
- * again. Once only, so the RSS measured later is what the running service really maps. Returns the
- * cancel; `done` gets the report (for tests and the benchmark).
+ * again. The service does it a minute after its start, and once more a minute after a window's first
+ * call: a window's own start-up (zod and the contract, the socket's and the encoder's first runs) maps
+ * ~12 MiB more that its steady state does not touch again (docs/BENCHMARKS.md, "Footprint with a
+ * window"). Never periodically, so the RSS measured later is what the running service really maps.
+ * Returns the cancel; `done` gets the report (for tests and the benchmark).
  */
 export function scheduleCodePagesDrop(afterMs = CODE_PAGES_DROP_AFTER_MS, done?: (report: CodePagesReport) => void): () => void {
   const timer = setTimeout(() => {

@@ -10,6 +10,7 @@ import type { ReapRequest, ReapResponse } from '../../contract/reap';
 import type { Settings, SettingsState } from '../../contract/settings';
 import type { Snapshot } from '../../contract/snapshot';
 import type { Status } from '../../contract/status';
+import type { CodePagesReport } from '../../native/code-pages';
 import { createGuard } from '../guard';
 import { createRecorder, type Recorder } from '../recorder';
 import { createDefaultLoop, createDefaultReaper } from './default-parts';
@@ -33,6 +34,10 @@ export interface HeadroomServiceParts {
   recoveryTimeoutMs?: number;
   /** The flight recorder; default: the real one in $XDG_STATE_HOME/headroom; null: none. */
   recorder?: Recorder | null;
+  /** How long after start, and after a window's first call, the executable's cold pages are unmapped (default 60 s; footprint.ts). */
+  codePagesDropAfterMs?: number;
+  /** Told of each such unmapping and what it followed (for tests and benchmarks). */
+  onCodePagesDropped?: (report: CodePagesReport, after: 'start' | 'window') => void;
 }
 
 /** A HeadroomService extended with what only the hosting shell may trigger. */
@@ -53,6 +58,7 @@ export function createHeadroomService(options: HeadroomServiceOptions & Headroom
   // Before any worker thread starts (footprint.ts).
   applyFootprintLimits();
   let cancelCodeDrop = (): void => {};
+  let cancelWindowCodeDrop: (() => void) | null = null;
   const store = options.settings;
   let settingsState: SettingsState = store.get();
   const loop = options.loop ?? createDefaultLoop(settingsState.settings.intervalMs, historyLengthFor(settingsState.settings));
@@ -137,6 +143,16 @@ export function createHeadroomService(options: HeadroomServiceOptions & Headroom
     // The reaper reads sessionCritical and endGraceMs through closures over settingsState.
   }
 
+  /**
+   * A window's first call. Its start-up (zod and the contract's schemas, the socket's and the encoder's
+   * first runs) maps executable pages that its steady state does not use again: unmap them once more,
+   * a minute later, as after the service's own start (footprint.ts). Once per process.
+   */
+  function windowSeen(): void {
+    if (cancelWindowCodeDrop !== null || !started || closed) return;
+    cancelWindowCodeDrop = scheduleCodePagesDrop(options.codePagesDropAfterMs, (report) => options.onCodePagesDropped?.(report, 'window'));
+  }
+
   /** A reap may come soon: load the worker and run the reap path's first-time work now (recovery.ts, reaper/service.ts). */
   function warmReap(): void {
     reaper.warm?.();
@@ -189,6 +205,7 @@ export function createHeadroomService(options: HeadroomServiceOptions & Headroom
     getSnapshot: () => {
       // A window asks for the snapshot first thing: from now on a Reap click may come (in-process.ts).
       warmReap();
+      windowSeen();
       return loop.latest();
     },
     getHistory: (query) => {
@@ -240,12 +257,13 @@ export function createHeadroomService(options: HeadroomServiceOptions & Headroom
       guard.start();
       recorder?.start();
       if (!paused) loop.start();
-      cancelCodeDrop = scheduleCodePagesDrop();
+      cancelCodeDrop = scheduleCodePagesDrop(options.codePagesDropAfterMs, (report) => options.onCodePagesDropped?.(report, 'start'));
     },
     async close() {
       if (closed) return;
       closed = true;
       cancelCodeDrop();
+      cancelWindowCodeDrop?.();
       recoveryAbort.abort();
       guard.close();
       loop.stop();

@@ -182,6 +182,46 @@ describe('the service', () => {
     expect(flags).toEqual({ mallocArenasCapped: true, mallocThresholdsFixed: true });
   });
 
+  it("unmaps the executable's cold pages a while after start, once more after a window's first call, and never again", () => {
+    const out = runNode<{ drops: { after: string; droppedKiB: number; error: string | null }[]; exeBeforeWindowDrop: number; exeAfterWindowDrop: number; dropsAfterSecondCall: number }>(`
+      const fs = require('fs');
+      const { createHeadroomService } = require(${JSON.stringify(join(DIST, 'main/service/headroom-service.js'))});
+      const { createMemorySettingsStore } = require(${JSON.stringify(join(DIST, 'main/service/memory-settings-store.js'))});
+      const { parseSmaps } = require(${JSON.stringify(join(DIST, 'native/code-pages.js'))});
+      const exe = fs.realpathSync('/proc/self/exe');
+      const exeRss = () => parseSmaps(fs.readFileSync('/proc/self/smaps', 'utf8')).filter((m) => m.path === exe).reduce((a, m) => a + m.rssKiB, 0);
+      const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+      const drops = [];
+      (async () => {
+        const service = createHeadroomService({
+          shell: 'browser', settings: createMemorySettingsStore(), recorder: null, codePagesDropAfterMs: 400,
+          onCodePagesDropped: (report, after) => drops.push({ after, droppedKiB: report.droppedKiB, error: report.error }),
+        });
+        service.start();
+        await sleep(1500);
+        // What a window's start-up does in the service: its schemas load, frames are compressed and hashed.
+        require(${JSON.stringify(join(DIST, 'contract/api.js'))});
+        require('zlib').gzipSync(Buffer.alloc(1 << 20, 7));
+        require('crypto').createHash('sha1').update('x').digest('base64');
+        service.handlers.getSnapshot({});
+        const exeBeforeWindowDrop = exeRss();
+        await sleep(1500);
+        const exeAfterWindowDrop = exeRss();
+        service.handlers.getSnapshot({});
+        await sleep(1500);
+        const dropsAfterSecondCall = drops.length;
+        await service.close();
+        console.log(JSON.stringify({ drops, exeBeforeWindowDrop, exeAfterWindowDrop, dropsAfterSecondCall }));
+      })();`);
+    expect(out.drops.map((d) => d.after)).toEqual(['start', 'window']);
+    for (const d of out.drops) expect(d.error).toBeNull();
+    // The window's start-up had mapped pages again (MiBs of them), and the second drop took them off.
+    expect(out.drops[1]!.droppedKiB).toBeGreaterThan(1024);
+    expect(out.exeAfterWindowDrop).toBeLessThan(out.exeBeforeWindowDrop - 1024);
+    // A later call (a second window, a reload) schedules nothing more.
+    expect(out.dropsAfterSecondCall).toBe(2);
+  });
+
   it('loads the reap worker when auto-reap is on, without any window', () => {
     const { before, after } = runNode<{ before: number; after: number }>(`
       const { readdirSync } = require('fs');
