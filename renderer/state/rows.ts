@@ -124,17 +124,25 @@ function inPreviousOrder(processes: readonly ProcessInfo[], previous: ReadonlyMa
   return out;
 }
 
+/** One app's processes as the last sort left them: as grouped (snapshot order) and sorted. */
+interface AppGroup {
+  members: readonly ProcessInfo[];
+  sorted: readonly ProcessInfo[];
+}
+
 /**
  * sortTable with memory, giving exactly what sortTable gives:
  * - when the new snapshot's processes are the very same objects as the last one's (a delta that
- *   changed no process), the grouping and the 2,000-row sort are reused and only the apps (tens)
- *   are sorted again;
- * - otherwise the processes are sorted starting from the last order (nearly sorted: a tick moves a
- *   few rows), and an app whose sorted processes are the same objects as before keeps its list
- *   object, so the rows built from it can be reused (buildRows).
+ *   changed no process), the grouping and the sorts are reused and only the apps (tens) are sorted
+ *   again;
+ * - otherwise the processes are grouped by app (one pass), and only an app whose processes are not
+ *   the very same objects as last time is sorted again — starting from its last order (nearly
+ *   sorted: a tick moves a few rows, so V8's TimSort costs about one comparison per process). An app
+ *   left unchanged keeps its sorted list object, so the rows built from it can be reused
+ *   (buildRows). Before, one changed process anywhere re-sorted all 2,000 of an idle app's too.
  */
 export function createTableSorter(): (snapshot: Snapshot, sort: SortState) => SortedTable {
-  let last: { processes: readonly ProcessInfo[]; sort: SortState; table: SortedTable; position: Map<number, number> } | null = null;
+  let last: { processes: readonly ProcessInfo[]; sort: SortState; table: SortedTable; groups: Map<string, AppGroup> } | null = null;
   return (snapshot, sort) => {
     const sign = sort.direction === 'ascending' ? 1 : -1;
     const apps = snapshot.apps.slice().sort((a, b) => sign * compare(appValue(a, sort.key), appValue(b, sort.key)) || (a.pids[0] ?? 0) - (b.pids[0] ?? 0));
@@ -142,26 +150,37 @@ export function createTableSorter(): (snapshot: Snapshot, sort: SortState) => So
       last = { ...last, processes: snapshot.processes, table: { apps, processesByApp: last.table.processesByApp } };
       return last.table;
     }
-    const before = last !== null && last.sort === sort ? last : null;
-    const processes = before ? inPreviousOrder(snapshot.processes, before.position, before.processes.length) : snapshot.processes.slice();
-    processes.sort((a, b) => sign * compare(processValue(a, sort.key), processValue(b, sort.key)) || a.pid - b.pid);
-    const position = new Map<number, number>();
+    const before = last !== null && last.sort === sort ? last.groups : null;
     const grouped = new Map<string, ProcessInfo[]>();
-    for (let i = 0; i < processes.length; i++) {
-      const p = processes[i]!;
-      position.set(p.pid, i);
+    for (const p of snapshot.processes) {
       const list = grouped.get(p.appId);
       if (list) list.push(p);
       else grouped.set(p.appId, [p]);
     }
+    const byProcess = (a: ProcessInfo, b: ProcessInfo) => sign * compare(processValue(a, sort.key), processValue(b, sort.key)) || a.pid - b.pid;
+    const groups = new Map<string, AppGroup>();
     const processesByApp = new Map<string, readonly ProcessInfo[]>();
-    for (const [appId, list] of grouped) {
-      const old = before?.table.processesByApp.get(appId);
-      processesByApp.set(appId, old !== undefined && sameRows(old, list) ? old : list);
+    for (const [appId, members] of grouped) {
+      const old = before?.get(appId);
+      let sorted: readonly ProcessInfo[];
+      if (old !== undefined && sameRows(old.members, members)) sorted = old.sorted;
+      else {
+        const next = old !== undefined ? inPreviousOrder(members, positionsOf(old.sorted), old.sorted.length) : members.slice();
+        sorted = next.sort(byProcess);
+      }
+      groups.set(appId, { members, sorted });
+      processesByApp.set(appId, sorted);
     }
-    last = { processes: snapshot.processes, sort, table: { apps, processesByApp }, position };
+    last = { processes: snapshot.processes, sort, table: { apps, processesByApp }, groups };
     return last.table;
   };
+}
+
+/** Each process's index in a list, by PID. */
+function positionsOf(list: readonly ProcessInfo[]): Map<number, number> {
+  const position = new Map<number, number>();
+  for (let i = 0; i < list.length; i++) position.set(list[i]!.pid, i);
+  return position;
 }
 
 /** True when a process matches the (lower-cased, trimmed) filter by name, command line or PID. */

@@ -38,6 +38,34 @@ describe('table rows under deltas', () => {
     expect(sorter(s2, byName)).toEqual(sortTable(s2, byName));
   });
 
+  it('sorts again only the app whose processes changed; the others keep their sorted lists', () => {
+    const sorter = createTableSorter();
+    const s0 = makeSnapshot(manyApps(40));
+    const t0 = sorter(s0, BY_RSS);
+    const victim = s0.processes[7]!;
+    const s1 = next(s0, (s) => ({ ...s, processes: s.processes.map((p) => (p === victim ? { ...p, rssBytes: 10 ** 13 } : p)) }));
+    const t1 = sorter(s1, BY_RSS);
+    expect(t1).toEqual(sortTable(s1, BY_RSS));
+    expect(t1.processesByApp.get(victim.appId)).not.toBe(t0.processesByApp.get(victim.appId));
+    expect(t1.processesByApp.get(victim.appId)![0]!.rssBytes).toBe(10 ** 13);
+    const others = s1.apps.filter((a) => a.id !== victim.appId);
+    expect(others.length).toBeGreaterThan(1);
+    for (const app of others) expect(t1.processesByApp.get(app.id)).toBe(t0.processesByApp.get(app.id));
+    // The next tick changes another app's process: the sorter does not even read the sort key of
+    // the processes of apps that did not change (a sort of them would).
+    const second = s1.processes.find((p) => p.appId !== victim.appId)!;
+    const s2 = next(s1, (s) => ({ ...s, processes: s.processes.map((p) => (p === second ? { ...p, rssBytes: 10 ** 12 } : p)) }));
+    let reads = 0;
+    for (const p of s2.processes) {
+      if (p.appId === second.appId) continue;
+      const rss = p.rssBytes;
+      Object.defineProperty(p, 'rssBytes', { get: () => (reads++, rss), enumerable: true });
+    }
+    const t2 = sorter(s2, BY_RSS);
+    expect(reads).toBe(0);
+    expect(t2).toEqual(sortTable(s2, BY_RSS));
+  });
+
   it('keeps row objects for unchanged processes and builds new ones for changed processes', () => {
     const sorter = createTableSorter();
     const s0 = makeSnapshot(manyApps(10));
