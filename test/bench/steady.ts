@@ -12,8 +12,9 @@
  * temporary folder) in the same window: before/after on the same table in the same minute.
  *
  * Measured per monitor from outside, the same way for all: CPU share of one core from the deltas
- * of utime+stime in /proc/PID/stat (every thread, 10 ms clock ticks) over the window, and RSS
- * (VmRSS) at the end. For Headroom also the main thread's share alone. `HR_BENCH_WINDOW_S` (default
+ * of utime+stime in /proc/PID/stat (every thread, 10 ms clock ticks) over the window, of which
+ * stime alone (the kernel's share: for a monitor, mostly its /proc reads), and RSS (VmRSS) at the
+ * end. For Headroom also the main thread's share alone. `HR_BENCH_WINDOW_S` (default
  * 60) sets the window; `HR_BENCH_SOAK_MIN` (default 0) keeps going afterwards and prints each
  * Headroom's RSS every minute (goal: ≤ 60 MiB after 10 minutes with the history full).
  * `HR_BENCH_CHILDREN_SCOPE=1` starts the 2,000 children inside a cgroup v2 group named like a
@@ -48,6 +49,8 @@ export interface MonitorCost {
   name: string;
   pid: number;
   cpuPctOfOneCore: number;
+  /** Of which in the kernel (stime). */
+  kernelPctOfOneCore: number;
   mainThreadPct: number | null;
   rssMiB: number;
   threads: number;
@@ -73,6 +76,12 @@ function cpuTicks(statPath: string): number {
   const stat = readFileSync(statPath, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return Number(fields[11]) + Number(fields[12]);
+}
+
+/** stime alone: the time the kernel spent on the process's behalf (its /proc reads, for a monitor). */
+function kernelTicks(statPath: string): number {
+  const stat = readFileSync(statPath, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[12]);
 }
 
 function rssMiB(pid: number): number {
@@ -195,18 +204,24 @@ export async function benchSteady(): Promise<SteadyBenchResult> {
 
     process.stdout.write(`${CHILDREN} idle children and ${monitors.length} monitors started; warming up ${WARMUP_MS / 1000} s, then measuring ${WINDOW_MS / 1000} s\n`);
     await sleep(WARMUP_MS);
-    const before = monitors.map((m) => ({ all: cpuTicks(`/proc/${m.pid}/stat`), main: m.headroom ? cpuTicks(`/proc/${m.pid}/task/${m.pid}/stat`) : 0 }));
+    const before = monitors.map((m) => ({
+      all: cpuTicks(`/proc/${m.pid}/stat`),
+      kernel: kernelTicks(`/proc/${m.pid}/stat`),
+      main: m.headroom ? cpuTicks(`/proc/${m.pid}/task/${m.pid}/stat`) : 0,
+    }));
     const startedAt = performance.now();
     await sleep(WINDOW_MS);
     const seconds = (performance.now() - startedAt) / 1000;
     const processes = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).length;
     const costs: MonitorCost[] = monitors.map((m, i) => {
       const all = cpuTicks(`/proc/${m.pid}/stat`) - before[i]!.all;
+      const kernel = kernelTicks(`/proc/${m.pid}/stat`) - before[i]!.kernel;
       const main = m.headroom ? cpuTicks(`/proc/${m.pid}/task/${m.pid}/stat`) - before[i]!.main : null;
       return {
         name: m.name,
         pid: m.pid,
         cpuPctOfOneCore: round(((all / USER_HZ) / seconds) * 100),
+        kernelPctOfOneCore: round(((kernel / USER_HZ) / seconds) * 100),
         mainThreadPct: main === null ? null : round(((main / USER_HZ) / seconds) * 100),
         rssMiB: round(rssMiB(m.pid), 1),
         threads: threadsOf(m.pid),
@@ -219,10 +234,10 @@ export async function benchSteady(): Promise<SteadyBenchResult> {
     const loadAvgAtEnd = loadAvg();
     if (scope) process.stdout.write(`\nthe ${CHILDREN} children ran in ${scope}`);
     process.stdout.write(`\n${processes} processes on the machine, ${round(seconds, 1)} s window, load average ${loadAvgAtStart} at start, ${loadAvgAtEnd} at end (2 cores, shared)\n`);
-    process.stdout.write('| monitor | CPU share of one core | of which main thread | resident memory | threads | ÷ btop |\n|---|---|---|---|---|---|\n');
+    process.stdout.write('| monitor | CPU share of one core | of which in the kernel | of which main thread | resident memory | threads | ÷ btop |\n|---|---|---|---|---|---|---|\n');
     for (const c of costs) {
       const ratio = ratiosToBtop[c.name] ?? (c === btop ? 1 : round(c.cpuPctOfOneCore / Math.max(btop.cpuPctOfOneCore, 0.01)));
-      process.stdout.write(`| ${c.name} | ${c.cpuPctOfOneCore.toFixed(2)} % | ${c.mainThreadPct === null ? '—' : c.mainThreadPct.toFixed(2) + ' %'} | ${c.rssMiB} MiB | ${c.threads} | ${ratio}× |\n`);
+      process.stdout.write(`| ${c.name} | ${c.cpuPctOfOneCore.toFixed(2)} % | ${c.kernelPctOfOneCore.toFixed(2)} % | ${c.mainThreadPct === null ? '—' : c.mainThreadPct.toFixed(2) + ' %'} | ${c.rssMiB} MiB | ${c.threads} | ${ratio}× |\n`);
     }
 
     const soak: SteadyBenchResult['soak'] = [];
