@@ -27,6 +27,7 @@
  * malloc_trim(0) every 30 s — neither moved RSS beyond the ±15 MiB minute-to-minute noise.
  * Lead, after the third pass ("Footprint, lead"): the executable's start-up pages are unmapped once,
  * a minute after start (scheduleCodePagesDrop; they stay in the page cache, shared and clean).
+ * Sixth pass: and once more a minute after a window's first call (headroom-service.ts).
  * Fourth pass ("Footprint, fourth pass (slim)"): malloc's trim and mmap thresholds are fixed at
  * glibc's start values (native/malloc.ts). glibc raised them at start-up, after which the four arenas
  * of V8's platform threads (made before any mallopt) kept ~3 MiB of free top each, resident:
@@ -49,8 +50,9 @@ export const CODE_PAGES_DROP_AFTER_MS = 60_000;
  * of node's text and read-only data are resident after start, of which the steady state maps ~15 MiB
  * again. The service does it a minute after its start, and once more a minute after a window's first
  * call: a window's own start-up (zod and the contract, the socket's and the encoder's first runs) maps
- * ~12 MiB more that its steady state does not touch again (docs/BENCHMARKS.md, "Footprint with a
- * window"). Never periodically, so the RSS measured later is what the running service really maps.
+ * ~13 MiB more that its steady state does not touch again (docs/BENCHMARKS.md, "Sixth pass": 74 vs
+ * 91 MiB ten minutes after a window opened). Never periodically, so the RSS measured later is what
+ * the running service really maps.
  * Returns the cancel; `done` gets the report (for tests and the benchmark).
  */
 export function scheduleCodePagesDrop(afterMs = CODE_PAGES_DROP_AFTER_MS, done?: (report: CodePagesReport) => void): () => void {
