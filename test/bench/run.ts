@@ -1,8 +1,8 @@
 /**
- * `npm run bench [-- sampler|sampler-worker|steady|reap|ui|soak|guard|start|recorder|history-window|click|delta ...]`: the benchmarks, each printing its numbers and its ratios
+ * `npm run bench [-- sampler|sampler-worker|steady|reap|ui|soak|guard|start|recorder|history-window|click|delta|window-footprint ...]`: the benchmarks, each printing its numbers and its ratios
  * against a baseline measured in the same run. With no argument, all of them run, one after the
- * other (they must not share the two cores), except the hour-long soak, which runs only when named
- * (HR_SOAK_MINUTES shortens it).
+ * other (they must not share the two cores), except the long ones, which run only when named: the
+ * hour-long soak (HR_SOAK_MINUTES shortens it) and window-footprint (~13 minutes).
  */
 const BENCHES: Record<string, () => Promise<unknown>> = {
   sampler: async () => (await import('./sampler.js')).benchSampler(),
@@ -17,9 +17,10 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   guard: async () => (await import('./guard.js')).benchGuard(),
   recorder: async () => (await import('./recorder.js')).benchRecorder(),
   delta: async () => (await import('./delta.js')).benchDelta(),
+  'window-footprint': async () => (await import('./window-footprint.js')).benchWindowFootprint(),
 };
-/** Not part of a plain `npm run bench`: it takes an hour. */
-const ONLY_WHEN_NAMED = new Set(['soak']);
+/** Not part of a plain `npm run bench`: they take an hour and ~13 minutes. */
+const ONLY_WHEN_NAMED = new Set(['soak', 'window-footprint']);
 
 async function main(args: string[]): Promise<number> {
   const unknown = args.filter((a) => !(a in BENCHES));

@@ -41,12 +41,15 @@ const repoRoot = join(__dirname, '..', '..');
 export interface ServeOptions {
   settings?: Record<string, unknown>;
   env?: NodeJS.ProcessEnv;
+  /** Another built checkout to run instead of this one (a benchmark's baseline). */
+  root?: string;
 }
 
 /** Spawn `node dist/main/cli.js serve --port 0 --allow-root` with a throwaway config directory. */
 export async function startServe(extraArgs: string[] = [], options: ServeOptions = {}): Promise<ServeProcess> {
-  const cli = join(repoRoot, 'dist', 'main', 'cli.js');
-  if (!existsSync(cli) || !existsSync(join(repoRoot, 'dist', 'renderer', 'index.html'))) {
+  const root = options.root ?? repoRoot;
+  const cli = join(root, 'dist', 'main', 'cli.js');
+  if (!existsSync(cli) || !existsSync(join(root, 'dist', 'renderer', 'index.html'))) {
     throw new Error('dist/ is not built: run `npm run build` first');
   }
   // Settings go to a throwaway directory: a test must not write the person's ~/.config.
