@@ -12,6 +12,7 @@
  */
 import type { ProcessInfo } from '../../contract/snapshot';
 import type { StatRaw } from './parse/stat';
+import { sameProcessButApp } from './snapshot-delta';
 
 /** Ticks of RSS history kept per process for growthBytesPerSec. */
 const GROWTH_WINDOW = 5;
@@ -87,12 +88,19 @@ export function advanceGrowth(entry: Entry, rss: number, nowMs: number): number 
   return dt > 0 ? (rss - values[oldest]!) / dt : 0;
 }
 
+/** The process fields rowOf would write, filled in place to compare with the last row (never handed out). */
+const candidate: ProcessInfo = {
+  pid: 0, ppid: 0, uid: 0, user: '', comm: '', cmdline: '', startTime: 0, state: '', rssBytes: 0, anonBytes: 0, fileBytes: 0,
+  shmemBytes: 0, swapBytes: 0, oomScore: 0, oomScoreAdj: 0, cgroup: '', appId: '', growthBytesPerSec: 0,
+};
+
 /**
  * The row for an entry at this RSS (bytes) and growth rate: `last` itself when it already says
  * exactly that in every field but the app id (group-apps.ts sets that one on a fresh row, or keeps
- * it), else a new row. Deciding before building keeps an unchanged process at a few comparisons a
- * tick and no object: where every process is read every tick (the root-group layout), the rows
- * built only to be found equal and dropped were 4,000 objects a tick at 2,000 processes.
+ * it; the comparison is snapshot-delta.ts's, kept complete by the type check beside it), else a
+ * new row. Deciding before building keeps an unchanged process at a few comparisons a tick and no
+ * object: where every process is read every tick (the root-group layout), the rows built only to be
+ * found equal and dropped were 4,000 objects a tick at 2,000 processes.
  */
 export function rowOf(entry: Entry, rss: number, growth: number, last: TableRow | null = null): TableRow {
   const stat = entry.stat;
@@ -100,41 +108,24 @@ export function rowOf(entry: Entry, rss: number, growth: number, last: TableRow 
   const scale = known > 0 ? rss / known : 0;
   const anonBytes = Math.round(entry.anon * scale);
   const fileBytes = Math.min(rss - anonBytes, Math.round(entry.file * scale));
-  const shmemBytes = known > 0 ? rss - anonBytes - fileBytes : 0;
-  const cmdline = stat.state === 'Z' ? '' : entry.cmdline;
-  if (last !== null) {
-    const i = last.info;
-    if (
-      last.session === stat.session && i.pid === entry.pid && i.startTime === stat.startTime && i.rssBytes === rss &&
-      i.growthBytesPerSec === growth && i.state === stat.state && i.ppid === stat.ppid && i.anonBytes === anonBytes &&
-      i.fileBytes === fileBytes && i.shmemBytes === shmemBytes && i.swapBytes === entry.swap && i.oomScore === entry.oomScore &&
-      i.oomScoreAdj === entry.oomScoreAdj && i.uid === entry.uid && i.user === entry.user && i.comm === stat.comm &&
-      i.cmdline === cmdline && i.cgroup === entry.cgroup
-    ) {
-      return last;
-    }
-  }
-  return {
-    session: stat.session,
-    info: {
-      pid: entry.pid,
-      ppid: stat.ppid,
-      uid: entry.uid,
-      user: entry.user,
-      comm: stat.comm,
-      cmdline,
-      startTime: stat.startTime,
-      state: stat.state,
-      rssBytes: rss,
-      anonBytes,
-      fileBytes,
-      shmemBytes,
-      swapBytes: entry.swap,
-      oomScore: entry.oomScore,
-      oomScoreAdj: entry.oomScoreAdj,
-      cgroup: entry.cgroup,
-      appId: '',
-      growthBytesPerSec: growth,
-    },
-  };
+  const c = candidate;
+  c.pid = entry.pid;
+  c.ppid = stat.ppid;
+  c.uid = entry.uid;
+  c.user = entry.user;
+  c.comm = stat.comm;
+  c.cmdline = stat.state === 'Z' ? '' : entry.cmdline;
+  c.startTime = stat.startTime;
+  c.state = stat.state;
+  c.rssBytes = rss;
+  c.anonBytes = anonBytes;
+  c.fileBytes = fileBytes;
+  c.shmemBytes = known > 0 ? rss - anonBytes - fileBytes : 0;
+  c.swapBytes = entry.swap;
+  c.oomScore = entry.oomScore;
+  c.oomScoreAdj = entry.oomScoreAdj;
+  c.cgroup = entry.cgroup;
+  c.growthBytesPerSec = growth;
+  if (last !== null && last.session === stat.session && sameProcessButApp(c, last.info)) return last;
+  return { session: stat.session, info: { ...c } };
 }

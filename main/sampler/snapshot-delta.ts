@@ -55,9 +55,9 @@ export function sameProcess(a: ProcessInfo, b: ProcessInfo): boolean {
 
 /**
  * True when two process rows are equal in every field but `appId` (sameProcess adds the app id;
- * process-entry.ts's rowOf asks the same of an entry before building a row).
+ * process-entry.ts's rowOf asks it before building a row, whose app group-apps.ts sets).
  */
-function sameProcessButApp(a: ProcessInfo, b: ProcessInfo): boolean {
+export function sameProcessButApp(a: ProcessInfo, b: ProcessInfo): boolean {
   return (
     a.pid === b.pid && a.startTime === b.startTime && a.rssBytes === b.rssBytes && a.growthBytesPerSec === b.growthBytesPerSec &&
     a.state === b.state && a.ppid === b.ppid && a.anonBytes === b.anonBytes && a.fileBytes === b.fileBytes && a.shmemBytes === b.shmemBytes &&
