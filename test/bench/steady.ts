@@ -71,17 +71,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const loadAvg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const round = (n: number, d = 2): number => Math.round(n * 10 ** d) / 10 ** d;
 
-/** utime+stime in clock ticks of a process (all threads) or of one task. */
-function cpuTicks(statPath: string): number {
+/** utime+stime (`all`) and stime alone (`kernel`: for a monitor, mostly its /proc reads) in clock ticks of a process (all threads) or of one task, from one read. */
+function cpuTicks(statPath: string): { all: number; kernel: number } {
   const stat = readFileSync(statPath, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-/** stime alone: the time the kernel spent on the process's behalf (its /proc reads, for a monitor). */
-function kernelTicks(statPath: string): number {
-  const stat = readFileSync(statPath, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[12]);
+  const kernel = Number(fields[12]);
+  return { all: Number(fields[11]) + kernel, kernel };
 }
 
 function rssMiB(pid: number): number {
@@ -204,19 +199,16 @@ export async function benchSteady(): Promise<SteadyBenchResult> {
 
     process.stdout.write(`${CHILDREN} idle children and ${monitors.length} monitors started; warming up ${WARMUP_MS / 1000} s, then measuring ${WINDOW_MS / 1000} s\n`);
     await sleep(WARMUP_MS);
-    const before = monitors.map((m) => ({
-      all: cpuTicks(`/proc/${m.pid}/stat`),
-      kernel: kernelTicks(`/proc/${m.pid}/stat`),
-      main: m.headroom ? cpuTicks(`/proc/${m.pid}/task/${m.pid}/stat`) : 0,
-    }));
+    const before = monitors.map((m) => ({ ...cpuTicks(`/proc/${m.pid}/stat`), main: m.headroom ? cpuTicks(`/proc/${m.pid}/task/${m.pid}/stat`).all : 0 }));
     const startedAt = performance.now();
     await sleep(WINDOW_MS);
     const seconds = (performance.now() - startedAt) / 1000;
     const processes = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).length;
     const costs: MonitorCost[] = monitors.map((m, i) => {
-      const all = cpuTicks(`/proc/${m.pid}/stat`) - before[i]!.all;
-      const kernel = kernelTicks(`/proc/${m.pid}/stat`) - before[i]!.kernel;
-      const main = m.headroom ? cpuTicks(`/proc/${m.pid}/task/${m.pid}/stat`) - before[i]!.main : null;
+      const now = cpuTicks(`/proc/${m.pid}/stat`);
+      const all = now.all - before[i]!.all;
+      const kernel = now.kernel - before[i]!.kernel;
+      const main = m.headroom ? cpuTicks(`/proc/${m.pid}/task/${m.pid}/stat`).all - before[i]!.main : null;
       return {
         name: m.name,
         pid: m.pid,
