@@ -23,6 +23,16 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    // zod only through contract/zod.ts: main and the helper load a bundle of just what it lists there.
+    ignores: ['contract/zod.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: [{ name: 'zod', allowTypeImports: true, message: "Import zod's functions from contract/zod.ts (`import * as z from '…/contract/zod'`): built, it is a bundle of only those." }],
+        patterns: [{ group: ['zod/*'], allowTypeImports: true, message: 'Import zod through contract/zod.ts.' }],
+      }],
+    },
+  },
+  {
     files: ['contract/**'],
     rules: restrict([...nodeBuiltins, 'electron', 'react', 'koffi', '../main/*', '../native/*', '../renderer/*', '../app/*'], 'contract/ is pure TypeScript + zod: it runs in Node and in the browser.'),
   },

@@ -4,7 +4,7 @@
  * (`parseCall`); the Electron IPC transport and the browser-mode WebSocket transport both carry
  * exactly this, so the UI cannot tell them apart.
  */
-import { z } from 'zod';
+import * as z from './zod';
 import { CALL_NAMES, EVENT_NAMES, type CallName, type EventName } from './channels';
 import { SnapshotDeltaSchema } from './delta';
 import { GuardStateSchema } from './guard';

@@ -19,7 +19,7 @@
  * - `applyDelta` rebuilds a snapshot deep-equal to the one diffed, and reuses every unchanged row
  *   object of `prev` (same reference), so a renderer can skip work for rows that did not change.
  */
-import { z } from 'zod';
+import * as z from './zod';
 import { AppSchema, FeaturesSchema, MemorySchema, ProcessSchema, PsiSchema, type AppInfo, type ProcessInfo, type Snapshot } from './snapshot';
 
 const seqNumber = z.number().int().nonnegative();

@@ -4,7 +4,7 @@
  *
  * Percentages are PSI stall shares per tick (stalled µs ÷ elapsed µs), 0–100.
  */
-import { z } from 'zod';
+import * as z from './zod';
 import { ReapResultSchema } from './reap';
 
 const pct = z.number().min(0).max(100);

@@ -3,7 +3,7 @@
  * `historyPointOf` is the one place a snapshot becomes a graph point, used by main (ring buffer)
  * and the renderer (live append) alike.
  */
-import { z } from 'zod';
+import * as z from './zod';
 import { MARKER_KINDS } from './plain';
 
 const pct = z.number().min(0).nullable();

@@ -2,7 +2,7 @@
  * Reap requests and results: shared by the renderer, main, the CLI and the privileged helper.
  * A target is always (pid, startTime): the start time proves the pid still names the process the user saw.
  */
-import { z } from 'zod';
+import * as z from './zod';
 
 /** Linux's hard ceiling for pid_max (PID_MAX_LIMIT, 2^22). The helper also checks the live pid_max. */
 export const PID_LIMIT = 4_194_304;

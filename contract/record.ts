@@ -3,7 +3,7 @@
  * per tick, the per-app figures of the apps worth keeping that tick, and every event (a marker, with
  * the victim when another killer ended a process). Flat records, so CSV needs no nesting rules.
  */
-import { z } from 'zod';
+import * as z from './zod';
 import { AppKindSchema } from './snapshot';
 import { ReapMarkerSchema } from './history';
 

@@ -2,7 +2,7 @@
  * The flight recorder's contract: the history query the window and `headroom history` make, what
  * the status bar says about the recorder, and the other memory killers on this machine.
  */
-import { z } from 'zod';
+import * as z from './zod';
 
 /** At most 31 days back, in ms. */
 const MAX_RANGE_MS = 31 * 24 * 3600 * 1000;

@@ -2,7 +2,7 @@
  * User settings: persisted as JSON in the user's config directory and always parsed with this
  * schema on load (never trusted). Defaults live here and only here.
  */
-import { z } from 'zod';
+import * as z from './zod';
 
 // Kept in a zod-free module so the reap path (CLI, helper, reap worker) can use it without loading zod.
 import { DEFAULT_SESSION_CRITICAL } from './session-critical';

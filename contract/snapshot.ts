@@ -3,7 +3,7 @@
  * Pure data, runs anywhere (Node, Chromium). Field names are camelCase, bytes are integers,
  * times are milliseconds unless the name says otherwise (`totalUs`, `startTime` in clock ticks).
  */
-import { z } from 'zod';
+import * as z from './zod';
 
 const bytes = z.number().int().nonnegative();
 const percent = z.number().min(0);

@@ -1,5 +1,5 @@
 /** What the status bar shows: kernel features, sampler cost, and how privileged reaps would go. */
-import { z } from 'zod';
+import * as z from './zod';
 import { KillerSchema, RecorderStatusSchema } from './recorder';
 import { FeaturesSchema } from './snapshot';
 

@@ -3,7 +3,7 @@
  * Client → server: `{ id, call, params }`. Server → client: `{ id, ok: true, result }`,
  * `{ id, ok: false, error: { code, message } }`, or an event `{ event, data }`.
  */
-import { z } from 'zod';
+import * as z from './zod';
 import { ApiErrorSchema } from './api';
 import { MAX_WIRE_MESSAGE_BYTES } from './plain';
 

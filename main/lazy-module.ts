@@ -1,7 +1,7 @@
 /**
- * Load a module the first time it is needed instead of at start: what keeps zod (+10 MiB of RSS for
- * its core alone) out of `headroom serve` until a window connects, a reap comes or a settings file has
- * to be parsed (contract/plain.ts holds what main needs before that; docs/BENCHMARKS.md, "Footprint,
+ * Load a module the first time it is needed instead of at start: what keeps zod and the contract's
+ * schemas (+5.9 MiB of RSS with the bundle contract/zod.ts builds, +14 MiB with the whole package) out
+ * of `headroom serve` until a window connects, a reap comes or a settings file has to be parsed (contract/plain.ts holds what main needs before that; docs/BENCHMARKS.md, "Footprint,
  * third pass"). The import stays typed (`typeof import(...)`, erased at build).
  *
  * The path is relative to the project root without extension ('contract/api'). Built, this file is

@@ -3,7 +3,7 @@
  * Requests are parsed with strict schemas (unknown fields are an error); targets reuse the contract's
  * schemas so the helper and the app cannot disagree about what a valid target is.
  */
-import { z } from 'zod';
+import * as z from '../../contract/zod';
 import { ReapErrorSchema, ReapModeSchema, ReapResultSchema, ReapTargetSchema } from '../../contract/reap';
 
 // The line limit, the version and the line splitter live in a zod-free module, so the helper can

@@ -2,7 +2,7 @@
  * What the helper does with one request line: decode, validate, reap. Pure of I/O besides the reap
  * itself, so the same code is exercised by the helper binary and its tests.
  */
-import { z } from 'zod';
+import * as z from '../../contract/zod';
 import { DEFAULT_SESSION_CRITICAL } from '../../contract/session-critical';
 import { reapTargets } from '../reap';
 import { readPidMax } from '../proc';

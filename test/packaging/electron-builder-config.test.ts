@@ -67,7 +67,7 @@ describe('electron-builder.yml (validated by electron-builder 26 itself; no AppI
   });
 
   it('unpacks from the asar everything the helper loads as plain Node', () => {
-    expect(config.asarUnpack).toEqual(expect.arrayContaining(['dist/native/**', 'dist/contract/**', 'node_modules/koffi/**', 'node_modules/@koromix/**', 'node_modules/zod/**']));
+    expect(config.asarUnpack).toEqual(expect.arrayContaining(['dist/native/**', 'dist/contract/**', 'node_modules/koffi/**', 'node_modules/@koromix/**']));
     expect(config.npmRebuild).toBe(false);
   });
 });

@@ -117,9 +117,9 @@ describe.skipIf(!HAVE_DPKG_DEB)('offline deb: real electron-builder layout built
   it('leaves the renderer-only packages out of the asar and the helper\'s dependencies out of it', () => {
     const asar = execFileSync(join(PROJECT_ROOT, 'node_modules/.bin/asar'), ['list', join(extracted, APP_INSTALL_DIR, 'resources/app.asar')], { encoding: 'utf8' }).split('\n');
     const packages = asar.filter((path) => /^\/node_modules\/(@[^/]+\/)?[^/@]+$/.test(path)).map((path) => path.slice('/node_modules/'.length));
-    expect(packages.sort()).toEqual(['@koromix/koffi-linux-' + process.arch, 'koffi', 'ws', 'zod']);
+    expect(packages.sort()).toEqual(['@koromix/koffi-linux-' + process.arch, 'koffi', 'ws']);
     expect(asar).toContain('/dist/renderer/index.html');
-    for (const dir of ['dist/native/helper', 'dist/contract', 'dist/main/cli.js', 'dist/renderer/index.html', 'node_modules/koffi', 'node_modules/zod', 'node_modules/ws']) {
+    for (const dir of ['dist/native/helper', 'dist/contract', 'dist/main/cli.js', 'dist/renderer/index.html', 'node_modules/koffi', 'node_modules/ws']) {
       expect(existsSync(join(extracted, APP_INSTALL_DIR, 'resources/app.asar.unpacked', dir)), dir).toBe(true);
     }
   });
@@ -161,7 +161,7 @@ describe.skipIf(!HAVE_DPKG_DEB)('offline deb installed with dpkg: real dpkg, pol
     writeFileSync(RULES_PATH, testRules("Headroom's packaging test (test/packaging/offline-deb.test.ts)"), { mode: 0o644 });
     // The app's own code, readable by the test users (the checkout may be private).
     appCopy = mkdtempSync(join(tmpdir(), 'headroom-app-'));
-    for (const part of ['dist/contract', 'dist/main', 'dist/native', 'node_modules/koffi', 'node_modules/@koromix', 'node_modules/zod']) {
+    for (const part of ['dist/contract', 'dist/main', 'dist/native', 'node_modules/koffi', 'node_modules/@koromix']) {
       cpSync(join(PROJECT_ROOT, part), join(appCopy, part), { recursive: true, dereference: true });
     }
     writeFileSync(

@@ -13,6 +13,7 @@ import type { RecordedEvent } from '../../contract/record';
 import { SettingsSchema } from '../../contract/settings';
 import { StoreWriter } from '../../main/recorder/store-writer';
 import { serveUrl } from '../support/serve-url';
+import { isZodModule } from '../support/zod-modules';
 
 const CLI = join(__dirname, '..', '..', 'dist', 'main', 'cli.js');
 let temp = '';
@@ -67,7 +68,7 @@ async function startServe(settingsFile: string | null, recorded: RecordedEvent |
   return { pid: child.pid!, url, modules };
 }
 
-const zodLoaded = (modules: string[]): boolean => modules.some((m) => m.includes('/node_modules/zod/'));
+const zodLoaded = (modules: string[]): boolean => modules.some(isZodModule);
 
 /** One request over the real WebSocket with the page's credentials; resolves with the reply. */
 function ask(url: URL, message: string): Promise<{ ok: boolean; error?: { code: string } }> {
@@ -111,7 +112,7 @@ describe('headroom serve without a window', () => {
     expect(before.some((m) => m.endsWith('/main/recorder/recorder.js'))).toBe(true);
     // The guard's PSI trigger is armed (its fd is open) although no trigger thread was started.
     expect(armed()).toBe(true);
-    const contract = before.filter((m) => m.includes('/contract/') || m.includes('/node_modules/zod/')).slice(0, 12);
+    const contract = before.filter((m) => m.includes('/contract/') || isZodModule(m)).slice(0, 12);
     expect(zodLoaded(before), `loaded: ${contract.join(', ')}`).toBe(false);
     // The first message is validated as strictly as ever: a malformed one is refused…
     expect(await ask(s.url, JSON.stringify({ id: 1, call: 'getStatus', params: {}, extra: true }))).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });

@@ -12,7 +12,7 @@ import { basename, join } from 'node:path';
 const CHECKOUT = join(__dirname, '..', '..');
 
 /** What `dist/main/cli.js` and the helper need at run time: the build and the runtime packages. */
-export const RUNTIME_PARTS = ['dist/contract', 'dist/main', 'dist/native', 'node_modules/koffi', 'node_modules/@koromix', 'node_modules/zod', 'node_modules/ws'] as const;
+export const RUNTIME_PARTS = ['dist/contract', 'dist/main', 'dist/native', 'node_modules/koffi', 'node_modules/@koromix', 'node_modules/ws'] as const;
 
 /** Copy the runtime parts of this checkout's build under `root` (replacing what was there), readable by all. */
 export function installRuntimeCopy(root: string): void {
