@@ -129,7 +129,10 @@ describe('GET /metrics on headroom serve', () => {
     expect((await get(port, `/metrics?token=${server.token}`)).status).toBe(401);
     expect((await get(port, '/metrics', { Cookie: `headroom_${port}=${server.token}` })).status).toBe(401);
     expect((await get(port, '/metrics', { Authorization: `Basic ${Buffer.from(`x:${server.token}`).toString('base64')}` })).status).toBe(401);
-    const wrong = await get(port, '/metrics', { Authorization: `Bearer ${server.token.slice(0, -1)}A` });
+    // Same length, last character changed (to one it is not: a token ending in 'A' once made this the right one).
+    const wrongToken = server.token.slice(0, -1) + (server.token.endsWith('A') ? 'B' : 'A');
+    expect(wrongToken).not.toBe(server.token);
+    const wrong = await get(port, '/metrics', { Authorization: `Bearer ${wrongToken}` });
     expect(wrong.status).toBe(403);
     expect(wrong.body).not.toContain('headroom_');
     expect((await get(port, '/metrics', { Authorization: `Bearer ${server.token}x` })).status).toBe(403);
