@@ -2,7 +2,8 @@
  * The contract's values that need no zod: constants and pure functions main uses from its first tick,
  * before anything has to be validated. `headroom serve` without a window loads no zod at all (the
  * schemas with the part of zod main loads, contract/zod.ts, are +5.9 MiB of RSS; docs/BENCHMARKS.md,
- * "Seventh pass"); they load with the first thing that needs them (a window's first message, a reap, a settings file to parse).
+ * "Seventh pass"); they load with the first thing that needs them (a window's first message, a reap,
+ * a settings file to parse).
  * Everything here is re-exported where it belongs (history.ts, settings.ts, wire.ts), so the
  * renderer and the rest of the contract see no difference.
  */

@@ -1,8 +1,9 @@
 /**
  * Load a module the first time it is needed instead of at start: what keeps zod and the contract's
- * schemas (+5.9 MiB of RSS with the bundle contract/zod.ts builds, +14 MiB with the whole package) out
- * of `headroom serve` until a window connects, a reap comes or a settings file has to be parsed (contract/plain.ts holds what main needs before that; docs/BENCHMARKS.md, "Footprint,
- * third pass"). The import stays typed (`typeof import(...)`, erased at build).
+ * schemas (+5.9 MiB of RSS with the bundle contract/zod.ts builds, +14 MiB with the whole package)
+ * out of `headroom serve` until a window connects, a reap comes or a settings file has to be parsed
+ * (contract/plain.ts holds what main needs before that; docs/BENCHMARKS.md, "Footprint, third pass"
+ * and "Seventh pass"). The import stays typed (`typeof import(...)`, erased at build).
  *
  * The path is relative to the project root without extension ('contract/api'). Built, this file is
  * dist/main/lazy-module.js and the module is beside it in dist/. Run from source (vitest, tsx) there is

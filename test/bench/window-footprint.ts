@@ -6,6 +6,8 @@
  * RSS — anonymous and file-backed apart — every minute for HR_BENCH_MINUTES (default 10) after the
  * window connected. HR_BENCH_BASELINE_DIR=<a built checkout> runs that build's serve beside it, with
  * its own page, on the same process table (goal 4 of issue 11: ≤ 60 MiB after 10 minutes).
+ * HR_BENCH_SETTINGS_FILE=1 gives each serve a settings file, as a person who changed any setting has:
+ * the service then parses it (with zod) at start, so the "headless, just before" row is that case.
  *
  * Honest notes: Chromium is driven by Playwright (network events on; the page's work, not the
  * server's, is what that costs). The children sit in the root group here (this container's layout),
@@ -49,7 +51,9 @@ export async function benchWindowFootprint(): Promise<{ windowAfterS: number; he
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   try {
     await startIdleChildren(EXTRA_PROCESSES, children, windowAfterS + minutes * 60 + 300);
-    for (const [, root] of builds) serves.push(await startServe([], { root }));
+    // The default interval, spelled out: parsed like any settings file, changing nothing measured.
+    const settings = process.env.HR_BENCH_SETTINGS_FILE === '1' ? { intervalMs: 1000 } : undefined;
+    for (const [, root] of builds) serves.push(await startServe([], { root, settings }));
     const read = (minutesAfterWindow: number): Reading => ({
       minutesAfterWindow,
       loadAvg: loadAvg(),
@@ -68,7 +72,7 @@ export async function benchWindowFootprint(): Promise<{ windowAfterS: number; he
       readings.push(read(minute));
     }
     const cell = (r: Reading, name: string) => `${r.rss[name]!.rssMiB} (${r.rss[name]!.anonMiB}, ${r.rss[name]!.fileMiB})`;
-    process.stdout.write(`\n${EXTRA_PROCESSES} extra idle processes; window opened ${windowAfterS} s after start; RSS MiB (anonymous, file)\n`);
+    process.stdout.write(`\n${EXTRA_PROCESSES} extra idle processes; window opened ${windowAfterS} s after start${settings ? '; a settings file' : ''}; RSS MiB (anonymous, file)\n`);
     process.stdout.write(`| minutes after the window | load | ${builds.map(([n]) => n).join(' | ')} |\n|---|---|${builds.map(() => '---|').join('')}\n`);
     process.stdout.write(`| headless, just before | ${headless.loadAvg} | ${builds.map(([n]) => cell(headless, n)).join(' | ')} |\n`);
     for (const r of readings) process.stdout.write(`| ${r.minutesAfterWindow} | ${r.loadAvg} | ${builds.map(([n]) => cell(r, n)).join(' | ')} |\n`);
