@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, startServe } from '../e2e/serve-process';
 import { killChildren, killChildrenOnExit, startIdleChildren } from '../support/idle-children';
+import { statusFields } from '../support/proc-status';
 
 const MiB = 1024 * 1024;
 const EXTRA_PROCESSES = 2000;
@@ -32,12 +33,6 @@ interface Row {
   pageHeapUsedMiB: number;
   pageHeapAfterGcMiB: number;
   connected: boolean;
-}
-
-function statusField(pid: number, field: string): number {
-  const m = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!m) throw new Error(`no ${field} in /proc/${pid}/status`);
-  return Number(m[1]);
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
@@ -70,13 +65,14 @@ export async function benchSoak(): Promise<unknown> {
       const afterGc = (await cdp.send('Runtime.getHeapUsage')).usedSize;
       const connected = (await page.locator('.hr-connection').textContent()) === 'Connected';
       const rowsText = await page.locator('[role="treegrid"]').getAttribute('aria-rowcount').catch(() => null);
+      const status = statusFields(serve.child.pid!, ['VmRSS', 'Threads']);
       const row: Row = {
         minute,
         loadAvg: loadavg(),
         tableRows: rowsText === null ? null : Number(rowsText),
-        serveRssMiB: round2((statusField(serve.child.pid!, 'VmRSS') * 1024) / MiB),
+        serveRssMiB: round2((status.VmRSS * 1024) / MiB),
         serveFds: readdirSync(`/proc/${serve.child.pid}/fd`).length,
-        serveThreads: statusField(serve.child.pid!, 'Threads'),
+        serveThreads: status.Threads,
         pageHeapUsedMiB: round2(used / MiB),
         pageHeapAfterGcMiB: round2(afterGc / MiB),
         connected,

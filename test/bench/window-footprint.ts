@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, startServe, type ServeProcess } from '../e2e/serve-process';
 import { killChildren, killChildrenOnExit, startIdleChildren } from '../support/idle-children';
+import { statusFields } from '../support/proc-status';
 
 const EXTRA_PROCESSES = 2000;
 
@@ -29,10 +30,9 @@ interface Reading {
 }
 
 function memoryOf(pid: number): { rssMiB: number; anonMiB: number; fileMiB: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  const mib = (field: string) => Math.round((kib(field) / 1024) * 10) / 10;
-  return { rssMiB: mib('VmRSS'), anonMiB: mib('RssAnon'), fileMiB: mib('RssFile') };
+  const kib = statusFields(pid, ['VmRSS', 'RssAnon', 'RssFile']);
+  const mib = (value: number) => Math.round((value / 1024) * 10) / 10;
+  return { rssMiB: mib(kib.VmRSS), anonMiB: mib(kib.RssAnon), fileMiB: mib(kib.RssFile) };
 }
 
 const loadAvg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
