@@ -12,6 +12,9 @@
  * victim's RssAnon, polled every 2 ms by this process. Where the time goes, per try: click → the
  * page's send of the reap call (hooks on WebSocket.prototype.send and, for the socket's worker, on
  * Worker.prototype.postMessage, installed before the page loads), → the SIGKILL (the result's `time`), → the memory back (the result's memoryBackMs).
+ * And where the freed pages went (test/support/per-cpu-lists.ts): a release on the victim's CPU
+ * keeps most of them on that CPU's free list and takes ~60 ms here, one elsewhere sends them to
+ * the buddy allocator and takes 70–100 ms (docs/BENCHMARKS.md, eighth pass).
  * `headroom serve` runs as a child process with the URL it prints used as-is.
  * `HR_BENCH_BASELINE_DIR=<dir>` alternates tries with another build's serve (same Chromium, same run).
  * `HR_BENCH_TRIES` (default 5). Victims and spinners are killed by PID in `finally`.
@@ -24,12 +27,15 @@ import { setPriority } from 'node:os';
 import { readStatus } from '../../native/proc';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/serve-process';
 import { startHog, stopAllHogs } from '../support/hogs';
+import { grownMost, perCpuPages, readPerCpuLists } from '../support/per-cpu-lists';
 import { connectPage } from './devtools';
 
 const TRIES = Number(process.env.HR_BENCH_TRIES ?? 5);
 const MIB = 1024 * 1024;
 const PAGE = 4096;
 const CAP_MS = 10_000;
+/** The CPU the victim and the spinners are pinned to. */
+const VICTIM_CPU = 1;
 const ROOT = join(__dirname, '..', '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const loadAvg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
@@ -37,9 +43,7 @@ const loadAvg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').s
 /** MemAvailable plus the pages on the per-CPU lists, in bytes. */
 function availableNow(): number {
   const memAvailable = Number(/^MemAvailable:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'latin1'))![1]) * 1024;
-  let pcp = 0;
-  for (const m of readFileSync('/proc/zoneinfo', 'latin1').matchAll(/^\s+count:\s+(\d+)$/gm)) pcp += Number(m[1]);
-  return memAvailable + pcp * PAGE;
+  return memAvailable + perCpuPages(readPerCpuLists()) * PAGE;
 }
 
 /** Records the reap call leaving the page and its reply arriving (installed before the page's scripts). */
@@ -178,12 +182,17 @@ export interface ClickTry {
   roundTripMs: number | null;
   /** The process_mrelease call alone. */
   mreleaseMs: number | null;
+  /** The CPU whose per-CPU free list grew most during the reap, and by how much (MiB; ≤ 0: none kept). */
+  listCpu: number;
+  keptOnListMiB: number;
+  /** The victim's CPU's list limit when the click came (MiB): how much of a release it can keep. */
+  victimCpuHighMiB: number;
 }
 
 async function oneTry(tab: Tab, serve: Serve, build: string): Promise<ClickTry> {
   await tab.send('Page.navigate', { url: serve.url });
   await waitFor(tab, `document.querySelector('[role="treegrid"]') !== null`, 20_000);
-  const hog = startHog({ mib: 1024, wrap: ['taskset', '-c', '1', 'nice', '-n', '19'], lifetimeSec: 120 });
+  const hog = startHog({ mib: 1024, wrap: ['taskset', '-c', String(VICTIM_CPU), 'nice', '-n', '19'], lifetimeSec: 120 });
   const spinners: ChildProcess[] = [];
   try {
     await hog.ready;
@@ -193,7 +202,7 @@ async function oneTry(tab: Tab, serve: Serve, build: string): Promise<ClickTry> 
     await click(tab, search);
     await tab.send('Input.insertText', { text: String(hog.pid) });
     const reapButton = await waitFor<[number, number]>(tab, centreOf(`[...document.querySelectorAll('button')].find((b) => (b.getAttribute('aria-label') ?? '').startsWith('Reap') && b.getAttribute('aria-label').endsWith('(PID ${hog.pid})'))`), 15_000);
-    spinners.push(...[0, 1].map(() => spawn('taskset', ['-c', '1', 'nice', '-n', '-10', process.execPath, '-e', 'for(;;){}'], { stdio: 'ignore' })));
+    spinners.push(...[0, 1].map(() => spawn('taskset', ['-c', String(VICTIM_CPU), 'nice', '-n', '-10', process.execPath, '-e', 'for(;;){}'], { stdio: 'ignore' })));
     await sleep(1000);
     await click(tab, reapButton);
     const confirm = await waitFor<[number, number]>(tab, centreOf(`[...document.querySelectorAll('[role="dialog"] button')].find((b) => b.textContent.trim() === 'Reap')`), 5000);
@@ -203,6 +212,7 @@ async function oneTry(tab: Tab, serve: Serve, build: string): Promise<ClickTry> 
     // while the clock runs. Set after every child here was started, so none inherits it.
     setThreadNice(-5);
     const before = availableNow();
+    const listsBefore = readPerCpuLists();
     const clickAt = Date.now();
     const t0 = performance.now();
     await tab.send('Input.dispatchMouseEvent', { type: 'mousePressed', x: confirm[0], y: confirm[1], button: 'left', clickCount: 1 });
@@ -222,6 +232,7 @@ async function oneTry(tab: Tab, serve: Serve, build: string): Promise<ClickTry> 
     const replyEvent = events.find((e) => e.reply);
     const result = replyEvent ? JSON.parse(replyEvent.reply!) : null;
     const r = findResult(result);
+    const kept = grownMost(listsBefore, readPerCpuLists());
     return {
       build,
       victimMiB: Math.round(victimBytes / MIB),
@@ -231,6 +242,9 @@ async function oneTry(tab: Tab, serve: Serve, build: string): Promise<ClickTry> 
       killToFreedMs: r?.memoryBackMs === null || r?.memoryBackMs === undefined ? null : Math.round(r.memoryBackMs),
       roundTripMs: sentAt === null || !replyEvent ? null : replyEvent.replyAt! - sentAt,
       mreleaseMs: r?.mreleaseMs === null || r?.mreleaseMs === undefined ? null : Math.round(r.mreleaseMs),
+      listCpu: kept.cpu,
+      keptOnListMiB: Math.round((kept.pages * PAGE) / MIB),
+      victimCpuHighMiB: Math.round(((listsBefore.high[VICTIM_CPU] ?? 0) * PAGE) / MIB),
     };
   } finally {
     for (const s of spinners) s.kill('SIGKILL');
@@ -273,7 +287,7 @@ export async function benchClick(): Promise<unknown> {
       for (let b = 0; b < builds.length; b++) {
         const t = await oneTry(tab, serves[b]!, builds[b]![0]);
         tries.push(t);
-        process.stdout.write(`${t.build}: click → freed ${t.clickToFreedMs} ms (click → send ${t.clickToSendMs}, send → SIGKILL ${t.sendToKillMs}, SIGKILL → freed ${t.killToFreedMs}, call round trip ${t.roundTripMs} ms; mrelease ${t.mreleaseMs} ms), ${t.victimMiB} MiB · load ${loadAvg()}\n`);
+        process.stdout.write(`${t.build}: click → freed ${t.clickToFreedMs} ms (click → send ${t.clickToSendMs}, send → SIGKILL ${t.sendToKillMs}, SIGKILL → freed ${t.killToFreedMs}, call round trip ${t.roundTripMs} ms; mrelease ${t.mreleaseMs} ms; ${t.keptOnListMiB} MiB kept on CPU ${t.listCpu}'s free list, the victim's CPU's list holds up to ${t.victimCpuHighMiB} MiB), ${t.victimMiB} MiB · load ${loadAvg()}\n`);
       }
     }
   } finally {

@@ -24,6 +24,7 @@ import { reapTargets } from '../../native/reap';
 import { closeFd, pidfdOpen, processMrelease } from '../../native/syscalls';
 import { InProcessReaper } from '../../main/reaper/in-process';
 import { startHog, stopAllHogs, type Hog } from '../support/hogs';
+import { grownMost, perCpuPages, readPerCpuLists } from '../support/per-cpu-lists';
 
 const MiB = 1024 * 1024;
 const PAGE = 4096;
@@ -33,9 +34,7 @@ const KILL_CAP_MS = 30_000;
 function available(): { memAvailable: number; withPcp: number } {
   const meminfo = readFileSync('/proc/meminfo', 'latin1');
   const memAvailable = Number(/^MemAvailable:\s+(\d+) kB/m.exec(meminfo)![1]) * 1024;
-  let pcpPages = 0;
-  for (const match of readFileSync('/proc/zoneinfo', 'latin1').matchAll(/^\s+count:\s+(\d+)$/gm)) pcpPages += Number(match[1]);
-  return { memAvailable, withPcp: memAvailable + pcpPages * PAGE };
+  return { memAvailable, withPcp: memAvailable + perCpuPages(readPerCpuLists()) * PAGE };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -117,6 +116,7 @@ async function headroomReap(mib: number, wrap: string[], contention: Contention,
   const stop = await contention();
   try {
     const before = available();
+    const listsBefore = readPerCpuLists();
     const t0 = performance.now();
     // On the reap worker thread, as the app does it, so this thread can watch memory come back meanwhile.
     let callMs = 0;
@@ -126,7 +126,10 @@ async function headroomReap(mib: number, wrap: string[], contention: Contention,
     });
     const recovery = await measureRecovery(before, v.bytes, t0, KILL_CAP_MS);
     const [result] = await reaping;
-    return { victimMiB: Math.round(v.bytes / MiB), method: result!.method, reapCallMs: round(callMs), mreleaseMs: round(result!.mreleaseMs), goneMs: round(result!.goneMs), ...recovery };
+    // Where the freed pages went: a release on the CPU the victim allocated on keeps most of them on its list.
+    const kept = grownMost(listsBefore, readPerCpuLists());
+    const lists = { listCpu: kept.cpu, keptOnListMiB: Math.round((kept.pages * PAGE) / MiB), listHighMiB: listsBefore.high.map((h) => Math.round((h * PAGE) / MiB)) };
+    return { victimMiB: Math.round(v.bytes / MiB), method: result!.method, reapCallMs: round(callMs), mreleaseMs: round(result!.mreleaseMs), goneMs: round(result!.goneMs), ...recovery, ...lists };
   } finally {
     stop();
     await v.hog.exited;
