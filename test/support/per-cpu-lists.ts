@@ -1,9 +1,10 @@
 /**
  * The kernel's per-CPU free lists, per CPU, for benchmarks that time a release. Pages a CPU frees
  * stay on its own list up to the list's `high`, which the kernel raises on a CPU that allocates a
- * lot and lowers again over seconds (and on every free while a zone is short). A release on the CPU the
- * victim allocated on keeps most of 1 GiB there; on another CPU nearly every page goes through the
- * zone lock into the buddy allocator, which takes longer (docs/BENCHMARKS.md, eighth pass).
+ * lot and lowers again over seconds (and on every free while a zone is short). A release on the
+ * CPU the victim allocated on keeps most of 1 GiB there; on another CPU nearly every page goes
+ * through the zone lock into the buddy allocator, which takes longer (docs/BENCHMARKS.md, eighth
+ * pass).
  */
 import { readFileSync } from 'node:fs';
 
