@@ -18,7 +18,7 @@
  *
  * What it cannot see: a process moved into another group by someone else, which then runs there
  * while we still watch the old group (the table re-reads its cgroup every ~60 s, and every process
- * anyway every ~10 s after reclaim and ~60 s without, see process-table.ts).
+ * anyway every ~10 s after reclaim and ~60 s without, see resting.ts).
  */
 import { closeSync, openSync } from 'node:fs';
 import { preadCounter, type Scratch } from './read-file';

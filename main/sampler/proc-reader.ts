@@ -3,7 +3,7 @@
  * allocation beyond the parsed result. A process can vanish between any two reads: a read of a gone
  * (or hidden) process throws or returns null, and the caller drops or re-reads it. What could not be
  * parsed is counted in `malformed` (reported per tick); running out of fds is handed to `outOfFds`,
- * which gives kept fds back (process-table.ts owns them).
+ * which gives kept fds back (statm-fds.ts keeps them).
  */
 import type { StatRaw } from './parse/stat';
 import { parseCgroupV2Path } from './parse/cgroup';

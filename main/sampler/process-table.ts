@@ -2,9 +2,10 @@
  * Reads every process cheaply, tick after tick.
  *
  * Per tick, each process costs one pread of /proc/PID/statm on an fd kept open since its first
- * sight (≈ 2 µs here; /proc/PID/stat costs ≈ 5 µs, open+read+close ≈ 7 µs). The fd refers to that
- * process's struct pid, so once the process is gone the read fails with ESRCH: a reused PID is
- * never misread as the old process. statm gives the RSS every tick — and it is the exact figure:
+ * sight (≈ 2 µs here; /proc/PID/stat costs ≈ 5 µs, open+read+close ≈ 7 µs), which fails once the
+ * process is gone, so a reused PID is never misread as the old process (statm-fds.ts; beyond the
+ * fd budget, stat is read every tick and the start time tells a reused PID apart). statm gives the
+ * RSS every tick — and it is the exact figure:
  * stat's rss field (24) reads the per-CPU counters approximately (seen here: 419 pages in stat vs
  * 446 in statm and status for the same idle `sleep`).
  *
@@ -13,26 +14,10 @@
  * parent exited (it was re-parented), and otherwise every ~20 s (statRefreshMs, jittered ±50 %). So
  * for an idle process the state can be up to ~30 s old (one in a group that did not run, below,
  * cannot change it); its ppid follows a re-parenting at once.
- * Beyond the fd budget, a process is read with open+read+close of stat every tick, and its start
- * time tells a reused PID apart.
  *
- * Not even statm is read for a process whose cgroup v2 group (≥ 2 known members, not the root)
- * did not run at all since the last tick (idle-groups.ts: its cpu.stat usage_usec did not move):
- * it cannot have grown, exited or exec'd, nor changed its stat line (state, comm, session), so its
- * row is the last one (the same object, when it was not growing). Its due status refresh reads
- * only oom_score_adj and the cgroup (what others change without it running) while it is untouched:
- * nothing reclaimed since its last statm read, which found the RSS of its last status read;
- * otherwise it is read fully. Exceptions: a zombie, a process
- * whose parent just exited, and a process first seen less than 30 s ago (youngMs; not those found on the first
- * read, which were there before Headroom): launchers (systemd scopes
- * for desktop apps) move a new process into its app's group and it execs and runs there while the
- * group it was first seen in may idle. Such a process is still read every ~10 s (idleReadMs, jittered ±50 %, so ≤ 15 s)
- * once the kernel reclaimed pages since its last read (/proc/vmstat's pgsteal_* and pswpout moved:
- * that is how long a shrink it did not cause — reclaim, swap-out — can go unseen), and every ~60 s
- * (quietReadMs, ≤ 90 s) while nothing was reclaimed: what is left then is rare (another process
- * truncating a file it maps). The periodic reads were a third of the sampler's CPU at 2,000 resting
- * processes (7.6 vs 5.1 ms a tick in-process, docs/BENCHMARKS.md). Processes in the root group
- * (everything, on a machine without systemd) are read every tick.
+ * A process whose cgroup v2 group did not run since the last tick rests: not even statm is read,
+ * and its row is the last one (resting.ts says when, and what is still read). Processes in the
+ * root group (everything, on a machine without systemd) are read every tick.
  *
  * Listing /proc (readdir, ≈ 1.3 µs a process) is skipped on ticks where fork-watch.ts proves no
  * task was created since the last one (the fork count in /proc/stat), or narrows the new PIDs to a
@@ -52,20 +37,21 @@
  * reads (docs/BENCHMARKS.md, "Steady cost"): stat every ~10 s and status every ~30 s cost ≈ 45 % of the
  * kernel's share at 2,000 idle processes.
  */
-import { closeSync, existsSync, openSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { ForkWatch } from './fork-watch';
+import { GroupMembers } from './group-members';
 import { IdleGroups } from './idle-groups';
 import type { StatRaw } from './parse/stat';
 import { advanceGrowth, newEntry, rowOf, type Entry, type TableRow } from './process-entry';
-import { isOutOfFds, ProcReader } from './proc-reader';
+import { ProcReader } from './proc-reader';
 import type { Scratch } from './read-file';
+import { readAgainLater, rests, type RestContext } from './resting';
+import { StatmFds } from './statm-fds';
 import type { UserNames } from './users';
 
 export type { TableRow } from './process-entry';
 
 const MiB = 1 << 20;
-/** Fds given back when the process runs out (EMFILE). */
-const FD_RESERVE = 32;
 /** Probing a PID costs ≈ 16× listing one: probe at most max(MIN_PROBE, known processes / 16) PIDs, else list. */
 const MIN_PROBE = 16;
 
@@ -78,7 +64,7 @@ export interface ProcessTableOptions {
   statRefreshMs: number;
   cmdlineCap?: number;
   pageSize: number;
-  /** Where cgroup v2 is mounted: processes of a group that did not run skip their statm read (idle-groups.ts). */
+  /** Where cgroup v2 is mounted: processes of a group that did not run skip their statm read (resting.ts). */
   cgroupV2Mount?: string | null;
   /** Mean age after which a process whose group did not run is read anyway, when pages were reclaimed since its last read. Default 10 s. */
   idleReadMs?: number;
@@ -95,31 +81,35 @@ export class ProcessTable {
   private readonly idleGroups: IdleGroups;
   private readonly reader: ProcReader;
   /** Known processes per cgroup path, kept in step by firstSight, setCgroup and forget. */
-  private readonly groupMembers = new Map<string, number>();
-  /** The one copy of each of those paths the entries share (setCgroup). */
-  private readonly groupPaths = new Map<string, string>();
+  private readonly groups = new GroupMembers();
+  private readonly fds: StatmFds;
+  /** What resting.ts decides with; its reclaim counter is this tick's. */
+  private readonly rest: RestContext;
   /** statm reads skipped during the last read() because the process's group did not run. */
   skippedReads = 0;
   /** Due refreshes of resting processes done light (oom_score_adj and cgroup only) during the last read(). */
   lightRefreshes = 0;
-  private openFds = 0;
-  private fdBudget: number;
-  private shrinks = 0;
   private tick = 0;
   /** Whether the last read() listed /proc (false: it read the known processes and probed fork-watch's candidates). */
   listed = false;
-  /** This tick's reclaim counter (-1: unknown, i.e. assume pages were reclaimed). */
-  private reclaim = -1;
 
   constructor(
     private readonly options: ProcessTableOptions,
     private readonly scratch: Scratch,
     private readonly users: UserNames,
   ) {
-    this.fdBudget = options.fdBudget;
-    this.reader = new ProcReader(scratch, () => this.shrinkFdBudget(), options.cmdlineCap);
+    this.fds = new StatmFds(options.fdBudget, () => this.entries.values());
+    this.reader = new ProcReader(scratch, () => this.fds.shrink(), options.cmdlineCap);
     this.forkWatch = new ForkWatch(scratch);
     this.idleGroups = new IdleGroups(options.cgroupV2Mount ?? null, scratch);
+    this.rest = {
+      reclaim: -1,
+      pageSize: options.pageSize,
+      youngMs: options.youngMs ?? 30_000,
+      idleReadMs: options.idleReadMs ?? 10_000,
+      quietReadMs: options.quietReadMs ?? 60_000,
+      groups: this.idleGroups,
+    };
   }
 
   /** Lines or files that could not be parsed during the current read(). */
@@ -129,12 +119,12 @@ export class ProcessTable {
 
   /** How many /proc fds are open right now. */
   get fdsOpen(): number {
-    return this.openFds;
+    return this.fds.open;
   }
 
   /** How many fds it may keep open: the configured budget, lowered if the process ran out of fds. */
   get fdLimit(): number {
-    return this.fdBudget;
+    return this.fds.limit;
   }
 
   /**
@@ -143,14 +133,14 @@ export class ProcessTable {
    */
   read(nowMs: number, reclaimed: number | null = null): TableRow[] {
     this.tick++;
-    this.reclaim = reclaimed ?? -1;
+    this.rest.reclaim = reclaimed ?? -1;
     this.reader.malformed = 0;
     const rows: TableRow[] = [];
     const exited: number[] = [];
     const plan = this.forkWatch.plan(nowMs, Math.max(MIN_PROBE, this.entries.size >> 4));
     this.listed = plan.list;
     // Which groups did not run since the last tick: read before any of their processes is.
-    this.idleGroups.refresh(this.groupMembers);
+    this.idleGroups.refresh(this.groups.counts);
     this.skippedReads = 0;
     this.lightRefreshes = 0;
     if (plan.list) {
@@ -221,7 +211,7 @@ export class ProcessTable {
     let rssPages = -1;
     // A resting process whose refresh is due: while nothing was taken from it (untouched), only what
     // others can change without it running is read (lightRefresh); else the full read below.
-    if (entry && this.resting(entry, nowMs) && (nowMs < entry.nextStatusAt || this.lightRefresh(entry, nowMs))) {
+    if (entry && rests(entry, nowMs, this.rest) && (nowMs < entry.nextStatusAt || this.lightRefresh(entry, nowMs))) {
       return this.restingRow(entry, nowMs);
     }
     if (entry) {
@@ -234,45 +224,18 @@ export class ProcessTable {
       }
     }
     if (!entry) {
-      const shrinks = this.shrinks;
+      const shrinks = this.fds.shrinks;
       entry = this.firstSight(pid, nowMs) ?? undefined;
       // Ran out of fds half-way: the budget gave some back, so one more try reads it this tick.
-      if (!entry && this.shrinks !== shrinks) entry = this.firstSight(pid, nowMs) ?? undefined;
+      if (!entry && this.fds.shrinks !== shrinks) entry = this.firstSight(pid, nowMs) ?? undefined;
       if (!entry) return null;
       rssPages = entry.residentAtStat;
     }
     entry.seenTick = this.tick;
-    const jitter = 0.5 + Math.random();
-    entry.nextReadAt = nowMs + (this.options.idleReadMs ?? 10_000) * jitter;
-    entry.nextQuietReadAt = nowMs + (this.options.quietReadMs ?? 60_000) * jitter;
-    entry.readReclaim = this.reclaim;
+    readAgainLater(entry, nowMs, this.rest);
     if (entry.stat.kernelThread) return null;
     entry.row = this.toRow(entry, rssPages * this.options.pageSize, nowMs);
     return entry.row;
-  }
-
-  /** True when the process need not be read this tick: its group did not run and no refresh is due. */
-  private resting(entry: Entry, nowMs: number): boolean {
-    return (
-      entry.fd !== null && nowMs < this.readDue(entry) && entry.nextStatAt !== 0 &&
-      (nowMs < entry.nextStatusAt || this.untouched(entry)) &&
-      entry.stat.state !== 'Z' && !entry.stat.kernelThread && nowMs - entry.firstSeenAt >= (this.options.youngMs ?? 30_000) &&
-      this.idleGroups.idle(entry.cgroup)
-    );
-  }
-
-  /** When a resting process must be read anyway: soon after pages were reclaimed since its last read, else much later. */
-  private readDue(entry: Entry): number {
-    return this.reclaim >= 0 && entry.readReclaim === this.reclaim ? entry.nextQuietReadAt : entry.nextReadAt;
-  }
-
-  /**
-   * Whether nothing was taken from a resting process since its last status read: no page reclaimed
-   * anywhere since its last statm read, and that read found the RSS of the status read. (Its group
-   * did not run, so it gave or took nothing itself; a shrink from outside is reclaim or swap-out.)
-   */
-  private untouched(entry: Entry): boolean {
-    return this.reclaim >= 0 && entry.readReclaim === this.reclaim && entry.residentAtStat * this.options.pageSize === entry.rssAtStatus;
   }
 
   /**
@@ -365,22 +328,16 @@ export class ProcessTable {
     // Open the kept fd BEFORE reading stat: the start time read afterwards then belongs to the fd's
     // process or to a later one (PID reused in between) — and in that case the fd fails with ESRCH
     // on the next tick and this PID is read afresh. The same order as pidfd_open → start time.
-    let fd: number | null = null;
-    if (this.openFds < this.fdBudget) {
-      try {
-        fd = openSync(`/proc/${pid}/statm`, 'r');
-        this.openFds++;
-      } catch (err) {
-        if (!isOutOfFds(err)) {
-          this.reader.failed(err);
-          return null;
-        }
-        this.shrinkFdBudget();
-      }
+    let fd: number | null;
+    try {
+      fd = this.fds.openFor(pid);
+    } catch (err) {
+      this.reader.failed(err);
+      return null;
     }
     const entry = newEntry(pid, fd, this.tick === 1 ? -Infinity : nowMs, this.tick);
     this.entries.set(pid, entry);
-    this.countMember(entry.cgroup, 1);
+    entry.cgroup = this.groups.join(entry.cgroup);
     const stat = this.reader.stat(pid);
     const resident = stat ? this.reader.resident(pid, fd) : -1;
     if (!stat || resident < 0) {
@@ -446,29 +403,11 @@ export class ProcessTable {
     }
   }
 
-  /**
-   * Set an entry's cgroup and keep the per-group member counts (idle-groups.ts watches groups of ≥ 2)
-   * in step. Every entry of a group holds the same copy of its path: the parsed one is a slice of the
-   * whole /proc/PID/cgroup text (~200 bytes with the v1 lines), which it would keep alive — 2,000
-   * processes held ~0.4 MiB of such texts in the worker's heap.
-   */
+  /** Set an entry's cgroup, keeping the per-group member counts in step (group-members.ts). */
   private setCgroup(entry: Entry, path: string): void {
     if (path === entry.cgroup) return;
-    this.countMember(entry.cgroup, -1);
-    let own = this.groupPaths.get(path);
-    if (own === undefined) this.groupPaths.set((own = Buffer.from(path, 'utf8').toString('utf8')), own);
-    entry.cgroup = own;
-    this.countMember(own, 1);
-  }
-
-  private countMember(path: string, by: number): void {
-    const n = (this.groupMembers.get(path) ?? 0) + by;
-    if (n > 0) {
-      this.groupMembers.set(path, n);
-    } else {
-      this.groupMembers.delete(path);
-      this.groupPaths.delete(path);
-    }
+    this.groups.leave(entry.cgroup);
+    entry.cgroup = this.groups.join(path);
   }
 
   private refreshCgroup(entry: Entry): void {
@@ -480,32 +419,11 @@ export class ProcessTable {
     }
   }
 
-  /**
-   * Out of fds: give some back (the rest of the app, and our own status reads, need them more) and
-   * keep fewer from now on. Processes that lose their kept fd are read with open+read+close.
-   */
-  private shrinkFdBudget(): void {
-    this.shrinks++;
-    this.fdBudget = Math.max(0, this.openFds - FD_RESERVE);
-    for (const entry of this.entries.values()) {
-      if (this.openFds <= this.fdBudget) break;
-      if (entry.fd !== null) {
-        closeSync(entry.fd);
-        entry.fd = null;
-        this.openFds--;
-      }
-    }
-  }
-
   private forget(pid: number, entry: Entry): void {
-    if (entry.fd !== null) {
-      closeSync(entry.fd);
-      entry.fd = null;
-      this.openFds--;
-    }
+    this.fds.release(entry);
     if (this.entries.get(pid) !== entry) return;
     this.entries.delete(pid);
-    this.countMember(entry.cgroup, -1);
+    this.groups.leave(entry.cgroup);
   }
 }
 
