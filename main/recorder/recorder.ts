@@ -23,7 +23,8 @@ import { OomWatcher } from './kills/oom-watcher';
 import { acquireLock, holdsLock, releaseLock, self, type LockHolder } from './lock';
 import { applyRetention } from './retention';
 import { checkStateDir, defaultStateDir, ensureStateDir, errnoCode, RecorderRefusal } from './safe-fs';
-import { readPointsWorst, warmCache } from './store-reader';
+import { readPointsWorst } from './store-reader';
+import { warmCache } from './sys-cache';
 import { StoreWriter } from './store-writer';
 
 const RETRY_MS = 10_000;

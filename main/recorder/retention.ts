@@ -7,7 +7,8 @@
  */
 import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { forgetCached, listSegments } from './store-reader';
+import { listSegments } from './segments';
+import { forgetCached } from './sys-cache';
 
 /** What a retention pass removed. */
 export interface RetentionResult {

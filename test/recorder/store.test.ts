@@ -14,7 +14,8 @@ import { acquireLock, holdsLock, LOCK_NAME, processStartTime, releaseLock } from
 import { createRecorder } from '../../main/recorder/recorder';
 import { applyRetention } from '../../main/recorder/retention';
 import { ensureStateDir } from '../../main/recorder/safe-fs';
-import { listSegments, readApps, readPoints, readSamples } from '../../main/recorder/store-reader';
+import { listSegments } from '../../main/recorder/segments';
+import { readApps, readPoints, readSamples } from '../../main/recorder/store-reader';
 import { StoreWriter } from '../../main/recorder/store-writer';
 import { realSnapshots, stamped, tempStore } from './support';
 

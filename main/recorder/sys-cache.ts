@@ -1,0 +1,127 @@
+/**
+ * The decoded system records of each `.sys` file, cached per file and revalidated by size: sealed
+ * segments never change, so scrubbing back and forth over 24 h decodes each file once. Event records
+ * are found on decode but parsed only when a history read asks (eventsOf).
+ */
+import { closeSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RecordedEvent } from '../../contract/record';
+import { lazyModule } from '../lazy-module';
+import { SYSTEM_BYTES } from './codec';
+import { readFrames, RecordType, type ScanStats } from './frame';
+import { openStoreFile } from './safe-fs';
+import { listSegments, MAX_SEGMENT_FILE_BYTES } from './segments';
+
+// The events' schema (zod) loads when events are first read, not at start (lazy-module.ts).
+const recordContract = lazyModule<typeof import('../../contract/record')>('contract/record');
+
+/** One decoded `.sys` file. */
+export interface DecodedSys {
+  size: number;
+  buf: Buffer;
+  /** Byte offsets of system records (payload starts), time-ordered as written. */
+  systemOffsets: number[];
+  times: Float64Array;
+  /** Where the event records are; parsed (and validated) only when a history read asks (eventsOf). */
+  eventFrames: { start: number; end: number }[];
+  events: RecordedEvent[] | null;
+  skipped: number;
+}
+
+/**
+ * The events of a decoded file, parsed on first use: a warm-up of the cache at start needs only the
+ * system records, and parsing an event needs the contract's schemas (zod, +11 MiB), which a headless
+ * `serve` does not otherwise load (docs/BENCHMARKS.md, "Footprint, third pass").
+ */
+export function eventsOf(decoded: DecodedSys): RecordedEvent[] {
+  if (decoded.events) return decoded.events;
+  const events: RecordedEvent[] = [];
+  for (const f of decoded.eventFrames) {
+    try {
+      const parsed = recordContract().RecordedEventSchema.safeParse(JSON.parse(decoded.buf.subarray(f.start, f.end).toString('utf8')));
+      if (parsed.success) events.push(parsed.data);
+      else decoded.skipped++;
+    } catch {
+      decoded.skipped++;
+    }
+  }
+  decoded.events = events;
+  return events;
+}
+
+const cache = new Map<string, DecodedSys>();
+const WANT_SYS = new Set<number>([RecordType.system, RecordType.event]);
+
+/** The decoded system records of one `.sys` file, from the cache while its size is unchanged. */
+export function decodeSysFile(path: string): DecodedSys {
+  const { fd, size } = openStoreFile(path, MAX_SEGMENT_FILE_BYTES);
+  const hit = cache.get(path);
+  let buf: Buffer;
+  try {
+    if (hit && hit.size === size) return hit;
+    buf = Buffer.allocUnsafe(size);
+    let got = 0;
+    while (got < size) {
+      const n = readSync(fd, buf, got, size - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    if (got < size) buf = buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+  const stats: ScanStats = { skipped: 0 };
+  const frames = readFrames(buf, WANT_SYS, stats);
+  const systemOffsets: number[] = [];
+  const eventFrames: { start: number; end: number }[] = [];
+  for (const f of frames) {
+    if (f.type === RecordType.system) {
+      if (f.end - f.start >= SYSTEM_BYTES) systemOffsets.push(f.start);
+    } else {
+      eventFrames.push({ start: f.start, end: f.end });
+    }
+  }
+  const times = new Float64Array(systemOffsets.length);
+  for (let i = 0; i < systemOffsets.length; i++) times[i] = buf.readDoubleLE(systemOffsets[i]!);
+  const decoded: DecodedSys = { size: buf.length, buf, systemOffsets, times, eventFrames, events: null, skipped: stats.skipped };
+  cache.set(path, decoded);
+  return decoded;
+}
+
+/**
+ * Read and cache the system records of every segment, one file per macrotask, so the first range
+ * query of the window finds them decoded (a day is ~24 files of ~0.45 MiB, each a few ms to check).
+ * Returns a function that stops the warm-up.
+ */
+export function warmCache(dir: string, done?: () => void): () => void {
+  let stopped = false;
+  let stems: string[];
+  try {
+    stems = listSegments(dir).segments.map((s) => s.stem);
+  } catch {
+    stems = [];
+  }
+  const next = (): void => {
+    if (stopped) return;
+    const stem = stems.pop();
+    if (stem === undefined) {
+      done?.();
+      return;
+    }
+    try {
+      decodeSysFile(join(dir, `${stem}.sys`));
+    } catch {
+      // Refused or gone: the range read will say so.
+    }
+    setTimeout(next, 0).unref();
+  };
+  setTimeout(next, 0).unref();
+  return () => {
+    stopped = true;
+  };
+}
+
+/** Forget cached decodes of files that were deleted (retention) so the cache stays bounded. */
+export function forgetCached(paths: Iterable<string>): void {
+  for (const p of paths) cache.delete(p);
+}
