@@ -38,10 +38,10 @@
  * kernel's share at 2,000 idle processes.
  */
 import { existsSync, readdirSync } from 'node:fs';
+import { EntryRefresh } from './entry-refresh';
 import { ForkWatch } from './fork-watch';
 import { GroupMembers } from './group-members';
 import { IdleGroups } from './idle-groups';
-import type { StatRaw } from './parse/stat';
 import { advanceGrowth, newEntry, rowOf, type Entry, type TableRow } from './process-entry';
 import { ProcReader } from './proc-reader';
 import type { Scratch } from './read-file';
@@ -80,15 +80,14 @@ export class ProcessTable {
   private readonly forkWatch: ForkWatch;
   private readonly idleGroups: IdleGroups;
   private readonly reader: ProcReader;
-  /** Known processes per cgroup path, kept in step by firstSight, setCgroup and forget. */
+  /** Known processes per cgroup path, kept in step by firstSight, the refreshes (entry-refresh.ts) and forget. */
   private readonly groups = new GroupMembers();
   private readonly fds: StatmFds;
+  private readonly refresh: EntryRefresh;
   /** What resting.ts decides with; its reclaim counter is this tick's. */
   private readonly rest: RestContext;
   /** statm reads skipped during the last read() because the process's group did not run. */
   skippedReads = 0;
-  /** Due refreshes of resting processes done light (oom_score_adj and cgroup only) during the last read(). */
-  lightRefreshes = 0;
   private tick = 0;
   /** Whether the last read() listed /proc (false: it read the known processes and probed fork-watch's candidates). */
   listed = false;
@@ -96,10 +95,11 @@ export class ProcessTable {
   constructor(
     private readonly options: ProcessTableOptions,
     private readonly scratch: Scratch,
-    private readonly users: UserNames,
+    users: UserNames,
   ) {
     this.fds = new StatmFds(options.fdBudget, () => this.entries.values());
     this.reader = new ProcReader(scratch, () => this.fds.shrink(), options.cmdlineCap);
+    this.refresh = new EntryRefresh(this.reader, users, this.groups, options);
     this.forkWatch = new ForkWatch(scratch);
     this.idleGroups = new IdleGroups(options.cgroupV2Mount ?? null, scratch);
     this.rest = {
@@ -115,6 +115,11 @@ export class ProcessTable {
   /** Lines or files that could not be parsed during the current read(). */
   get malformed(): number {
     return this.reader.malformed;
+  }
+
+  /** Due refreshes of resting processes done light (oom_score_adj and cgroup only) during the last read(). */
+  get lightRefreshes(): number {
+    return this.refresh.lightRefreshes;
   }
 
   /** How many /proc fds are open right now. */
@@ -142,7 +147,7 @@ export class ProcessTable {
     // Which groups did not run since the last tick: read before any of their processes is.
     this.idleGroups.refresh(this.groups.counts);
     this.skippedReads = 0;
-    this.lightRefreshes = 0;
+    this.refresh.lightRefreshes = 0;
     if (plan.list) {
       // Read in ascending PID order: readdirSync sorts the names as text ("10" before "9"), and rows
       // out of order made every listed tick sort them and rebuild the table's map.
@@ -211,7 +216,7 @@ export class ProcessTable {
     let rssPages = -1;
     // A resting process whose refresh is due: while nothing was taken from it (untouched), only what
     // others can change without it running is read (lightRefresh); else the full read below.
-    if (entry && rests(entry, nowMs, this.rest) && (nowMs < entry.nextStatusAt || this.lightRefresh(entry, nowMs))) {
+    if (entry && rests(entry, nowMs, this.rest) && (nowMs < entry.nextStatusAt || this.refresh.lightRefresh(entry, nowMs))) {
       return this.restingRow(entry, nowMs);
     }
     if (entry) {
@@ -236,35 +241,6 @@ export class ProcessTable {
     if (entry.stat.kernelThread) return null;
     entry.row = this.toRow(entry, rssPages * this.options.pageSize, nowMs);
     return entry.row;
-  }
-
-  /**
-   * The due refresh of an untouched resting process: its RSS, split, swap and oom_score cannot have
-   * moved, nor its uid and name (it did not run). What others can change is oom_score_adj (then oom_score
-   * with it) and its cgroup (a move). Two small reads instead of statm, status, oom_score,
-   * oom_score_adj and cgroup. False when a read failed: the caller reads it fully (and sees it gone).
-   */
-  private lightRefresh(entry: Entry, nowMs: number): boolean {
-    const base = `/proc/${entry.pid}/`;
-    try {
-      const adj = this.reader.int(base + 'oom_score_adj', entry.oomScoreAdj);
-      const cgroup = this.reader.cgroup(entry.pid);
-      if (adj !== entry.oomScoreAdj) {
-        entry.oomScoreAdj = adj;
-        entry.oomScore = this.reader.int(base + 'oom_score', entry.oomScore);
-        entry.row = null;
-      }
-      if (cgroup !== entry.cgroup) {
-        this.setCgroup(entry, cgroup);
-        entry.row = null;
-      }
-    } catch (err) {
-      this.reader.failed(err);
-      return false;
-    }
-    this.lightRefreshes++;
-    entry.nextStatusAt = nowMs + this.options.statusRefreshMs * (0.5 + Math.random());
-    return true;
   }
 
   /** The row of a resting process, not read: same RSS as last read (at most it shrank, seen by nextReadAt). */
@@ -294,7 +270,7 @@ export class ProcessTable {
       if (!stat || stat.startTime !== entry.stat.startTime) return -1;
       const resident = this.reader.resident(entry.pid, null);
       if (resident < 0) return -1;
-      this.adoptStat(entry, stat, resident, nowMs);
+      this.refresh.adoptStat(entry, stat, resident, nowMs);
       return resident;
     }
     const resident = this.reader.resident(entry.pid, entry.fd);
@@ -307,21 +283,9 @@ export class ProcessTable {
     if (resident !== entry.residentAtStat || statDue) {
       const stat = this.reader.stat(entry.pid);
       if (!stat || stat.startTime !== entry.stat.startTime) return -1;
-      this.adoptStat(entry, stat, resident, nowMs);
+      this.refresh.adoptStat(entry, stat, resident, nowMs);
     }
     return resident;
-  }
-
-  private adoptStat(entry: Entry, stat: StatRaw, resident: number, nowMs: number): void {
-    if (stat.comm !== entry.stat.comm) {
-      // comm changes on exec (or prctl): the command line may have changed with it, and so may the
-      // cgroup (launchers such as systemd-run move the child into its scope just before exec).
-      entry.cmdline = this.reader.cmdline(entry.pid);
-      this.refreshCgroup(entry);
-    }
-    entry.stat = stat;
-    entry.residentAtStat = resident;
-    entry.nextStatAt = nowMs + this.options.statRefreshMs * (0.5 + Math.random());
   }
 
   private firstSight(pid: number, nowMs: number): Entry | null {
@@ -350,7 +314,7 @@ export class ProcessTable {
     if (stat.kernelThread) return entry;
     // Everything identity-stable, read once now; a process that vanishes meanwhile is dropped.
     // A TID probed as a possibly new PID (fork-watch.ts) opens like a process: only a thread group leader is one.
-    if (!this.refreshStatus(entry, resident * this.options.pageSize, nowMs, true) || entry.tgid !== pid) {
+    if (!this.refresh.refreshStatus(entry, resident * this.options.pageSize, nowMs, true) || entry.tgid !== pid) {
       this.forget(pid, entry);
       return null;
     }
@@ -369,54 +333,9 @@ export class ProcessTable {
     const moved = Math.abs(rss - entry.rssAtStatus);
     const due = nowMs >= entry.nextStatusAt;
     if (due || moved >= Math.max(MiB, entry.rssAtStatus / 16)) {
-      if (!this.refreshStatus(entry, rss, nowMs, due)) return null;
+      if (!this.refresh.refreshStatus(entry, rss, nowMs, due)) return null;
     }
     return rowOf(entry, rss, growth ?? advanceGrowth(entry, rss, nowMs), entry.row);
-  }
-
-  /** Re-read status and oom_score (and on `full`, oom_score_adj and the cgroup). False when the process vanished. */
-  private refreshStatus(entry: Entry, rss: number, nowMs: number, full: boolean): boolean {
-    const base = `/proc/${entry.pid}/`;
-    try {
-      const s = this.reader.status(entry.pid);
-      entry.tgid = s.tgid ?? entry.pid;
-      if (s.uid !== null && (s.uid !== entry.uid || entry.user === '')) {
-        entry.uid = s.uid;
-        entry.user = this.users.nameOf(s.uid);
-      }
-      entry.anon = s.anonBytes;
-      entry.file = s.fileBytes;
-      entry.shmem = s.shmemBytes;
-      entry.swap = s.swapBytes;
-      entry.rssAtStatus = rss;
-      entry.oomScore = this.reader.int(base + 'oom_score', entry.oomScore);
-      if (full) {
-        entry.oomScoreAdj = this.reader.int(base + 'oom_score_adj', entry.oomScoreAdj);
-        this.setCgroup(entry, this.reader.cgroup(entry.pid));
-        // Jitter spreads the refreshes of processes first seen together over many ticks.
-        entry.nextStatusAt = nowMs + this.options.statusRefreshMs * (0.5 + Math.random());
-      }
-      return true;
-    } catch (err) {
-      this.reader.failed(err);
-      return false;
-    }
-  }
-
-  /** Set an entry's cgroup, keeping the per-group member counts in step (group-members.ts). */
-  private setCgroup(entry: Entry, path: string): void {
-    if (path === entry.cgroup) return;
-    this.groups.leave(entry.cgroup);
-    entry.cgroup = this.groups.join(path);
-  }
-
-  private refreshCgroup(entry: Entry): void {
-    try {
-      this.setCgroup(entry, this.reader.cgroup(entry.pid));
-    } catch (err) {
-      // Gone: the next statm read drops it.
-      this.reader.failed(err);
-    }
   }
 
   private forget(pid: number, entry: Entry): void {
