@@ -17,7 +17,9 @@
  * the buddy allocator and takes 70–100 ms (docs/BENCHMARKS.md, eighth pass).
  * `headroom serve` runs as a child process with the URL it prints used as-is.
  * `HR_BENCH_BASELINE_DIR=<dir>` alternates tries with another build's serve (same Chromium, same run).
- * `HR_BENCH_TRIES` (default 5). Victims and spinners are killed by PID in `finally`.
+ * `HR_BENCH_TRIES` (default 5). `HR_BENCH_SERVE_CPUS=0` runs the serves on CPU 0 only, so no release
+ * lands on the victim's CPU (the mode memory pressure leaves). Victims and spinners are killed by PID
+ * in `finally`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -154,7 +156,13 @@ async function startServe(dir: string): Promise<Serve> {
   const config = mkdtempSync(join(tmpdir(), 'headroom-click-config-'));
   const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: config };
   delete env.NODE_EXTRA_CA_CERTS;
-  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--allow-root'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const args = [cli, 'serve', '--port', '0', '--allow-root'];
+  // HR_BENCH_SERVE_CPUS pins the serve (its reap worker with it) to those CPUs, e.g. 0: every release
+  // then runs off the victim's CPU and its pages go to the buddy allocator, as under memory pressure.
+  const pin = process.env.HR_BENCH_SERVE_CPUS;
+  const child = pin
+    ? spawn('taskset', ['-c', pin, process.execPath, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] })
+    : spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
