@@ -2,8 +2,9 @@
  * How the process table refreshes the parts of a known process it keeps (process-entry.ts): stat
  * (state, ppid, comm; on exec also the command line and the cgroup), status (the anon/file/shmem
  * split, swap, uid) with oom_score, and — on the periodic refresh — oom_score_adj and the cgroup.
- * process-table.ts decides when; each refresh here sets when it is due again, jittered ±50 % so
- * processes first seen together spread over many ticks.
+ * process-table.ts decides when. A stat read, a full status refresh and a light one set when they
+ * are due again, jittered ±50 % so processes first seen together spread over many ticks; a status
+ * read because the RSS moved leaves the periodic one where it was.
  */
 import type { GroupMembers } from './group-members';
 import type { StatRaw } from './parse/stat';
