@@ -67,6 +67,11 @@ export class EntryRefresh {
       entry.cmdline = this.reader.cmdline(entry.pid);
       this.refreshCgroup(entry);
     }
+    this.takeStat(entry, stat, resident, nowMs);
+  }
+
+  /** Keep a stat read (the first one, or a later one) and the statm pages read with it; the next is due in ~statRefreshMs. */
+  takeStat(entry: Entry, stat: StatRaw, resident: number, nowMs: number): void {
     entry.stat = stat;
     entry.residentAtStat = resident;
     entry.nextStatAt = nowMs + this.timing.statRefreshMs * (0.5 + Math.random());

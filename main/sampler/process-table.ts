@@ -308,9 +308,7 @@ export class ProcessTable {
       this.forget(pid, entry);
       return null;
     }
-    entry.stat = stat;
-    entry.residentAtStat = resident;
-    entry.nextStatAt = nowMs + this.options.statRefreshMs * (0.5 + Math.random());
+    this.refresh.takeStat(entry, stat, resident, nowMs);
     if (stat.kernelThread) return entry;
     // Everything identity-stable, read once now; a process that vanishes meanwhile is dropped.
     // A TID probed as a possibly new PID (fork-watch.ts) opens like a process: only a thread group leader is one.
