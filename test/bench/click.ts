@@ -29,7 +29,7 @@ import { setPriority } from 'node:os';
 import { readStatus } from '../../native/proc';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/serve-process';
 import { startHog, stopAllHogs } from '../support/hogs';
-import { grownMost, perCpuPages, readPerCpuLists } from '../support/per-cpu-lists';
+import { grownMost, readAvailable, readPerCpuLists } from '../support/per-cpu-lists';
 import { connectPage } from './devtools';
 
 const TRIES = Number(process.env.HR_BENCH_TRIES ?? 5);
@@ -41,12 +41,6 @@ const VICTIM_CPU = 1;
 const ROOT = join(__dirname, '..', '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const loadAvg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-
-/** MemAvailable plus the pages on the per-CPU lists, in bytes. */
-function availableNow(): number {
-  const memAvailable = Number(/^MemAvailable:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'latin1'))![1]) * 1024;
-  return memAvailable + perCpuPages(readPerCpuLists()) * PAGE;
-}
 
 /** Records the reap call leaving the page and its reply arriving (installed before the page's scripts). */
 const HOOK = `
@@ -219,7 +213,7 @@ async function oneTry(tab: Tab, serve: Serve, build: string): Promise<ClickTry> 
     // The clock must not be late because this process waited for a CPU: it polls at nice −5 (root)
     // while the clock runs. Set after every child here was started, so none inherits it.
     setThreadNice(-5);
-    const before = availableNow();
+    const before = readAvailable().withPcp;
     const listsBefore = readPerCpuLists();
     const clickAt = Date.now();
     const t0 = performance.now();
@@ -227,7 +221,7 @@ async function oneTry(tab: Tab, serve: Serve, build: string): Promise<ClickTry> 
     void tab.send('Input.dispatchMouseEvent', { type: 'mouseReleased', x: confirm[0], y: confirm[1], button: 'left', clickCount: 1 });
     let clickToFreedMs: number | null = null;
     while (performance.now() - t0 < CAP_MS) {
-      if (availableNow() - before >= 0.9 * victimBytes) {
+      if (readAvailable().withPcp - before >= 0.9 * victimBytes) {
         clickToFreedMs = performance.now() - t0;
         break;
       }

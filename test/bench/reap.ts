@@ -24,18 +24,11 @@ import { reapTargets } from '../../native/reap';
 import { closeFd, pidfdOpen, processMrelease } from '../../native/syscalls';
 import { InProcessReaper } from '../../main/reaper/in-process';
 import { startHog, stopAllHogs, type Hog } from '../support/hogs';
-import { grownMost, perCpuPages, readPerCpuLists } from '../support/per-cpu-lists';
+import { grownMost, readAvailable, readPerCpuLists } from '../support/per-cpu-lists';
 
 const MiB = 1024 * 1024;
 const PAGE = 4096;
 const KILL_CAP_MS = 30_000;
-
-/** MemAvailable, and MemAvailable plus the pages sitting on per-CPU lists (both in bytes). */
-function available(): { memAvailable: number; withPcp: number } {
-  const meminfo = readFileSync('/proc/meminfo', 'latin1');
-  const memAvailable = Number(/^MemAvailable:\s+(\d+) kB/m.exec(meminfo)![1]) * 1024;
-  return { memAvailable, withPcp: memAvailable + perCpuPages(readPerCpuLists()) * PAGE };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -49,13 +42,13 @@ interface Recovery {
 }
 
 /** Poll every 5 ms until both clocks reach 90 % of `victimBytes`, or the cap passes. */
-async function measureRecovery(before: ReturnType<typeof available>, victimBytes: number, t0: number, capMs: number): Promise<Recovery> {
+async function measureRecovery(before: ReturnType<typeof readAvailable>, victimBytes: number, t0: number, capMs: number): Promise<Recovery> {
   const goal = 0.9 * victimBytes;
   let withPcpMs: number | null = null;
   let memAvailableMs: number | null = null;
   let last = before;
   for (;;) {
-    const now = available();
+    const now = readAvailable();
     const elapsed = performance.now() - t0;
     last = now;
     if (withPcpMs === null && now.withPcp - before.withPcp >= goal) withPcpMs = elapsed;
@@ -94,7 +87,7 @@ async function killAlone(mib: number, wrap: string[], contention: Contention) {
   const pidfd = pidfdOpen(v.hog.pid);
   const stop = await contention();
   try {
-    const before = available();
+    const before = readAvailable();
     const t0 = performance.now();
     process.kill(v.hog.pid, 'SIGKILL');
     const recovery = await measureRecovery(before, v.bytes, t0, KILL_CAP_MS);
@@ -115,7 +108,7 @@ async function headroomReap(mib: number, wrap: string[], contention: Contention,
   const v = await victim(mib, wrap);
   const stop = await contention();
   try {
-    const before = available();
+    const before = readAvailable();
     const listsBefore = readPerCpuLists();
     const t0 = performance.now();
     // On the reap worker thread, as the app does it, so this thread can watch memory come back meanwhile.

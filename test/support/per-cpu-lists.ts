@@ -34,6 +34,15 @@ export function perCpuPages(lists: PerCpuLists): number {
 }
 
 /**
+ * The benches' recovery clock, in bytes: MemAvailable, and MemAvailable plus the pages on the
+ * per-CPU lists (MemAvailable alone lags a release by seconds; KERNEL.md). 4 KiB pages.
+ */
+export function readAvailable(): { memAvailable: number; withPcp: number } {
+  const memAvailable = Number(/^MemAvailable:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'latin1'))![1]) * 1024;
+  return { memAvailable, withPcp: memAvailable + perCpuPages(readPerCpuLists()) * 4096 };
+}
+
+/**
  * The CPU whose list grew most between two readings, and by how many pages (negative when every
  * list shrank). After a release this names the freeing CPU only when its list kept many pages;
  * a release that went to the buddy allocator leaves every list about where it was.
