@@ -18,24 +18,22 @@
  * Thread pool: the wait holds one of libuv's 4 pool threads for as long as the guard runs. Nothing
  * else in serve or the Electron main process uses the pool (sync fs on the sampler worker and the
  * recorder, no async fs, dns, zlib or crypto), so three stay free. The pool thread waiting on our
- * array is found by its syscall (`/proc/self/task/TID/syscall`: poll with our array's address) and
- * raised to nice −10 where allowed, as the trigger thread raised itself (EACCES for ordinary users;
- * the mode's `nice` says which). The raise stays with that pool thread; a later wait may land on
- * another, which is then raised too.
+ * array is raised to nice −10 where allowed (pool-waiter.ts; the mode's `nice` says whether).
  *
  * An in-flight wait keeps the event loop alive (an async call cannot be unref'd): the guard's owner
  * must call stop() (the service and `headroom guard` do, on close).
  *
  * Window: the candidates are tried in order on the system file (sub-second first: those work where the
  * opener has CAP_SYS_RESOURCE; 2 s multiples otherwise); EINVAL/EPERM/EACCES → the next. When every
- * one is refused, poll mode: the system file's `some` total is read every pollMs on a timer and a
+ * one is refused, poll mode (psi-poll.ts): the system file's `some` total is read every pollMs and a
  * "fire" is a stall share at or above the threshold over that interval. No PSI at all → `unavailable`.
  * A group whose trigger reports POLLERR/POLLNVAL (removed) is closed and dropped quietly.
  */
-import { closeSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { openPsiTrigger, PollSet, POLLERR, POLLIN, POLLNVAL, POLLPRI, TriggerRefused, WakeFd } from '../../native/psi-trigger';
-import { REAPER_NICE, setTaskNice } from '../../native/priority';
+import { PoolWaiterRaiser } from './pool-waiter';
+import { PsiFilePoll, readSomeTotal } from './psi-poll';
 import type { TriggerMode, TriggerOptions } from './trigger-messages';
 
 /** The windows tried by default: sub-second (needs CAP_SYS_RESOURCE), then 2 s multiples. */
@@ -44,10 +42,6 @@ export const DEFAULT_WINDOWS_MS = [500, 1000, 2000, 4000];
 export const DEFAULT_POLL_MS = 500;
 /** The wake fd, the system trigger and up to 128 app groups. */
 const MAX_FDS = 130;
-const SOME_TOTAL = /^some .*total=(\d+)/m;
-/** How long after a wait starts the waiting pool thread is looked for (it picks the call up at once). */
-const FIND_WAITER_MS = [5, 50, 500];
-const SYS_poll = 7;
 
 /** What the trigger wait reports. */
 export interface TriggerCallbacks {
@@ -80,11 +74,8 @@ export class TriggerWatch {
   /** The source of each poll set entry after the wake fd: null is the system file. */
   private order: Array<string | null> = [];
   private windowMs = 0;
-  private pollTimer: NodeJS.Timeout | null = null;
-  private lastTotal: number | null = null;
-  private lastAt = 0;
-  /** Pool threads already raised (by TID), and the first attempt's outcome for the mode message. */
-  private readonly raised = new Set<number>();
+  private poll: PsiFilePoll | null = null;
+  private readonly raiser = new PoolWaiterRaiser(() => (this.stopped || !this.pollSet?.busy ? null : this.pollSet.address()));
   private modeSent = false;
   private waitsStarted = 0;
 
@@ -136,8 +127,7 @@ export class TriggerWatch {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.pollTimer) clearInterval(this.pollTimer);
-    this.pollTimer = null;
+    this.stopPoll();
     // A wait in progress still reads the fds: it is woken, and its answer closes them.
     if (this.pollSet?.busy) this.wake?.wake();
     else this.closeAll();
@@ -171,10 +161,10 @@ export class TriggerWatch {
       this.waitLoop();
       // The mode is told once the waiting thread's priority is known (a few ms).
       if (nice !== null) this.sendMode({ mode: 'trigger', windowMs: candidate, note, nice });
-      else this.raiseWaiter(0, (outcome) => this.sendMode({ mode: 'trigger', windowMs: candidate, note, nice: outcome }));
+      else this.raiser.raise((outcome) => this.sendMode({ mode: 'trigger', windowMs: candidate, note, nice: outcome }));
       return;
     }
-    const readable = this.readSomeTotal() !== null;
+    const readable = readSomeTotal(this.data.systemPath) !== null;
     const { systemPath, pollMs } = this.data;
     if (!readable) {
       this.stopped = true;
@@ -182,11 +172,7 @@ export class TriggerWatch {
       return;
     }
     this.sendMode({ mode: 'poll', windowMs: pollMs, note: `PSI triggers refused (${refusals.join(', ') || 'no window to try'}); reading ${systemPath} every ${formatMs(pollMs)}`, nice: nice ?? 'no waiting thread (read on a timer)' });
-    this.lastTotal = this.readSomeTotal();
-    this.lastAt = performance.now();
-    this.pollTimer = setInterval(() => this.pollFile(), pollMs);
-    // Poll mode must not keep a process alive by itself (a trigger wait cannot be unref'd; see above).
-    this.pollTimer.unref();
+    this.poll = new PsiFilePoll(systemPath, pollMs, this.data.stallShare, (time) => this.callbacks.fired('system', time));
   }
 
   private sendMode(message: TriggerMode): void {
@@ -210,7 +196,7 @@ export class TriggerWatch {
       } catch (error) {
         return this.fail(error);
       }
-      if (this.data.raisePriority) this.raiseWaiter(0, () => {});
+      if (this.data.raisePriority) this.raiser.raise(() => {});
     });
   }
 
@@ -268,73 +254,17 @@ export class TriggerWatch {
     this.pollSet.set(fds, [POLLIN, ...fds.slice(1).map(() => POLLPRI)]);
   }
 
-  /**
-   * Find the pool thread blocked in poll(2) on our array and give it nice −10 (once per thread).
-   * `outcome` gets null when raised (or already raised), else the errno name or why not.
-   */
-  private raiseWaiter(attempt: number, outcome: (nice: string | null) => void): void {
-    const timer = setTimeout(() => {
-      if (this.stopped || !this.pollSet?.busy) return outcome('no wait in progress');
-      const tid = this.findWaiter(this.pollSet.address());
-      if (tid === null) {
-        if (attempt + 1 < FIND_WAITER_MS.length) return this.raiseWaiter(attempt + 1, outcome);
-        return outcome('the waiting thread was not found');
-      }
-      if (this.raised.has(tid)) return outcome(null);
-      const error = setTaskNice(tid, REAPER_NICE);
-      // Tried once per thread: an unprivileged user gets EACCES every time.
-      this.raised.add(tid);
-      outcome(error);
-    }, FIND_WAITER_MS[attempt]);
-    timer.unref();
-  }
-
-  private findWaiter(address: bigint): number | null {
-    const wanted = `${SYS_poll} 0x${address.toString(16)} `;
-    let tasks: string[];
-    try {
-      tasks = readdirSync('/proc/self/task');
-    } catch {
-      return null;
-    }
-    for (const tid of tasks) {
-      try {
-        if (readFileSync(`/proc/self/task/${tid}/syscall`, 'latin1').startsWith(wanted)) return Number(tid);
-      } catch {
-        // The thread ended, or /proc/self/task/TID/syscall is not readable here.
-      }
-    }
-    return null;
-  }
-
-  private readSomeTotal(): number | null {
-    try {
-      const m = SOME_TOTAL.exec(readFileSync(this.data.systemPath, 'latin1'));
-      return m ? Number(m[1]) : null;
-    } catch {
-      return null;
-    }
-  }
-
-  private pollFile(): void {
-    if (this.stopped) return;
-    const total = this.readSomeTotal();
-    const at = performance.now();
-    if (total !== null && this.lastTotal !== null && at > this.lastAt) {
-      const share = (total - this.lastTotal) / ((at - this.lastAt) * 1000);
-      if (share >= this.data.stallShare) this.callbacks.fired('system', Date.now());
-    }
-    this.lastTotal = total;
-    this.lastAt = at;
-  }
-
   private fail(err: unknown): void {
     const wasStopped = this.stopped;
     this.stopped = true;
-    if (this.pollTimer) clearInterval(this.pollTimer);
-    this.pollTimer = null;
+    this.stopPoll();
     this.closeAll();
     if (!wasStopped) this.callbacks.failed(`the PSI trigger wait failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
+  private stopPoll(): void {
+    this.poll?.stop();
+    this.poll = null;
   }
 
   private closeAll(): void {
