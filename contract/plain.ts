@@ -25,8 +25,6 @@ export const MARKER_KINDS = ['reap', 'auto-reap', 'warning', 'would-reap', 'oom-
 export const SETTING_DEFAULTS = {
   intervalMs: 1000,
   historyMinutes: 10,
-  someThresholdPct: 20,
-  fullThresholdPct: 10,
   notifications: true,
   endGraceMs: 5000,
   guardWarnSomePct: 10,

@@ -18,17 +18,18 @@ export const SettingsSchema = z.object({
   intervalMs: z.number().int().min(250).max(10_000).default(SETTING_DEFAULTS.intervalMs),
   /** How much history the graphs keep (the ring buffers' length = historyMinutes × 60 s ÷ interval). */
   historyMinutes: z.number().int().min(1).max(60).default(SETTING_DEFAULTS.historyMinutes),
-  /** Threshold lines on the graph, memory PSI some / full in percent. */
-  someThresholdPct: z.number().min(0).max(100).default(SETTING_DEFAULTS.someThresholdPct),
-  fullThresholdPct: z.number().min(0).max(100).default(SETTING_DEFAULTS.fullThresholdPct),
   notifications: z.boolean().default(SETTING_DEFAULTS.notifications),
   /** Grace period for "End" (SIGTERM) before the reap. */
   endGraceMs: z.number().int().min(0).max(60_000).default(SETTING_DEFAULTS.endGraceMs),
   /** Session-critical process names (comm): refused unless forced. */
   sessionCritical: z.array(z.string().min(1).max(64)).max(256).default(() => defaultSettings().sessionCritical),
-  /** Guard: warn when system memory PSI `some` per tick stays at or above this share (percent) for guardSustainSeconds. */
+  /**
+   * Guard: warn when system memory PSI `some` per tick stays at or above this share (percent) for
+   * guardSustainSeconds. The pressure chart's `some` line and the tray's "rising" use it too: one
+   * set of levels (files with the old chart-only someThresholdPct/fullThresholdPct drop them on load).
+   */
   guardWarnSomePct: z.number().min(1).max(100).default(SETTING_DEFAULTS.guardWarnSomePct),
-  /** Guard: act (or say what it would do) when memory PSI `full` per tick stays at or above this share for guardSustainSeconds. */
+  /** Guard: act (or say what it would do) when memory PSI `full` per tick stays at or above this share for guardSustainSeconds; also the chart's `full` line and the tray's "high". */
   guardActFullPct: z.number().min(1).max(100).default(SETTING_DEFAULTS.guardActFullPct),
   guardSustainSeconds: z.number().int().min(1).max(120).default(SETTING_DEFAULTS.guardSustainSeconds),
   /** Guard: after an auto-reap, wait this long before the next one. */

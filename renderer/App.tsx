@@ -9,6 +9,7 @@ import { historyPointOf, type ReapMarker } from '../contract/history';
 import type { ReapMode, ReapRequestInput, ReapResult } from '../contract/reap';
 import type { SettingsPatch, SettingsState } from '../contract/settings';
 import type { Snapshot } from '../contract/snapshot';
+import { SETTING_DEFAULTS } from '../contract/plain';
 import type { Status } from '../contract/status';
 import { AppsTable } from './components/AppsTable';
 import { Charts } from './components/Charts';
@@ -248,8 +249,9 @@ export function App({ client, connection: givenConnection }: AppProps) {
           cursorTime={moment}
           windowMs={windowMs}
           onWindowChange={setWindowMs}
-          someThresholdPct={settings?.someThresholdPct ?? 20}
-          fullThresholdPct={settings?.fullThresholdPct ?? 10}
+          warnSomePct={settings?.guardWarnSomePct ?? SETTING_DEFAULTS.guardWarnSomePct}
+          actFullPct={settings?.guardActFullPct ?? SETTING_DEFAULTS.guardActFullPct}
+          autoReap={settings?.autoReap ?? SETTING_DEFAULTS.autoReap}
           psiAvailable={psiAvailable}
           intervalMs={intervalMs}
         />

@@ -6,14 +6,15 @@ import { formatBytes } from './format';
 export type TrayLevel = 'calm' | 'some' | 'full';
 
 /**
- * `full` when memory PSI full avg10 ≥ fullThresholdPct, `some` when some avg10 ≥ someThresholdPct,
- * else `calm`. No snapshot yet, or a kernel without memory PSI, is `calm` (the tooltip says why).
+ * `full` when memory PSI full avg10 ≥ the guard's act level, `some` when some avg10 ≥ its warn level
+ * (the levels the chart's lines show), else `calm`. No snapshot yet, or a kernel without memory PSI,
+ * is `calm` (the tooltip says why).
  */
 export function trayLevel(snapshot: Snapshot | null, settings: Settings): TrayLevel {
   const memory = snapshot?.psi?.memory ?? null;
   if (memory === null) return 'calm';
-  if (memory.full !== null && memory.full.avg10 >= settings.fullThresholdPct) return 'full';
-  if (memory.some.avg10 >= settings.someThresholdPct) return 'some';
+  if (memory.full !== null && memory.full.avg10 >= settings.guardActFullPct) return 'full';
+  if (memory.some.avg10 >= settings.guardWarnSomePct) return 'some';
   return 'calm';
 }
 

@@ -1,5 +1,6 @@
 /**
- * The pressure graphs: memory PSI (some/full, per tick and avg10) with threshold lines and reap
+ * The pressure graphs: memory PSI (some/full, per tick and avg10) with the guard's warn and act
+ * levels as labelled dashed lines (what it compares each tick's some/full with) and reap
  * markers (a recharts chart whose axes, reference lines and layout only change with the window,
  * the scale or the markers — the relative time axis never moves — with the four lines drawn in its
  * plot area from a context, see PressureLines), a compact cpu/io PSI strip and the memory chart
@@ -33,15 +34,20 @@ const Y_AXIS_WIDTH = 44;
 const FALLBACK_SIZE = { width: 800, height: 0 };
 const SIDE_BY_SIDE_MIN_WIDTH = 1000;
 const COLUMN_GAP = 16;
-const MARGIN = { top: 8, right: 12, bottom: 0, left: 0 };
+// 14 px above the plot: a level line at the top of the scale keeps its words in view.
+const MARGIN = { top: 14, right: 12, bottom: 0, left: 0 };
 
 export interface ChartsProps {
   series: readonly ChartPoint[];
   markers: readonly ReapMarker[];
   windowMs: number;
   onWindowChange(ms: number): void;
-  someThresholdPct: number;
-  fullThresholdPct: number;
+  /** The guard's warn level (% some per tick): a dashed line. */
+  warnSomePct: number;
+  /** The guard's act level (% full per tick): a dashed line. */
+  actFullPct: number;
+  /** Whether the guard reaps at the act level by itself (the line says "auto-reap" or "would reap"). */
+  autoReap: boolean;
   /** False when the kernel has no PSI: the pressure lines are replaced by a notice. */
   psiAvailable: boolean;
   intervalMs: number;
@@ -159,6 +165,21 @@ function PressureLines() {
 const PRESSURE_LINES = <PressureLines key="lines" />;
 
 /**
+ * A level line's words, at its left end just above it (the newest data is at the right): plain SVG
+ * text, as the axis labels, rather than recharts' measuring <Text>.
+ */
+function levelLabel(words: string) {
+  return function LevelLabel(props: { viewBox?: { x?: number; y?: number } }) {
+    const { x = 0, y = 0 } = props.viewBox ?? {};
+    return (
+      <text x={x + 4} y={y - 3} className="hr-level-label">
+        {words}
+      </text>
+    );
+  };
+}
+
+/**
  * The data recharts itself sees: the window's two ends, one array per window choice, so its axes
  * have a domain and a reference line is placed as before, and nothing changes from tick to tick.
  */
@@ -175,9 +196,10 @@ const PressurePlot = memo(function PressurePlot({
   windowMs,
   width,
   markers,
-  someThresholdPct,
-  fullThresholdPct,
-}: PlotProps & { top: number; someThresholdPct: number; fullThresholdPct: number }) {
+  warnSomePct,
+  actFullPct,
+  autoReap,
+}: PlotProps & { top: number; warnSomePct: number; actFullPct: number; autoReap: boolean }) {
   const frame = useMemo(() => {
     const axis = axisFor(windowMs);
     return [
@@ -187,10 +209,10 @@ const PressurePlot = memo(function PressurePlot({
   }, [windowMs, top]);
   const thresholds = useMemo(
     () => [
-      <ReferenceLine key="some" y={someThresholdPct} className="hr-threshold hr-threshold-some" strokeDasharray="6 4" />,
-      <ReferenceLine key="full" y={fullThresholdPct} className="hr-threshold hr-threshold-full" strokeDasharray="6 4" />,
+      <ReferenceLine key="some" y={warnSomePct} className="hr-threshold hr-threshold-some" strokeDasharray="6 4" label={levelLabel(`warn \u2265 ${warnSomePct} %`)} />,
+      <ReferenceLine key="full" y={actFullPct} className="hr-threshold hr-threshold-full" strokeDasharray="6 4" label={levelLabel(`${autoReap ? 'auto-reap' : 'would reap'} \u2265 ${actFullPct} %`)} />,
     ],
-    [someThresholdPct, fullThresholdPct],
+    [warnSomePct, actFullPct, autoReap],
   );
   const markerLayer = useMemo(() => <PressureMarkers key="markers" frame={markers} feed={feed} windowMs={windowMs} />, [markers, feed, windowMs]);
   // The same element while only the data changes: React skips the whole recharts tree.
@@ -250,7 +272,7 @@ const MEMORY_HEADING = <h2 className="hr-subhead">Memory (GiB)</h2>;
 
 /** All graphs, with the window selector. */
 export const Charts = memo(function Charts(props: ChartsProps) {
-  const { series, markers, windowMs, onWindowChange, someThresholdPct, fullThresholdPct, psiAvailable, intervalMs, windowControl, cursorTime } = props;
+  const { series, markers, windowMs, onWindowChange, warnSomePct, actFullPct, autoReap, psiAvailable, intervalMs, windowControl, cursorTime } = props;
   const boxRef = useRef<HTMLDivElement>(null);
   const { width } = useElementSize(boxRef, FALLBACK_SIZE);
   // Wide windows put pressure and memory side by side, leaving the height to the table.
@@ -268,7 +290,7 @@ export const Charts = memo(function Charts(props: ChartsProps) {
   // scales, the words and the markers.
   const [feed] = useState(() => createFeed<PlotData>());
   useLayoutEffect(() => feed.set(data), [feed, data]);
-  const top = pressureTop(points, [someThresholdPct, fullThresholdPct]);
+  const top = pressureTop(points, [warnSomePct, actFullPct]);
   const memoryTop = niceMax(highestValue(points, MEMORY_KEYS));
   const stripMax = psiStripScale(points);
   const { cpuText, ioText } = psiStripWords(points);
@@ -306,7 +328,7 @@ export const Charts = memo(function Charts(props: ChartsProps) {
               {psiAvailable ? (
                 <>
                   <Legend items={PRESSURE_LEGEND} />
-                  <PressurePlot feed={feed} top={top} windowMs={windowMs} width={plotWidth} markers={markerFrame} someThresholdPct={someThresholdPct} fullThresholdPct={fullThresholdPct} />
+                  <PressurePlot feed={feed} top={top} windowMs={windowMs} width={plotWidth} markers={markerFrame} warnSomePct={warnSomePct} actFullPct={actFullPct} autoReap={autoReap} />
                   <PsiStrip feed={feed} windowMs={windowMs} width={plotWidth} max={stripMax} cpuText={cpuText} ioText={ioText} />
                 </>
               ) : (

@@ -19,13 +19,11 @@ export interface SettingsPanelProps {
   onClose(): void;
 }
 
-type NumberField = 'intervalMs' | 'historyMinutes' | 'someThresholdPct' | 'fullThresholdPct' | 'endGraceMs';
+type NumberField = 'intervalMs' | 'historyMinutes' | 'endGraceMs';
 
 const NUMBER_FIELDS: { key: NumberField; label: string; unit: string; step: number }[] = [
   { key: 'intervalMs', label: 'Sampling interval', unit: 'ms', step: 250 },
   { key: 'historyMinutes', label: 'History', unit: 'minutes', step: 1 },
-  { key: 'someThresholdPct', label: 'Some threshold', unit: '%', step: 1 },
-  { key: 'fullThresholdPct', label: 'Full threshold', unit: '%', step: 1 },
   { key: 'endGraceMs', label: 'End grace period', unit: 'ms', step: 500 },
 ];
 

@@ -3,12 +3,11 @@
  * errors found locally and for the server's "Bad parameters for setSettings at <key>: …".
  */
 import type { z } from 'zod';
+import type { Settings } from '../../contract/settings';
 
 export const SETTING_LABELS: Record<string, string> = {
   intervalMs: 'Sampling interval',
   historyMinutes: 'History',
-  someThresholdPct: 'Some threshold',
-  fullThresholdPct: 'Full threshold',
   notifications: 'Notifications',
   endGraceMs: 'End grace period',
   sessionCritical: 'Session-critical processes',
@@ -19,7 +18,7 @@ export const SETTING_LABELS: Record<string, string> = {
   autoReap: 'Auto-reap',
   autoReapAvoid: 'Never auto-reap',
   autoReapPrefer: 'Reap first',
-};
+} satisfies Partial<Record<keyof Settings, string>>;
 
 /** Whole-number settings get "enter a whole number" rather than zod's "expected int". */
 function problemInWords(issue: z.core.$ZodIssue): string {

@@ -4,21 +4,24 @@ import { defaultSettings } from '../../contract/settings';
 import { trayLevel, trayTooltip } from '../../main/notify/tray-level';
 import { makeSnapshot } from './make-snapshot';
 
-const s = { ...defaultSettings(), someThresholdPct: 20, fullThresholdPct: 10 };
+const s = { ...defaultSettings(), guardWarnSomePct: 20, guardActFullPct: 10 };
 
 describe('trayLevel', () => {
-  it('is calm below both thresholds', () => {
+  it('is calm below both of the guard\'s levels', () => {
     expect(trayLevel(makeSnapshot({ some: 19.9, full: 9.9 }), s)).toBe('calm');
   });
-  it('is some at the some threshold', () => {
+  it('is some at the warn level (some)', () => {
     expect(trayLevel(makeSnapshot({ some: 20, full: 0 }), s)).toBe('some');
   });
-  it('is full at the full threshold, whatever some says', () => {
+  it('is full at the act level (full), whatever some says', () => {
     expect(trayLevel(makeSnapshot({ some: 0, full: 10 }), s)).toBe('full');
     expect(trayLevel(makeSnapshot({ some: 80, full: 50 }), s)).toBe('full');
   });
-  it('follows the thresholds in the settings', () => {
-    expect(trayLevel(makeSnapshot({ some: 5, full: 0 }), { ...s, someThresholdPct: 5 })).toBe('some');
+  it('follows the guard\'s levels in the settings', () => {
+    expect(trayLevel(makeSnapshot({ some: 5, full: 0 }), { ...s, guardWarnSomePct: 5 })).toBe('some');
+    expect(trayLevel(makeSnapshot({ some: 5, full: 3 }), { ...s, guardWarnSomePct: 5, guardActFullPct: 3 })).toBe('full');
+    expect(trayLevel(makeSnapshot({ some: 19, full: 9 }), defaultSettings())).toBe('some');
+    expect(trayLevel(makeSnapshot({ some: 9.9, full: 19.9 }), defaultSettings())).toBe('calm');
   });
   it('is calm with no snapshot yet, without PSI, and uses some alone where full is not reported', () => {
     expect(trayLevel(null, s)).toBe('calm');

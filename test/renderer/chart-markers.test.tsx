@@ -40,7 +40,7 @@ describe('chart markers on the moving time axis', () => {
   afterEach(cleanup);
 
   function renderAt(to: number, markers: ReapMarker[]) {
-    const props = { markers, windowMs: WINDOW, onWindowChange: () => {}, someThresholdPct: 10, fullThresholdPct: 5, psiAvailable: true, intervalMs: 1000 };
+    const props = { markers, windowMs: WINDOW, onWindowChange: () => {}, warnSomePct: 10, actFullPct: 5, autoReap: false, psiAvailable: true, intervalMs: 1000 };
     const view = render(<Charts {...props} series={seriesUpTo(to)} />);
     return { ...view, tick: (t: number, m: ReapMarker[] = markers) => act(() => view.rerender(<Charts {...props} markers={m} series={seriesUpTo(t)} />)) };
   }

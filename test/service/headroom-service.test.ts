@@ -56,7 +56,7 @@ describe('HeadroomService on the real sampler and reaper', () => {
       getHistory: {},
       getStatus: {},
       getSettings: {},
-      setSettings: { someThresholdPct: 25 },
+      setSettings: { guardWarnSomePct: 25 },
       setPaused: { paused: false },
       getGuard: {},
       // A pid that cannot exist (above any pid_max in use here): a per-target error, not a thrown one.

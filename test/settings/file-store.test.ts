@@ -48,9 +48,9 @@ describe('createFileSettingsStore', () => {
     // Only the file itself remains: the temp file was renamed, not left behind.
     expect(readdirSync(join(dir, 'Headroom'))).toEqual(['settings.json']);
 
-    const second = store.update({ fullThresholdPct: 25 });
+    const second = store.update({ guardActFullPct: 25 });
     expect(second.settings.intervalMs).toBe(2000);
-    expect(second.settings.fullThresholdPct).toBe(25);
+    expect(second.settings.guardActFullPct).toBe(25);
     expect(createFileSettingsStore(file).get()).toEqual({ settings: second.settings, warning: null });
   });
 
@@ -71,13 +71,13 @@ describe('createFileSettingsStore', () => {
 
   it('a partial file is completed with defaults and unknown keys are dropped without a warning', () => {
     mkdirSync(join(dir, 'Headroom'));
-    // notifyAfterSeconds: written by builds before the guard took over notifications.
-    writeFileSync(file, JSON.stringify({ intervalMs: 500, fromTheFuture: true, notifyAfterSeconds: 5 }));
+    // notifyAfterSeconds: written by builds before the guard took over notifications; the two
+    // chart-only thresholds: by builds before the chart showed the guard's levels.
+    writeFileSync(file, JSON.stringify({ intervalMs: 500, fromTheFuture: true, notifyAfterSeconds: 5, someThresholdPct: 30, fullThresholdPct: 15 }));
     const state = createFileSettingsStore(file).get();
     expect(state.warning).toBeNull();
     expect(state.settings).toEqual({ ...defaultSettings(), intervalMs: 500 });
-    expect(state.settings).not.toHaveProperty('fromTheFuture');
-    expect(state.settings).not.toHaveProperty('notifyAfterSeconds');
+    for (const gone of ['fromTheFuture', 'notifyAfterSeconds', 'someThresholdPct', 'fullThresholdPct']) expect(state.settings).not.toHaveProperty(gone);
     expect(keptAside()).toEqual([]);
   });
 
@@ -131,8 +131,8 @@ describe('createFileSettingsStore', () => {
 
   it('the schema error names the bad field', () => {
     mkdirSync(join(dir, 'Headroom'));
-    writeFileSync(file, JSON.stringify({ fullThresholdPct: 500 }));
-    expect(createFileSettingsStore(file).get().warning).toMatch(/fullThresholdPct/);
+    writeFileSync(file, JSON.stringify({ guardActFullPct: 500 }));
+    expect(createFileSettingsStore(file).get().warning).toMatch(/guardActFullPct/);
   });
 
   it('a save that cannot happen keeps the change for the session and says why, with the errno name', () => {
