@@ -15,7 +15,7 @@ import type { BaseTickContentProps } from 'recharts/types/util/types';
 import type { ReapMarker } from '../../contract/history';
 import { latestFreeingMarker } from '../format/marker-kind';
 import { markerLabel, recoveryText } from '../format/units';
-import { bucketMsFor, downsampleByTime, sliceFrom, type ChartPoint, type PlotData } from '../state/series';
+import { bucketMsFor, downsampleByTime, maxGapMsFor, sliceFrom, type ChartPoint, type PlotData } from '../state/series';
 import { PressureMarkers, useMarkerFrame, type MarkerFrame } from './chart-markers';
 import { gappedPath } from './gapped-path';
 import { createFeed, LivePath, type Feed } from './live-path';
@@ -119,7 +119,7 @@ const PRESSURE_SERIES: readonly { key: PressureKey; className: string; stroke: s
 /** The path through one pressure series' known values; a missing value (null) breaks the line, as recharts does. */
 export function pressurePath(data: PlotData, key: PressureKey, xOf: (x: number) => number, yOf: (v: number) => number): string {
   const to = data.to;
-  return gappedPath(data.points, (p) => p[key], (p) => xOf(p.t - to), yOf);
+  return gappedPath(data.points, (p) => p[key], (p) => xOf(p.t - to), yOf, data.maxGapMs);
 }
 
 /** The top of the pressure axis: the highest value or threshold, rounded up to 5 %, at least 5 %. */
@@ -283,7 +283,7 @@ export const Charts = memo(function Charts(props: ChartsProps) {
 
   const data = useMemo<PlotData>(() => {
     const bucketMs = bucketMsFor(windowMs, plotWidth - Y_AXIS_WIDTH, intervalMs);
-    return { points: downsampleByTime(sliceFrom(series, to - windowMs), bucketMs), to };
+    return { points: downsampleByTime(sliceFrom(series, to - windowMs), bucketMs), to, maxGapMs: maxGapMsFor(bucketMs) };
   }, [series, to, windowMs, plotWidth, intervalMs]);
   const points = data.points;
   // The lines draw each tick's points from the feed; what is rendered below changes only with the

@@ -33,6 +33,7 @@ export function sparklinePath(data: PlotData, key: Key, windowMs: number, width:
     (p) => p[key],
     (p) => ((p.t - to + windowMs) / windowMs) * width,
     (v) => height - (Math.min(v, max) / max) * (height - 2) - 1,
+    data.maxGapMs,
   );
 }
 

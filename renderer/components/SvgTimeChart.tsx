@@ -51,7 +51,7 @@ export function niceMax(max: number): number {
 /** The path of one line (memory values are never missing, so it never breaks). */
 export function linePath(data: PlotData, key: NumericKey, xOf: (x: number) => number, yOf: (v: number) => number): string {
   const to = data.to;
-  return gappedPath(data.points, (p) => p[key], (p) => xOf(p.t - to), yOf);
+  return gappedPath(data.points, (p) => p[key], (p) => xOf(p.t - to), yOf, data.maxGapMs);
 }
 
 /** The highest value of `keys` in `data` (for niceMax). */

@@ -17,24 +17,34 @@ export function oneDecimal(v: number): string {
 
 /**
  * The path through the points whose value is known; a missing value (null) lifts the pen, so the
- * line breaks there as recharts' lines do. Inside a horizontal run (the same y, as written) only
+ * line breaks there as recharts' lines do, and so does a time gap longer than `maxGapMs` between
+ * two points (nothing was sampled there: Headroom was not running, or was paused). Inside a horizontal run (the same y, as written) only
  * the run's first and last points are written: the line is the same, stroke, joins and dashes
  * included, and an idle machine's flat pressure, io and swap lines cost a few characters a tick
  * instead of hundreds of coordinates to build, parse and paint.
  */
-export function gappedPath<P>(points: readonly P[], valueOf: (p: P) => number | null, xOf: (p: P) => number, yOf: (v: number) => number): string {
+export function gappedPath<P extends { t: number }>(
+  points: readonly P[],
+  valueOf: (p: P) => number | null,
+  xOf: (p: P) => number,
+  yOf: (v: number) => number,
+  maxGapMs = Infinity,
+): string {
   let d = '';
   let pen = false;
   let runY = '';
   // The newest point of the current horizontal run, written when the run ends.
   let pending = '';
+  let lastT = Number.NEGATIVE_INFINITY;
   for (const p of points) {
     const v = valueOf(p);
-    if (v === null) {
+    const gap = p.t - lastT > maxGapMs;
+    lastT = p.t;
+    if (v === null || gap) {
       d += pending;
       pending = '';
       pen = false;
-      continue;
+      if (v === null) continue;
     }
     const x = oneDecimal(xOf(p));
     const y = oneDecimal(yOf(v));

@@ -44,6 +44,20 @@ export function chartPointOf(p: HistoryPoint): ChartPoint {
 export interface PlotData {
   points: readonly ChartPoint[];
   to: number;
+  /** Lines break between two points further apart than this (maxGapMsFor): a time nothing was sampled. */
+  maxGapMs: number;
+}
+
+/** Below this a gap between points is drawn through: any sampling interval (≤ 10 s) gives points closer. */
+export const MIN_GAP_MS = 30_000;
+
+/**
+ * How far apart two points may be and still be joined by a line, for points downsampled into
+ * `bucketMs` buckets: two neighbouring buckets' worst moments can be up to two buckets apart, so a
+ * line is broken only where a longer stretch has no point at all.
+ */
+export function maxGapMsFor(bucketMs: number): number {
+  return Math.max(MIN_GAP_MS, 3 * bucketMs);
 }
 
 /** How many points `historyMinutes` of history holds at `intervalMs`. */

@@ -6,7 +6,7 @@ import { oneDecimal } from '../../renderer/components/gapped-path';
 import { sparklinePath } from '../../renderer/components/PsiStrip';
 import { niceMax } from '../../renderer/components/SvgTimeChart';
 import { relativeTimeLabel, timeTicks } from '../../renderer/components/time-axis';
-import { appendPoint, bucketMsFor, chartPointOf, downsample, downsampleByTime, seriesCapacity, sliceFrom, type ChartPoint } from '../../renderer/state/series';
+import { appendPoint, bucketMsFor, chartPointOf, downsample, downsampleByTime, maxGapMsFor, seriesCapacity, sliceFrom, type ChartPoint } from '../../renderer/state/series';
 import { makeHistory, makeSnapshot, typicalApps } from './factory';
 
 const points = (n: number): ChartPoint[] => makeHistory(n, 1_000_000 + (n - 1) * 1000).points.map(chartPointOf);
@@ -100,20 +100,37 @@ describe('time axis and cpu/io strip', () => {
     base[1]!.cpuSomePct = 50;
     base[3]!.cpuSomePct = 100;
     // 3 s window ending at the newest point, 300 px wide, 102 px high, 0–100 %: y = 102 − v/100 × 100 − 1.
-    expect(sparklinePath({ points: base, to: base[3]!.t }, 'cpuSomePct', 3000, 300, 102, 100)).toBe('M0.0 101.0L100.0 51.0M300.0 1.0');
+    expect(sparklinePath({ points: base, to: base[3]!.t, maxGapMs: Infinity }, 'cpuSomePct', 3000, 300, 102, 100)).toBe('M0.0 101.0L100.0 51.0M300.0 1.0');
   });
 });
 
 describe('pressure lines', () => {
   // A point x ms before the newest (to = 0, so t is x).
   const at = (x: number, memSomePct: number | null) => ({ ...points(1)[0]!, t: x, memSomePct, memFullPct: 1, memSomeAvg10: 2, memFullAvg10: 3 });
-  const plot = (data: ReturnType<typeof at>[]) => ({ points: data, to: 0 });
+  const plot = (data: ReturnType<typeof at>[], maxGapMs = Infinity) => ({ points: data, to: 0, maxGapMs });
 
   it('draws the known values and breaks the line where a value is missing, as recharts does', () => {
     const data = [at(-3000, 10), at(-2000, null), at(-1000, 20), at(0, 30)];
     expect(pressurePath(plot(data), 'memSomePct', (x) => x / 100 + 100, (v) => 100 - v)).toBe('M70.0 90.0M90.0 80.0L100.0 70.0');
     // A flat run is written as its two ends: the same line.
     expect(pressurePath(plot(data), 'memFullPct', (x) => x / 100 + 100, (v) => 100 - v)).toBe('M70.0 99.0L100.0 99.0');
+  });
+
+  it('breaks the line across a stretch with no samples longer than the gap allowed, not across a shorter one', () => {
+    // Samples 1 s apart, then nothing for 40 s (Headroom not running, or paused), then samples again.
+    const data = [at(-45_000, 10), at(-44_000, 12), at(-4000, 20), at(-3000, 22)];
+    const xOf = (x: number) => x / 1000 + 50;
+    expect(pressurePath(plot(data, 30_000), 'memSomePct', xOf, (v) => v)).toBe('M5.0 10.0L6.0 12.0M46.0 20.0L47.0 22.0');
+    expect(pressurePath(plot(data, 60_000), 'memSomePct', xOf, (v) => v)).toBe('M5.0 10.0L6.0 12.0L46.0 20.0L47.0 22.0');
+    // A flat run that a gap cuts keeps both of its ends on each side.
+    const flat = [at(-45_000, 5), at(-44_000, 5), at(-43_000, 5), at(-3000, 5), at(-2000, 5)];
+    expect(pressurePath(plot(flat, 30_000), 'memSomePct', xOf, (v) => v)).toBe('M5.0 5.0L7.0 5.0M47.0 5.0L48.0 5.0');
+  });
+
+  it('allows a gap of three buckets, never less than 30 s (any sampling interval joins up)', () => {
+    expect(maxGapMsFor(1000)).toBe(30_000);
+    expect(maxGapMsFor(10_000)).toBe(30_000);
+    expect(maxGapMsFor(455_000)).toBe(1_365_000);
   });
 
   it('keeps every point off a horizontal run, both ends of each run, and a run broken by a gap', () => {
