@@ -106,6 +106,15 @@ export class EntryRefresh {
     }
   }
 
+  /**
+   * Re-read a young process's cgroup: desktop launchers (gnome-shell, KDE, systemd-run --scope) move
+   * a new app into its scope after it started, often after its exec, and until the periodic
+   * refresh (~60 s) it would count as the launcher's app — the one the guard would name.
+   */
+  recheckCgroup(entry: Entry): void {
+    this.refreshCgroup(entry);
+  }
+
   /** Set an entry's cgroup, keeping the per-group member counts in step (group-members.ts). */
   private setCgroup(entry: Entry, path: string): void {
     if (path === entry.cgroup) return;
