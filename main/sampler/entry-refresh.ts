@@ -106,15 +106,6 @@ export class EntryRefresh {
     }
   }
 
-  /**
-   * Re-read a young process's cgroup: desktop launchers (gnome-shell, KDE, systemd-run --scope) move
-   * a new app into its scope after it started, often after its exec, and until the periodic
-   * refresh (~60 s) it would count as the launcher's app — the one the guard would name.
-   */
-  recheckCgroup(entry: Entry): void {
-    this.refreshCgroup(entry);
-  }
-
   /** Set an entry's cgroup, keeping the per-group member counts in step (group-members.ts). */
   private setCgroup(entry: Entry, path: string): void {
     if (path === entry.cgroup) return;
@@ -122,7 +113,13 @@ export class EntryRefresh {
     entry.cgroup = this.groups.join(path);
   }
 
-  private refreshCgroup(entry: Entry): void {
+  /**
+   * Re-read an entry's cgroup (on exec, and every tick while it is young): desktop launchers
+   * (gnome-shell, KDE, systemd-run --scope) move a new app into its scope after it started, often
+   * after its exec, and until the periodic refresh (~60 s) it would count as the launcher's app — the
+   * one the guard would name.
+   */
+  refreshCgroup(entry: Entry): void {
     try {
       this.setCgroup(entry, this.reader.cgroup(entry.pid));
     } catch (err) {

@@ -34,9 +34,10 @@
  * seen. oom_score is re-read with status; oom_score_adj and the cgroup with the periodic refresh,
  * and the cgroup also on exec (comm change) and on every tick while the process is young (first seen
  * < 30 s ago, youngMs: launchers move a new app into its scope, often after its exec). An older
- * process moved to another cgroup without exec'ing is regrouped within ~90 s. These cadences are what the steady cost at 1 Hz is made of besides the statm
- * reads (docs/BENCHMARKS.md, "Steady cost"): stat every ~10 s and status every ~30 s cost ≈ 45 % of the
- * kernel's share at 2,000 idle processes.
+ * process moved to another cgroup without exec'ing is regrouped within ~90 s. These cadences are
+ * what the steady cost at 1 Hz is made of besides the statm reads (docs/BENCHMARKS.md, "Steady
+ * cost"): stat every ~10 s and status every ~30 s cost ≈ 45 % of the kernel's share at 2,000 idle
+ * processes.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { EntryRefresh } from './entry-refresh';
@@ -228,8 +229,8 @@ export class ProcessTable {
         exited.push(pid);
         entry = undefined;
       } else if (nowMs - entry.firstSeenAt < this.rest.youngMs && !entry.stat.kernelThread) {
-        // Young: a launcher may still move it into its app's group (entry-refresh.ts recheckCgroup).
-        this.refresh.recheckCgroup(entry);
+        // Young: a launcher may still move it into its app's group (entry-refresh.ts refreshCgroup).
+        this.refresh.refreshCgroup(entry);
       }
     }
     if (!entry) {
