@@ -48,13 +48,19 @@ export interface PlotData {
   maxGapMs: number;
 }
 
-/** Below this a gap between points is drawn through: any sampling interval (≤ 10 s) gives points closer. */
-export const MIN_GAP_MS = 30_000;
+/**
+ * Below this a gap between two samples is drawn through at any sampling interval: a tick late
+ * under load (the sampler stalled for seconds while the machine thrashed) is still a measurement of
+ * that stretch, its per-tick pressure taken over the whole of it. A longer stretch is a time
+ * nothing ran: Headroom stopped, restarted or paused.
+ */
+export const MIN_GAP_MS = 15_000;
 
 /**
  * How far apart two points may be and still be joined by a line, for points downsampled into
- * `bucketMs` buckets: two neighbouring buckets' worst moments can be up to two buckets apart, so a
- * line is broken only where a longer stretch has no point at all.
+ * `bucketMs` buckets (bucketMsFor: whole sampling intervals): two neighbouring buckets' worst
+ * moments can be up to two buckets apart, so three buckets, never less than MIN_GAP_MS. A line is
+ * broken only where a longer stretch has no point at all.
  */
 export function maxGapMsFor(bucketMs: number): number {
   return Math.max(MIN_GAP_MS, 3 * bucketMs);

@@ -35,8 +35,8 @@ export interface ServeProcess {
 const repoRoot = join(__dirname, '..', '..');
 
 /**
- * What a test may give the server: a settings.json to start from, extra environment (e.g. a
- * temporary XDG_STATE_HOME for the flight recorder).
+ * What a test may give the server: a settings.json to start from, extra environment (e.g. an
+ * XDG_STATE_HOME of its own to keep for a second server).
  */
 export interface ServeOptions {
   settings?: Record<string, unknown>;
@@ -45,7 +45,12 @@ export interface ServeOptions {
   root?: string;
 }
 
-/** Spawn `node dist/main/cli.js serve --port 0 --allow-root` with a throwaway config directory. */
+/**
+ * Spawn `node dist/main/cli.js serve --port 0 --allow-root` with a throwaway config directory and,
+ * unless `options.env` names one, a throwaway XDG_STATE_HOME: its flight recorder and guard lock
+ * are its own, so its window shows only what this server recorded (not another test's sessions,
+ * reaps and guard episodes, nor a person's ~/.local/state when a script runs outside the tests).
+ */
 export async function startServe(extraArgs: string[] = [], options: ServeOptions = {}): Promise<ServeProcess> {
   const root = options.root ?? repoRoot;
   const cli = join(root, 'dist', 'main', 'cli.js');
@@ -58,9 +63,10 @@ export async function startServe(extraArgs: string[] = [], options: ServeOptions
     mkdirSync(join(configDir, 'Headroom'), { mode: 0o700 });
     writeFileSync(join(configDir, 'Headroom', 'settings.json'), JSON.stringify(options.settings), { mode: 0o600 });
   }
+  const stateDir = options.env?.XDG_STATE_HOME === undefined ? mkdtempSync(join(tmpdir(), 'headroom-e2e-state-')) : null;
   const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--allow-root', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...options.env, XDG_CONFIG_HOME: configDir },
+    env: { ...process.env, ...(stateDir === null ? {} : { XDG_STATE_HOME: stateDir }), ...options.env, XDG_CONFIG_HOME: configDir },
   });
   let stdout = '';
   let stderr = '';
@@ -97,6 +103,7 @@ export async function startServe(extraArgs: string[] = [], options: ServeOptions
         clearTimeout(timer);
       }
       rmSync(configDir, { recursive: true, force: true });
+      if (stateDir !== null) rmSync(stateDir, { recursive: true, force: true });
       return child.exitCode;
     },
   };

@@ -38,6 +38,14 @@ describe('chart lines across a stretch with no samples', () => {
     expect(pieces()).toEqual({ pressure: 2, available: 2, cpu: 2 });
   });
 
+  it('break where Headroom restarted: 20 s without a sample at 1 s sampling', () => {
+    // The recorder's history of the session before, then the new session's ticks (as a window
+    // opened after a restart shows them): the stretch between them was not measured.
+    const restarted = [...samples(0, 255_000, 1000), ...samples(275_000, 300_000, 1000)];
+    render(<Charts {...props} windowMs={60_000} series={restarted} />);
+    expect(pieces()).toEqual({ pressure: 2, available: 2, cpu: 2 });
+  });
+
   it('stay whole for ordinary ticks, a late tick and a 10 s sampling interval', () => {
     const late = [...samples(0, 100_000, 1000), ...samples(112_000, 300_000, 1000)];
     render(<Charts {...props} series={late} />);
