@@ -53,6 +53,11 @@ export class WorkerSamplerLoop extends SnapshotKeeper implements SamplerLoopLike
   private readonly samplerOptions: SamplerOptions;
   /** The worker of the current run; null while stopped or between a crash and its restart. */
   private worker: Worker | null = null;
+  /**
+   * A stopped worker still ending (it finishes the sample in hand, ≤ RETIRE_TIMEOUT_MS); while one
+   * is, start() waits for it instead of spawning beside it.
+   */
+  private retiring: Worker | null = null;
   private restartTimer: NodeJS.Timeout | null = null;
   private running = false;
   /** Rebuilds each tick's snapshot from the worker's deltas; reset for every new worker. */
@@ -65,12 +70,15 @@ export class WorkerSamplerLoop extends SnapshotKeeper implements SamplerLoopLike
 
   /**
    * Start ticking: a worker starts and takes the first sample at once (it arrives asynchronously,
-   * unlike SamplerLoop's, which runs inside start()). Calling it while running does nothing.
+   * unlike SamplerLoop's, which runs inside start()). Calling it while running does nothing. Right
+   * after a stop() the new worker starts once the stopped one has ended, so pausing and resuming
+   * in a fast loop (a page sending setPaused on and off) never holds more than two sampler threads;
+   * each used to add one, and a few hundred toggles took the process to gigabytes.
    */
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.spawn();
+    if (this.retiring === null) this.spawn();
   }
 
   /**
@@ -84,7 +92,13 @@ export class WorkerSamplerLoop extends SnapshotKeeper implements SamplerLoopLike
     this.restartTimer = null;
     const worker = this.worker;
     this.worker = null;
-    if (worker) retire(worker);
+    if (worker === null) return;
+    this.retiring = worker;
+    retire(worker, () => {
+      if (this.retiring !== worker) return;
+      this.retiring = null;
+      if (this.running && this.worker === null && this.restartTimer === null) this.spawn();
+    });
   }
 
   /** Change the pace (250–10000 ms); the worker reschedules its next tick from its last tick's start. */
@@ -173,8 +187,8 @@ export class WorkerSamplerLoop extends SnapshotKeeper implements SamplerLoopLike
   }
 }
 
-/** Ask a worker to close its sampler and end; it no longer keeps the process alive. */
-function retire(worker: Worker): void {
+/** Ask a worker to close its sampler and end; it no longer keeps the process alive. `ended` runs once it has. */
+function retire(worker: Worker, ended: () => void): void {
   worker.unref();
   try {
     const stop: ToSamplerWorker = { type: 'stop' };
@@ -184,5 +198,8 @@ function retire(worker: Worker): void {
   }
   const timer = setTimeout(() => void worker.terminate(), RETIRE_TIMEOUT_MS);
   timer.unref();
-  worker.once('exit', () => clearTimeout(timer));
+  worker.once('exit', () => {
+    clearTimeout(timer);
+    ended();
+  });
 }

@@ -24,8 +24,8 @@ const wireHandler = lazyModuleAsync('main/server/wire-handler', () => import('./
 
 /**
  * A client with this much unsent data skips snapshots until it catches up, then gets a full one, and
- * is cut off if it still asks for answers: its queue never holds more than this plus one message (a
- * full snapshot is ≈ 560 KB at 2,000 processes).
+ * is cut off if it still asks for answers or an event is due: its queue never holds more than this
+ * plus one message (a full snapshot is ≈ 560 KB at 2,000 processes).
  */
 const SLOW_CLIENT_BYTES = 4 * 1024 * 1024;
 
@@ -177,12 +177,22 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     });
   });
 
-  // Serialise each event once and send the same text to every client.
+  // Serialise each event once and send the same text to every client. Events cannot be skipped like
+  // snapshots (a missed settings or guard event is not repeated): a client too far behind is cut off
+  // instead, and the window reconnects from the current state.
   const unsubscribers = EVENT_NAMES.filter((event) => event !== 'snapshot' && event !== 'snapshotDelta').map((event) =>
     service.on(event, (data) => {
       if (wss.clients.size === 0) return;
       const text = JSON.stringify({ event, data });
-      for (const client of wss.clients) if (client.readyState === client.OPEN) client.send(text);
+      for (const client of wss.clients) {
+        if (client.readyState !== client.OPEN) continue;
+        if (client.bufferedAmount > SLOW_CLIENT_BYTES) {
+          log(`headroom serve: cut off a client that does not read its events (${(client.bufferedAmount / 1024 / 1024).toFixed(1)} MiB unsent)`);
+          client.terminate();
+          continue;
+        }
+        client.send(text);
+      }
     }),
   );
   // Snapshots: a full one to each new client at the first tick after it connects (the page asks

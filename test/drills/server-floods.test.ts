@@ -176,6 +176,59 @@ describe('browser-mode server floods (real server, real service)', () => {
     await stillServes();
   }, 120_000);
 
+  it('a client that reads nothing while events pile up (another window changing settings) is cut off before its queue passes the bound', async () => {
+    const silent = await open();
+    const writer = await open();
+    let id = 0;
+    // Sends one call and resolves with its answer (the writer reads everything it is sent).
+    const ask = (name: string, params: unknown) =>
+      new Promise<{ ok: boolean; result?: unknown }>((resolve) => {
+        const mine = ++id;
+        const onMessage = (data: WebSocket.RawData) => {
+          if ((data as Buffer)[2] !== 0x69) return;
+          const msg = JSON.parse(String(data));
+          if (msg.id !== mine) return;
+          writer.off('message', onMessage);
+          resolve(msg);
+        };
+        writer.on('message', onMessage);
+        writer.send(JSON.stringify({ id: mine, call: name, params }));
+      });
+    const original = ((await ask('getSettings', {})).result as { settings: { autoReapAvoid: string[]; endGraceMs: number } }).settings;
+    try {
+      await firstSnapshot(silent);
+      (silent as unknown as { _socket: Socket })._socket.pause();
+      // A long never-auto-reap list makes each settings event ~64 KiB; then flip the End grace.
+      const avoid = Array.from({ length: 256 }, (_, i) => `app-${i}-${'x'.repeat(240)}`);
+      expect((await ask('setSettings', { autoReapAvoid: avoid })).ok).toBe(true);
+      const eventBytes = Buffer.byteLength(JSON.stringify({ event: 'settings', data: (await ask('getSettings', {})).result }));
+      const cutOff = () => serverLog.some((l) => l.includes('cut off a client that does not read its events'));
+      let changes = 0;
+      // Unbounded, the silent client's queue would take every event: 1,500 of them is ~96 MiB.
+      while (!cutOff() && changes < 1500) {
+        const batch = Array.from({ length: 25 }, () => ask('setSettings', { endGraceMs: 1000 + (++changes % 2) }));
+        expect((await Promise.all(batch)).every((r) => r.ok)).toBe(true);
+      }
+      expect(serverLog.filter((l) => l.includes('cut off a client that does not read its events'))).toHaveLength(1);
+      let receivedBytes = 0;
+      const closed = new Promise<void>((resolve) => silent.once('close', () => resolve()));
+      silent.on('message', (data) => (receivedBytes += (data as Buffer).length));
+      (silent as unknown as { _socket: Socket })._socket.resume();
+      await closed;
+      const bound = SLOW_CLIENT_BYTES + eventBytes + 2 * snapshotBytes + 8 * MiB;
+      process.stdout.write(
+        `silent client: cut off after ${changes} settings events of ${(eventBytes / 1024).toFixed(0)} KiB (unbounded: ${((changes * eventBytes) / MiB).toFixed(1)} MiB); ` +
+          `it received ${(receivedBytes / MiB).toFixed(1)} MiB; bound ${(bound / MiB).toFixed(1)} MiB\n`,
+      );
+      expect(receivedBytes).toBeLessThanOrEqual(bound);
+    } finally {
+      silent.terminate();
+      await ask('setSettings', { autoReapAvoid: original.autoReapAvoid, endGraceMs: original.endGraceMs });
+      writer.close();
+    }
+    await stillServes();
+  }, 120_000);
+
   it('clients that vanish mid-frame, mid-handshake or while being sent to harm nobody', async () => {
     const key = randomBytes(16).toString('base64');
     const handshake =

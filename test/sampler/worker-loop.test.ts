@@ -2,6 +2,7 @@
 // bounded history, survives its worker dying, lets the process exit once stopped, and keeps the
 // host's event loop free while the cold first tick runs (against SamplerLoop, which blocks it).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
@@ -165,6 +166,28 @@ describe('WorkerSamplerLoop', () => {
     // A new worker, so a cold sampler: no rates yet.
     expect(after.memory.rates.majorFaultsPerSec).toBeNull();
     expect(l.errors().count).toBe(1);
+  });
+
+  it('holds at most two sampler threads however fast it is paused and resumed, and ticks after the last resume', async () => {
+    // What a page sending setPaused off and on in a loop does to the service's loop.
+    const threads = () => readdirSync('/proc/self/task').length;
+    const l = loop({ intervalMs: 250 });
+    l.start();
+    await nextSnapshot(l, () => true, 10_000);
+    const running = threads();
+    let most = running;
+    for (let i = 0; i < 150; i++) {
+      l.stop();
+      l.start();
+      most = Math.max(most, threads());
+    }
+    // One worker running and one ending (each used to add a thread: ~75 here, gigabytes at a few hundred).
+    expect(most).toBeLessThanOrEqual(running + 2);
+    const resumed = await nextSnapshot(l, () => true, 10_000);
+    SnapshotSchema.parse(resumed);
+    await sleep(500);
+    expect(threads()).toBeLessThanOrEqual(running);
+    expect(l.errors().count).toBe(0);
   });
 
   it('lets the process exit once stopped (and keeps it alive while running)', async () => {
