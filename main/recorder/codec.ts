@@ -90,6 +90,11 @@ export function systemTime(buf: Buffer, start: number): number {
   return buf.readDoubleLE(start);
 }
 
+/** The tick interval a system record was sampled at, without decoding the rest. */
+export function systemIntervalMs(buf: Buffer, start: number): number {
+  return buf.readUInt32LE(start + 12);
+}
+
 /** A system record as a flat sample. */
 export function decodeSystem(buf: Buffer, o: number): RecordedSample {
   const p = (i: number): number | null => unpct16(buf.readUInt16LE(o + 16 + 2 * i));
@@ -98,7 +103,7 @@ export function decodeSystem(buf: Buffer, o: number): RecordedSample {
   return {
     t: Math.round(buf.readDoubleLE(o)),
     seq: buf.readUInt32LE(o + 8),
-    intervalMs: buf.readUInt32LE(o + 12),
+    intervalMs: systemIntervalMs(buf, o),
     memSomePct: p(0),
     memFullPct: p(1),
     memSomeAvg10: p(2),

@@ -3,8 +3,10 @@
  * systems, no flock and no native module) holding "<pid> <start time> <nonce>". A lock whose process is gone,
  * or whose PID now belongs to a process with another start time (a reused PID), is stale: it is
  * renamed aside (only one contender can rename a given file), its content checked to be the stale one
- * read before, and removed; then the contender tries O_EXCL again. The writer re-checks the lock at
- * every rotation and steps down to follower if the file is no longer its own.
+ * read before, and removed; then the contender tries O_EXCL again. A stale lock that cannot be moved
+ * (a read-only disk, a folder we may not write) is that failure, with its errno, never "another writer".
+ * The writer re-checks the lock at every rotation and steps down to follower if the file is no longer
+ * its own.
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
@@ -51,7 +53,8 @@ function alive(holder: LockHolder): boolean {
 
 /**
  * Try to become the writer. Returns null when this process now holds the lock, else the live holder.
- * Throws RecorderRefusal when the lock path is hostile (a symlink, FIFO, someone else's file).
+ * Throws RecorderRefusal when the lock path is hostile (a symlink, FIFO, someone else's file), and the
+ * errno error (EROFS, EACCES, …) when a stale lock cannot be moved aside.
  */
 export function acquireLock(dir: string, me: LockHolder = self()): LockHolder | null {
   const path = join(dir, LOCK_NAME);
@@ -80,8 +83,11 @@ export function acquireLock(dir: string, me: LockHolder = self()): LockHolder | 
     const aside = `${path}.stale-${me.pid}`;
     try {
       renameSync(path, aside);
-    } catch {
-      continue;
+    } catch (err) {
+      // ENOENT: another contender moved it first. Anything else (EROFS, EACCES) means no one can
+      // take the lock here: say why instead of reporting the dead holder as a live writer.
+      if (errnoCode(err) === 'ENOENT') continue;
+      throw err;
     }
     let moved: LockHolder | null = null;
     try {
@@ -101,7 +107,7 @@ export function acquireLock(dir: string, me: LockHolder = self()): LockHolder | 
     try {
       unlinkSync(aside);
     } catch {
-      // Already gone.
+      // Already gone; or left behind, which does not matter: the lock's own path is free now.
     }
   }
   const holder = (() => {

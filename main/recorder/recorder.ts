@@ -242,12 +242,10 @@ export function createRecorder(options: RecorderOptions = {}): Recorder {
       {
         try {
           checkStateDir(dir);
-          const read = readPointsWorst(dir, { from, to }, maxPoints);
-          if (read.lastTime !== null) {
-            // The store has everything recorded; points of this process newer than its last write are added.
-            const last = read.lastTime;
-            points = read.items.concat(points.filter((p) => p.t > last));
-          }
+          // The store has everything recorded; this process's points are added where it has nothing
+          // (a stretch while writing failed, ticks newer than its last write, another writer gone).
+          const read = readPointsWorst(dir, { from, to }, maxPoints, { points, intervalMs: memory.intervalMs });
+          points = read.items.concat(read.unstored).sort((a, b) => a.t - b.t);
           for (const e of read.events) events.set(`${e.time}|${e.kind}|${e.label}`, e);
         } catch (err) {
           if (!(err instanceof RecorderRefusal) && errnoCode(err) !== 'ENOENT') log(`history could not be read (${errnoCode(err)}); the window shows what is in memory.`);

@@ -67,7 +67,8 @@ export function listSegments(dir: string): { segments: SegmentInfo[]; refused: s
       seg.hasApps = true;
     }
   }
-  const segments = [...byStem.values()].sort((a, b) => a.start - b.start || a.stem.localeCompare(b.stem));
+  // Same start: by pid, then by the writer's counter as numbers (…-9 before …-10), so the later of two copies of an event is read last.
+  const segments = [...byStem.values()].sort((a, b) => a.start - b.start || a.stem.localeCompare(b.stem, 'en', { numeric: true }));
   // Tick segments follow one another (one writer at a time); a follower's events-only files interleave.
   let nextTickStart = Infinity;
   for (let i = segments.length - 1; i >= 0; i--) {

@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import type { HistoryPoint } from '../../contract/history';
 import type { RecordedApp, RecordedEvent, RecordedSample } from '../../contract/record';
 import { appsRecordHead, decodeAppsRaw, decodeSystem, decodeSystemPoint, inflateAppsRecord, type AppDef } from './codec';
-import { readFrames, RecordType, type ScanStats } from './frame';
+import { FRAME_HEADER_BYTES, readFrames, RecordType, type ScanStats } from './frame';
 import { errnoCode, readStoreFile, RecorderRefusal } from './safe-fs';
 import { listSegments, MAX_SEGMENT_FILE_BYTES, type SegmentInfo } from './segments';
-import { decodeSysFile, eventsOf, type DecodedSys } from './sys-cache';
+import { decodeSysFile, eventsOf, forgetUnlisted, type DecodedSys } from './sys-cache';
+import { unstoredPoints } from './unstored';
 
 /** A time range, inclusive, ms since the epoch. */
 export interface TimeRange {
@@ -34,8 +35,15 @@ function overlapping(segments: SegmentInfo[], range: TimeRange): SegmentInfo[] {
   return segments.filter((s) => s.start <= range.to && s.end >= range.from);
 }
 
+/** The folder's segments; the decode cache forgets those no longer there (another process's retention). */
+function listForRead(dir: string): { segments: SegmentInfo[]; refused: string[] } {
+  const listed = listSegments(dir);
+  forgetUnlisted(dir, listed.segments);
+  return listed;
+}
+
 function readSystemRange<T>(dir: string, range: TimeRange, decode: (buf: Buffer, offset: number) => T): RangeRead<T> {
-  const { segments, refused } = listSegments(dir);
+  const { segments, refused } = listForRead(dir);
   const items: T[] = [];
   const events = new Map<string, RecordedEvent>();
   let skipped = 0;
@@ -76,25 +84,30 @@ export function readPoints(dir: string, range: TimeRange): RangeRead<HistoryPoin
   return readSystemRange(dir, range, decodeSystemPoint);
 }
 
-/** What readPointsWorst found: at most maxPoints points, time-ordered, and the newest record time. */
+/** What readPointsWorst found: at most maxPoints points, time-ordered, and the given points the store lacks. */
 export interface WorstRead extends RangeRead<HistoryPoint> {
-  /** Time of the newest record in range, or null when none. */
-  lastTime: number | null;
+  /** Of the points passed as `memory`, those at moments no stored record covers, time-ordered. */
+  unstored: HistoryPoint[];
+}
+
+/** The points of memory (one process's ring, one tick apart) and its tick interval. */
+export interface MemoryPoints {
+  points: readonly HistoryPoint[];
+  intervalMs: number;
 }
 
 /**
  * Graph points in `range`, at most `maxPoints`: all of them when they fit, else each time bucket's
  * worst moment (downsample.ts's rule). Buckets are chosen from three fields read straight from the
  * buffers, and only the chosen records are decoded, so a day costs a pass over its times, not 86,400
- * objects.
+ * objects. With `memory`, also says which of those points the store lacks (unstored.ts).
  */
-export function readPointsWorst(dir: string, range: TimeRange, maxPoints: number): WorstRead {
-  const { segments, refused } = listSegments(dir);
+export function readPointsWorst(dir: string, range: TimeRange, maxPoints: number, memory?: MemoryPoints): WorstRead {
+  const { segments, refused } = listForRead(dir);
   const files: DecodedSys[] = [];
   const events = new Map<string, RecordedEvent>();
   let skipped = 0;
   let count = 0;
-  let lastTime: number | null = null;
   for (const seg of overlapping(segments, range)) {
     try {
       const decoded = decodeSysFile(join(dir, `${seg.stem}.sys`));
@@ -102,9 +115,7 @@ export function readPointsWorst(dir: string, range: TimeRange, maxPoints: number
       const fileEvents = eventsOf(decoded);
       skipped += decoded.skipped;
       for (const t of decoded.times) {
-        if (t < range.from || t > range.to) continue;
-        count++;
-        if (lastTime === null || t > lastTime) lastTime = t;
+        if (t >= range.from && t <= range.to) count++;
       }
       for (const e of fileEvents) if (e.time >= range.from && e.time <= range.to) events.set(`${e.time}|${e.kind}|${e.label}`, e);
     } catch (err) {
@@ -157,7 +168,7 @@ export function readPointsWorst(dir: string, range: TimeRange, maxPoints: number
     events: [...events.values()].sort((a, b) => a.time - b.time),
     skipped,
     refused,
-    lastTime,
+    unstored: memory ? unstoredPoints(files, memory.points, memory.intervalMs) : [],
   };
 }
 
@@ -166,7 +177,10 @@ export function readSamples(dir: string, range: TimeRange): RangeRead<RecordedSa
   return readSystemRange(dir, range, decodeSystem);
 }
 
-/** Per-app rows in `range`, time-ordered (decoded from the keyframe chain of each segment). */
+/**
+ * Per-app rows in `range`, time-ordered (decoded from the keyframe chain of each segment). A damaged
+ * record costs the rows up to the next keyframe (at most KEYFRAME_EVERY ticks), never wrong rows.
+ */
 export function readApps(dir: string, range: TimeRange): RangeRead<RecordedApp> {
   const { segments, refused } = listSegments(dir);
   const items: RecordedApp[] = [];
@@ -183,7 +197,12 @@ export function readApps(dir: string, range: TimeRange): RangeRead<RecordedApp> 
     const stats: ScanStats = { skipped: 0 };
     const defs = new Map<number, AppDef>();
     let previousRaw: Buffer | null = null;
+    let followsFrom = 0;
     for (const f of readFrames(buf, undefined, stats)) {
+      // Bytes were skipped before this record (damage): the block before them is not this record's
+      // dictionary, and inflating against it can "succeed" with wrong rows. Wait for the next keyframe.
+      if (f.start - FRAME_HEADER_BYTES !== followsFrom) previousRaw = null;
+      followsFrom = f.end;
       if (f.type === RecordType.appDef) {
         try {
           const def = JSON.parse(buf.subarray(f.start, f.end).toString('utf8')) as AppDef;
@@ -207,6 +226,8 @@ export function readApps(dir: string, range: TimeRange): RangeRead<RecordedApp> 
       try {
         items.push(...decodeAppsRaw(previousRaw, head.time, defs));
       } catch {
+        // A block that inflates but does not parse is wrong: it must not be the next one's dictionary.
+        previousRaw = null;
         stats.skipped++;
       }
     }

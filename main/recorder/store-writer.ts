@@ -4,14 +4,23 @@
  *   seg-<first record time, 13 digits>-<pid>-<n>.sys    header, system records, event records
  *   seg-<same stem>.apps                                 header, appDef records, apps records
  *
- * A new pair is opened on the first record after start, every hour (by record time), when a pair
+ * A new pair is opened on the first tick after start, every hour (by record time), when a pair
  * reaches its size cap, and after any failed write — never appending to a file that may end in a torn
  * record. Appends are one small writeSync each (page cache, tens of µs; a tick is ~120 B + ~300 B),
  * and an fsync runs on libuv's thread pool every FSYNC_MS, so a kill -9 or power loss costs at most
  * those seconds and the main thread never waits for the disk. A short write (disk full) throws like
  * any failed write; the recorder reports it and this writer starts a fresh pair on the next success.
+ * A pair that fails before holding a record is deleted, so a full disk retried every few seconds
+ * does not fill the folder with empty files.
+ *
+ * Only ticks open a pair, and an event goes into the open pair only when its time lies in that pair's
+ * hour. A reader finds a tick segment by its window (its start up to the next tick segment's start),
+ * so an event stamped earlier (a reap's recovery saved up to 30 s later, an OOM kill named a few ticks
+ * late, both possibly across a rotation) goes into an events-only file of its own named after its
+ * time, as a follower's reaps do (segments.ts): it is found by every reader, old ones included, and no
+ * tick segment's window moves. Such files are rare (an event near a rotation) and ~200 B each.
  */
-import { closeSync, fsync, fsyncSync, writeSync } from 'node:fs';
+import { close, closeSync, fsync, fsyncSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecordedEvent } from '../../contract/record';
 import type { AppInfo, Snapshot } from '../../contract/snapshot';
@@ -30,6 +39,16 @@ interface OpenFile {
   dirty: boolean;
 }
 
+function segmentHeader(time: number): Buffer {
+  return Buffer.from(JSON.stringify({ format: STORE_FORMAT, pid: process.pid, startTime: time }), 'utf8');
+}
+
+function shortWrite(path: string, n: number, length: number): NodeJS.ErrnoException {
+  const err: NodeJS.ErrnoException = new Error(`short write to ${path} (${n} of ${length} bytes): the disk is probably full`);
+  err.code = 'ENOSPC';
+  return err;
+}
+
 /** The file name stem of a segment pair. */
 export function segmentStem(time: number, pid: number, n: number): string {
   return `seg-${String(Math.max(0, Math.floor(time))).padStart(13, '0')}-${pid}-${n}`;
@@ -40,6 +59,8 @@ export class StoreWriter {
   private sys: OpenFile | null = null;
   private apps: OpenFile | null = null;
   private segmentStart = 0;
+  /** Whether the open pair holds any record besides its headers (else a failed write deletes it). */
+  private pairHasRecords = false;
   private counter = 0;
   private previousRaw: Buffer | null = null;
   private sinceKeyframe = 0;
@@ -72,22 +93,38 @@ export class StoreWriter {
   /** Append one tick: its system figures and the apps worth keeping. Returns true when a new pair was opened. */
   writeTick(s: Snapshot): boolean {
     const rotated = this.ensureOpen(s.time);
-    this.append(this.sys!, RecordType.system, encodeSystem(s));
-    if (this.eventsOnly) return rotated;
-    const rows: { def: number; app: AppInfo }[] = [];
-    for (const app of appsToRecord(s.apps)) rows.push({ def: this.defFor(app), app });
-    const raw = encodeAppsRaw(rows);
-    const keyframe = this.previousRaw === null || this.sinceKeyframe >= KEYFRAME_EVERY - 1;
-    this.append(this.apps!, RecordType.apps, encodeAppsRecord(s.time, raw, keyframe ? null : this.previousRaw));
-    this.sinceKeyframe = keyframe ? 0 : this.sinceKeyframe + 1;
-    this.previousRaw = raw;
-    return rotated;
+    try {
+      this.append(this.sys!, RecordType.system, encodeSystem(s));
+      if (this.eventsOnly) return rotated;
+      const rows: { def: number; app: AppInfo }[] = [];
+      for (const app of appsToRecord(s.apps)) rows.push({ def: this.defFor(app), app });
+      const raw = encodeAppsRaw(rows);
+      const keyframe = this.previousRaw === null || this.sinceKeyframe >= KEYFRAME_EVERY - 1;
+      this.append(this.apps!, RecordType.apps, encodeAppsRecord(s.time, raw, keyframe ? null : this.previousRaw));
+      this.sinceKeyframe = keyframe ? 0 : this.sinceKeyframe + 1;
+      this.previousRaw = raw;
+      return rotated;
+    } catch (err) {
+      this.discardIfEmpty();
+      throw err;
+    }
   }
 
-  /** Append one event (a marker, maybe with its victim). */
+  /** Append one event (a marker, maybe with its victim): to the open pair when it falls in its hour, else to a file of its own. */
   writeEvent(event: RecordedEvent): void {
+    const payload = Buffer.from(JSON.stringify(event), 'utf8');
+    const inOpenPair = this.sys !== null && event.time >= this.segmentStart && event.time - this.segmentStart < SEGMENT_MAX_MS;
+    if (!this.eventsOnly && !inOpenPair) {
+      this.writeEventFile(event.time, payload);
+      return;
+    }
     this.ensureOpen(event.time);
-    this.append(this.sys!, RecordType.event, Buffer.from(JSON.stringify(event), 'utf8'));
+    try {
+      this.append(this.sys!, RecordType.event, payload);
+    } catch (err) {
+      this.discardIfEmpty();
+      throw err;
+    }
   }
 
   /** Close the files (after an fsync) — also after a failure, so the next write starts a fresh pair. */
@@ -131,19 +168,68 @@ export class StoreWriter {
       this.close();
     }
     const stem = segmentStem(time, process.pid, this.counter++);
-    const header = Buffer.from(JSON.stringify({ format: STORE_FORMAT, pid: process.pid, startTime: time }), 'utf8');
-    const sysPath = join(this.dir, `${stem}.sys`);
-    this.sys = { fd: createAppendOnly(sysPath), path: sysPath, bytes: 0, dirty: false };
-    this.append(this.sys, RecordType.header, header);
-    if (!this.eventsOnly) {
-      const appsPath = join(this.dir, `${stem}.apps`);
-      this.apps = { fd: createAppendOnly(appsPath), path: appsPath, bytes: 0, dirty: false };
-      this.append(this.apps, RecordType.header, header);
-    }
+    const header = segmentHeader(time);
     this.segmentStart = time;
     this.previousRaw = null;
     this.defs.clear();
+    this.pairHasRecords = false;
+    try {
+      const sysPath = join(this.dir, `${stem}.sys`);
+      this.sys = { fd: createAppendOnly(sysPath), path: sysPath, bytes: 0, dirty: false };
+      this.append(this.sys, RecordType.header, header);
+      if (!this.eventsOnly) {
+        const appsPath = join(this.dir, `${stem}.apps`);
+        this.apps = { fd: createAppendOnly(appsPath), path: appsPath, bytes: 0, dirty: false };
+        this.append(this.apps, RecordType.header, header);
+      }
+    } catch (err) {
+      this.discardIfEmpty();
+      throw err;
+    }
     return true;
+  }
+
+  /** After a failed write: a pair that holds no record yet (only headers, or less) is closed and deleted. */
+  private discardIfEmpty(): void {
+    if (this.pairHasRecords) return;
+    const files = [this.sys, this.apps];
+    this.sys = null;
+    this.apps = null;
+    for (const f of files) {
+      if (!f) continue;
+      try {
+        closeSync(f.fd);
+      } catch {
+        // A vanished disk: the unlink below is all that is left to try.
+      }
+      try {
+        unlinkSync(f.path);
+      } catch {
+        // Already gone, or the disk refuses even that: a reader skips a file without records.
+      }
+    }
+  }
+
+  /** One event in an events-only file of its own, named after its time; the file is deleted again if the write fails. */
+  private writeEventFile(time: number, payload: Buffer): void {
+    const path = join(this.dir, `${segmentStem(time, process.pid, this.counter++)}.sys`);
+    const bytes = Buffer.concat([frame(RecordType.header, segmentHeader(time)), frame(RecordType.event, payload)]);
+    const fd = createAppendOnly(path);
+    try {
+      const n = writeSync(fd, bytes);
+      this.totalWritten += n;
+      if (n !== bytes.length) throw shortWrite(path, n, bytes.length);
+    } catch (err) {
+      closeSync(fd);
+      try {
+        unlinkSync(path);
+      } catch {
+        // Already gone.
+      }
+      throw err;
+    }
+    // As for the pair's appends: the disk is waited for on the thread pool, not here.
+    fsync(fd, () => close(fd, () => {}));
   }
 
   private append(file: OpenFile, type: RecordTypeValue, payload: Buffer): void {
@@ -151,12 +237,9 @@ export class StoreWriter {
     const n = writeSync(file.fd, bytes);
     file.bytes += n;
     this.totalWritten += n;
-    if (n !== bytes.length) {
-      const err: NodeJS.ErrnoException = new Error(`short write to ${file.path} (${n} of ${bytes.length} bytes): the disk is probably full`);
-      err.code = 'ENOSPC';
-      throw err;
-    }
+    if (n !== bytes.length) throw shortWrite(file.path, n, bytes.length);
     file.dirty = true;
+    if (type !== RecordType.header) this.pairHasRecords = true;
     this.scheduleFsync();
   }
 

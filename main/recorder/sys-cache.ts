@@ -1,16 +1,19 @@
 /**
  * The decoded system records of each `.sys` file, cached per file and revalidated by size: sealed
  * segments never change, so scrubbing back and forth over 24 h decodes each file once. Event records
- * are found on decode but parsed only when a history read asks (eventsOf).
+ * are found on decode but parsed only when a history read asks (eventsOf). Files deleted by this
+ * process's retention are forgotten at once (forgetCached); files deleted by another process (the
+ * writer's retention, seen from a follower) are forgotten at the next listing of the folder
+ * (forgetUnlisted), so the cache holds at most what is on disk.
  */
 import { closeSync, readSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { RecordedEvent } from '../../contract/record';
 import { lazyModule } from '../lazy-module';
 import { SYSTEM_BYTES } from './codec';
 import { readFrames, RecordType, type ScanStats } from './frame';
 import { openStoreFile } from './safe-fs';
-import { listSegments, MAX_SEGMENT_FILE_BYTES } from './segments';
+import { listSegments, MAX_SEGMENT_FILE_BYTES, type SegmentInfo } from './segments';
 
 // The events' schema (zod) loads when events are first read, not at start (lazy-module.ts).
 const recordContract = lazyModule<typeof import('../../contract/record')>('contract/record');
@@ -97,7 +100,9 @@ export function warmCache(dir: string, done?: () => void): () => void {
   let stopped = false;
   let stems: string[];
   try {
-    stems = listSegments(dir).segments.map((s) => s.stem);
+    const { segments } = listSegments(dir);
+    forgetUnlisted(dir, segments);
+    stems = segments.map((s) => s.stem);
   } catch {
     stems = [];
   }
@@ -124,4 +129,16 @@ export function warmCache(dir: string, done?: () => void): () => void {
 /** Forget cached decodes of files that were deleted (retention) so the cache stays bounded. */
 export function forgetCached(paths: Iterable<string>): void {
   for (const p of paths) cache.delete(p);
+}
+
+/** Forget cached decodes of `dir`'s files that `listed` (a fresh listSegments of `dir`) no longer has: deleted by another process or by hand. */
+export function forgetUnlisted(dir: string, listed: readonly SegmentInfo[]): void {
+  const folder = dirname(join(dir, 'x'));
+  const kept = new Set(listed.map((s) => join(dir, `${s.stem}.sys`)));
+  for (const path of cache.keys()) if (dirname(path) === folder && !kept.has(path)) cache.delete(path);
+}
+
+/** The files whose decodes are cached now (for tests and diagnostics). */
+export function cachedPaths(): string[] {
+  return [...cache.keys()];
 }

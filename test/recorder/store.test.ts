@@ -6,10 +6,12 @@ import { spawn } from 'node:child_process';
 import { chownSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { historyPointOf } from '../../contract/history';
 import { RecordedAppSchema, RecordedEventSchema, RecordedSampleSchema } from '../../contract/record';
 import type { Snapshot } from '../../contract/snapshot';
 import { appsToRecord } from '../../main/recorder/codec';
 import { downsampleWorst } from '../../main/recorder/downsample';
+import { readFrames, RecordType } from '../../main/recorder/frame';
 import { acquireLock, holdsLock, LOCK_NAME, processStartTime, releaseLock } from '../../main/recorder/lock';
 import { createRecorder } from '../../main/recorder/recorder';
 import { applyRetention } from '../../main/recorder/retention';
@@ -17,6 +19,7 @@ import { ensureStateDir } from '../../main/recorder/safe-fs';
 import { listSegments } from '../../main/recorder/segments';
 import { readApps, readPoints, readSamples } from '../../main/recorder/store-reader';
 import { StoreWriter } from '../../main/recorder/store-writer';
+import { cachedPaths } from '../../main/recorder/sys-cache';
 import { realSnapshots, stamped, tempStore } from './support';
 
 let base: Snapshot;
@@ -109,6 +112,56 @@ describe('damage', () => {
     expect(read.items).toHaveLength(49);
     expect(read.skipped).toBe(1);
     expect(read.items[48]!.seq).toBe(49);
+  });
+});
+
+describe('damaged per-app records', () => {
+  it('a damaged record costs the rows up to the next keyframe, never rows decoded against the wrong block', () => {
+    const dir = store();
+    const t0 = Date.now() - 100_000;
+    const w = new StoreWriter(dir, 64 << 20);
+    // Every app grows by 4 MiB at tick 10 and stays there: tick 11 is stored as "same as tick 10",
+    // so read against tick 9's rows instead it would come out whole — and wrong.
+    const tickAt = (i: number): Snapshot => ({
+      ...stamped(base, t0 + i * 1000, i),
+      apps: base.apps.map((a, j) => ({ ...a, rssBytes: (j + 1) * 100 * 1024 * 1024 + (i >= 10 ? 4 * 1024 * 1024 : 0) })),
+    });
+    for (let i = 0; i < 70; i++) w.writeTick(tickAt(i));
+    w.close();
+    const truth = new Map(readApps(dir, everything).items.map((a) => [`${a.t}|${a.id}`, a]));
+    const perTick = appsToRecord(tickAt(0).apps).length;
+    expect(truth.size).toBe(70 * perTick);
+
+    const [seg] = listSegments(dir).segments;
+    const appsPath = join(dir, `${seg!.stem}.apps`);
+    const bytes = readFileSync(appsPath);
+    const records = readFrames(bytes).filter((f) => f.type === RecordType.apps);
+    bytes[records[10]!.start + 20]! ^= 0xff; // inside tick 10's deflated rows (not a keyframe)
+    writeFileSync(appsPath, bytes);
+
+    const read = readApps(dir, everything);
+    const ticks = [...new Set(read.items.map((a) => (a.t - t0) / 1000))];
+    // Ticks 0–9 before the damage, 60–69 from the next keyframe on; 10–59 are lost, not made up.
+    expect(ticks).toEqual([...Array.from({ length: 10 }, (_, i) => i), ...Array.from({ length: 10 }, (_, i) => 60 + i)]);
+    for (const a of read.items) expect(a).toEqual(truth.get(`${a.t}|${a.id}`));
+    expect(read.skipped).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('decode cache', () => {
+  it('a reader forgets files another process deleted, at its next read of the folder', () => {
+    const dir = store();
+    const now = Date.now();
+    writeTicks(dir, now - 3 * 3600_000, 3 * 360 + 1, 10_000).close(); // 4 segments
+    const segments = listSegments(dir).segments;
+    expect(readPoints(dir, everything).items).toHaveLength(3 * 360 + 1);
+    const ofDir = (): string[] => cachedPaths().filter((p) => dirname(p) === dir).sort();
+    expect(ofDir()).toEqual(segments.map((s) => join(dir, `${s.stem}.sys`)).sort());
+
+    // The writer's retention, in another process: this one's cache is not told.
+    for (const s of segments.slice(0, 2)) for (const ext of ['sys', 'apps']) rmSync(join(dir, `${s.stem}.${ext}`));
+    expect(readPoints(dir, everything).items.length).toBeLessThan(3 * 360 + 1);
+    expect(ofDir()).toEqual(segments.slice(2).map((s) => join(dir, `${s.stem}.sys`)).sort());
   });
 });
 
@@ -257,6 +310,23 @@ describe('downsampling', () => {
 });
 
 describe('writer and follower', () => {
+  it('a follower’s own points (sampled at other moments) are drawn only where the store has none', () => {
+    const dir = store();
+    const writer = createRecorder({ dir, log: () => {}, kmsgPath: '/nonexistent' });
+    const follower = createRecorder({ dir, log: () => {}, kmsgPath: '/nonexistent' });
+    writer.start();
+    follower.start();
+    const t0 = Date.now() - 200_000;
+    // The writer's ticks jitter by up to 300 ms; it stops after 100 of them. The follower samples 400 ms after each second.
+    const writerTimes = Array.from({ length: 100 }, (_, i) => t0 + i * 1000 + (i % 3) * 150);
+    writerTimes.forEach((t, i) => writer.tick(stamped(base, t, i)));
+    writer.close();
+    const mine = Array.from({ length: 110 }, (_, i) => historyPointOf(stamped(base, t0 + 400 + i * 1000, i)));
+    const h = follower.history({ fromTime: t0, toTime: t0 + 120_000 }, { intervalMs: 1000, points: mine, markers: [] });
+    expect(h.points.map((p) => p.t)).toEqual([...writerTimes, ...mine.slice(99).map((p) => p.t)]);
+    follower.close();
+  });
+
   it('the follower reads the writer’s history, stores only its own reaps, and takes over when the writer exits', async () => {
     const dir = store();
     const writer = createRecorder({ dir, log: () => {}, kmsgPath: '/nonexistent' });
