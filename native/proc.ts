@@ -94,6 +94,35 @@ export function selfAndAncestors(): Set<number> {
   return pids;
 }
 
+/**
+ * Processes named for ever: pid → start time (/proc/PID/stat field 22). A pid alone is not enough
+ * for a set kept a long time: once that process exits, its pid can be given to an unrelated one.
+ */
+export type ProcessIdentities = ReadonlyMap<number, number>;
+
+/** This process and every ancestor up to PID 1, each with its start time (see ProcessIdentities). */
+export function selfAndAncestorIdentities(): Map<number, number> {
+  const identities = new Map<number, number>();
+  let pid = process.pid;
+  for (let depth = 0; depth < 4096 && pid > 0; depth++) {
+    const stat = readStat(pid);
+    if (!stat) break;
+    identities.set(pid, stat.startTime);
+    if (stat.ppid <= 0 || identities.has(stat.ppid)) break;
+    pid = stat.ppid;
+  }
+  return identities;
+}
+
+/**
+ * Is the process `pid` started at `startTime` one of `protectedPids`? Identities compare both; a bare
+ * set of pids (walked right before the reap, so nothing had time to be reused) compares the pid.
+ */
+export function isProtectedProcess(protectedPids: ProcessIdentities | ReadonlySet<number>, pid: number, startTime: number): boolean {
+  if (protectedPids instanceof Map) return protectedPids.get(pid) === startTime;
+  return protectedPids.has(pid);
+}
+
 /** The live pid_max (/proc/sys/kernel/pid_max): no valid pid is above it. */
 export function readPidMax(): number {
   return Number(readFileSync('/proc/sys/kernel/pid_max', 'latin1').trim());

@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { DEFAULT_SESSION_CRITICAL } from '../contract/session-critical';
 import type { ReapRequest, ReapResult, ReapTarget } from '../contract/reap';
 import { exclusiveGroupOf, killGroup } from './cgroup';
-import { readStat, readStatus, selfAndAncestors, type ProcMemory, type ProcStat } from './proc';
+import { isProtectedProcess, readStat, readStatus, selfAndAncestorIdentities, type ProcessIdentities, type ProcMemory, type ProcStat } from './proc';
 import { realtimeForRelease } from './priority';
 import { refusedResult } from './reap-result';
 import { closeFd, pidfdOpen, pidfdSendSignal, processMrelease, SIGKILL, SIGTERM, SyscallError, waitReadable } from './syscalls';
@@ -23,8 +23,13 @@ export interface ReapContext {
   sessionCritical?: readonly string[];
   /** How long `end` waits after SIGTERM before the reap (default 5000 ms). */
   endGraceMs?: number;
-  /** Pids that are always refused: the caller and its ancestors (default: computed now from /proc/self). */
-  protectedPids?: ReadonlySet<number>;
+  /**
+   * Always refused: the caller and its ancestors, as pid → start time, so that a pid an ancestor
+   * left behind and an unrelated process now holds is not refused (default: computed now from
+   * /proc/self). A bare set of pids is compared by pid only: for callers that walk it right before
+   * the reap.
+   */
+  protectedPids?: ProcessIdentities | ReadonlySet<number>;
   /** How long to wait for the exit on the pidfd after the kill (default 5000 ms). */
   exitWaitMs?: number;
 }
@@ -61,7 +66,7 @@ function pause(ms: number): void {
  * Open a pidfd and prove it is the process the caller saw; apply the refusals. Returns the verified
  * target, or the result that explains why nothing will be sent.
  */
-function verify(index: number, target: ReapTarget, request: ReapRequest, context: ReapContext, protectedPids: ReadonlySet<number>): Verified | ReapResult {
+function verify(index: number, target: ReapTarget, request: ReapRequest, context: ReapContext, protectedPids: ProcessIdentities | ReadonlySet<number>): Verified | ReapResult {
   const { via } = context;
   if (target.pid <= 1) return refusedResult(target, via, 'PROTECTED', 'PID 1 (init) is never ended: the whole system depends on it.');
   if (target.pid === 2) return refusedResult(target, via, 'PROTECTED', 'PID 2 (kthreadd) is the kernel\'s thread parent; it is never ended.');
@@ -87,7 +92,8 @@ function verify(index: number, target: ReapTarget, request: ReapRequest, context
   if (stat.kernelThread || stat.ppid === 2) {
     return keep(refusedResult(target, via, 'PROTECTED', `${stat.comm} (PID ${target.pid}) is a kernel thread; it cannot be ended and holds no memory of its own.`, stat.comm));
   }
-  if (protectedPids.has(target.pid)) {
+  // stat.startTime equals target.startTime here: the identity the caller named is the one compared.
+  if (isProtectedProcess(protectedPids, target.pid, stat.startTime)) {
     const who = via === 'helper' ? "the privileged helper itself or one of the programs that started it (Headroom among them)" : 'Headroom itself or one of the programs that started it';
     return keep(refusedResult(target, via, 'PROTECTED', `${stat.comm} (PID ${target.pid}) is ${who}; it is never ended from here.`, stat.comm));
   }
@@ -282,7 +288,7 @@ function waitForExits(released: ReturnType<typeof releaseAll>, results: ReapResu
  * throws for a target's failure: each result says what happened in plain words.
  */
 export function reapTargets(request: ReapRequest, context: ReapContext): ReapResult[] {
-  const protectedPids = context.protectedPids ?? selfAndAncestors();
+  const protectedPids = context.protectedPids ?? selfAndAncestorIdentities();
   const results: ReapResult[] = new Array(request.targets.length);
   const verified: Verified[] = [];
   const seen = new Set<number>();

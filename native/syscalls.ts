@@ -52,6 +52,10 @@ const mlockallFn = libc.func('int mlockall(int flags)');
 const getuidFn = libc.func('uint32_t getuid(void)');
 const geteuidFn = libc.func('uint32_t geteuid(void)');
 const closeFn = libc.func('int close(int fd)');
+const prctlFn = libc.func('int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)');
+
+const PR_GET_DUMPABLE = 3;
+const PR_SET_DUMPABLE = 4;
 
 function check(name: string, ret: number | bigint): number {
   const value = Number(ret);
@@ -98,6 +102,22 @@ export function closeFd(fd: number): void {
 /** mlockall(flags): keep this process's pages resident so it still works while the system thrashes. */
 export function mlockall(flags: number): void {
   check('mlockall', mlockallFn(flags));
+}
+
+/**
+ * prctl(PR_SET_DUMPABLE, 0): this process becomes non-dumpable. Its /proc/PID entries then belong to
+ * root, so other processes of the same user can no longer open /proc/PID/fd/N (nor ptrace it, nor read
+ * its environ, maps or io); the process itself still reads most of its own /proc/self (see
+ * main/reaper/helper-client.ts for what changes). It lasts until the process execs; children that
+ * exec are dumpable again.
+ */
+export function makeNonDumpable(): void {
+  check('prctl(PR_SET_DUMPABLE)', prctlFn(PR_SET_DUMPABLE, 0, 0, 0, 0));
+}
+
+/** prctl(PR_GET_DUMPABLE): false once makeNonDumpable() ran (or for a set-uid program). */
+export function isDumpable(): boolean {
+  return check('prctl(PR_GET_DUMPABLE)', prctlFn(PR_GET_DUMPABLE, 0, 0, 0, 0)) === 1;
 }
 
 /** The real uid of this process. */

@@ -1,7 +1,8 @@
 /**
  * The reap service main/ hosts: routes each target to where it can be reaped. The person's own
  * processes (or everything, when Headroom runs as root) go to the in-process worker; other users'
- * go to the resident privileged helper through pkexec. Results always follow contract/reap.ts.
+ * go to the privileged helper through pkexec (kept while it is used: helper-client.ts). Results
+ * always follow contract/reap.ts.
  */
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
@@ -25,6 +26,8 @@ export interface ReapServiceOptions {
   endGraceMs: () => number;
   /** The helper pkexec runs. Default HELPER_INSTALL_PATH; tests override it with HEADROOM_HELPER_PATH. */
   helperPath?: string;
+  /** Tests: ask each helper to leave after this much idle time instead of 5 min (it can only be shortened). */
+  helperIdleMs?: number;
 }
 
 export interface ReapService {
@@ -73,13 +76,17 @@ export function createReapService(options: ReapServiceOptions): ReapService {
     if (helper.running) return 'helper-ready';
     return existsSync(helperPath) ? 'helper-installed' : 'helper-missing';
   };
-  const helper = new HelperClient(helperPath, () => {
-    const mode = privilege();
-    if (mode !== lastMode) {
-      lastMode = mode;
-      events.emit('privilege', mode);
-    }
-  });
+  const helper = new HelperClient(
+    helperPath,
+    () => {
+      const mode = privilege();
+      if (mode !== lastMode) {
+        lastMode = mode;
+        events.emit('privilege', mode);
+      }
+    },
+    options.helperIdleMs !== undefined ? { idleMs: options.helperIdleMs } : {},
+  );
 
   async function viaHelper(request: ReapRequest): Promise<ReapResult[]> {
     const fail = (code: ReapErrorCode, message: string): ReapResult[] => request.targets.map((t) => refusedResult(t, 'helper', code, message, readStat(t.pid)?.comm));
@@ -90,7 +97,9 @@ export function createReapService(options: ReapServiceOptions): ReapService {
       );
     }
     try {
-      const reply = await helper.request({ op: 'reap', targets: request.targets, mode: request.mode, force: request.force, sessionCritical: options.sessionCritical() }, HELPER_REQUEST_SLACK_MS + options.endGraceMs());
+      // The helper waits the person's End grace period too, as the in-process reap does.
+      const endGraceMs = options.endGraceMs();
+      const reply = await helper.request({ op: 'reap', targets: request.targets, mode: request.mode, force: request.force, sessionCritical: options.sessionCritical(), endGraceMs }, HELPER_REQUEST_SLACK_MS + endGraceMs);
       if (!reply.ok) return fail(reply.error.code, reply.error.message);
       const parsed = helperProtocol().ReapReplySchema.safeParse(reply);
       if (!parsed.success || parsed.data.results.length !== request.targets.length) return fail('INTERNAL', 'The privileged helper answered with results that do not match the request.');

@@ -6,7 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { ReapRequest } from '../../contract/reap';
 import { reapTargets } from '../../native/reap';
-import { selfAndAncestors } from '../../native/proc';
+import { selfAndAncestorIdentities } from '../../native/proc';
 import { REAPER_NICE, setThreadNice } from '../../native/priority';
 
 /** What the main thread sends for one reap. */
@@ -34,7 +34,7 @@ port.on('message', (message: WorkerRequest) => {
       via: 'in-process',
       sessionCritical: message.sessionCritical,
       endGraceMs: message.endGraceMs,
-      protectedPids: selfAndAncestors(),
+      protectedPids: selfAndAncestorIdentities(),
     });
     port.postMessage({ id: message.id, results });
   } catch (err) {

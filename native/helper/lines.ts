@@ -10,6 +10,24 @@ export const MAX_LINE_BYTES = 64 * 1024;
 /** Bumped when the protocol changes incompatibly. */
 export const HELPER_PROTOCOL_VERSION = '1';
 
+/**
+ * The helper leaves after this long without a request (polkit's auth_admin_keep lasts as long), so
+ * one authorization is not a root channel for the whole session; the app starts a new helper (a new
+ * pkexec, which the kept authorization may answer without asking) on its next request. A hello may
+ * ask for a shorter time (tests do), never a longer one.
+ */
+export const HELPER_IDLE_MS = 5 * 60_000;
+
+/** The shortest idle time a hello may ask for. */
+export const MIN_HELPER_IDLE_MS = 100;
+
+/**
+ * The helper's exit code when it left because it was idle (EX_TEMPFAIL). It answers every line it
+ * reads before its idle time can run out again, so a request still unanswered then was never read:
+ * the app sends it again to a new helper.
+ */
+export const HELPER_IDLE_EXIT_CODE = 75;
+
 /** A line, or the marker that an over-long line was discarded. */
 export type LineEvent = { line: Buffer } | { overlong: true };
 

@@ -5,14 +5,16 @@
 import * as z from '../../contract/zod';
 import { DEFAULT_SESSION_CRITICAL } from '../../contract/session-critical';
 import { reapTargets } from '../reap';
-import { readPidMax } from '../proc';
+import { readPidMax, type ProcessIdentities } from '../proc';
 import { HELPER_PROTOCOL_VERSION, HelperRequestSchema, RequestIdSchema, type HelperFeatures, type HelperReply, type LineEvent } from './protocol';
 
-/** What stays the same for the helper's whole life. */
+/** The helper's state: all of it stays the same for its whole life, except that idleMs may shrink. */
 export interface HelperState {
   features: HelperFeatures;
-  /** The helper and its ancestors (pkexec, the app, its session…): always refused. */
-  protectedPids: ReadonlySet<number>;
+  /** The helper and its ancestors (pkexec, the app, its session…), pid → start time: always refused. */
+  protectedPids: ProcessIdentities;
+  /** How long the helper stays without a request (HELPER_IDLE_MS; a hello may only shorten it). */
+  idleMs: number;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -49,13 +51,17 @@ export function answer(event: LineEvent, state: HelperState): HelperReply {
   const parsed = HelperRequestSchema.safeParse(value);
   if (!parsed.success) return badRequest(id, `The request is malformed (${describeIssues(parsed.error)}).`);
   const request = parsed.data;
-  if (request.op === 'hello') return { id, ok: true, version: HELPER_PROTOCOL_VERSION, features: state.features };
+  if (request.op === 'hello') {
+    // Only ever shorter: a caller can make its own helper leave sooner, never keep it longer.
+    if (request.idleMs !== undefined) state.idleMs = Math.min(state.idleMs, request.idleMs);
+    return { id, ok: true, version: HELPER_PROTOCOL_VERSION, features: state.features, idleMs: state.idleMs };
+  }
   try {
     const pidMax = readPidMax();
     const outOfRange = request.targets.find((t) => t.pid > pidMax);
     if (outOfRange) return badRequest(id, `PID ${outOfRange.pid} is above this system's pid_max (${pidMax}).`);
     const sessionCritical = [...DEFAULT_SESSION_CRITICAL, ...request.sessionCritical];
-    const results = reapTargets(request, { via: 'helper', protectedPids: state.protectedPids, sessionCritical });
+    const results = reapTargets(request, { via: 'helper', protectedPids: state.protectedPids, sessionCritical, endGraceMs: request.endGraceMs });
     return { id, ok: true, results };
   } catch (err) {
     return { id, ok: false, error: { code: 'INTERNAL', message: `The helper failed: ${err instanceof Error ? err.message : String(err)}.` } };

@@ -166,7 +166,7 @@ describe('helper faults under real pkexec and polkit', () => {
         `#!/bin/sh
 read -r line
 id=$(printf '%s' "$line" | sed -n 's/.*"id":\\([0-9]*\\).*/\\1/p')
-printf '{"id":%s,"ok":true,"version":"drill","features":{"pidfd":true,"processMrelease":true,"cgroupKill":true,"lockedBytes":0,"uid":0,"nice":0}}\\n' "$id"
+printf '{"id":%s,"ok":true,"version":"drill","features":{"pidfd":true,"processMrelease":true,"cgroupKill":true,"lockedBytes":0,"uid":0,"nice":0},"idleMs":300000}\\n' "$id"
 exec 1>&-
 while read -r rest; do :; done
 exit 0

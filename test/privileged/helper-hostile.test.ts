@@ -1,12 +1,12 @@
 /**
  * Hostile input straight to the helper, spawned as root with pipes (the same program pkexec runs).
  * Every malformed request gets an error, nothing is killed (a sentinel hog is alive at the end),
- * and the helper still answers hello.
+ * and the helper still answers hello. An idle helper leaves, after a time a caller may only shorten.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HelperReplySchema, type HelperReply } from '../../native/helper/protocol';
+import { HELPER_IDLE_EXIT_CODE, HELPER_IDLE_MS, HelperReplySchema, type HelperReply } from '../../native/helper/protocol';
 import { readPidMax, readStat } from '../../native/proc';
 import { startHog, stopAllHogs, type Hog } from '../support/hogs';
 
@@ -83,6 +83,13 @@ describe('headroom-helper under hostile input', () => {
       reap([sentinelTarget], { force: 'yes' }),
       reap([sentinelTarget], { sessionCritical: 'node' }),
       reap([sentinelTarget], { sessionCritical: [''] }),
+      reap([sentinelTarget], { mode: 'end', endGraceMs: 60_001 }), // longer than the setting allows
+      reap([sentinelTarget], { mode: 'end', endGraceMs: -1 }),
+      reap([sentinelTarget], { mode: 'end', endGraceMs: 1.5 }),
+      reap([sentinelTarget], { mode: 'end', endGraceMs: '5000' }),
+      '{"id":10,"op":"hello","idleMs":300001}\n', // longer than its own 5 min: never
+      '{"id":11,"op":"hello","idleMs":0}\n',
+      '{"id":12,"op":"hello","idleMs":"1000"}\n',
       // The caller's session-critical names add to the built-in list: the sentinel (comm "node") is refused.
       reap([sentinelTarget], { sessionCritical: ['node'] }),
       reap([{ ...sentinelTarget, cgroup: '/' }]),
@@ -119,6 +126,12 @@ describe('headroom-helper under hostile input', () => {
     expect(replies.slice(before).map((r) => r.id)).toEqual([100, 101]);
   });
 
+  it('is still the helper it was: 5 min idle time in force, hello answered', async () => {
+    const hello = await send('{"id":43,"op":"hello"}\n');
+    expect(hello).toMatchObject({ id: 43, ok: true, idleMs: HELPER_IDLE_MS });
+    expect(HELPER_IDLE_MS).toBe(5 * 60_000);
+  });
+
   it('refuses command-line arguments and exits 0 when stdin closes', async () => {
     const withArgs = spawn(process.execPath, [HELPER, '--pid', '1'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
@@ -128,5 +141,43 @@ describe('headroom-helper under hostile input', () => {
     const plain = spawn(process.execPath, [HELPER], { stdio: ['pipe', 'pipe', 'pipe'] });
     plain.stdin.end();
     expect(await new Promise((r) => plain.once('exit', r))).toBe(0);
+  });
+});
+
+describe('an idle helper', () => {
+  it('leaves (exit 75) after the idle time a hello asked for; a later hello cannot lengthen it', async () => {
+    const idle = spawn(process.execPath, [HELPER], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      const lines: string[] = [];
+      let buffered = '';
+      idle.stdout.setEncoding('utf8').on('data', (d: string) => {
+        buffered += d;
+        for (let nl = buffered.indexOf('\n'); nl !== -1; nl = buffered.indexOf('\n')) {
+          lines.push(buffered.slice(0, nl));
+          buffered = buffered.slice(nl + 1);
+        }
+      });
+      const ask = async (line: string): Promise<HelperReply> => {
+        const before = lines.length;
+        idle.stdin.write(line);
+        while (lines.length === before) await new Promise((r) => setTimeout(r, 5));
+        return HelperReplySchema.parse(JSON.parse(lines[before]!));
+      };
+      const exited = new Promise<number | null>((resolve) => idle.once('exit', (code) => resolve(code)));
+      expect(await ask('{"id":1,"op":"hello"}\n')).toMatchObject({ ok: true, idleMs: HELPER_IDLE_MS });
+      expect(await ask('{"id":2,"op":"hello","idleMs":1000}\n')).toMatchObject({ ok: true, idleMs: 1000 });
+      expect(await ask('{"id":3,"op":"hello","idleMs":200000}\n')).toMatchObject({ ok: true, idleMs: 1000 });
+      // Each request starts the idle time again.
+      await new Promise((r) => setTimeout(r, 600));
+      expect(await ask('{"id":4,"op":"hello"}\n')).toMatchObject({ ok: true, idleMs: 1000 });
+      const lastAnswer = Date.now();
+      const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 10_000))]);
+      const after = Date.now() - lastAnswer;
+      expect(code).toBe(HELPER_IDLE_EXIT_CODE);
+      expect(after).toBeGreaterThanOrEqual(900);
+      expect(after).toBeLessThan(3000);
+    } finally {
+      if (idle.exitCode === null && idle.signalCode === null) idle.kill('SIGKILL');
+    }
   });
 });

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { defaultSettings } from '../../contract/settings';
 import { CLI_END_GRACE_MS } from '../../main/cli/reap';
 import { quickHello } from '../../native/helper/hello';
+import { HELPER_IDLE_MS } from '../../native/helper/lines';
 import { answer, type HelperState } from '../../native/helper/serve';
 import { killChildren } from '../support/idle-children';
 import { isZodModule } from '../support/zod-modules';
@@ -34,7 +35,7 @@ process.stdout.write = (...args) => { if (first) { first = false; fs.writeFileSy
 }
 
 const features = { pidfd: true, processMrelease: true, cgroupKill: true, lockedBytes: 0, uid: 0, nice: 0 };
-const state: HelperState = { features, protectedPids: new Set([process.pid]) };
+const state: HelperState = { features, protectedPids: new Map([[process.pid, 0]]), idleMs: HELPER_IDLE_MS };
 const line = (text: string) => ({ line: Buffer.from(text) });
 
 describe('headroom reap on its fast path', () => {
@@ -74,7 +75,7 @@ describe('the app\'s main thread', () => {
 describe('the helper\'s hello before zod', () => {
   it('answers exactly what the full path answers for a valid hello', () => {
     for (const text of ['{"id":0,"op":"hello"}', '{"op":"hello","id":7}', '{"id":9007199254740991,"op":"hello"}']) {
-      expect(quickHello(line(text), features)).toEqual(answer(line(text), state));
+      expect(quickHello(line(text), features, HELPER_IDLE_MS)).toEqual(answer(line(text), state));
     }
   });
 
@@ -84,11 +85,19 @@ describe('the helper\'s hello before zod', () => {
       '{"id":9007199254740992,"op":"hello"}', '{"op":"hello"}', '{"id":1,"op":"HELLO"}', '[1,"hello"]', 'null', 'hello', '{"id":1,"op":"reap","targets":[]}',
       '{"__proto__":{"op":"hello"},"id":1}',
     ]) {
-      expect(quickHello(line(text), features), text).toBeNull();
+      expect(quickHello(line(text), features, HELPER_IDLE_MS), text).toBeNull();
       expect(answer(line(text), state).ok, text).toBe(false);
     }
-    expect(quickHello({ line: Buffer.from([0x7b, 0xff, 0x7d]) }, features)).toBeNull();
-    expect(quickHello({ overlong: true }, features)).toBeNull();
+    expect(quickHello({ line: Buffer.from([0x7b, 0xff, 0x7d]) }, features, HELPER_IDLE_MS)).toBeNull();
+    expect(quickHello({ overlong: true }, features, HELPER_IDLE_MS)).toBeNull();
+  });
+
+  it('leaves a hello that shortens the idle time to the full path, which applies it', () => {
+    const text = '{"id":5,"op":"hello","idleMs":1000}';
+    expect(quickHello(line(text), features, HELPER_IDLE_MS)).toBeNull();
+    const own: HelperState = { ...state, idleMs: HELPER_IDLE_MS };
+    expect(answer(line(text), own)).toMatchObject({ id: 5, ok: true, idleMs: 1000 });
+    expect(own.idleMs).toBe(1000);
   });
 
   it('the built helper answers hello without having loaded zod, then loads it for the next request', async () => {
