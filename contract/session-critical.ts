@@ -6,7 +6,7 @@
 
 /**
  * Processes whose loss ends the person's session: refused unless the request says `force`.
- * Matched against comm (the kernel's 15-character process name).
+ * Matched against comm (the kernel's 15-character process name); a longer name matches by its first 15.
  */
 export const DEFAULT_SESSION_CRITICAL = [
   'Xorg',

@@ -15,6 +15,14 @@ import { realtimeForRelease } from './priority';
 import { refusedResult } from './reap-result';
 import { closeFd, pidfdOpen, pidfdSendSignal, processMrelease, SIGKILL, SIGTERM, SyscallError, waitReadable } from './syscalls';
 
+/** The kernel keeps a process name (comm) to its first 15 characters (TASK_COMM_LEN 16, with the NUL). */
+const COMM_MAX = 15;
+
+/** A configured name as the kernel's comm would hold it: "gnome-session-binary" matches comm "gnome-session-b". */
+function commOf(name: string): string {
+  return name.length > COMM_MAX ? name.slice(0, COMM_MAX) : name;
+}
+
 /** Where and under which rules a reap runs. */
 export interface ReapContext {
   /** Recorded in every result. */
@@ -98,7 +106,7 @@ function verify(index: number, target: ReapTarget, request: ReapRequest, context
     return keep(refusedResult(target, via, 'PROTECTED', `${stat.comm} (PID ${target.pid}) is ${who}; it is never ended from here.`, stat.comm));
   }
   const critical = context.sessionCritical ?? DEFAULT_SESSION_CRITICAL;
-  if (!request.force && critical.includes(stat.comm)) {
+  if (!request.force && critical.some((name) => commOf(name) === stat.comm)) {
     return keep(
       refusedResult(
         target,

@@ -141,6 +141,19 @@ describe('reapTargets (in-process, real kernel)', () => {
     expect(forced).toMatchObject({ ok: true, method: 'mrelease' });
   });
 
+  it('refuses a session-critical name longer than the kernel keeps: the name as comm cuts it (15 characters) is what matches', async () => {
+    // The person writes the program's full name; the kernel's comm is its first 15 characters.
+    const child = await startChild('process.title = "headroom-critical-long-name"; process.stdout.write("up\\n"); setInterval(() => {}, 1000)');
+    expect(readStat(child.pid!)!.comm).toBe('headroom-critic');
+    const target = { pid: child.pid!, startTime: startTimeOf(child.pid!) };
+    const refused = reapTargets(request([target]), { ...context, sessionCritical: ['headroom-critical-long-name'] })[0]!;
+    expect(refused.error?.code).toBe('SESSION_CRITICAL');
+    expect(isAlive(child.pid!)).toBe(true);
+    // A name that only starts like it is another program.
+    const other = reapTargets(request([target]), { ...context, sessionCritical: ['headroom-crit'] })[0]!;
+    expect(other).toMatchObject({ ok: true, method: 'mrelease' });
+  });
+
   it('ends with SIGTERM when the process honours it (method term)', async () => {
     const child = await startChild('process.stdout.write("up\\n"); setInterval(() => {}, 1000)');
     const [result] = reapTargets(request([{ pid: child.pid!, startTime: startTimeOf(child.pid!) }], { mode: 'end' }), { ...context, endGraceMs: 5000 });
