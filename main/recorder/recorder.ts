@@ -245,7 +245,7 @@ export function createRecorder(options: RecorderOptions = {}): Recorder {
           // The store has everything recorded; this process's points are added where it has nothing
           // (a stretch while writing failed, ticks newer than its last write, another writer gone).
           const read = readPointsWorst(dir, { from, to }, maxPoints, { points, intervalMs: memory.intervalMs });
-          points = read.items.concat(read.unstored).sort((a, b) => a.t - b.t);
+          points = read.unstored.length === 0 ? read.items : read.items.concat(read.unstored).sort((a, b) => a.t - b.t);
           for (const e of read.events) events.set(`${e.time}|${e.kind}|${e.label}`, e);
         } catch (err) {
           if (!(err instanceof RecorderRefusal) && errnoCode(err) !== 'ENOENT') log(`history could not be read (${errnoCode(err)}); the window shows what is in memory.`);

@@ -5,9 +5,9 @@
  * time (the writer's own ticks), or when it lies between two stored records no farther apart than
  * STRETCH_FACTOR tick intervals (a follower samples at other moments: while the writer records, its
  * points fall inside such a stretch and are not drawn twice). Anything else — inside a longer silence
- * of the store, before its first record or after its last — is a stretch the store lacks. Finding
- * the records near the memory points is one pass over the range's times; only those are sorted and
- * searched (a 24 h read with a 3,600-point ring: within noise of the same read without, ~5 ms here).
+ * of the store, before its first record or after its last — is a stretch the store lacks. The
+ * records near the memory points are collected from the files that reach them, and one walk over
+ * both time-ordered lists decides (costs in docs/BENCHMARKS.md, "Tenth pass").
  */
 import type { HistoryPoint } from '../../contract/history';
 import { systemIntervalMs } from './codec';
@@ -20,41 +20,46 @@ const STRETCH_FACTOR = 1.5;
 /** Records farther than this from every memory point cannot bound a stretch around one. */
 const NEAR_MS = Math.ceil(STRETCH_FACTOR * MAX_INTERVAL_MS);
 
-interface StoredTick {
-  t: number;
-  intervalMs: number;
-}
-
-/** The points of `points` (ticks `intervalMs` apart) that no record of `files` covers, in their order. */
+/** The points of `points` (time-ordered ticks `intervalMs` apart) that no record of `files` covers, in their order. */
 export function unstoredPoints(files: readonly DecodedSys[], points: readonly HistoryPoint[], intervalMs: number): HistoryPoint[] {
   if (points.length === 0) return [];
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const p of points) {
-    lo = Math.min(lo, p.t);
-    hi = Math.max(hi, p.t);
-  }
-  const near: StoredTick[] = [];
+  for (let i = 1; i < points.length; i++) if (points[i]!.t < points[i - 1]!.t) return unstoredPoints(files, [...points].sort((x, y) => x.t - y.t), intervalMs);
+  const lo = points[0]!.t - NEAR_MS;
+  const hi = points[points.length - 1]!.t + NEAR_MS;
+  // The stored records near the memory points: times and their tick intervals, in two flat arrays.
+  const times: number[] = [];
+  const intervals: number[] = [];
+  let sorted = true;
   for (const f of files) {
-    for (let i = 0; i < f.times.length; i++) {
+    const n = f.times.length;
+    // A file's records are in write order: one wholly outside the span is skipped unread.
+    if (n === 0 || f.times[n - 1]! < lo || f.times[0]! > hi) continue;
+    for (let i = 0; i < n; i++) {
       const t = f.times[i]!;
-      if (t >= lo - NEAR_MS && t <= hi + NEAR_MS) near.push({ t, intervalMs: systemIntervalMs(f.buf, f.systemOffsets[i]!) });
+      if (t < lo || t > hi) continue;
+      if (times.length > 0 && t < times[times.length - 1]!) sorted = false;
+      times.push(t);
+      intervals.push(systemIntervalMs(f.buf, f.systemOffsets[i]!));
     }
   }
-  near.sort((a, b) => a.t - b.t);
-  return points.filter((p) => {
-    // after: the first record at or after p; before: the last one before it.
-    let a = 0;
-    let b = near.length;
-    while (a < b) {
-      const mid = (a + b) >>> 1;
-      if (near[mid]!.t < p.t) a = mid + 1;
-      else b = mid;
-    }
-    const after = near[a];
-    const before = near[a - 1];
-    if ((after && Math.abs(after.t - p.t) < 1) || (before && p.t - before.t < 1)) return false;
-    if (!after || !before) return true;
-    return after.t - before.t > STRETCH_FACTOR * Math.max(intervalMs, after.intervalMs, before.intervalMs);
-  });
+  // Segments are read in time order and one writer's ticks follow one another, so this is rare.
+  if (!sorted) {
+    const order = times.map((_, i) => i).sort((a, b) => times[a]! - times[b]!);
+    const t2 = order.map((i) => times[i]!);
+    const i2 = order.map((i) => intervals[i]!);
+    times.splice(0, times.length, ...t2);
+    intervals.splice(0, intervals.length, ...i2);
+  }
+  const out: HistoryPoint[] = [];
+  // One walk over both time-ordered lists: `a` is the first record at or after the point.
+  let a = 0;
+  for (const p of points) {
+    while (a < times.length && times[a]! < p.t) a++;
+    const after = a < times.length ? times[a]! : null;
+    const before = a > 0 ? times[a - 1]! : null;
+    // The writer's own tick (the same time), the common case: covered.
+    if ((after !== null && after - p.t < 1) || (before !== null && p.t - before < 1)) continue;
+    if (after === null || before === null || after - before > STRETCH_FACTOR * Math.max(intervalMs, intervals[a]!, intervals[a - 1]!)) out.push(p);
+  }
+  return out;
 }
