@@ -160,19 +160,24 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
+  /** Send `text` to an open client, or cut it off when it already has SLOW_CLIENT_BYTES unsent. */
+  const sendOrCutOff = (ws: WebSocket, text: string, what: 'answers' | 'events'): void => {
+    if (ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount > SLOW_CLIENT_BYTES) {
+      log(`headroom serve: cut off a client that does not read its ${what} (${(ws.bufferedAmount / 1024 / 1024).toFixed(1)} MiB unsent)`);
+      ws.terminate();
+      return;
+    }
+    ws.send(text);
+  };
+
   wss.on('connection', (ws: WebSocket) => {
     ws.on('error', () => ws.terminate());
     ws.on('message', (data, isBinary) => {
       void wireHandler().then(({ handleWireMessage }) => handleWireMessage(service.handlers, data, isBinary, log)).then((reply) => {
-        if (ws.readyState !== ws.OPEN) return;
-        if (ws.bufferedAmount > SLOW_CLIENT_BYTES) {
-          // Answers cannot be skipped like snapshots: a client that asks without reading would grow
-          // this queue without end. Cut it off; the window reconnects and starts from a full snapshot.
-          log(`headroom serve: cut off a client that does not read its answers (${(ws.bufferedAmount / 1024 / 1024).toFixed(1)} MiB unsent)`);
-          ws.terminate();
-          return;
-        }
-        ws.send(reply);
+        // Answers cannot be skipped like snapshots: a client that asks without reading would grow
+        // this queue without end. Cut it off; the window reconnects and starts from a full snapshot.
+        sendOrCutOff(ws, reply, 'answers');
       });
     });
   });
@@ -184,15 +189,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     service.on(event, (data) => {
       if (wss.clients.size === 0) return;
       const text = JSON.stringify({ event, data });
-      for (const client of wss.clients) {
-        if (client.readyState !== client.OPEN) continue;
-        if (client.bufferedAmount > SLOW_CLIENT_BYTES) {
-          log(`headroom serve: cut off a client that does not read its events (${(client.bufferedAmount / 1024 / 1024).toFixed(1)} MiB unsent)`);
-          client.terminate();
-          continue;
-        }
-        client.send(text);
-      }
+      for (const client of wss.clients) sendOrCutOff(client, text, 'events');
     }),
   );
   // Snapshots: a full one to each new client at the first tick after it connects (the page asks

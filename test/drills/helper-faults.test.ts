@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readStat } from '../../native/proc';
 import { cleanupPrivileged, INSTALL_ROOT, setupPrivileged, TEST_HELPER_PATH, type TestUser } from '../privileged/setup';
+import { spawnAsUser } from '../privileged/reap-driver';
 
 let allowed: TestUser;
 const targets: ChildProcess[] = [];
@@ -72,13 +73,7 @@ interface Driver {
 }
 
 async function startDriver(): Promise<Driver> {
-  const child = spawn(process.execPath, [join(INSTALL_ROOT, 'helper-faults-driver.cjs')], {
-    uid: allowed.uid,
-    gid: allowed.gid,
-    cwd: INSTALL_ROOT,
-    env: { PATH: '/usr/bin:/bin', HEADROOM_HELPER_PATH: TEST_HELPER_PATH, HOME: '/' },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child = spawnAsUser(allowed, 'helper-faults-driver.cjs');
   drivers.push(child);
   const lines: string[] = [];
   const waiters: ((line: string) => void)[] = [];

@@ -89,15 +89,23 @@ export interface Driver {
 
 const started: ChildProcess[] = [];
 
-/** Start a driver as `user`, with the test helper path. */
-export async function startDriver(user: TestUser, config: DriverConfig): Promise<Driver> {
-  const child = spawn(process.execPath, [join(INSTALL_ROOT, DRIVER_FILE), JSON.stringify(config)], {
+/**
+ * Run a driver script installed in INSTALL_ROOT as `user`, as the app would run: a plain
+ * environment, the test helper's path, stdin and stdout piped.
+ */
+export function spawnAsUser(user: TestUser, script: string, args: string[] = []): ChildProcess {
+  return spawn(process.execPath, [join(INSTALL_ROOT, script), ...args], {
     uid: user.uid,
     gid: user.gid,
     cwd: INSTALL_ROOT,
     env: { PATH: '/usr/bin:/bin', HEADROOM_HELPER_PATH: TEST_HELPER_PATH, HOME: '/' },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
+}
+
+/** Start a driver as `user`, with the test helper path. */
+export async function startDriver(user: TestUser, config: DriverConfig): Promise<Driver> {
+  const child = spawnAsUser(user, DRIVER_FILE, [JSON.stringify(config)]);
   started.push(child);
   const waiting = new Map<number, (reply: DriverReply) => void>();
   let onReady: () => void = () => {};
