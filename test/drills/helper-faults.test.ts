@@ -12,12 +12,12 @@
  * Every target carries `headroom-test-hog` in argv and is killed by PID in finally.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readStat } from '../../native/proc';
 import { cleanupPrivileged, INSTALL_ROOT, setupPrivileged, TEST_HELPER_PATH, type TestUser } from '../privileged/setup';
-import { spawnAsUser } from '../privileged/reap-driver';
+import { helperOf, spawnAsUser, waitFor } from '../privileged/reap-driver';
 
 let allowed: TestUser;
 const targets: ChildProcess[] = [];
@@ -102,26 +102,6 @@ async function startDriver(): Promise<Driver> {
       await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
     },
   };
-}
-
-/** The helper the driver started: its child running our helper script or wrapper. */
-function helperOf(driverPid: number): number | null {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = readStat(Number(entry));
-    if (stat?.ppid === driverPid) return Number(entry);
-  }
-  return null;
-}
-
-async function waitFor<T>(what: string, probe: () => T | null, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== null) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('helper faults under real pkexec and polkit', () => {
