@@ -43,3 +43,11 @@ export const DEFAULT_SESSION_CRITICAL = [
   'systemd-logind',
   'headroom',
 ] as const;
+
+/** The kernel keeps a process name (comm) to its first 15 characters (TASK_COMM_LEN 16, with the NUL). */
+export const COMM_MAX = 15;
+
+/** A configured name as the kernel's comm would hold it: "gnome-session-binary" matches comm "gnome-session-b". */
+export function commOf(name: string): string {
+  return name.length > COMM_MAX ? name.slice(0, COMM_MAX) : name;
+}

@@ -7,7 +7,7 @@
  * Nothing is read from a victim's /proc after its kill: that can pin the mm and delay the teardown.
  */
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_SESSION_CRITICAL } from '../contract/session-critical';
+import { commOf, DEFAULT_SESSION_CRITICAL } from '../contract/session-critical';
 import type { ReapRequest, ReapResult, ReapTarget } from '../contract/reap';
 import { exclusiveGroupOf, killGroup } from './cgroup';
 import { isProtectedProcess, readStat, readStatus, selfAndAncestorIdentities, type ProcessIdentities, type ProcMemory, type ProcStat } from './proc';
@@ -15,13 +15,6 @@ import { realtimeForRelease } from './priority';
 import { refusedResult } from './reap-result';
 import { closeFd, pidfdOpen, pidfdSendSignal, processMrelease, SIGKILL, SIGTERM, SyscallError, waitReadable } from './syscalls';
 
-/** The kernel keeps a process name (comm) to its first 15 characters (TASK_COMM_LEN 16, with the NUL). */
-const COMM_MAX = 15;
-
-/** A configured name as the kernel's comm would hold it: "gnome-session-binary" matches comm "gnome-session-b". */
-function commOf(name: string): string {
-  return name.length > COMM_MAX ? name.slice(0, COMM_MAX) : name;
-}
 
 /** Where and under which rules a reap runs. */
 export interface ReapContext {

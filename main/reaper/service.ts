@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import type { ReapErrorCode, ReapRequest, ReapRequestInput, ReapResponse, ReapResult } from '../../contract/reap';
+import { commOf } from '../../contract/session-critical';
 import type { PrivilegeMode } from '../../contract/status';
 import { HELPER_INSTALL_PATH } from '../../native/polkit/paths';
 import { ownerUid, readStat } from '../../native/proc';
@@ -58,6 +59,15 @@ export interface ReapService {
 const HELPER_REQUEST_SLACK_MS = 30_000;
 
 /**
+ * The session-critical names as the helper compares them (comm: 15 characters), once each: the
+ * longest list the settings allow (256 names of 64 characters, each a 6-byte JSON escape) would
+ * otherwise make a request over the helper's 64 KiB line limit.
+ */
+function asComm(names: readonly string[]): string[] {
+  return [...new Set(names.map(commOf))];
+}
+
+/**
  * Create the reap service. Nothing starts yet: the reap worker on warm() or the first own reap, the
  * helper on the first privileged reap.
  */
@@ -99,7 +109,7 @@ export function createReapService(options: ReapServiceOptions): ReapService {
     try {
       // The helper waits the person's End grace period too, as the in-process reap does.
       const endGraceMs = options.endGraceMs();
-      const reply = await helper.request({ op: 'reap', targets: request.targets, mode: request.mode, force: request.force, sessionCritical: options.sessionCritical(), endGraceMs }, HELPER_REQUEST_SLACK_MS + endGraceMs);
+      const reply = await helper.request({ op: 'reap', targets: request.targets, mode: request.mode, force: request.force, sessionCritical: asComm(options.sessionCritical()), endGraceMs }, HELPER_REQUEST_SLACK_MS + endGraceMs);
       if (!reply.ok) return fail(reply.error.code, reply.error.message);
       const parsed = helperProtocol().ReapReplySchema.safeParse(reply);
       if (!parsed.success || parsed.data.results.length !== request.targets.length) return fail('INTERNAL', 'The privileged helper answered with results that do not match the request.');

@@ -162,3 +162,17 @@ describe('End through the helper', () => {
     await driver.close();
   }, 60_000);
 });
+
+describe('the person\'s session-critical names through the helper', () => {
+  it('the longest list the settings allow (256 names of 64 control characters) still fits the helper\'s line: names go as comm holds them', async () => {
+    // Each control character is a 6-byte JSON escape: 256 × 64 of them are ~98 KiB, over the 64 KiB limit.
+    const names = Array.from({ length: 256 }, (_, i) => `${String.fromCharCode(1 + (i % 30)).repeat(48)}${String(i).padStart(16, '0')}`);
+    expect(Buffer.byteLength(JSON.stringify(names))).toBeGreaterThan(64 * 1024);
+    const driver = await startDriver(allowed, { endGraceMs: 5000, sessionCritical: names });
+    const target = await startTarget();
+    const reply = await driver.ask({ op: 'reap', targets: [{ pid: target.pid, startTime: target.startTime }], mode: 'kill' });
+    expect(reply.results[0]).toMatchObject({ ok: true, via: 'helper' });
+    expect(alive(target.pid, target.startTime)).toBe(false);
+    await driver.close();
+  }, 60_000);
+});

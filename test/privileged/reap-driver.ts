@@ -20,7 +20,7 @@ const fs = require('node:fs');
 const config = JSON.parse(process.argv[2]);
 const changes = [];
 const service = createReapService({
-  sessionCritical: () => [],
+  sessionCritical: () => config.sessionCritical ?? [],
   endGraceMs: () => config.endGraceMs,
   ...(config.helperIdleMs !== undefined ? { helperIdleMs: config.helperIdleMs } : {}),
 });
@@ -73,6 +73,8 @@ export interface DriverConfig {
   endGraceMs: number;
   /** Passed to createReapService: each helper leaves after this much idle time. */
   helperIdleMs?: number;
+  /** The person's session-critical names (default none). */
+  sessionCritical?: string[];
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- replies are whatever the command produced; each test checks the fields it needs
