@@ -51,3 +51,14 @@ export const COMM_MAX = 15;
 export function commOf(name: string): string {
   return name.length > COMM_MAX ? name.slice(0, COMM_MAX) : name;
 }
+
+/**
+ * Whether a reap of a process named `comm` is refused without force. The person's `names` always
+ * count; the built-in list counts too when the reap goes through the privileged helper (another
+ * user's process, Headroom not root), which always adds it. Names compare as comm holds them
+ * (commOf). The reaper and the window's confirmation both decide through this.
+ */
+export function isSessionCritical(comm: string, names: readonly string[], viaHelper: boolean): boolean {
+  const matches = (name: string) => commOf(name) === comm;
+  return names.some(matches) || (viaHelper && DEFAULT_SESSION_CRITICAL.some(matches));
+}

@@ -7,7 +7,7 @@
  * Nothing is read from a victim's /proc after its kill: that can pin the mm and delay the teardown.
  */
 import { performance } from 'node:perf_hooks';
-import { commOf, DEFAULT_SESSION_CRITICAL } from '../contract/session-critical';
+import { DEFAULT_SESSION_CRITICAL, isSessionCritical } from '../contract/session-critical';
 import type { ReapRequest, ReapResult, ReapTarget } from '../contract/reap';
 import { exclusiveGroupOf, killGroup } from './cgroup';
 import { isProtectedProcess, readStat, readStatus, selfAndAncestorIdentities, type ProcessIdentities, type ProcMemory, type ProcStat } from './proc';
@@ -99,7 +99,7 @@ function verify(index: number, target: ReapTarget, request: ReapRequest, context
     return keep(refusedResult(target, via, 'PROTECTED', `${stat.comm} (PID ${target.pid}) is ${who}; it is never ended from here.`, stat.comm));
   }
   const critical = context.sessionCritical ?? DEFAULT_SESSION_CRITICAL;
-  if (!request.force && critical.some((name) => commOf(name) === stat.comm)) {
+  if (!request.force && isSessionCritical(stat.comm, critical, false)) {
     return keep(
       refusedResult(
         target,

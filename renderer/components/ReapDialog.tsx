@@ -40,7 +40,7 @@ export function ReapDialog({ subject, status, settings, onCancel, onConfirm }: R
   const rss = processes.reduce((s, p) => s + p.rssBytes, 0);
   const anon = processes.reduce((s, p) => s + p.anonBytes, 0);
   const swap = processes.reduce((s, p) => s + p.swapBytes, 0);
-  const critical = sessionCriticalOf(subject, settings?.sessionCritical ?? []);
+  const critical = sessionCriticalOf(subject, settings?.sessionCritical ?? [], status);
   const notice = status ? passwordNotice(status.privilege, status.uid, processes.map((p) => p.uid)) : null;
   const blocked = notice?.blocked ?? false;
   // An app whose processes all vanished from view has nothing left to target.

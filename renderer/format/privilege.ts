@@ -35,9 +35,9 @@ export function passwordNotice(mode: PrivilegeMode, ownUid: number, targetUids: 
     case 'root':
       return { text: 'Headroom runs as root: no password needed.', blocked: false };
     case 'helper-ready':
-      return { text: 'Uses the administrator access you already gave this session.', blocked: false };
+      return { text: 'Uses the administrator access you already gave (the helper is running; it leaves after 5 minutes unused).', blocked: false };
     case 'helper-installed':
-      return { text: 'An administrator password will be asked once per session.', blocked: false };
+      return { text: 'An administrator password will be asked (polkit then keeps it for 5 minutes).', blocked: false };
     case 'helper-missing':
       return {
         text: "Reaping other users' processes needs Headroom's system helper (installed by the deb package); this process cannot be reaped from here.",

@@ -4,7 +4,9 @@
  * or was replaced meanwhile is refused by main as CHANGED rather than killed by mistake.
  */
 import type { ReapMode, ReapRequestInput, ReapTarget } from '../../contract/reap';
+import { isSessionCritical } from '../../contract/session-critical';
 import type { AppInfo, ProcessInfo } from '../../contract/snapshot';
+import type { Status } from '../../contract/status';
 
 /** The contract's limit on targets per request. */
 export const MAX_TARGETS_PER_REQUEST = 512;
@@ -27,10 +29,14 @@ export function processSubject(p: ProcessInfo, mode: ReapMode): ReapSubject {
   return { kind: 'process', name: p.comm, mode, processes: [p] };
 }
 
-/** The subject's processes whose comm is in the session-critical list. */
-export function sessionCriticalOf(subject: ReapSubject, sessionCritical: readonly string[]): ProcessInfo[] {
-  const names = new Set(sessionCritical);
-  return subject.processes.filter((p) => names.has(p.comm));
+/**
+ * The subject's processes main will refuse as session-critical without force, decided as main
+ * decides (contract/session-critical.ts): the person's list by comm's first 15 characters, and for
+ * another user's process reaped through the helper (Headroom not root) the built-in list as well.
+ */
+export function sessionCriticalOf(subject: ReapSubject, sessionCritical: readonly string[], status: Pick<Status, 'privilege' | 'uid'> | null): ProcessInfo[] {
+  const viaHelper = (p: ProcessInfo) => status !== null && status.privilege !== 'root' && p.uid !== status.uid;
+  return subject.processes.filter((p) => isSessionCritical(p.comm, sessionCritical, viaHelper(p)));
 }
 
 /** The reap requests for a subject: one per 512 targets (the contract's limit). */

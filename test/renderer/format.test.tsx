@@ -103,8 +103,8 @@ describe('privilege wording', () => {
 
   it('asks for a password only for other users’ processes', () => {
     expect(passwordNotice('helper-installed', OWN_UID, [OWN_UID]).text).toBe('Your own processes: no password needed.');
-    expect(passwordNotice('helper-installed', OWN_UID, [OWN_UID, 0])).toEqual({ text: 'An administrator password will be asked once per session.', blocked: false });
-    expect(passwordNotice('helper-ready', OWN_UID, [0]).text).toBe('Uses the administrator access you already gave this session.');
+    expect(passwordNotice('helper-installed', OWN_UID, [OWN_UID, 0])).toEqual({ text: 'An administrator password will be asked (polkit then keeps it for 5 minutes).', blocked: false });
+    expect(passwordNotice('helper-ready', OWN_UID, [0]).text).toBe('Uses the administrator access you already gave (the helper is running; it leaves after 5 minutes unused).');
     expect(passwordNotice('root', 0, [OWN_UID]).blocked).toBe(false);
     expect(passwordNotice('helper-missing', OWN_UID, [0]).blocked).toBe(true);
     expect(passwordNotice('helper-missing', OWN_UID, [OWN_UID]).blocked).toBe(false);

@@ -15,14 +15,15 @@ const app = (name: string) => snapshot.apps.find((a) => a.name === name)!;
 const processesOf = (name: string) => snapshot.processes.filter((p) => p.appId === app(name).id);
 const proc = (pid: number) => snapshot.processes.find((p) => p.pid === pid)!;
 
-function open(subject: ReapSubject, privilege: PrivilegeMode = 'helper-installed') {
+function open(subject: ReapSubject, privilege: PrivilegeMode = 'helper-installed', sessionCritical?: string[]) {
   const confirmed: ReapRequestInput[][] = [];
   let cancelled = 0;
+  const settings = makeSettingsState().settings;
   render(
     <ReapDialog
       subject={subject}
       status={makeStatus(privilege)}
-      settings={makeSettingsState().settings}
+      settings={sessionCritical === undefined ? settings : { ...settings, sessionCritical }}
       onCancel={() => cancelled++}
       onConfirm={(r) => confirmed.push(r)}
     />,
@@ -76,8 +77,8 @@ describe('ReapDialog', () => {
   });
 
   it.each<[PrivilegeMode, string, boolean]>([
-    ['helper-installed', 'An administrator password will be asked once per session.', false],
-    ['helper-ready', 'Uses the administrator access you already gave this session.', false],
+    ['helper-installed', 'An administrator password will be asked (polkit then keeps it for 5 minutes).', false],
+    ['helper-ready', 'Uses the administrator access you already gave (the helper is running; it leaves after 5 minutes unused).', false],
     ['root', 'Headroom runs as root: no password needed.', false],
     ['helper-missing', "Reaping other users' processes needs Headroom's system helper (installed by the deb package); this process cannot be reaped from here.", true],
   ])('for another user’s process in mode %s says "%s"', (privilege, text, disabled) => {
@@ -98,6 +99,20 @@ describe('ReapDialog', () => {
     expect(reap.disabled).toBe(false);
     await user.click(reap);
     expect(confirmed).toEqual([[{ targets: [{ pid: 900, startTime: 1900 }], mode: 'kill', force: true }]]);
+  });
+
+  it('asks for the checkbox exactly where main would refuse: a listed name cut to comm\'s 15 characters, and the built-in list for a process the helper reaps', async () => {
+    // "Xorg-long-server-name" is cut by the kernel to "Xorg-long-serve": as comm, the person's
+    // longer entry names it (main refuses it without force).
+    const long = { ...proc(900), comm: 'Xorg-long-serve' };
+    expect(open(processSubject(long, 'kill'), 'root', ['Xorg-long-server-name']).dialog.textContent).toContain('Xorg-long-serve is session-critical');
+    cleanup();
+    // Root's Xorg through the helper (Headroom runs as alice): the helper always adds the built-in
+    // list, so it is refused even when the person's own list is empty...
+    expect(open(processSubject(proc(900), 'kill'), 'helper-installed', []).dialog.textContent).toContain('Xorg is session-critical');
+    cleanup();
+    // ...while Headroom running as root reaps in-process by the person's list alone.
+    expect(open(processSubject(proc(900), 'kill'), 'root', []).dialog.textContent).not.toContain('session-critical');
   });
 
   it('names the End button "End" and explains the grace period', async () => {
