@@ -7,6 +7,7 @@
 import { app, BrowserWindow, Notification } from 'electron';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { notificationBody } from '../contract/display-name';
 import type { Settings } from '../contract/settings';
 import type { Snapshot } from '../contract/snapshot';
 import { GuardNotifier, type GuardNotice } from '../main/notify/guard-notifier';
@@ -61,7 +62,8 @@ function start(): void {
     const appId = notice.appId;
     const n = new Notification({
       title: notice.title,
-      body: appId === null ? notice.body : `${notice.body} Click to review it in Headroom.`,
+      // Linux notification servers may read the body as markup: a name with & or < must stay text.
+      body: notificationBody(appId === null ? notice.body : `${notice.body} Click to review it in Headroom.`),
       urgency: notice.kind === 'warning' ? 'critical' : 'normal',
       actions: appId === null ? [] : [{ type: 'button', text: 'Reap…' }],
     });

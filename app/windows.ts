@@ -47,6 +47,8 @@ export function createMainWindow(preloadPath: string): BrowserWindow {
       nodeIntegrationInSubFrames: false,
       webSecurity: true,
       webviewTag: false,
+      // Electron's spellchecker downloads dictionaries from Google's CDN on Linux: no remote content.
+      spellcheck: false,
     },
   });
   lockDown(win.webContents);

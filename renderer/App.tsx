@@ -4,6 +4,7 @@
  * and the reap flow: confirmation → call('reap') → the result in plain words.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { displayName } from '../contract/display-name';
 import type { HeadroomClient } from '../contract/api';
 import { historyPointOf, type ReapMarker } from '../contract/history';
 import type { ReapMode, ReapRequestInput, ReapResult } from '../contract/reap';
@@ -184,7 +185,7 @@ export function App({ client, connection: givenConnection }: AppProps) {
       const current = subject;
       setSubject(null);
       if (!current) return;
-      setOutcome({ tone: 'pending', text: `${current.mode === 'kill' ? 'Reaping' : 'Ending'} ${current.name}\u2026`, notes: [] });
+      setOutcome({ tone: 'pending', text: `${current.mode === 'kill' ? 'Reaping' : 'Ending'} ${displayName(current.name)}\u2026`, notes: [] });
       const results: ReapResult[] = [];
       try {
         for (const request of requests) results.push(...(await client.call('reap', request)).results);

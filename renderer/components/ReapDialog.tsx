@@ -5,6 +5,7 @@
  * force: true.
  */
 import { useId, useRef, useState } from 'react';
+import { visibleControls } from '../../contract/display-name';
 import type { ReapRequestInput } from '../../contract/reap';
 import type { Settings } from '../../contract/settings';
 import type { Status } from '../../contract/status';
@@ -46,7 +47,8 @@ export function ReapDialog({ subject, status, settings, onCancel, onConfirm }: R
   // An app whose processes all vanished from view has nothing left to target.
   const canConfirm = processes.length > 0 && !blocked && (critical.length === 0 || understood);
   const graceMs = settings?.endGraceMs ?? 5000;
-  const what = subject.kind === 'app' ? `the app ${subject.name}` : `the process ${subject.name}`;
+  // The name in a <bdi>, its control characters shown: a name cannot reorder the words around it.
+  const name = <bdi>{visibleControls(subject.name)}</bdi>;
 
   return (
     <div className="hr-backdrop">
@@ -59,7 +61,10 @@ export function ReapDialog({ subject, status, settings, onCancel, onConfirm }: R
         className="hr-dialog"
         onKeyDown={onKeyDown}
       >
-        <h2 id={titleId}>{`${verb} ${what}?`}</h2>
+        <h2 id={titleId}>
+          {`${verb} ${subject.kind === 'app' ? 'the app' : 'the process'} `}
+          {name}?
+        </h2>
         <p id={descId}>
           {subject.mode === 'kill'
             ? 'Sends SIGKILL and frees its memory at once with process_mrelease. Unsaved work in it is lost.'
@@ -67,7 +72,7 @@ export function ReapDialog({ subject, status, settings, onCancel, onConfirm }: R
         </p>
         <dl className="hr-facts">
           <dt>{subject.kind === 'app' ? 'App' : 'Process'}</dt>
-          <dd>{subject.name}</dd>
+          <dd>{name}</dd>
           <dt>{pids.length === 1 ? 'PID' : `PIDs (${pids.length})`}</dt>
           <dd>
             {pids.slice(0, MAX_PIDS_SHOWN).join(', ')}

@@ -108,6 +108,7 @@ describe('the built Electron main bundle under a recording stand-in (real Electr
     expect(prefs.nodeIntegrationInSubFrames).toBe(false);
     expect(prefs.webSecurity).toBe(true);
     expect(prefs.webviewTag).toBe(false);
+    expect(prefs.spellcheck).toBe(false);
     // Hidden until its first paint.
     expect(win.options.show).toBe(false);
     win.emit('ready-to-show');

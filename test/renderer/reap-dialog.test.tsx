@@ -115,6 +115,17 @@ describe('ReapDialog', () => {
     expect(open(processSubject(proc(900), 'kill'), 'root', []).dialog.textContent).not.toContain('session-critical');
   });
 
+  it('shows a name that reverses text or holds control characters inside its own isolate, its codes visible', () => {
+    // A process may call itself U+202E + "xoferif": shown raw, it reads as "firefox" and turns the
+    // title into "Reap the process ?firefox".
+    const { dialog } = open(processSubject({ ...proc(4242), comm: '\u202exoferif\n' }, 'kill'));
+    const title = within(dialog).getByRole('heading');
+    const isolated = title.querySelector('bdi')!;
+    expect(isolated.textContent).toBe('\u27e8U+202E\u27e9xoferif\u27e8U+000A\u27e9');
+    expect(title.textContent).toBe(`Reap the process ${isolated.textContent}?`);
+    expect(dialog.textContent).not.toMatch(/[\u202e\n]/);
+  });
+
   it('names the End button "End" and explains the grace period', async () => {
     const { dialog, user, confirmed } = open(processSubject(proc(3100), 'end'));
     expect(screen.getByRole('dialog', { name: 'End the process code?' })).toBe(dialog);
