@@ -25,13 +25,16 @@ export interface GuardBannerProps {
   onReap(row: TableRow, mode: ReapMode): void;
 }
 
-/** The culprit's app row in this snapshot, or null when it is no longer running. */
+/**
+ * The culprit's app row in this snapshot, or null when it is no longer running. When its app id is
+ * gone (its processes moved group), the app that now holds one of its PIDs counts only under the
+ * same name: a PID reused by another program would open a confirmation for the wrong app.
+ */
 export function culpritRow(culprit: Culprit, snapshot: Snapshot | null): TableRow | null {
   if (snapshot === null) return null;
   const pids = new Set(culprit.pids);
-  const app =
-    snapshot.apps.find((a) => a.id === culprit.appId) ??
-    snapshot.apps.find((a) => a.id === snapshot.processes.find((p) => pids.has(p.pid))?.appId);
+  const holder = () => snapshot.apps.find((a) => a.id === snapshot.processes.find((p) => pids.has(p.pid))?.appId);
+  const app = snapshot.apps.find((a) => a.id === culprit.appId) ?? [holder()].find((a) => a?.name === culprit.name);
   if (!app) return null;
   const processes = snapshot.processes.filter((p) => p.appId === app.id);
   return { kind: 'app', key: appRowKey(app), app, processes, expanded: false };

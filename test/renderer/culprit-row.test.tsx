@@ -1,0 +1,24 @@
+// The guard banner's Reap opens the confirmation for the culprit's app row: found by its app id, or,
+// when that id is gone (its processes moved group), by the app now holding one of its PIDs — only
+// under the culprit's name, so a PID reused by another program never opens a dialog for it.
+import { describe, expect, it } from 'vitest';
+import { culpritRow } from '../../renderer/components/GuardBanner';
+import { makeSnapshot, typicalApps } from './factory';
+import { makeCulprit } from './guard-factory';
+
+describe('culpritRow', () => {
+  const snapshot = makeSnapshot(typicalApps());
+  const leaky = snapshot.apps.find((a) => a.name === 'leaky')!;
+
+  it('finds the culprit by its app id, and by a PID of its under another id when the name is the same', () => {
+    expect(culpritRow(makeCulprit({ appId: leaky.id }), snapshot)?.app.name).toBe('leaky');
+    // Moved into another group since the guard named it: a new app id, the same program.
+    expect(culpritRow(makeCulprit({ appId: 'tree:1:2', pids: [4242] }), snapshot)?.app.name).toBe('leaky');
+  });
+
+  it('does not take the app of a PID reused by another program', () => {
+    // The culprit "ghost" (PID 4242) is gone; PID 4242 now belongs to the app "leaky".
+    expect(culpritRow(makeCulprit({ appId: 'tree:9:9', name: 'ghost', pids: [4242] }), snapshot)).toBeNull();
+    expect(culpritRow(makeCulprit(), null)).toBeNull();
+  });
+});
