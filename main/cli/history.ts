@@ -5,6 +5,7 @@
  * (`--csv`, one kind of row at a time). It reads the store directly and never takes the writer lock,
  * so it works while the window or `serve` records. Imports only the store reader: it starts fast.
  */
+import { visibleControls } from '../../contract/display-name';
 import type { HistoryLine, RecordedApp, RecordedEvent, RecordedSample } from '../../contract/record';
 import { checkStateDir, defaultStateDir, RecorderRefusal } from '../recorder/safe-fs';
 import { readApps, readSamples } from '../recorder/store-reader';
@@ -66,9 +67,9 @@ function tableLine(line: HistoryLine): string {
   }
   if (line.type === 'app') {
     const pressure = line.pressureSomeAvg10 === null ? '' : `  pressure some ${pct(line.pressureSomeAvg10)}%`;
-    return `${iso(line.t)}  ${line.name.padEnd(24).slice(0, 24)}  rss ${gib(line.rssBytes)}  anon ${gib(line.anonBytes)}  swap ${gib(line.swapBytes)}  growth ${(line.growthBytesPerSec / 1024 ** 2).toFixed(1)} MiB/s${pressure}`;
+    return `${iso(line.t)}  ${visibleControls(line.name).padEnd(24).slice(0, 24)}  rss ${gib(line.rssBytes)}  anon ${gib(line.anonBytes)}  swap ${gib(line.swapBytes)}  growth ${(line.growthBytesPerSec / 1024 ** 2).toFixed(1)} MiB/s${pressure}`;
   }
-  return `${iso(line.time)}  ${line.kind.toUpperCase()}  ${line.label}${line.detail ? ` — ${line.detail}` : ''}`;
+  return `${iso(line.time)}  ${line.kind.toUpperCase()}  ${visibleControls(line.label)}${line.detail ? ` — ${visibleControls(line.detail)}` : ''}`;
 }
 
 const timeOf = (l: HistoryLine): number => (l.type === 'event' ? l.time : l.t);

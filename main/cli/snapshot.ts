@@ -2,6 +2,7 @@
  * `headroom snapshot` — one sample of pressure, memory and processes: a top-like table, or JSON
  * (`--json`; with `--repeat N --interval MS`, one JSON document per line, later ones on the warm cache).
  */
+import { visibleControls } from '../../contract/display-name';
 import type { PsiResource, Snapshot } from '../../contract/snapshot';
 import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../sampler/loop';
 import { createSampler } from '../sampler/sampler';
@@ -88,15 +89,17 @@ export function formatTable(s: Snapshot, top: number): string {
   lines.push('');
   const header = ['PID', 'USER', 'RSS', 'ANON', 'SWAP', 'S', 'APP', 'COMMAND'];
   const appName = new Map(s.apps.map((a) => [a.id, a.name]));
+  // Names and command lines are the processes' own words: control characters are shown as their
+  // codes, so no process can move the cursor, retitle the terminal or forge a row.
   const rows = shown.map((p) => [
     String(p.pid),
-    p.user,
+    visibleControls(p.user),
     formatBytes(p.rssBytes),
     formatBytes(p.anonBytes),
     formatBytes(p.swapBytes),
     p.state,
-    appName.get(p.appId) ?? '',
-    p.cmdline || `[${p.comm}]`,
+    visibleControls(appName.get(p.appId) ?? ''),
+    visibleControls(p.cmdline || `[${p.comm}]`),
   ]);
   const widths = header.slice(0, -1).map((h, i) => Math.max(h.length, ...rows.map((r) => Math.min(r[i]!.length, 16))));
   const right = new Set([0, 2, 3, 4]);

@@ -90,7 +90,10 @@ export function groupApps(processes: readonly GroupableProcess[], classifier: Cg
         break;
       }
       chain.push(current);
-      const parent = current.info.pid === 1 ? undefined : byPid(current.info.ppid);
+      const found = current.info.pid === 1 ? undefined : byPid(current.info.ppid);
+      // A parent started after its child is not its parent: the real one exited and its PID was
+      // reused before this tick saw the child re-parented (the child's ppid is read a tick late).
+      const parent = found && found.info.startTime <= current.info.startTime ? found : undefined;
       // Stop at init, at a parent we cannot see, at a cgroup app (which owns its own members) and under a launcher.
       if (!parent || classifier.classify(parent.info.cgroup) || isLauncher(parent.info, parent.session)) {
         root = current;

@@ -134,6 +134,21 @@ describe('groupApps', () => {
     expect(grandchild.info).toBe(kept);
   });
 
+  it('does not put an orphan under a process that reused its dead parent\'s PID', () => {
+    // 800 (started at 8000) had the child 801 and was killed; the new 800 started after 801 did, and
+    // 801's ppid still says 800 until the table reads its re-parenting.
+    const impostor = proc(800, 1, { startTime: 9000, comm: 'newcomer' });
+    const orphan = proc(801, 800, { startTime: 8010, comm: 'orphan' });
+    const apps = groupApps([impostor, orphan], new CgroupClassifier(), () => null);
+    expect(orphan.info.appId).toBe('tree:801:8010');
+    expect(apps.find((a) => a.id === 'tree:800:9000')!.pids).toEqual([800]);
+    // A real parent (started before its child) still owns it.
+    const parent = proc(810, 1, { startTime: 8000 });
+    const child = proc(811, 810, { startTime: 8100 });
+    groupApps([parent, child], new CgroupClassifier(), () => null);
+    expect(child.info.appId).toBe('tree:810:8000');
+  });
+
   it('ends a ppid cycle (bad input) instead of looping', () => {
     const table = [proc(600, 601), proc(601, 600)];
     const apps = groupApps(table, new CgroupClassifier(), () => null);

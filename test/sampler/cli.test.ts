@@ -77,6 +77,24 @@ describe('headroom snapshot', () => {
     expect([...rss].sort((a, b) => b - a)).toEqual(rss);
   });
 
+  it('shows control characters in command lines as their codes: a process cannot drive the terminal or forge a row', async () => {
+    // A command line that retitles the terminal, clears it and starts a fake row on a new line.
+    const hostile = '\u001b]0;PWNED\u0007\u001b[2J\nforged-row';
+    const child = spawn(process.execPath, ['-e', 'process.stdout.write("up\\n"); setTimeout(() => {}, 30000)', hostile], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+      const run = headroom('--all');
+      expect(run.status).toBe(0);
+      const row = run.stdout.split('\n').find((l) => new RegExp(`^\\s*${child.pid}\\s`).test(l))!;
+      expect(row).toContain('\u27e8U+001B\u27e9]0;PWNED\u27e8U+0007\u27e9\u27e8U+001B\u27e9[2J\u27e8U+000A\u27e9forged-row');
+      // eslint-disable-next-line no-control-regex -- looking for raw control characters is the point
+      expect(run.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+      expect(run.stdout.split('\n').some((l) => l.startsWith('forged-row'))).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   it('--help prints the flags and exits 0', () => {
     const run = headroom('--help');
     expect(run.status).toBe(0);

@@ -9,6 +9,16 @@ import { createSampler, detectFeatures, type Sampler } from '../../main/sampler'
 import { startHog, stopAllHogs, HOG_MARKER } from '../support/hogs';
 
 const MiB = 1024 * 1024;
+const PF_KTHREAD = 0x00200000;
+/** A process's flags (/proc/PID/stat field 9), or 0 when it is gone. */
+function flagsOf(pid: number): number {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[6]);
+  } catch {
+    return 0;
+  }
+}
 /** This process's fds open on files of `/proc/<pid>/` (the sampler's kept-open reads of that process). */
 function fdsOnProcess(pid: number): number {
   let n = 0;
@@ -77,9 +87,14 @@ describe('sampler on the live system', () => {
     expect(me.cmdline.slice(0, 200)).toBe(argv.slice(0, 200));
     expect(me.rssBytes).toBeGreaterThan(10 * MiB);
     expect(me.anonBytes + me.fileBytes + me.shmemBytes).toBeGreaterThan(me.rssBytes * 0.9);
-    // kthreadd is there in /proc but never in the table, nor any of its children.
+    // kthreadd is there in /proc but never in the table, nor any kernel thread (PF_KTHREAD); a child
+    // of kthreadd in the table is a user-mode helper the kernel started, without the flag.
     expect(readFileSync('/proc/2/stat', 'utf8')).toContain('(kthreadd)');
-    expect(second.processes.some((p) => p.pid === 2 || p.ppid === 2)).toBe(false);
+    expect(second.processes.some((p) => p.pid === 2)).toBe(false);
+    const kthreads = readdirSync('/proc').filter((e) => /^\d+$/.test(e) && (flagsOf(Number(e)) & PF_KTHREAD) !== 0);
+    expect(kthreads.length).toBeGreaterThan(0);
+    expect(second.processes.filter((p) => p.ppid === 2).every((p) => (flagsOf(p.pid) & PF_KTHREAD) === 0)).toBe(true);
+    expect(second.processes.some((p) => kthreads.includes(String(p.pid)))).toBe(false);
     // Every process belongs to exactly one app.
     const ids = new Set(second.apps.map((a) => a.id));
     expect(second.processes.every((p) => ids.has(p.appId))).toBe(true);

@@ -40,9 +40,11 @@ describe('parseStat', () => {
     expect(stat).toMatchObject({ pid: 2, comm: 'kthreadd', ppid: 0, kernelThread: true });
   });
 
-  it('marks a child of kthreadd as a kernel thread even without the flag', () => {
+  it('keeps a child of kthreadd without the flag: a user-mode helper the kernel started (a core-dump pipe)', () => {
     const line = fixture('stat-self').replace(' R 14049 ', ' R 2 ');
-    expect(parseStat(line)).toMatchObject({ ppid: 2, kernelThread: true });
+    const stat = parseStat(line)!;
+    expect(stat.flags & PF_KTHREAD).toBe(0);
+    expect(stat).toMatchObject({ ppid: 2, kernelThread: false });
   });
 
   it('returns null for truncated or garbled lines instead of throwing', () => {

@@ -91,7 +91,8 @@ export function parseStatBytes(buf: Uint8Array, length: number): StatRaw | null 
     flags,
     startTime: numbers[START_TIME]!,
     rssPages: numbers[RSS]!,
-    // kthreadd (pid 2) and its children; the flag is the authority, ppid 2 the fallback.
-    kernelThread: (flags & PF_KTHREAD) !== 0 || pid === 2 || ppid === 2,
+    // The flag alone: a user-mode helper the kernel starts (a core-dump pipe, modprobe) also has
+    // kthreadd as its parent but is an ordinary process with memory of its own.
+    kernelThread: (flags & PF_KTHREAD) !== 0 || pid === 2,
   };
 }
