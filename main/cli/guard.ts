@@ -93,8 +93,12 @@ export async function run(args: string[]): Promise<number> {
         );
       } else if (event.event === 'warning') {
         process.stdout.write(`${clock} warning: memory stalled ${event.pressure.some} % (some), ${event.pressure.full} % (full); ${event.culprit ? `culprit ${event.culprit.reason}` : 'no app stands out'}\n`);
+        // Why nothing is (yet) reaped: the likely cause may not be acted on, the evidence conflicts, or it has not settled.
+        const note = guard.state().culpritNote;
+        if (note) process.stdout.write(`  ${note}\n`);
       } else if (event.event === 'would-reap') {
-        process.stdout.write(`${clock} would reap ${event.culprit.name} (PIDs ${event.culprit.pids.join(', ')}): ${event.culprit.reason}\n`);
+        const why = settings().autoReap ? ` (auto-reap is on, but ${(guard.state().actingNote ?? 'this guard does not hold the per-user lock').replace(/\.$/, '')})` : '';
+        process.stdout.write(`${clock} would reap ${event.culprit.name} (PIDs ${event.culprit.pids.join(', ')})${why}: ${event.culprit.reason}\n`);
       } else if (event.event === 'reap') {
         process.stdout.write(`${clock} reaped ${event.culprit.name}: ${event.culprit.reason}\n`);
         for (const result of event.results) process.stdout.write(`  ${describeResult(result)}\n`);
@@ -102,11 +106,13 @@ export async function run(args: string[]): Promise<number> {
         process.stdout.write(`${clock} calm\n`);
       }
     },
+    // Only the trigger watch finding no PSI at all ends the guard; one sample without PSI does not
+    // (the state shows `unavailable` until PSI reads again).
+    onUnavailable: (note) => {
+      say(note);
+      exit(1);
+    },
     onState: (state) => {
-      if (state.mode === 'unavailable' && state.modeNote !== 'The guard is starting.') {
-        say(state.modeNote);
-        exit(1);
-      }
       if (state.actingNote && state.actingNote !== lastActingNote) say(state.actingNote);
       lastActingNote = state.actingNote;
     },

@@ -15,12 +15,33 @@
  *
  * Actionability (Culprit.notActionable): PID 1, kernel threads, Headroom itself and its ancestors,
  * session-critical names, the avoid list, another user's app without the privileged helper running.
- * The prefer list moves matching ranked apps to the front.
+ * The prefer list moves matching ranked apps to the front. Names are matched as the kernel keeps
+ * comm, its first 15 characters (contract/session-critical.ts `commOf`, as the reaper does): a
+ * session-critical name or a plain prefer name by its first 15; an avoid glob against a 15-character
+ * comm matches when the comm could be the start of a name the glob matches ('gnome-text-editor' and
+ * '*-text-editor' both match comm 'gnome-text-edit'), so a cut name is never a way round the avoid list.
+ *
+ * Conflicting evidence (conflict()): a stall of its own ranks an app above any grower, but a
+ * stalled app may be the victim, not the cause: a reader whose page cache a grower evicts stalls
+ * without growing, while the grower (often in no app group of its own, so with no stall measured)
+ * does not. When the top app has a stall but is not growing (< MIN_GROWTH_MIBPS, the evidence
+ * threshold for growth) and holds less anon+swap than another app that grows at least
+ * MIN_GROWTH_MIBPS, the guard cannot tell which one is the cause: it names the grower as the likely
+ * cause and acts on neither (guard.ts). An app thrashing in a limit of its own with nothing else
+ * growing (the drills' hrdrill) is not a conflict. The rule applies only while the machine itself is
+ * short of memory (MemAvailable under CONFLICT_AVAILABLE_SHARE of MemTotal): with memory to spare a
+ * grower evicts nobody's cache, and an app stalling in a limit of its own is then the cause, whatever
+ * else grows beside it (a build, a test suite). Not covered: a victim and a grower sharing a
+ * memory-limited group on a machine with memory to spare (a container's limit) — there the stalled
+ * app is still ranked first.
  */
 import type { Culprit } from '../../contract/guard';
+import { COMM_MAX, commOf } from '../../contract/session-critical';
 import type { AppInfo, Snapshot } from '../../contract/snapshot';
 
 const WINDOW_MS = 30_000;
+/** Below this share of MemTotal available, a stalled app beside a fast grower may be the grower's victim. */
+const CONFLICT_AVAILABLE_SHARE = 0.1;
 const STALL_SPAN_MS = 2000;
 const MIN_STALL_PCT = 0.05;
 const MIN_GROWTH_MIBPS = 4;
@@ -52,10 +73,62 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
+/**
+ * A regular expression matching every start of a name the glob matches ('gnome-text-edit' for
+ * 'gnome-text-editor'): `^(?:t1(?:t2(?:…)?)?)?$` over the glob's tokens. A 15-character comm may be a
+ * longer name cut by the kernel, so it is matched with this.
+ */
+export function globPrefixRegExp(glob: string): RegExp {
+  let body = '';
+  for (const ch of [...glob].reverse()) {
+    const token = ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+    body = `(?:${token}${body})?`;
+  }
+  return new RegExp(`^${body}$`);
+}
+
+/** A compiled avoid/prefer glob: the whole-name form, and the form for a comm the kernel may have cut. */
+interface NameGlob {
+  glob: string;
+  re: RegExp;
+  cut: RegExp;
+}
+
+/**
+ * The avoid list errs towards matching (a cut comm that could be any name the glob matches is
+ * avoided); the prefer list, which moves an app towards a reap, matches a cut comm only by a plain
+ * name's first 15 characters, as session-critical names are (commOf), never by a glob's prefix.
+ */
+function compileGlob(glob: string, forAvoid: boolean): NameGlob {
+  const plain = !/[*?]/.test(glob);
+  return { glob, re: globToRegExp(glob), cut: forAvoid ? globPrefixRegExp(glob) : plain ? globToRegExp(commOf(glob)) : /$^/ };
+}
+
+/** True when the glob matches one of the app's names, or could match the uncut name behind a 15-character comm. */
+function globMatches(g: NameGlob, names: readonly string[], comms: readonly string[]): boolean {
+  return names.some((n) => g.re.test(n)) || comms.some((c) => c.length === COMM_MAX && g.cut.test(c));
+}
+
+/** Two apps whose evidence points different ways (see the file comment): nothing is acted on. */
+export interface EvidenceConflict {
+  /** The top app: stalled, not growing, holding less than the grower. */
+  stalled: Culprit;
+  /** The fastest-growing other app: the likely cause. */
+  grower: Culprit;
+}
+
 /** Keeps each app's recent samples and ranks apps by their share of the pressure. */
 export class Attribution {
   private readonly samples = new Map<string, Sample[]>();
   private evidenced = new Set<string>();
+  private lastConflict: EvidenceConflict | null = null;
+
+  /** Forget every app's samples (the wall clock stepped back: their times no longer compare). */
+  reset(): void {
+    this.samples.clear();
+    this.evidenced = new Set();
+    this.lastConflict = null;
+  }
 
   /** Record one snapshot's apps; apps that left are forgotten. */
   observe(snapshot: Snapshot): void {
@@ -76,10 +149,11 @@ export class Attribution {
     // most of the guard's cost on the main thread.
     let pidMap: Map<number, Snapshot['processes'][number]> | null = null;
     const byPidOf = (): Map<number, Snapshot['processes'][number]> => (pidMap ??= new Map(snapshot.processes.map((p) => [p.pid, p])));
-    const prefer = policy.prefer.map(globToRegExp);
-    const avoid = policy.avoid.map((g) => ({ glob: g, re: globToRegExp(g) }));
-    const ranked: Array<Culprit & { preferred: boolean }> = [];
+    const prefer = policy.prefer.map((g) => compileGlob(g, false));
+    const avoid = policy.avoid.map((g) => compileGlob(g, true));
+    const ranked: Array<Culprit & { preferred: boolean; stallPct: number; growthMiBps: number; sizeBytes: number }> = [];
     this.evidenced = new Set();
+    this.lastConflict = null;
     for (const app of snapshot.apps) {
       const list = this.samples.get(app.id);
       if (!list || list.length < 2) continue;
@@ -99,11 +173,30 @@ export class Attribution {
         score: stallSteps(stallPct) * 500 + Math.min(499, Math.max(0, Math.round(growthMiBps))) + Math.min(0.99, Math.round(sizeBytes / (1024 * MIB)) / 100),
         uid: app.uid,
         notActionable: whyNot(app, comms, byPid, policy, avoid),
-        preferred: prefer.some((re) => names.some((n) => re.test(n))),
+        preferred: prefer.some((g) => globMatches(g, names, comms)),
+        stallPct: stallSteps(stallPct) > 0 ? stallPct! : 0,
+        growthMiBps,
+        sizeBytes,
       });
     }
     ranked.sort((a, b) => Number(b.preferred) - Number(a.preferred) || b.score - a.score);
-    return ranked.slice(0, limit).map(({ preferred: _, ...culprit }) => culprit);
+    const culprits = ranked.map(({ preferred: _, stallPct: _s, growthMiBps: _g, sizeBytes: _b, ...culprit }) => culprit);
+    const top = ranked[0];
+    const short = snapshot.memory.availableBytes < CONFLICT_AVAILABLE_SHARE * snapshot.memory.totalBytes;
+    if (short && top && top.stallPct > 0 && top.growthMiBps < MIN_GROWTH_MIBPS) {
+      let grower: (typeof ranked)[number] | null = null;
+      for (const r of ranked) if (r !== top && r.growthMiBps >= MIN_GROWTH_MIBPS && r.sizeBytes > top.sizeBytes && (!grower || r.growthMiBps > grower.growthMiBps)) grower = r;
+      if (grower) this.lastConflict = { stalled: culprits[0]!, grower: culprits[ranked.indexOf(grower)]! };
+    }
+    return culprits.slice(0, limit);
+  }
+
+  /**
+   * The conflict the last rank() found, else null: memory is short, its top app stalls but is not
+   * growing (< 4 MiB/s) and holds less anon+swap than another app growing ≥ 4 MiB/s (see the file comment).
+   */
+  conflict(): EvidenceConflict | null {
+    return this.lastConflict;
   }
 
   /**
@@ -160,17 +253,19 @@ function reasonFor(app: AppInfo, stallPct: number | null, growthMiBps: number, s
   return `${app.name}: ${parts.join(', ')}`;
 }
 
-function whyNot(app: AppInfo, comms: readonly string[], byPid: Map<number, Snapshot['processes'][number]>, policy: ActionPolicy, avoid: Array<{ glob: string; re: RegExp }>): string | null {
+function whyNot(app: AppInfo, comms: readonly string[], byPid: Map<number, Snapshot['processes'][number]>, policy: ActionPolicy, avoid: readonly NameGlob[]): string | null {
   for (const pid of app.pids) {
     const p = byPid.get(pid);
     if (pid === 1) return `${app.name} contains PID 1 (init); the whole system depends on it, so the guard never reaps it.`;
     if (pid === 2 || p?.ppid === 2) return `${app.name} contains kernel threads, which cannot be reaped.`;
     if (policy.protectedPids.has(pid)) return `${app.name} contains Headroom itself or a process Headroom runs under (PID ${pid}); the guard never reaps it.`;
   }
-  const critical = comms.find((c) => policy.sessionCritical.includes(c));
+  // As comm holds them (the reaper matches the same way): 'xdg-desktop-portal' is comm 'xdg-desktop-por'.
+  const criticalComms = new Set(policy.sessionCritical.map(commOf));
+  const critical = comms.find((c) => criticalComms.has(c));
   if (critical) return `${app.name} contains ${critical}, which is part of the desktop session (session-critical); the guard never reaps it.`;
   const names = namesOf(app, comms);
-  const avoided = avoid.find(({ re }) => names.some((n) => re.test(n)));
+  const avoided = avoid.find((g) => globMatches(g, names, comms));
   if (avoided) return `${app.name} matches '${avoided.glob}' on the avoid list.`;
   if (app.uid !== policy.ownUid && !policy.mayReapOthers) {
     return `${app.name} belongs to ${app.user} (uid ${app.uid}); the guard reaps other users' apps only while Headroom's privileged helper is already running.`;

@@ -16,11 +16,17 @@
  *   the per-user lock), at most once per cooldown; otherwise one `would-reap` per episode. Without a
  *   settled leader it waits (`settled` says so) and tries again on the next ticks.
  * - `calm` ends an episode that warned; a flurry that never warned ends silently.
- * A streak starts where the tick's measurement window starts (`since`): a share measured over
- * [t − 1 s, t] at or above the level means the pressure held from t − 1 s on. A leader is credited
- * only from the previous tick (its lead began after that ranking), so it must lead every ranking of
- * the sustain period.
+ * A streak starts where the tick's measurement window starts (`since`), but one tick never gives
+ * more than FAST_INTERVAL_MS of credit: a share measured over one long window (a 5 s tick, or the
+ * first sample after a pause) is an average that a 1 s burst can fill, so it cannot stand for the
+ * whole sustain period. Pressure must then be seen again on the ticks that follow (fast sampling
+ * starts at once) for the rest of the period: at least two samples, whatever the interval. A leader
+ * is credited only from the previous tick (its lead began after that ranking), and by the same cap,
+ * so it must lead every ranking of the sustain period.
  */
+
+/** The sampling interval while an episode is open; also the most one tick may credit a streak with. */
+export const FAST_INTERVAL_MS = 250;
 
 /** How long pressure must stay below the warn level before the episode is over. */
 export const CALM_MS = 3000;
@@ -65,19 +71,21 @@ export class Episode {
   /** Feed one tick; returns what to do now, in order. */
   step(tick: EpisodeTick, limits: EpisodeLimits): EpisodeAction[] {
     const actions: EpisodeAction[] = [];
+    // The earliest a streak starting now may be credited from (see the file comment).
+    const from = Math.max(tick.since, tick.time - FAST_INTERVAL_MS);
     if (tick.somePct >= limits.warnSomePct) {
-      this.warnSince ??= tick.since;
+      this.warnSince ??= from;
       this.calmSince = null;
     } else {
       this.warnSince = null;
       this.calmSince ??= tick.time;
     }
-    this.actSince = tick.fullPct >= limits.actFullPct ? (this.actSince ?? tick.since) : null;
+    this.actSince = tick.fullPct >= limits.actFullPct ? (this.actSince ?? from) : null;
     if (tick.leader !== this.leader) {
       // The lead changed between the previous ranking and this one: credit it from the previous
       // tick at the earliest (one tick, 250 ms while sampling fast), never from the ≥ 1 s window start.
       this.leader = tick.leader;
-      this.leaderSince = tick.leader === null ? null : Math.max(tick.since, this.lastTime ?? tick.since);
+      this.leaderSince = tick.leader === null ? null : Math.max(from, this.lastTime ?? from);
     }
     this.lastTime = tick.time;
     const held = (since: number | null, forMs = limits.sustainMs): boolean => since !== null && tick.time - since >= forMs;
@@ -117,6 +125,21 @@ export class Episode {
       this.wouldReaped = false;
     }
     return actions;
+  }
+
+  /**
+   * Move every clock by `deltaMs` (negative: the wall clock stepped back), so streaks, the calm wait
+   * and the cooldown keep their lengths on the new clock.
+   */
+  rebase(deltaMs: number): void {
+    const move = (t: number | null): number | null => (t === null ? null : t + deltaMs);
+    this.warnSince = move(this.warnSince);
+    this.actSince = move(this.actSince);
+    this.calmSince = move(this.calmSince);
+    this.leaderSince = move(this.leaderSince);
+    this.lastTime = move(this.lastTime);
+    this.warnDueAt = move(this.warnDueAt);
+    this.lastReapAt = move(this.lastReapAt);
   }
 
   /** The app id that has led every ranking for the sustain period as of the last tick, else null. */

@@ -11,7 +11,17 @@
  * worker, the reap runs on the reaper's worker (or the privileged helper). A reap (reap-culprit.ts)
  * goes through the same PID-reuse-safe path as a manual one; a culprit that exited or whose group
  * vanished gets results saying so and nothing is sent. Only the holder of the per-user lock
- * (lock.ts) reaps.
+ * (lock.ts) reaps; a paused guard (the window's sampling paused) lets the lock go, since it no longer watches.
+ *
+ * Never a bystander: the guard acts only on the ranking's first app. When that app cannot be acted
+ * on (avoid list, session-critical, another user's…) or the evidence conflicts (attribution.ts: a
+ * stalled app that does not grow while another grows fast), it warns naming the likely cause and
+ * says why nothing is reaped; it never falls through to the next app.
+ *
+ * Time: shares and clocks run on the snapshots' wall-clock times. When that clock steps back (NTP,
+ * `date -s`), the guard drops its measurement history (it rebuilds within a second or two) and moves
+ * the episode's clocks back by the step, so it is neither blinded nor left with history it never
+ * prunes. Its own retry and fire timers use the monotonic clock.
  */
 import type { Culprit, GuardEvent, GuardPressure, GuardState } from '../../contract/guard';
 import type { ReapMarker } from '../../contract/history';
@@ -20,15 +30,15 @@ import type { Snapshot } from '../../contract/snapshot';
 import { selfAndAncestors } from '../../native/proc';
 import { markerForReap } from '../service/reap-marker';
 import type { ReapServiceLike } from '../service/types';
-import { Attribution, type ActionPolicy } from './attribution';
-import { CALM_MS, Episode, type EpisodeAction } from './episode';
+import { Attribution, type ActionPolicy, type EvidenceConflict } from './attribution';
+import { CALM_MS, Episode, FAST_INTERVAL_MS, type EpisodeAction } from './episode';
 import { GuardLock } from './lock';
 import { reapCulprit } from './reap-culprit';
 import type { TriggerOptions } from './trigger-messages';
 import { TriggerWatch } from './trigger-watch';
 
-/** The sampling interval while an episode is open. */
-export const FAST_INTERVAL_MS = 250;
+/** The sampling interval while an episode is open (defined with the episode, whose tick credit it bounds). */
+export { FAST_INTERVAL_MS };
 const SHARE_SPAN_MS = 1000;
 const LOCK_RETRY_MS = 2000;
 
@@ -49,6 +59,11 @@ export interface GuardOptions {
   lock?: GuardLock;
   /** Trigger options (windows to try, paths); false: no triggers, poll the sampler's snapshots. */
   triggers?: Partial<TriggerOptions> | false;
+  /**
+   * Called once when the trigger watch finds no PSI at all (the guard cannot work here). A single
+   * snapshot without PSI is not this: the mode shows `unavailable` until PSI reads again.
+   */
+  onUnavailable?: (note: string) => void;
 }
 
 /** A running guard. */
@@ -62,6 +77,11 @@ export interface Guard {
   close(): void;
   /** Resolves when no reap is in flight. */
   idle(): Promise<void>;
+  /**
+   * Sampling paused (true) or resumed: while paused the guard does not watch, so it releases the
+   * per-user lock (another guard may act) and says so; it takes the lock again at the first snapshot after.
+   */
+  setPaused(paused: boolean): void;
 }
 
 /** Create a guard; call start() to arm its triggers. */
@@ -69,20 +89,27 @@ export function createGuard(options: GuardOptions): Guard {
   const lock = options.lock ?? new GuardLock();
   const attribution = new Attribution();
   const episode = new Episode();
-  const totals: Array<{ t: number; some: number; full: number }> = [];
+  let totals: Array<{ t: number; some: number; full: number }> = [];
   const ownUid = process.getuid?.() ?? 0;
   let protectedPids: ReadonlySet<number> = new Set([process.pid]);
+  // The mode the trigger watch (or poll fallback) reported; a snapshot without PSI shows `unavailable`
+  // over it only until PSI reads again.
   let mode: GuardState['mode'] = 'unavailable';
   let windowMs: number | null = null;
   let modeNote = 'The guard is starting.';
+  let psiMissing = false;
+  let paused = false;
+  let lastSnapshotTime: number | null = null;
+  let conflict: EvidenceConflict | null = null;
   let startedSent = false;
   let pressure: GuardPressure | null = null;
   let ranking: Culprit[] = [];
   let last: GuardEvent | null = null;
   let fast = false;
-  let lastFireAt = 0;
-  let lastSampleNowAt = 0;
-  let lastLockTry = 0;
+  // Monotonic (performance.now()), so a wall-clock step cannot stop the lock retries or keep sampling fast.
+  let lastFireAt = -Infinity;
+  let lastSampleNowAt = -Infinity;
+  let lastLockTry = -Infinity;
   let stateKey = '';
   let inflight: Promise<void> = Promise.resolve();
   let closed = false;
@@ -104,17 +131,20 @@ export function createGuard(options: GuardOptions): Guard {
               mode = m.mode;
               windowMs = m.windowMs;
               modeNote = m.note;
+              if (m.mode === 'unavailable') options.onUnavailable?.(m.note);
               if (!startedSent && (m.mode === 'trigger' || m.mode === 'poll')) {
                 startedSent = true;
                 emitEvent({ time: Date.now(), event: 'started', mode: m.mode, windowMs: m.windowMs!, act: settings().autoReap });
               }
               publish();
             },
-            fired: (_source, time) => {
-              lastFireAt = time;
+            fired: () => {
+              // Paused: the sampler is stopped on purpose; a trigger must not start it again.
+              if (paused) return;
+              lastFireAt = performance.now();
               setFast(true);
-              if (Date.now() - lastSampleNowAt >= 100) {
-                lastSampleNowAt = Date.now();
+              if (performance.now() - lastSampleNowAt >= 100) {
+                lastSampleNowAt = performance.now();
                 options.sampling.sampleNow?.();
               }
             },
@@ -144,41 +174,82 @@ export function createGuard(options: GuardOptions): Guard {
   }
 
   function mayAct(): boolean {
-    if (!settings().autoReap) {
+    if (!settings().autoReap || paused) {
       lock.release();
       return false;
     }
-    if (!lock.held && Date.now() - lastLockTry >= LOCK_RETRY_MS) {
-      lastLockTry = Date.now();
+    if (!lock.held && performance.now() - lastLockTry >= LOCK_RETRY_MS) {
+      lastLockTry = performance.now();
       lock.acquire();
     }
     return lock.held;
   }
 
-  /** The culprit the guard may act on: the ranking's leader once it has led for the sustain period, else null. */
-  const settledCulprit = (): Culprit | null => (episode.settled === null ? null : (ranking.find((c) => c.appId === episode.settled && c.notActionable === null) ?? null));
+  /** The culprit the guard may act on: the ranking's first app once it has led for the sustain period, else null. */
+  const settledCulprit = (): Culprit | null => {
+    const first = ranking[0];
+    return episode.settled !== null && conflict === null && first?.appId === episode.settled && first.notActionable === null ? first : null;
+  };
+
+  /** This tick's leader for the episode: the ranking's first app if it may be acted on and has evidence of its own; never the next one. */
+  function leaderOf(): string | null {
+    const first = ranking[0];
+    if (!first || conflict !== null || first.notActionable !== null || !attribution.hasEvidence(first.appId)) return null;
+    return first.appId;
+  }
 
   /** Why there is no culprit to act on although apps are ranked, else null. */
   function culpritNote(): string | null {
     if (settledCulprit() !== null || ranking.length === 0) return null;
-    const leader = ranking.find((c) => c.notActionable === null);
-    if (!leader) return 'No app under pressure may be acted on (see the ranking for why).';
-    return `No settled culprit yet: ${leader.name} leads the ranking, but the guard acts only on an app that has led it with evidence of its own (stall or growth) for ${settings().guardSustainSeconds} s.`;
+    if (conflict) {
+      const { stalled, grower } = conflict;
+      return (
+        `Nothing is reaped: the evidence conflicts. ${grower.name} is growing fast and is the likely cause; ` +
+        `${stalled.name} stalls most but is not growing, so it is more likely losing its memory to ${grower.name} than causing the pressure. ` +
+        `Auto-reap acts on neither; reap ${grower.name} by hand if it is the one.`
+      );
+    }
+    const first = ranking[0]!;
+    if (first.notActionable !== null) {
+      return `Nothing is reaped: ${first.name} is the likely cause, but auto-reap may not act on it (${first.notActionable.replace(/\.$/, '')}), and it never reaps another app in its place.`;
+    }
+    if (!attribution.hasEvidence(first.appId)) {
+      return `Nothing is reaped yet: ${first.name} leads the ranking, but its own stall or growth is still too small to act on.`;
+    }
+    return `No settled culprit yet: ${first.name} leads the ranking, but the guard acts only on an app that has led it with evidence of its own (stall or growth) for ${settings().guardSustainSeconds} s.`;
+  }
+
+  /** The app a warning names: the settled culprit, else the grower of a conflict, else the ranking's first. */
+  const namedCulprit = (): Culprit | null => settledCulprit() ?? conflict?.grower ?? ranking[0] ?? null;
+
+  /** Why this guard says would-reap rather than reaping. */
+  function wouldReapWhy(): string {
+    if (!settings().autoReap) return 'auto-reap is off here';
+    if (paused) return 'this guard is paused';
+    return lock.busy ? 'auto-reap is on, but another Headroom guard does the reaping' : 'auto-reap is on, but this guard cannot take the per-user lock';
   }
 
   function state(): GuardState {
     const autoReap = settings().autoReap;
     return {
-      mode,
-      windowMs,
-      modeNote,
+      mode: psiMissing ? 'unavailable' : mode,
+      windowMs: psiMissing ? null : windowMs,
+      modeNote: psiMissing
+        ? 'The last sample had no memory pressure information (PSI could not be read); the guard is blind until it reads again.'
+        : modeNote,
       phase: episode.phase,
       pressure,
       culprit: settledCulprit(),
       culpritNote: culpritNote(),
       ranking,
       acting: autoReap && lock.held,
-      actingNote: autoReap && !lock.held ? (lock.note ?? 'Auto-reap is on; this guard takes the per-user lock at the first pressure.') : null,
+      actingNote: !autoReap
+        ? null
+        : paused
+          ? 'Sampling is paused, so this guard is not watching: it let the per-user lock go (another Headroom guard may act) and takes it again on resume.'
+          : !lock.held
+            ? (lock.note ?? 'Auto-reap is on; this guard takes the per-user lock at the first pressure.')
+            : null,
       last,
     };
   }
@@ -190,6 +261,13 @@ export function createGuard(options: GuardOptions): Guard {
     if (key === stateKey) return;
     stateKey = key;
     options.onState?.(s);
+  }
+
+  /** The wall clock stepped back by `stepMs`: drop the measurement history, move the episode's clocks back. */
+  function clockSteppedBack(stepMs: number): void {
+    totals = [];
+    attribution.reset();
+    episode.rebase(-stepMs);
   }
 
   /** System some/full share over the last ≥ 1 s; null without memory PSI. */
@@ -229,8 +307,8 @@ export function createGuard(options: GuardOptions): Guard {
       return;
     }
     if (action === 'warning') {
-      // Settled if it could be within one more sustain period; else whoever leads now.
-      const named = culprit ?? ranking.find((c) => c.notActionable === null) ?? ranking[0] ?? null;
+      // Settled if it could be within one more sustain period; else the likely cause, actionable or not.
+      const named = namedCulprit();
       last = { time, event: 'warning', pressure: at, culprit: named };
       emitEvent(last);
       options.addMarker?.(marker('warning', named, snapshot, `Memory pressure ${at.some} % (some): ${named?.reason ?? 'no app stands out'}`));
@@ -240,7 +318,7 @@ export function createGuard(options: GuardOptions): Guard {
     if (action === 'would-reap') {
       last = { time, event: 'would-reap', pressure: at, culprit };
       emitEvent(last);
-      options.addMarker?.(marker('would-reap', culprit, snapshot, `Would reap ${culprit.name} (auto-reap is off here): ${culprit.reason}`));
+      options.addMarker?.(marker('would-reap', culprit, snapshot, `Would reap ${culprit.name} (${wouldReapWhy()}): ${culprit.reason}`));
       return;
     }
     inflight = inflight.then(() => reap(culprit, snapshot, at));
@@ -254,6 +332,8 @@ export function createGuard(options: GuardOptions): Guard {
     },
     observe(snapshot) {
       if (closed) return;
+      if (lastSnapshotTime !== null && snapshot.time < lastSnapshotTime) clockSteppedBack(lastSnapshotTime - snapshot.time);
+      lastSnapshotTime = snapshot.time;
       attribution.observe(snapshot);
       if (watch && wantedShare() !== watchShare) {
         // The warn level changed in Settings: re-arm the triggers at the new threshold.
@@ -264,12 +344,9 @@ export function createGuard(options: GuardOptions): Guard {
       watch?.setGroups(snapshot.apps.flatMap((a) => (a.cgroup && a.pressure ? [a.cgroup] : [])));
       // The lock is taken (or retried) every tick, before anything else, so acting is known at once.
       const canAct = mayAct();
+      psiMissing = !snapshot.psi?.memory;
       const measured = measure(snapshot);
       if (!measured) {
-        if (!snapshot.psi?.memory) {
-          mode = 'unavailable';
-          modeNote = 'No memory pressure information (the kernel lacks PSI or was booted with psi=0); the guard cannot work here.';
-        }
         publish();
         return;
       }
@@ -284,14 +361,14 @@ export function createGuard(options: GuardOptions): Guard {
         mayReapOthers: ownUid === 0 || options.reaper.privilege() === 'helper-ready',
       };
       ranking = attribution.rank(snapshot, policy);
-      const top = ranking.find((c) => c.notActionable === null);
-      const leader = top && attribution.hasEvidence(top.appId) ? top.appId : null;
+      conflict = attribution.conflict();
+      const leader = leaderOf();
       const actions = episode.step(
         { time: snapshot.time, since: measured.since, somePct: pressure.some, fullPct: pressure.full, leader, mayAct: canAct },
         { warnSomePct: s.guardWarnSomePct, actFullPct: s.guardActFullPct, sustainMs: s.guardSustainSeconds * 1000, cooldownMs: s.guardCooldownSeconds * 1000 },
       );
       for (const action of actions) act(action, snapshot, pressure);
-      const hot = pressure.some >= s.guardWarnSomePct / 2 || Date.now() - lastFireAt < CALM_MS;
+      const hot = pressure.some >= s.guardWarnSomePct / 2 || performance.now() - lastFireAt < CALM_MS;
       setFast(episode.phase !== 'calm' || hot);
       publish();
     },
@@ -303,5 +380,13 @@ export function createGuard(options: GuardOptions): Guard {
       lock.release();
     },
     idle: () => inflight,
+    setPaused(on) {
+      if (on === paused || closed) return;
+      paused = on;
+      // Released at once (mayAct keeps it so); on resume the next snapshot takes it without the retry wait.
+      if (paused) lock.release();
+      else lastLockTry = -Infinity;
+      publish();
+    },
   };
 }

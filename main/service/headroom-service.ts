@@ -226,6 +226,9 @@ export function createHeadroomService(options: HeadroomServiceOptions & Headroom
     setPaused: ({ paused: wantPaused }) => {
       if (wantPaused !== paused) {
         paused = wantPaused;
+        // A paused guard does not watch: it lets the per-user lock go (a headless guard may act) and
+        // says so in its state; it takes the lock again at the first snapshot after resume.
+        guard.setPaused(paused);
         if (started) {
           if (paused) loop.stop();
           else loop.start();

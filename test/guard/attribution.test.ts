@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../contract/snapshot';
-import { Attribution, globToRegExp, type ActionPolicy } from '../../main/guard/attribution';
+import { Attribution, globPrefixRegExp, globToRegExp, type ActionPolicy } from '../../main/guard/attribution';
 import { GiB, makeSnapshot, MiB } from '../notify/make-snapshot';
 
 const policy: ActionPolicy = { sessionCritical: ['gnome-shell'], avoid: [], prefer: [], protectedPids: new Set([4242]), ownUid: 1000, mayReapOthers: false };
@@ -78,5 +78,50 @@ describe('culprit ranking', () => {
     expect(globToRegExp('app-*.scope').test('xapp-firefox.scope')).toBe(false);
     expect(globToRegExp('fire?ox').test('firefox')).toBe(true);
     expect(globToRegExp('a.b').test('axb')).toBe(false);
+  });
+
+  it('names longer than comm\'s 15 characters still match: session-critical by their first 15, avoid globs by what the cut comm could be', () => {
+    // Two apps whose comm the kernel cut to 15 characters (gnome-text-edit growing 100 MiB/s, the
+    // others 200 MiB/s, so it ranks last unless preferred), and one whose comm is short.
+    const at = (k: number): Snapshot => {
+      const s = makeSnapshot({
+        seq: k,
+        apps: [
+          { name: 'gnome-text-edit', rss: 100 * MiB + k * 200 * MiB, growth: 0, comm: 'gnome-text-edit' },
+          { name: 'xdg-desktop-por', rss: 100 * MiB + k * 400 * MiB, growth: 0, comm: 'xdg-desktop-por' },
+          { name: 'gnome-text', rss: 100 * MiB + k * 400 * MiB, growth: 0, comm: 'gnome-text' },
+        ],
+      });
+      s.time = 1_000_000 + k * 2000;
+      return s;
+    };
+    const ranked = (p: Partial<ActionPolicy>) => {
+      const attribution = new Attribution();
+      attribution.observe(at(0));
+      attribution.observe(at(1));
+      return new Map(attribution.rank(at(1), { ...policy, ownUid: 1000, ...p }).map((c) => [c.name, c]));
+    };
+    const critical = ranked({ sessionCritical: ['xdg-desktop-portal'], avoid: ['gnome-text-editor'] });
+    expect(critical.get('xdg-desktop-por')!.notActionable).toBe('xdg-desktop-por contains xdg-desktop-por, which is part of the desktop session (session-critical); the guard never reaps it.');
+    expect(critical.get('gnome-text-edit')!.notActionable).toBe("gnome-text-edit matches 'gnome-text-editor' on the avoid list.");
+    // A short comm is the whole name: 'gnome-text' is not 'gnome-text-editor'.
+    expect(critical.get('gnome-text')!.notActionable).toBeNull();
+    for (const glob of ['*-text-editor', 'gnome-text-ed?tor*', 'gnome-text-edit']) {
+      expect(ranked({ avoid: [glob] }).get('gnome-text-edit')!.notActionable, glob).toBe(`gnome-text-edit matches '${glob}' on the avoid list.`);
+    }
+    expect(ranked({ avoid: ['gnome-text-viewer'] }).get('gnome-text-edit')!.notActionable).toBeNull();
+    // The prefer list (towards a reap) matches a cut comm by a plain name's first 15 only, never by a glob's prefix.
+    expect([...ranked({ prefer: ['gnome-text'] }).keys()][0]).toBe('gnome-text');
+    expect([...ranked({ prefer: ['xdg-desktop-portal'] }).keys()][0]).toBe('xdg-desktop-por');
+    expect([...ranked({ prefer: ['gnome-text-editor'] }).keys()][0]).toBe('gnome-text-edit');
+    expect([...ranked({ prefer: ['gnome-text-ed*-x'] }).keys()].at(-1)).toBe('gnome-text-edit');
+  });
+
+  it('the prefix form of a glob matches every start of a name the glob matches, and nothing else', () => {
+    const re = globPrefixRegExp('gnome-text-editor');
+    expect(['', 'gnome', 'gnome-text-edit', 'gnome-text-editor'].every((s) => re.test(s))).toBe(true);
+    expect(['gnome-text-editorx', 'gnome-text-x', 'xgnome'].some((s) => re.test(s))).toBe(false);
+    expect(globPrefixRegExp('a.b*').test('a.bcdef')).toBe(true);
+    expect(globPrefixRegExp('a.b*').test('axb')).toBe(false);
   });
 });

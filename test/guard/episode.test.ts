@@ -109,29 +109,45 @@ describe('guard episodes', () => {
     }
     // bash led 1000–2250 ms (credited from 750 ms: 1.5 s, never settled). hrdrill leads from 2500 ms,
     // credited from 2250 ms (the ranking before), so settled at 4250 ms — not at 3500 ms, as crediting
-    // it from its 1 s window start (1500 ms) would have. The warning waited for it (due at 1000 ms,
-    // at most until 3000 ms).
+    // it from its 1 s window start (1500 ms) would have. The pressure streak too is credited one tick
+    // back at most (from −250 ms, not −1000 ms): due at 1750 ms, the warning waited until 3750 ms.
     expect(out).toEqual([
-      [3000, 'warning', null],
+      [3750, 'warning', null],
       [4250, 'reap', 'app-hrdrill'],
     ]);
   });
 
-  it('one long measurement that makes the warning due at once does not also end its wait for a settled culprit', () => {
+  it('one long measurement (a 5 s tick) credits the streaks one fast tick only: the sustain period must be seen on the ticks after it', () => {
     // The first sample after a slow tick (e.g. 5 s apart before a trigger asked for one now)
-    // measures 5 s at once; the leader's rankings have only just begun.
-    const e = new Episode();
-    expect(e.step({ time: 5000, since: 0, somePct: 60, fullPct: 40, leader: null, mayAct: false }, limits)).toEqual([]);
-    const out: Array<[number, EpisodeAction, string | null]> = [];
-    for (let t = 5250; t <= 9000; t += 250) {
-      for (const a of e.step({ time: t, since: t - 1000, somePct: 60, fullPct: 40, leader: t < 5500 ? null : 'app-hrdrill', mayAct: false }, limits)) out.push([t, a, e.settled]);
-      expect(e.phase, `at ${t} ms`).toBe(t < 7000 ? 'calm' : 'acting');
+    // measures 5 s at once; a 1 s burst can fill that average. It and the leader's rankings have only just begun.
+    for (const mayAct of [false, true]) {
+      const e = new Episode();
+      expect(e.step({ time: 5000, since: 0, somePct: 60, fullPct: 40, leader: 'app-hrdrill', mayAct }, limits)).toEqual([]);
+      expect(e.phase).toBe('calm');
+      const out: Array<[number, EpisodeAction, string | null]> = [];
+      for (let t = 5250; t <= 9000; t += 250) {
+        for (const a of e.step({ time: t, since: t - 1000, somePct: 60, fullPct: 40, leader: 'app-hrdrill', mayAct }, limits)) out.push([t, a, e.settled]);
+        expect(e.phase, `at ${t} ms`).toBe(t < 6750 ? 'calm' : 'acting');
+      }
+      // Credited from 4750 ms (one fast tick before the long one's end), not from 0: held 2 s at 6750 ms.
+      expect(out).toEqual([
+        [6750, 'warning', 'app-hrdrill'],
+        [6750, mayAct ? 'reap' : 'would-reap', 'app-hrdrill'],
+      ]);
     }
-    // Due at 5000 ms; hrdrill leads from 5500 ms (credited from 5250 ms), not settled by 7000 ms:
-    // the warning goes then, naming whoever leads; the would-reap waits for hrdrill to settle.
+  });
+
+  it('rebase moves every clock with a wall-clock step: a streak keeps its length', () => {
+    const e = new Episode();
+    const tick = (t: number) => e.step({ time: t, since: t - 250, somePct: 60, fullPct: 40, leader: 'app-hrdrill', mayAct: true }, limits);
+    for (let t = 0; t <= 1000; t += 250) expect(tick(t)).toEqual([]);
+    // The clock steps back 10 minutes after the 1000 ms tick; the next tick comes 250 ms later on the new clock.
+    e.rebase(-600_000);
+    const out: Array<[number, EpisodeAction]> = [];
+    for (let t = 1250 - 600_000; t <= 2500 - 600_000; t += 250) for (const a of tick(t)) out.push([t + 600_000, a]);
     expect(out).toEqual([
-      [7000, 'warning', null],
-      [7250, 'would-reap', 'app-hrdrill'],
+      [1750, 'warning'],
+      [1750, 'reap'],
     ]);
   });
 });

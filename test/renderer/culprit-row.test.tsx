@@ -6,14 +6,17 @@ import { culpritRow } from '../../renderer/components/GuardBanner';
 import { makeSnapshot, typicalApps } from './factory';
 import { makeCulprit } from './guard-factory';
 
+/** The app a row is for (culpritRow gives app rows). */
+const appName = (row: ReturnType<typeof culpritRow>) => (row?.kind === 'app' ? row.app.name : null);
+
 describe('culpritRow', () => {
   const snapshot = makeSnapshot(typicalApps());
   const leaky = snapshot.apps.find((a) => a.name === 'leaky')!;
 
   it('finds the culprit by its app id, and by a PID of its under another id when the name is the same', () => {
-    expect(culpritRow(makeCulprit({ appId: leaky.id }), snapshot)?.app.name).toBe('leaky');
+    expect(appName(culpritRow(makeCulprit({ appId: leaky.id }), snapshot))).toBe('leaky');
     // Moved into another group since the guard named it: a new app id, the same program.
-    expect(culpritRow(makeCulprit({ appId: 'tree:1:2', pids: [4242] }), snapshot)?.app.name).toBe('leaky');
+    expect(appName(culpritRow(makeCulprit({ appId: 'tree:1:2', pids: [4242] }), snapshot))).toBe('leaky');
   });
 
   it('does not take the app of a PID reused by another program', () => {
