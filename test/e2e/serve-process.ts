@@ -47,8 +47,8 @@ export interface ServeOptions {
 
 /**
  * Spawn `node dist/main/cli.js serve --port 0 --allow-root` with a throwaway config directory and,
- * unless `options.env` names one, a throwaway XDG_STATE_HOME: its flight recorder and guard lock
- * are its own, so its window shows only what this server recorded (not another test's sessions,
+ * unless `options.env` names one, a throwaway XDG_STATE_HOME: its flight recorder
+ * is its own, so its window shows only what this server recorded (not another test's sessions,
  * reaps and guard episodes, nor a person's ~/.local/state when a script runs outside the tests).
  */
 export async function startServe(extraArgs: string[] = [], options: ServeOptions = {}): Promise<ServeProcess> {
