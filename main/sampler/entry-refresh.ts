@@ -5,17 +5,35 @@
  * process-table.ts decides when. A stat read, a full status refresh and a light one set when they
  * are due again, jittered ±50 % so processes first seen together spread over many ticks; a status
  * read because the RSS moved leaves the periodic one where it was.
+ *
+ * An exec is told by comm or by the code and argv addresses in the same stat line
+ * (parse/stat-tail.ts): a program that execs one with the same name (perl → perl, a shell script
+ * re-exec'ing itself), or moves its argv, gets its command line re-read on the stat read that
+ * follows — no read of its own (exec changes the RSS, and a changed RSS brings a stat read).
+ *
+ * A process whose main thread exited (pthread_exit) while others run has a zombie leader: its
+ * /proc/PID/statm reads 0, its status has no memory lines and its cmdline is empty, though the mm
+ * lives on in the other threads. Those are read through one of them (/proc/PID/task/TID/…, found
+ * once by listing /proc/PID/task): one open+read+close of its statm a tick (≈ 7 µs) for such a
+ * process only — a zombie never rests (resting.ts) — and its status and cmdline when they are due.
  */
+import { readdirSync } from 'node:fs';
 import type { GroupMembers } from './group-members';
+import { CMDLINE_CAP, parseCmdline } from './parse/cmdline';
 import type { StatRaw } from './parse/stat';
+import { execMoved, type StatTail } from './parse/stat-tail';
+import { parseStatmResident } from './parse/statm';
+import { parseStatus } from './parse/status';
 import type { Entry } from './process-entry';
 import type { ProcReader } from './proc-reader';
+import { readBytes, readFileBytes, readText, type Scratch } from './read-file';
 import type { UserNames } from './users';
 
 /** Mean ages after which the periodic refreshes come due. */
 export interface RefreshTiming {
   statRefreshMs: number;
   statusRefreshMs: number;
+  cmdlineCap?: number;
 }
 
 /** The refreshes, over the table's reader, user names and group counts. */
@@ -28,6 +46,7 @@ export class EntryRefresh {
     private readonly users: UserNames,
     private readonly groups: GroupMembers,
     private readonly timing: RefreshTiming,
+    private readonly scratch: Scratch,
   ) {}
 
   /**
@@ -59,29 +78,99 @@ export class EntryRefresh {
     return true;
   }
 
-  /** Take a fresh stat read; on exec (comm changed) re-read the command line and the cgroup. */
-  adoptStat(entry: Entry, stat: StatRaw, resident: number, nowMs: number): void {
-    if (stat.comm !== entry.stat.comm) {
-      // comm changes on exec (or prctl): the command line may have changed with it, and so may the
-      // cgroup (launchers such as systemd-run move the child into its scope just before exec).
-      entry.cmdline = this.reader.cmdline(entry.pid);
+  /** Take a fresh stat read; on exec (comm or the code and argv addresses changed) re-read the command line and the cgroup. */
+  adoptStat(entry: Entry, stat: StatRaw, tail: StatTail, resident: number, nowMs: number): void {
+    if (stat.comm !== entry.stat.comm || execMoved(entry.tail, tail)) {
+      // An exec (or a rename, or argv moved): the command line may have changed with it, and so may
+      // the cgroup (launchers such as systemd-run move the child into its scope just before exec).
+      entry.cmdline = this.cmdlineOf(entry);
       this.refreshCgroup(entry);
     }
-    this.takeStat(entry, stat, resident, nowMs);
+    this.takeStat(entry, stat, tail, resident, nowMs);
   }
 
   /** Keep a stat read (the first one, or a later one) and the statm pages read with it; the next is due in ~statRefreshMs. */
-  takeStat(entry: Entry, stat: StatRaw, resident: number, nowMs: number): void {
+  takeStat(entry: Entry, stat: StatRaw, tail: StatTail, resident: number, nowMs: number): void {
     entry.stat = stat;
+    entry.tail.threads = tail.threads;
     entry.residentAtStat = resident;
+    if (tail.startCode === 0 && stat.state !== 'Z' && !stat.kernelThread) {
+      // Caught mid-exec: the new image is in place but not yet its addresses (start_code is set
+      // last, after argv), and the command line may read empty. Keep the old addresses and read stat
+      // again next tick, which then sees them moved and re-reads the command line.
+      entry.nextStatAt = 0;
+      return;
+    }
+    entry.tail.startCode = tail.startCode;
+    entry.tail.argStart = tail.argStart;
+    entry.tail.argEnd = tail.argEnd;
     entry.nextStatAt = nowMs + this.timing.statRefreshMs * (0.5 + Math.random());
+  }
+
+  /**
+   * The resident pages to use after a stat read: `resident` (the leader's statm), unless the leader
+   * is a zombie while other threads run — then the pages read through one of them (file comment),
+   * unless `resident` already was. Sets entry.liveTask either way.
+   */
+  afterStat(entry: Entry, stat: StatRaw, tail: StatTail, resident: number): number {
+    if (stat.state !== 'Z' || tail.threads <= 1) {
+      entry.liveTask = 0;
+      return resident;
+    }
+    // Already read through a live thread (process-table.ts does that first on every tick).
+    if (entry.liveTask !== 0) return resident;
+    return this.liveResident(entry);
+  }
+
+  /** statm's resident pages through a live thread of a process whose leader is a zombie; 0 (and liveTask 0) when none is left. */
+  liveResident(entry: Entry): number {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (entry.liveTask === 0) entry.liveTask = this.otherThread(entry.pid);
+      if (entry.liveTask === 0) return 0;
+      try {
+        const length = readFileBytes(`/proc/${entry.pid}/task/${entry.liveTask}/statm`, this.scratch);
+        const pages = parseStatmResident(this.scratch.buf, length);
+        if (pages !== null) return pages;
+        this.reader.malformed++;
+      } catch (err) {
+        this.reader.failed(err);
+      }
+      // That thread exited: look once more for another.
+      entry.liveTask = 0;
+    }
+    return 0;
+  }
+
+  /** A thread of the process other than its main one, or 0. */
+  private otherThread(pid: number): number {
+    try {
+      for (const name of readdirSync(`/proc/${pid}/task`)) {
+        const tid = Number(name);
+        if (tid !== pid && tid > 0) return tid;
+      }
+    } catch (err) {
+      this.reader.failed(err);
+    }
+    return 0;
+  }
+
+  /** The command line, through the live thread when the leader is a zombie; "" when unreadable. */
+  cmdlineOf(entry: Entry): string {
+    if (entry.liveTask === 0) return this.reader.cmdline(entry.pid);
+    const cap = this.timing.cmdlineCap ?? CMDLINE_CAP;
+    try {
+      return parseCmdline(readBytes(`/proc/${entry.pid}/task/${entry.liveTask}/cmdline`, this.scratch, cap * 4 + 4), cap);
+    } catch {
+      return '';
+    }
   }
 
   /** Re-read status and oom_score (and on `full`, oom_score_adj and the cgroup). False when the process vanished. */
   refreshStatus(entry: Entry, rss: number, nowMs: number, full: boolean): boolean {
     const base = `/proc/${entry.pid}/`;
     try {
-      const s = this.reader.status(entry.pid);
+      // A zombie leader's status has no memory lines: the live thread's has the process's.
+      const s = entry.liveTask === 0 ? this.reader.status(entry.pid) : this.taskStatus(entry);
       entry.tgid = s.tgid ?? entry.pid;
       if (s.uid !== null && (s.uid !== entry.uid || entry.user === '')) {
         entry.uid = s.uid;
@@ -104,6 +193,13 @@ export class EntryRefresh {
       this.reader.failed(err);
       return false;
     }
+  }
+
+  /** Status through the live thread of a process whose leader is a zombie; throws when gone. */
+  private taskStatus(entry: Entry): ReturnType<ProcReader['status']> {
+    const status = parseStatus(readText(`/proc/${entry.pid}/task/${entry.liveTask}/status`, this.scratch));
+    this.reader.malformed += status.malformed;
+    return status.value;
   }
 
   /** Set an entry's cgroup, keeping the per-group member counts in step (group-members.ts). */

@@ -10,6 +10,7 @@ import { parseCgroupV2Path } from './parse/cgroup';
 import { CMDLINE_CAP, parseCmdline } from './parse/cmdline';
 import { toInt } from './parse/result';
 import { parseStatBytes } from './parse/stat';
+import { parseStatTail, type StatTail } from './parse/stat-tail';
 import { parseStatmResident } from './parse/statm';
 import { parseStatus, type StatusRaw } from './parse/status';
 import { errorCode, isGoneOrHidden, preadBytes, readBytes, readFileBytes, readText, type Scratch } from './read-file';
@@ -48,8 +49,12 @@ export class ProcReader {
     return resident;
   }
 
-  /** open+read+close of /proc/PID/stat; null when the process is gone or the line is bad. */
-  stat(pid: number): StatRaw | null {
+  /**
+   * open+read+close of /proc/PID/stat; null when the process is gone or the line is bad. With
+   * `tail`, the fields past parse/stat.ts's (threads, code and argv addresses) are filled from the
+   * same bytes.
+   */
+  stat(pid: number, tail?: StatTail): StatRaw | null {
     let length: number;
     try {
       length = readFileBytes(`/proc/${pid}/stat`, this.scratch);
@@ -59,6 +64,7 @@ export class ProcReader {
     }
     const stat = parseStatBytes(this.scratch.buf, length);
     if (!stat) this.malformed++;
+    else if (tail) parseStatTail(this.scratch.buf, length, tail);
     return stat;
   }
 

@@ -12,6 +12,7 @@
  */
 import type { ProcessInfo } from '../../contract/snapshot';
 import type { StatRaw } from './parse/stat';
+import { newStatTail, type StatTail } from './parse/stat-tail';
 import { sameProcessButApp } from './snapshot-delta';
 
 /** Ticks of RSS history kept per process for growthBytesPerSec. */
@@ -29,6 +30,10 @@ export interface Entry {
   /** Kept-open /proc/PID/statm fd, or null beyond the budget. */
   fd: number | null;
   stat: StatRaw;
+  /** The thread count and the code and argv addresses of the last stat read (an exec moves them). */
+  tail: StatTail;
+  /** A live thread read in place of the main one when that exited first (entry-refresh.ts), else 0. */
+  liveTask: number;
   /** statm's resident pages when last read (stat is re-read whenever they change): a change means the process is doing something. */
   residentAtStat: number;
   nextStatAt: number;
@@ -67,7 +72,7 @@ export interface Entry {
 /** A fresh entry, before anything is read (stat is set right after, by the caller). */
 export function newEntry(pid: number, fd: number | null, firstSeenAt: number, tick: number): Entry {
   return {
-    pid, fd, stat: null as unknown as StatRaw, residentAtStat: 0, nextStatAt: 0, nextReadAt: 0, nextQuietReadAt: 0, firstSeenAt,
+    pid, fd, stat: null as unknown as StatRaw, tail: newStatTail(), liveTask: 0, residentAtStat: 0, nextStatAt: 0, nextReadAt: 0, nextQuietReadAt: 0, firstSeenAt,
     readReclaim: -1, cmdline: '', tgid: pid, uid: 0, user: '', cgroup: '/', anon: 0, file: 0, shmem: 0, swap: 0, rssAtStatus: 0,
     nextStatusAt: 0, oomScore: 0, oomScoreAdj: 0, row: null, growthTimes: [0, 0, 0, 0, 0], growthRss: [0, 0, 0, 0, 0], growthReads: 0, growthNext: 0, seenTick: tick,
   };
@@ -114,7 +119,8 @@ export function rowOf(entry: Entry, rss: number, growth: number, last: TableRow 
   c.uid = entry.uid;
   c.user = entry.user;
   c.comm = stat.comm;
-  c.cmdline = stat.state === 'Z' ? '' : entry.cmdline;
+  // A zombie has no command line, unless only its main thread exited and others still run.
+  c.cmdline = stat.state === 'Z' && entry.liveTask === 0 ? '' : entry.cmdline;
   c.startTime = stat.startTime;
   c.state = stat.state;
   c.rssBytes = rss;

@@ -27,12 +27,13 @@
  * least every 10 s.
  *
  * Identity-stable data (cmdline, user, cgroup) is read once per (pid, start time); cmdline again
- * only when comm changes (an exec). The anon/file/shmem split and swap come from /proc/PID/status
+ * only on an exec, told by the stat line read anyway: comm, or the code and argv addresses
+ * (parse/stat-tail.ts), which also move when argv is moved (prctl PR_SET_MM_*). The anon/file/shmem split and swap come from /proc/PID/status
  * (≈ 20 µs), re-read only when RSS moved by ≥ 1 MiB and ≥ 1/16 since, or every ~60 s
  * (statusRefreshMs); between those reads the split is the last one seen scaled to the current RSS
  * (RSS is exactly anon + file + shmem, so the scaled parts still add up), and swap is the last value
  * seen. oom_score is re-read with status; oom_score_adj and the cgroup with the periodic refresh,
- * and the cgroup also on exec (comm change) and on every tick while the process is young (first seen
+ * and the cgroup also on exec and on every tick while the process is young (first seen
  * < 30 s ago, youngMs: launchers move a new app into its scope, often after its exec). An older
  * process moved to another cgroup without exec'ing is regrouped within ~90 s. These cadences are
  * what the steady cost at 1 Hz is made of besides the statm reads (docs/BENCHMARKS.md, "Steady
@@ -45,6 +46,7 @@ import { ForkWatch } from './fork-watch';
 import { GroupMembers } from './group-members';
 import { IdleGroups } from './idle-groups';
 import { advanceGrowth, newEntry, rowOf, type Entry, type TableRow } from './process-entry';
+import { newStatTail } from './parse/stat-tail';
 import { ProcReader } from './proc-reader';
 import type { Scratch } from './read-file';
 import { readAgainLater, rests, type RestContext } from './resting';
@@ -88,6 +90,8 @@ export class ProcessTable {
   private readonly refresh: EntryRefresh;
   /** What resting.ts decides with; its reclaim counter is this tick's. */
   private readonly rest: RestContext;
+  /** The fields past parse/stat.ts's of the last stat read (ProcReader.stat). */
+  private readonly tail = newStatTail();
   /** statm reads skipped during the last read() because the process's group did not run. */
   skippedReads = 0;
   private tick = 0;
@@ -101,7 +105,7 @@ export class ProcessTable {
   ) {
     this.fds = new StatmFds(options.fdBudget, () => this.entries.values());
     this.reader = new ProcReader(scratch, () => this.fds.shrink(), options.cmdlineCap);
-    this.refresh = new EntryRefresh(this.reader, users, this.groups, options);
+    this.refresh = new EntryRefresh(this.reader, users, this.groups, options, scratch);
     this.forkWatch = new ForkWatch(scratch);
     this.idleGroups = new IdleGroups(options.cgroupV2Mount ?? null, scratch);
     this.rest = {
@@ -136,7 +140,8 @@ export class ProcessTable {
 
   /**
    * Read every visible user-space process; processes that vanish mid-read are skipped silently.
-   * `reclaimed`: /proc/vmstat's reclaim counter read before this call (parse/vmstat.ts), or null.
+   * `nowMs` is a monotonic clock (the sampler's performance.now()): every due time is set and compared
+   * on it. `reclaimed`: /proc/vmstat's reclaim counter read before this call (parse/vmstat.ts), or null.
    */
   read(nowMs: number, reclaimed: number | null = null): TableRow[] {
     this.tick++;
@@ -271,24 +276,30 @@ export class ProcessTable {
   private currentRss(entry: Entry, nowMs: number): number {
     if (entry.fd === null) {
       // No kept fd: stat every tick, and the start time is what proves identity.
-      const stat = this.reader.stat(entry.pid);
+      const stat = this.reader.stat(entry.pid, this.tail);
       if (!stat || stat.startTime !== entry.stat.startTime) return -1;
-      const resident = this.reader.resident(entry.pid, null);
+      let resident = this.reader.resident(entry.pid, null);
       if (resident < 0) return -1;
-      this.refresh.adoptStat(entry, stat, resident, nowMs);
+      if (entry.liveTask !== 0) resident = this.refresh.liveResident(entry);
+      resident = this.refresh.afterStat(entry, stat, this.tail, resident);
+      this.refresh.adoptStat(entry, stat, this.tail, resident, nowMs);
       return resident;
     }
-    const resident = this.reader.resident(entry.pid, entry.fd);
+    let resident = this.reader.resident(entry.pid, entry.fd);
     if (resident < 0) return -1;
     // A kernel thread's statm is all zeros; the successful read is all we need (it is alive and the same).
     if (entry.stat.kernelThread) return 0;
+    // Its main thread exited while others run: the leader's statm reads 0, the process's is a thread's.
+    if (entry.liveTask !== 0) resident = this.refresh.liveResident(entry);
     // A process whose group did not run cannot have changed state, comm or session (only its ppid,
     // when its parent exits: nextStatAt 0), so its periodic stat refresh waits until its group runs.
     const statDue = nowMs >= entry.nextStatAt && (entry.nextStatAt === 0 || !this.idleGroups.idle(entry.cgroup));
     if (resident !== entry.residentAtStat || statDue) {
-      const stat = this.reader.stat(entry.pid);
+      const stat = this.reader.stat(entry.pid, this.tail);
       if (!stat || stat.startTime !== entry.stat.startTime) return -1;
-      this.refresh.adoptStat(entry, stat, resident, nowMs);
+      // Its main thread may just have exited while others run: then a live thread's statm counts.
+      resident = this.refresh.afterStat(entry, stat, this.tail, resident);
+      this.refresh.adoptStat(entry, stat, this.tail, resident, nowMs);
     }
     return resident;
   }
@@ -307,13 +318,14 @@ export class ProcessTable {
     const entry = newEntry(pid, fd, this.tick === 1 ? -Infinity : nowMs, this.tick);
     this.entries.set(pid, entry);
     entry.cgroup = this.groups.join(entry.cgroup);
-    const stat = this.reader.stat(pid);
-    const resident = stat ? this.reader.resident(pid, fd) : -1;
+    const stat = this.reader.stat(pid, this.tail);
+    let resident = stat ? this.reader.resident(pid, fd) : -1;
     if (!stat || resident < 0) {
       this.forget(pid, entry);
       return null;
     }
-    this.refresh.takeStat(entry, stat, resident, nowMs);
+    resident = this.refresh.afterStat(entry, stat, this.tail, resident);
+    this.refresh.takeStat(entry, stat, this.tail, resident, nowMs);
     if (stat.kernelThread) return entry;
     // Everything identity-stable, read once now; a process that vanishes meanwhile is dropped.
     // A TID probed as a possibly new PID (fork-watch.ts) opens like a process: only a thread group leader is one.
@@ -321,7 +333,7 @@ export class ProcessTable {
       this.forget(pid, entry);
       return null;
     }
-    entry.cmdline = this.reader.cmdline(pid);
+    entry.cmdline = this.refresh.cmdlineOf(entry);
     return entry;
   }
 

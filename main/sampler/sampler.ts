@@ -2,6 +2,12 @@
  * The sampler: one synchronous tick turns /proc and /sys into one immutable Snapshot (see
  * contract/snapshot.ts). Synchronous on purpose — async fs costs 3–4× the CPU here — so callers
  * that must stay responsive run it where a few milliseconds of blocking are fine.
+ *
+ * Everything it schedules or divides by — when each process is read again, growth rates, the
+ * vmstat rates, the periodic /proc listing — runs on a monotonic clock (performance.now()). The
+ * wall clock only stamps snapshot.time: stepped back (NTP, `date -s`, a resume that corrects it), it
+ * would have postponed every due read by the step (a resting process that lost 200 MiB still shown
+ * after 100 s against a 90 s bound) and zeroed the rates; stepped forward, made everything due at once.
  */
 import { readdirSync } from 'node:fs';
 import type { Features, Memory, Psi, PsiResource, Snapshot, ZramDevice } from '../../contract/snapshot';
@@ -151,13 +157,14 @@ export function createSampler(options: SamplerOptions = {}): Sampler {
   return {
     sample(): Snapshot {
       const started = performance.now();
+      // The contract's wall-clock time; `started` is what everything inside is scheduled on (file comment).
       const time = Date.now();
       malformed = 0;
       const psi = readSystemPsi();
-      const memory = readMemory(time);
+      const memory = readMemory(started);
       // This tick's reclaim counter (readMemory just kept it as previousVmstat for the next tick's rates),
       // read before the table: reclaim from here on shows in the RSS read now or in the counter next tick.
-      const rows = table.read(time, previousVmstat?.raw.reclaimed ?? null);
+      const rows = table.read(started, previousVmstat?.raw.reclaimed ?? null);
       malformed += table.malformed;
       const apps = groupApps(rows, classifier, readAppPressure);
       psiTicks.sweep();
