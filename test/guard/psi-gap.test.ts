@@ -11,22 +11,7 @@ import { guardSnapshot, recordingReaper } from './guard-snapshots';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-function until<T>(what: string, get: () => T | undefined, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const timer = setInterval(() => {
-      const value = get();
-      if (value !== undefined) {
-        clearInterval(timer);
-        resolve(value);
-      } else if (Date.now() - started > ms) {
-        clearInterval(timer);
-        reject(new Error(`no ${what} within ${ms} ms`));
-      }
-    }, 20);
-  });
-}
+import { until } from '../support/until';
 
 function guardOn(systemPath: string) {
   const dir = mkdtempSync(join(tmpdir(), 'headroom-psi-gap-'));
@@ -49,7 +34,7 @@ describe('a gap in PSI', () => {
   it('one snapshot without PSI: unavailable for that sample, the trigger mode back on the next, onUnavailable never called', async () => {
     const g = guardOn('/proc/pressure/memory');
     try {
-      const first = await until('the trigger mode', () => g.states.find((s) => s.mode !== 'unavailable'), 10_000);
+      const first = await until('the trigger mode', () => g.states.find((s) => s.mode !== 'unavailable'), 10_000, 20);
       g.guard.observe(guardSnapshot(1000, 0, 0, []));
       const bad = guardSnapshot(2000, 0, 0, []);
       bad.psi = null;
@@ -66,7 +51,7 @@ describe('a gap in PSI', () => {
   it('no PSI file at all: the trigger watch says so once, through onUnavailable', async () => {
     const g = guardOn('/nonexistent/pressure/memory');
     try {
-      const note = await until('onUnavailable', () => g.unavailable[0], 10_000);
+      const note = await until('onUnavailable', () => g.unavailable[0], 10_000, 20);
       expect(note).toMatch(/^No memory pressure information: \/nonexistent\/pressure\/memory cannot be read/);
       expect(g.guard.state().mode).toBe('unavailable');
     } finally {

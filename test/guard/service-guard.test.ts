@@ -14,10 +14,13 @@ import type { Snapshot } from '../../contract/snapshot';
 import { createHeadroomService, type HostedHeadroomService } from '../../main/service/headroom-service';
 import { createMemorySettingsStore } from '../../main/service/memory-settings-store';
 import { startMemoryPressure, type MemoryPressure } from '../e2e/pressure';
+import { until } from '../support/until';
 
 let service: HostedHeadroomService | null = null;
 let pressure: MemoryPressure | null = null;
 let dir = '';
+
+const runLock = process.env.HEADROOM_GUARD_LOCK;
 
 afterEach(async () => {
   await service?.close();
@@ -25,24 +28,10 @@ afterEach(async () => {
   await pressure?.stop();
   pressure = null;
   if (dir) rmSync(dir, { recursive: true, force: true });
-  delete process.env.HEADROOM_GUARD_LOCK;
+  // Back to the run's throwaway lock (test/support/state-home.ts), never to the real per-user one.
+  if (runLock === undefined) delete process.env.HEADROOM_GUARD_LOCK;
+  else process.env.HEADROOM_GUARD_LOCK = runLock;
 });
-
-function until<T>(what: string, get: () => T | undefined, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const timer = setInterval(() => {
-      const value = get();
-      if (value !== undefined) {
-        clearInterval(timer);
-        resolve(value);
-      } else if (Date.now() - started > ms) {
-        clearInterval(timer);
-        reject(new Error(`no ${what} within ${ms} ms`));
-      }
-    }, 50);
-  });
-}
 
 describe('the guard in the service', () => {
   it('reports its mode, names the thrasher, samples fast and marks the warning and would-reap', async () => {

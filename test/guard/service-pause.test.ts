@@ -14,12 +14,16 @@ import { createMemorySettingsStore } from '../../main/service/memory-settings-st
 let service: HostedHeadroomService | null = null;
 let dir = '';
 
+const runLock = process.env.HEADROOM_GUARD_LOCK;
+
 afterEach(async () => {
   await service?.close();
   service = null;
   if (dir) rmSync(dir, { recursive: true, force: true });
   dir = '';
-  delete process.env.HEADROOM_GUARD_LOCK;
+  // Back to the run's throwaway lock (test/support/state-home.ts), never to the real per-user one.
+  if (runLock === undefined) delete process.env.HEADROOM_GUARD_LOCK;
+  else process.env.HEADROOM_GUARD_LOCK = runLock;
 });
 
 async function until(what: string, check: () => Promise<boolean>, ms: number): Promise<void> {
