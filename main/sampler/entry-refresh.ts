@@ -19,21 +19,16 @@
  */
 import { readdirSync } from 'node:fs';
 import type { GroupMembers } from './group-members';
-import { CMDLINE_CAP, parseCmdline } from './parse/cmdline';
 import type { StatRaw } from './parse/stat';
 import { execMoved, type StatTail } from './parse/stat-tail';
-import { parseStatmResident } from './parse/statm';
-import { parseStatus } from './parse/status';
 import type { Entry } from './process-entry';
 import type { ProcReader } from './proc-reader';
-import { readBytes, readFileBytes, readText, type Scratch } from './read-file';
 import type { UserNames } from './users';
 
 /** Mean ages after which the periodic refreshes come due. */
 export interface RefreshTiming {
   statRefreshMs: number;
   statusRefreshMs: number;
-  cmdlineCap?: number;
 }
 
 /** The refreshes, over the table's reader, user names and group counts. */
@@ -46,7 +41,6 @@ export class EntryRefresh {
     private readonly users: UserNames,
     private readonly groups: GroupMembers,
     private readonly timing: RefreshTiming,
-    private readonly scratch: Scratch,
   ) {}
 
   /**
@@ -127,14 +121,8 @@ export class EntryRefresh {
     for (let attempt = 0; attempt < 2; attempt++) {
       if (entry.liveTask === 0) entry.liveTask = this.otherThread(entry.pid);
       if (entry.liveTask === 0) return 0;
-      try {
-        const length = readFileBytes(`/proc/${entry.pid}/task/${entry.liveTask}/statm`, this.scratch);
-        const pages = parseStatmResident(this.scratch.buf, length);
-        if (pages !== null) return pages;
-        this.reader.malformed++;
-      } catch (err) {
-        this.reader.failed(err);
-      }
+      const pages = this.reader.resident(entry.pid, null, entry.liveTask);
+      if (pages >= 0) return pages;
       // That thread exited: look once more for another.
       entry.liveTask = 0;
     }
@@ -156,13 +144,7 @@ export class EntryRefresh {
 
   /** The command line, through the live thread when the leader is a zombie; "" when unreadable. */
   cmdlineOf(entry: Entry): string {
-    if (entry.liveTask === 0) return this.reader.cmdline(entry.pid);
-    const cap = this.timing.cmdlineCap ?? CMDLINE_CAP;
-    try {
-      return parseCmdline(readBytes(`/proc/${entry.pid}/task/${entry.liveTask}/cmdline`, this.scratch, cap * 4 + 4), cap);
-    } catch {
-      return '';
-    }
+    return this.reader.cmdline(entry.pid, entry.liveTask);
   }
 
   /** Re-read status and oom_score (and on `full`, oom_score_adj and the cgroup). False when the process vanished. */
@@ -170,7 +152,7 @@ export class EntryRefresh {
     const base = `/proc/${entry.pid}/`;
     try {
       // A zombie leader's status has no memory lines: the live thread's has the process's.
-      const s = entry.liveTask === 0 ? this.reader.status(entry.pid) : this.taskStatus(entry);
+      const s = this.reader.status(entry.pid, entry.liveTask);
       entry.tgid = s.tgid ?? entry.pid;
       if (s.uid !== null && (s.uid !== entry.uid || entry.user === '')) {
         entry.uid = s.uid;
@@ -193,13 +175,6 @@ export class EntryRefresh {
       this.reader.failed(err);
       return false;
     }
-  }
-
-  /** Status through the live thread of a process whose leader is a zombie; throws when gone. */
-  private taskStatus(entry: Entry): ReturnType<ProcReader['status']> {
-    const status = parseStatus(readText(`/proc/${entry.pid}/task/${entry.liveTask}/status`, this.scratch));
-    this.reader.malformed += status.malformed;
-    return status.value;
   }
 
   /** Set an entry's cgroup, keeping the per-group member counts in step (group-members.ts). */

@@ -21,6 +21,11 @@ export function isOutOfFds(err: unknown): boolean {
   return code === 'EMFILE' || code === 'ENFILE';
 }
 
+/** /proc/PID, or /proc/PID/task/TID for a thread's view of its process (`task` not 0). */
+function procDir(pid: number, task: number): string {
+  return task === 0 ? `/proc/${pid}` : `/proc/${pid}/task/${task}`;
+}
+
 /** Reads /proc/PID/{stat,statm,status,cgroup,cmdline,oom_*}; see the file comment. */
 export class ProcReader {
   /** Lines or files that could not be parsed since the owner last reset it. */
@@ -32,11 +37,14 @@ export class ProcReader {
     private readonly cmdlineCap = CMDLINE_CAP,
   ) {}
 
-  /** statm's resident pages through a kept fd (pread) or open+read+close; -1 when gone or malformed. */
-  resident(pid: number, fd: number | null): number {
+  /**
+   * statm's resident pages through a kept fd (pread) or open+read+close; -1 when gone or malformed.
+   * `task`: read through that thread (/proc/PID/task/TID/), for a process whose main thread exited.
+   */
+  resident(pid: number, fd: number | null, task = 0): number {
     let resident: number | null;
     try {
-      const length = fd !== null ? preadBytes(fd, this.scratch) : readFileBytes(`/proc/${pid}/statm`, this.scratch);
+      const length = fd !== null ? preadBytes(fd, this.scratch) : readFileBytes(`${procDir(pid, task)}/statm`, this.scratch);
       resident = parseStatmResident(this.scratch.buf, length);
     } catch (err) {
       this.failed(err);
@@ -69,8 +77,8 @@ export class ProcReader {
   }
 
   /** /proc/PID/status parsed; throws when the process is gone. */
-  status(pid: number): StatusRaw {
-    const status = parseStatus(readText(`/proc/${pid}/status`, this.scratch));
+  status(pid: number, task = 0): StatusRaw {
+    const status = parseStatus(readText(`${procDir(pid, task)}/status`, this.scratch));
     this.malformed += status.malformed;
     return status.value;
   }
@@ -91,11 +99,11 @@ export class ProcReader {
   }
 
   /** The command line, capped; "" when unreadable (gone, a kernel thread, a zombie). */
-  cmdline(pid: number): string {
+  cmdline(pid: number, task = 0): string {
     const cap = this.cmdlineCap;
     try {
       // UTF-8 takes up to 4 bytes a character; read no more than the cap can use.
-      return parseCmdline(readBytes(`/proc/${pid}/cmdline`, this.scratch, cap * 4 + 4), cap);
+      return parseCmdline(readBytes(`${procDir(pid, task)}/cmdline`, this.scratch, cap * 4 + 4), cap);
     } catch {
       return '';
     }

@@ -105,7 +105,7 @@ export class ProcessTable {
   ) {
     this.fds = new StatmFds(options.fdBudget, () => this.entries.values());
     this.reader = new ProcReader(scratch, () => this.fds.shrink(), options.cmdlineCap);
-    this.refresh = new EntryRefresh(this.reader, users, this.groups, options, scratch);
+    this.refresh = new EntryRefresh(this.reader, users, this.groups, options);
     this.forkWatch = new ForkWatch(scratch);
     this.idleGroups = new IdleGroups(options.cgroupV2Mount ?? null, scratch);
     this.rest = {
