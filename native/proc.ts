@@ -114,13 +114,9 @@ export function selfAndAncestorIdentities(): Map<number, number> {
   return identities;
 }
 
-/**
- * Is the process `pid` started at `startTime` one of `protectedPids`? Identities compare both; a bare
- * set of pids (walked right before the reap, so nothing had time to be reused) compares the pid.
- */
-export function isProtectedProcess(protectedPids: ProcessIdentities | ReadonlySet<number>, pid: number, startTime: number): boolean {
-  if (protectedPids instanceof Map) return protectedPids.get(pid) === startTime;
-  return protectedPids.has(pid);
+/** Is the process `pid` started at `startTime` one of `protectedPids` (pid and start time both)? */
+export function isProtectedProcess(protectedPids: ProcessIdentities, pid: number, startTime: number): boolean {
+  return protectedPids.get(pid) === startTime;
 }
 
 /** The live pid_max (/proc/sys/kernel/pid_max): no valid pid is above it. */

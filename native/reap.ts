@@ -27,10 +27,9 @@ export interface ReapContext {
   /**
    * Always refused: the caller and its ancestors, as pid → start time, so that a pid an ancestor
    * left behind and an unrelated process now holds is not refused (default: computed now from
-   * /proc/self). A bare set of pids is compared by pid only: for callers that walk it right before
-   * the reap.
+   * /proc/self).
    */
-  protectedPids?: ProcessIdentities | ReadonlySet<number>;
+  protectedPids?: ProcessIdentities;
   /** How long to wait for the exit on the pidfd after the kill (default 5000 ms). */
   exitWaitMs?: number;
 }
@@ -67,7 +66,7 @@ function pause(ms: number): void {
  * Open a pidfd and prove it is the process the caller saw; apply the refusals. Returns the verified
  * target, or the result that explains why nothing will be sent.
  */
-function verify(index: number, target: ReapTarget, request: ReapRequest, context: ReapContext, protectedPids: ProcessIdentities | ReadonlySet<number>): Verified | ReapResult {
+function verify(index: number, target: ReapTarget, request: ReapRequest, context: ReapContext, protectedPids: ProcessIdentities): Verified | ReapResult {
   const { via } = context;
   if (target.pid <= 1) return refusedResult(target, via, 'PROTECTED', 'PID 1 (init) is never ended: the whole system depends on it.');
   if (target.pid === 2) return refusedResult(target, via, 'PROTECTED', 'PID 2 (kthreadd) is the kernel\'s thread parent; it is never ended.');

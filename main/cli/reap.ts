@@ -11,7 +11,7 @@
  */
 import type { ReapResult } from '../../contract/reap';
 import { DEFAULT_SESSION_CRITICAL } from '../../contract/session-critical';
-import { ownerUid, readPidMax, readStat, selfAndAncestors } from '../../native/proc';
+import { ownerUid, readPidMax, readStat, selfAndAncestorIdentities } from '../../native/proc';
 import { describeResult } from '../reaper/format';
 import { intValue, parseArgs, UsageError } from './args';
 
@@ -63,7 +63,7 @@ function reapHere(request: CliRequest): ReapResult {
   const { REAPER_NICE, setThreadNice } = require('../../native/priority.js') as typeof import('../../native/priority.js');
   // As on the reap worker: process_mrelease frees on our CPU time, so win the CPU (root only; else nice 0).
   setThreadNice(REAPER_NICE);
-  return reapTargets(request, { via: 'in-process', sessionCritical: DEFAULT_SESSION_CRITICAL, endGraceMs: CLI_END_GRACE_MS, protectedPids: selfAndAncestors() })[0]!;
+  return reapTargets(request, { via: 'in-process', sessionCritical: DEFAULT_SESSION_CRITICAL, endGraceMs: CLI_END_GRACE_MS, protectedPids: selfAndAncestorIdentities() })[0]!;
 }
 
 /** Another user's process: the full reap service, which asks polkit and starts the helper. */
