@@ -95,7 +95,12 @@ describe('malloc arenas and thresholds', () => {
 
   it("give a thread arena's freed top back to the kernel with the thresholds fixed, where glibc's raised threshold keeps it resident", () => {
     const kept = topTrimWith(false);
-    const fixed = topTrimWith(true);
+    // With two arenas the worker shares its arena with V8's platform threads; one of them allocating
+    // atop the freed blocks mid-loop (seen under the full suite's load: 2,824 KiB left once) pins the
+    // top for that run alone. Up to three runs: one clean run shows the fix; without the fix glibc's
+    // 8 MiB threshold keeps the 3 MiB in every run, so this still fails when the fix is reverted.
+    let fixed = topTrimWith(true);
+    for (let run = 1; run < 3 && fixed.after - fixed.before >= 512; run++) fixed = topTrimWith(true);
     // Both really touched the 3 MiB (≥ 2.5 MiB more anonymous memory) …
     expect(kept.touched - kept.before).toBeGreaterThan(2560);
     expect(fixed.touched - fixed.before).toBeGreaterThan(2560);
