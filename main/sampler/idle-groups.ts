@@ -16,19 +16,35 @@
  * kernel threads included, and has no such counter of its own). Fds stay open (pread ≈ 3 µs); a
  * group that went away fails its read and counts as having run.
  *
- * What it cannot see: a process moved into another group by someone else, which then runs there
- * while we still watch the old group (the table re-reads its cgroup every ~60 s, and every process
- * anyway every ~10 s after reclaim and ~60 s without, see resting.ts).
+ * What the counter cannot see is a process moved into another group by someone else (a launcher,
+ * `systemd-run --scope`, a cgroup tool): it runs in its new group while the table still holds it in
+ * the old one, which idles. So each watched group's `cgroup.procs` is read too and compared byte for
+ * byte with the last read: in a group none of whose members ran, nothing but such a move changes
+ * that list (forks, execs and exits all run). A group whose list changed is not idle on that tick —
+ * every process the table holds in it is read — and `moved` names it, so the table re-reads the
+ * cgroup of each process it holds there or finds listed there (process-table.ts). The list is
+ * compared, and parsed only when it changed. It costs the kernel a walk of the group's tasks, ≈ 0.6 µs
+ * a member at 1 Hz here (cold caches; 1.2 ms a tick for 2,000 members, +0.12–0.2 % of a core in the
+ * steady benchmark: docs/BENCHMARKS.md, "Eleventh pass"), so a group is listed every tick up to
+ * LIST_MEMBERS_PER_TICK members and every ⌈members / LIST_MEMBERS_PER_TICK⌉ ticks above: a move out
+ * of a group of 2,000 resting processes shows within 4 ticks.
  */
 import { closeSync, openSync } from 'node:fs';
-import { preadCounter, type Scratch } from './read-file';
+import { preadCounter, preadWhole, type Scratch } from './read-file';
 
-/** Watched groups at most (each keeps one fd, beside the statm fd budget: half the soft limit is left for the rest). */
+/** Watched groups at most (each keeps two fds, beside the statm fd budget: half the soft limit is left for the rest). */
 const MAX_GROUPS = 128;
 const KEY = 'usage_usec ';
+/** A group's member list is read every tick up to this many members, every ⌈members / this⌉ ticks above. */
+export const LIST_MEMBERS_PER_TICK = 500;
 
 interface Group {
   fd: number;
+  /** cgroup.procs, and its bytes at the last refresh (null before the first). */
+  procsFd: number;
+  members: Buffer | null;
+  /** Refreshes until the member list is read again (0: on the next). */
+  wait: number;
   usage: number;
   idle: boolean;
 }
@@ -43,8 +59,12 @@ export class IdleGroups {
     private readonly scratch: Scratch,
   ) {}
 
+  /** Watched groups whose member list changed at the last refresh (someone moved a process in or out). */
+  readonly moved: string[] = [];
+
   /** Read the counters of the groups holding ≥ 2 processes (`members`: cgroup path → count); forget the rest. */
   refresh(members: ReadonlyMap<string, number>): void {
+    this.moved.length = 0;
     for (const [path, group] of this.groups) {
       if ((members.get(path) ?? 0) < 2) this.drop(path, group);
     }
@@ -54,18 +74,38 @@ export class IdleGroups {
       let group = this.groups.get(path);
       if (!group) {
         if (this.groups.size >= MAX_GROUPS) continue;
-        try {
-          group = { fd: openSync(`${this.mount}${path}/cpu.stat`, 'r'), usage: -1, idle: false };
-        } catch {
-          continue; // gone, or no cpu.stat here: its processes are read every tick
-        }
+        group = this.open(path) ?? undefined;
+        if (!group) continue; // gone, or no cpu.stat or readable cgroup.procs here: its processes are read every tick
         this.groups.set(path, group);
       }
       const usage = preadCounter(group.fd, this.scratch, KEY);
-      group.idle = usage >= 0 && usage === group.usage;
+      let same = usage >= 0;
+      if (same && --group.wait < 0) {
+        same = this.sameMembers(group, path);
+        group.wait = Math.ceil(count / LIST_MEMBERS_PER_TICK) - 1;
+      }
+      group.idle = same && usage === group.usage;
       group.usage = usage;
-      if (usage < 0) this.drop(path, group);
+      if (usage < 0 || group.members === null) this.drop(path, group);
     }
+  }
+
+  /** The PIDs listed in a watched group's cgroup.procs at the last refresh (parsed on demand: for `moved` groups). */
+  membersOf(path: string): Set<number> {
+    const pids = new Set<number>();
+    const list = this.groups.get(path)?.members;
+    if (!list) return pids;
+    let n = 0;
+    for (const c of list) {
+      if (c >= 48 && c <= 57) {
+        n = n * 10 + (c - 48);
+      } else {
+        if (n > 0) pids.add(n);
+        n = 0;
+      }
+    }
+    if (n > 0) pids.add(n);
+    return pids;
   }
 
   /** True when the group was watched on the last two refreshes and none of its processes ran in between. */
@@ -78,8 +118,39 @@ export class IdleGroups {
     for (const [path, group] of this.groups) this.drop(path, group);
   }
 
+  private open(path: string): Group | null {
+    let fd = -1;
+    try {
+      fd = openSync(`${this.mount}${path}/cpu.stat`, 'r');
+      return { fd, procsFd: openSync(`${this.mount}${path}/cgroup.procs`, 'r'), members: null, wait: 0, usage: -1, idle: false };
+    } catch {
+      if (fd >= 0) closeSync(fd);
+      return null;
+    }
+  }
+
+  /**
+   * Read the group's cgroup.procs and compare it with the last read; false when it changed (the
+   * group is then in `moved`, unless this is its first read) or cannot be read (members null).
+   */
+  private sameMembers(group: Group, path: string): boolean {
+    let length: number;
+    try {
+      length = preadWhole(group.procsFd, this.scratch);
+    } catch {
+      group.members = null;
+      return false;
+    }
+    const now = this.scratch.buf.subarray(0, length);
+    if (group.members !== null && group.members.equals(now)) return true;
+    if (group.members !== null) this.moved.push(path);
+    group.members = Buffer.from(now);
+    return false;
+  }
+
   private drop(path: string, group: Group): void {
     closeSync(group.fd);
+    closeSync(group.procsFd);
     this.groups.delete(path);
   }
 }

@@ -42,6 +42,8 @@ export interface Entry {
   nextQuietReadAt: number;
   /** When the table first saw it: a young process never rests (launchers move it to its app's group). */
   firstSeenAt: number;
+  /** Its watched group's members changed (idle-groups.ts): re-read its cgroup on its next read, which is this tick's. */
+  regroup: boolean;
   /** The reclaim counter when it was last read (-1: unknown). */
   readReclaim: number;
   cmdline: string;
@@ -72,7 +74,7 @@ export interface Entry {
 /** A fresh entry, before anything is read (stat is set right after, by the caller). */
 export function newEntry(pid: number, fd: number | null, firstSeenAt: number, tick: number): Entry {
   return {
-    pid, fd, stat: null as unknown as StatRaw, tail: newStatTail(), liveTask: 0, residentAtStat: 0, nextStatAt: 0, nextReadAt: 0, nextQuietReadAt: 0, firstSeenAt,
+    pid, fd, stat: null as unknown as StatRaw, tail: newStatTail(), liveTask: 0, residentAtStat: 0, nextStatAt: 0, nextReadAt: 0, nextQuietReadAt: 0, firstSeenAt, regroup: false,
     readReclaim: -1, cmdline: '', tgid: pid, uid: 0, user: '', cgroup: '/', anon: 0, file: 0, shmem: 0, swap: 0, rssAtStatus: 0,
     nextStatusAt: 0, oomScore: 0, oomScoreAdj: 0, row: null, growthTimes: [0, 0, 0, 0, 0], growthRss: [0, 0, 0, 0, 0], growthReads: 0, growthNext: 0, seenTick: tick,
   };

@@ -35,7 +35,9 @@
  * seen. oom_score is re-read with status; oom_score_adj and the cgroup with the periodic refresh,
  * and the cgroup also on exec and on every tick while the process is young (first seen
  * < 30 s ago, youngMs: launchers move a new app into its scope, often after its exec). An older
- * process moved to another cgroup without exec'ing is regrouped within ~90 s. These cadences are
+ * process moved to another cgroup without exec'ing is regrouped on the next tick when it leaves or
+ * joins a watched group (one whose members may rest: idle-groups.ts compares its member list every
+ * tick), else within ~90 s (it is read every tick meanwhile, only counted in its old app). These cadences are
  * what the steady cost at 1 Hz is made of besides the statm reads (docs/BENCHMARKS.md, "Steady
  * cost"): stat every ~10 s and status every ~30 s cost ≈ 45 % of the kernel's share at 2,000 idle
  * processes.
@@ -153,6 +155,7 @@ export class ProcessTable {
     this.listed = plan.list;
     // Which groups did not run since the last tick: read before any of their processes is.
     this.idleGroups.refresh(this.groups.counts);
+    for (const path of this.idleGroups.moved) this.regroup(path);
     this.skippedReads = 0;
     this.refresh.lightRefreshes = 0;
     if (plan.list) {
@@ -204,6 +207,21 @@ export class ProcessTable {
     return rows;
   }
 
+  /**
+   * Someone moved processes into or out of a watched group (idle-groups.ts): each process the table
+   * holds there but that is no longer listed, or listed there but held elsewhere, is read this tick
+   * (nextStatAt 0: statm on its kept fd and stat, so a gone process or a reused PID is found first) and
+   * its cgroup re-read right after — where it then runs, grows or exits is seen on this tick or the next.
+   */
+  private regroup(path: string): void {
+    const listed = this.idleGroups.membersOf(path);
+    for (const entry of this.entries.values()) {
+      if ((entry.cgroup === path) === listed.has(entry.pid) || entry.stat.kernelThread) continue;
+      entry.nextStatAt = 0;
+      entry.regroup = true;
+    }
+  }
+
   /** Re-insert the known processes in ascending PID order (a Map iterates in insertion order). */
   private orderEntries(): void {
     const sorted = [...this.entries.values()].sort((a, b) => a.pid - b.pid);
@@ -233,8 +251,10 @@ export class ProcessTable {
         this.forget(pid, entry);
         exited.push(pid);
         entry = undefined;
-      } else if (nowMs - entry.firstSeenAt < this.rest.youngMs && !entry.stat.kernelThread) {
+      } else if (entry.regroup || (nowMs - entry.firstSeenAt < this.rest.youngMs && !entry.stat.kernelThread)) {
         // Young: a launcher may still move it into its app's group (entry-refresh.ts refreshCgroup).
+        // Or moved in or out of a watched group by someone (regroup).
+        entry.regroup = false;
         this.refresh.refreshCgroup(entry);
       }
     }

@@ -84,6 +84,25 @@ export function preadBytes(fd: number, scratch: Scratch): number {
   }
 }
 
+/**
+ * pread a whole file of any length from offset 0 into the scratch buffer, read after read until the
+ * end (a kernfs or seq_file read returns at most about a page at a time: 4,092 bytes of a 2,000-member
+ * cgroup.procs); returns the byte count. Throws the fs error.
+ */
+export function preadWhole(fd: number, scratch: Scratch): number {
+  let length = 0;
+  for (;;) {
+    if (length === scratch.buf.length) {
+      const bigger = Buffer.allocUnsafe(scratch.buf.length * 2);
+      scratch.buf.copy(bigger, 0, 0, length);
+      scratch.buf = bigger;
+    }
+    const n = readSync(fd, scratch.buf, length, scratch.buf.length - length, length);
+    if (n === 0) return length;
+    length += n;
+  }
+}
+
 /** open + pread into the scratch buffer + close; returns the byte count. */
 export function readFileBytes(path: string, scratch: Scratch): number {
   const fd = openSync(path, 'r');

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pageSize } from '../../main/sampler/page-size';
+import { LIST_MEMBERS_PER_TICK } from '../../main/sampler/idle-groups';
 import { ProcessTable } from '../../main/sampler/process-table';
 import { parseVmstat } from '../../main/sampler/parse/vmstat';
 import { Scratch } from '../../main/sampler/read-file';
@@ -272,7 +273,7 @@ describe('idle groups: processes whose cgroup did not run are not read', () => {
     expect(reread).toBeLessThanOrEqual(idleReadMs * 1.5 + 100);
   });
 
-  it('refreshes a resting process lightly while nothing is reclaimed: an oom_score_adj set and a move made by others show within statusRefreshMs × 1.5', async () => {
+  it('refreshes a resting process lightly while nothing is reclaimed: an oom_score_adj set by others shows within statusRefreshMs × 1.5; a move, on the next tick', async () => {
     const group = appGroup('light');
     const other = appGroup('other');
     const a = sleeper();
@@ -316,11 +317,11 @@ describe('idle groups: processes whose cgroup did not run are not read', () => {
     expect(seenAfter).toBeGreaterThanOrEqual(0);
     expect(seenAfter).toBeLessThanOrEqual(statusRefreshMs * 1.5 + 100);
 
-    const movedTo = other.slice(V2.length);
+    // A move changes the group's member list, compared every tick: no refresh needs to come due.
     writeFileSync(join(other, 'cgroup.procs'), String(a.pid));
-    const moveSeen = await watch((row) => row.info.cgroup === movedTo);
-    expect(moveSeen).toBeGreaterThanOrEqual(0);
-    expect(moveSeen).toBeLessThanOrEqual(statusRefreshMs * 1.5 + 100);
+    const rows = t.read(Date.now(), still);
+    expect(rows.find((r) => r.info.pid === a.pid)!.info.cgroup).toBe(other.slice(V2.length));
+    expect(rows.find((r) => r.info.pid === b.pid)).toBe(firstB);
     // Neither sleeper ever ran: only the due refresh can have seen either change.
     expect(usageOf(group)).toBe(usageBefore);
   });
@@ -362,6 +363,101 @@ describe('idle groups: processes whose cgroup did not run are not read', () => {
     expect(usageOf(first)).toBe(usageBefore);
     // The sleepers there, seen on the first read, rest as before.
     expect(t.skippedReads).toBeGreaterThanOrEqual(2);
+  });
+
+  describe('a process moved by someone else while it rests (its old group keeps idling)', () => {
+    /** Group A with a Python child and two sleepers, all resting in a table where nothing is young and the periodic refresh is 10 minutes away. */
+    async function restingInGroup(sleepers = 2): Promise<{ from: string; to: string; child: Child; sleepers: ChildProcess[]; t: ProcessTable }> {
+      const from = appGroup('rested');
+      const to = appGroup('moved');
+      const child = startChild('/dev/null');
+      const idle = Array.from({ length: sleepers }, () => sleeper());
+      await child.command('noop');
+      // The child joins last: the kernel lists a group's processes in the order they joined.
+      for (const pid of [...idle.map((s) => s.pid!), child.pid]) writeFileSync(join(from, 'cgroup.procs'), String(pid));
+      const t = table(600_000, 600_000, 0, 600_000);
+      for (let i = 0; i < 4; i++) {
+        t.read(Date.now());
+        await sleep(50);
+      }
+      expect(t.skippedReads).toBe(sleepers + 1);
+      return { from, to, child, sleepers: idle, t };
+    }
+
+    it('is seen leaving a group whose member list is longer than one read returns (a page) within ⌈members / LIST_MEMBERS_PER_TICK⌉ ticks: 800 members', async () => {
+      const { from, to, child, t } = await restingInGroup(800);
+      const list = readFileSync(join(from, 'cgroup.procs'), 'utf8');
+      expect(list.length).toBeGreaterThan(4096);
+      expect(list.trim().split('\n').at(-1)).toBe(String(child.pid));
+      // A list this long is read every ⌈801 / 500⌉ = 2nd tick (its cost grows with the members), not every tick.
+      const groups = (t as unknown as { idleGroups: { sameMembers: (...a: unknown[]) => boolean } }).idleGroups;
+      const sameMembers = groups.sameMembers.bind(groups);
+      let listReads = 0;
+      groups.sameMembers = (...a: unknown[]) => {
+        listReads++;
+        return sameMembers(...a);
+      };
+      for (let i = 0; i < 4; i++) t.read(Date.now());
+      expect(listReads).toBe(4 / Math.ceil(801 / LIST_MEMBERS_PER_TICK));
+      writeFileSync(join(to, 'cgroup.procs'), String(child.pid));
+      let cgroup = '';
+      for (let tick = 0; tick < Math.ceil(801 / LIST_MEMBERS_PER_TICK) && cgroup !== to.slice(V2.length); tick++) {
+        cgroup = t.read(Date.now()).find((r) => r.info.pid === child.pid)!.info.cgroup;
+      }
+      expect(cgroup).toBe(to.slice(V2.length));
+      await child.command('grow');
+      for (let w = 0; w < 100 && rssNow(child.pid) < 7 * MiB; w++) await sleep(10);
+      expectCurrentRss(t.read(Date.now()).find((r) => r.info.pid === child.pid)!.info.rssBytes, child.pid);
+      expect(t.skippedReads).toBe(800);
+    });
+
+    it('is in its new group on the next tick and its growth there shows on every tick', async () => {
+      const { from, to, child, t } = await restingInGroup();
+      writeFileSync(join(to, 'cgroup.procs'), String(child.pid));
+      const usageBefore = usageOf(from);
+      const moved = t.read(Date.now()).find((r) => r.info.pid === child.pid)!.info;
+      expect(moved.cgroup).toBe(to.slice(V2.length));
+      let last = moved.rssBytes;
+      for (let i = 0; i < 3; i++) {
+        await child.command('grow');
+        for (let w = 0; w < 100 && rssNow(child.pid) < last + 7 * MiB; w++) await sleep(10);
+        const row = t.read(Date.now()).find((r) => r.info.pid === child.pid)!.info;
+        expect(row.rssBytes).toBeGreaterThanOrEqual(last + 7 * MiB);
+        expectCurrentRss(row.rssBytes, child.pid);
+        last = row.rssBytes;
+      }
+      // Its old group never ran: only the changed member list can have told the table.
+      expect(usageOf(from)).toBe(usageBefore);
+      // The sleepers left there rest again.
+      t.read(Date.now());
+      expect(t.skippedReads).toBe(2);
+    });
+
+    it('is gone on the tick after it exits in its new group', async () => {
+      const { from, to, sleepers, t } = await restingInGroup();
+      const [gone] = sleepers;
+      writeFileSync(join(to, 'cgroup.procs'), String(gone!.pid));
+      expect(t.read(Date.now()).find((r) => r.info.pid === gone!.pid)!.info.cgroup).toBe(to.slice(V2.length));
+      const usageBefore = usageOf(from);
+      gone!.kill('SIGKILL');
+      await new Promise((r) => gone!.once('exit', r));
+      expect(t.read(Date.now()).some((r) => r.info.pid === gone!.pid)).toBe(false);
+      expect(usageOf(from)).toBe(usageBefore);
+    });
+
+    it('joining a resting group from the root group, is counted in that group on the next tick', async () => {
+      const { from, t } = await restingInGroup();
+      const newcomer = sleeper();
+      await sleep(50);
+      expect(t.read(Date.now()).find((r) => r.info.pid === newcomer.pid)!.info.cgroup).toBe('/');
+      t.read(Date.now());
+      writeFileSync(join(from, 'cgroup.procs'), String(newcomer.pid));
+      expect(t.read(Date.now()).find((r) => r.info.pid === newcomer.pid)!.info.cgroup).toBe(from.slice(V2.length));
+      // All four rest on the ticks after.
+      await sleep(50);
+      t.read(Date.now());
+      expect(t.skippedReads).toBe(4);
+    });
   });
 
   it('drops a process of a quiet group on the tick after it exits, also after lingering as a zombie', async () => {
