@@ -14,13 +14,19 @@ export function visibleControls(name: string): string {
   return name.replace(UNSAFE, (c) => `\u27e8U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}\u27e9`);
 }
 
+/** A strong right-to-left letter: Hebrew, Arabic, Syriac, Thaana, N'Ko and the rest of U+0590–U+08FF, their presentation forms, and the SMP's right-to-left scripts. */
+const RIGHT_TO_LEFT = /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefe\u{10800}-\u{10fff}\u{1e800}-\u{1efff}]/u;
+
 /**
- * `name` for a sentence in plain text (a notification): visibleControls, wrapped in a first-strong
- * isolate (U+2068 … U+2069), so a right-to-left name stays right-to-left without moving the text
- * around it.
+ * `name` for a sentence in plain text (the banner, a notification, an event line): visibleControls,
+ * wrapped in a first-strong isolate (U+2068 … U+2069) when it has a right-to-left letter or had
+ * controls, so a right-to-left name stays right-to-left without moving the text around it. A name
+ * with neither cannot reorder anything and is left as it is: some notification servers' fonts draw
+ * the isolate marks as boxes.
  */
 export function displayName(name: string): string {
-  return `\u2068${visibleControls(name)}\u2069`;
+  const shown = visibleControls(name);
+  return shown !== name || RIGHT_TO_LEFT.test(shown) ? `\u2068${shown}\u2069` : shown;
 }
 
 /** Text for a Linux desktop notification's body, which servers may read as markup: `& < >` escaped. */

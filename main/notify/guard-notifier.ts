@@ -16,7 +16,12 @@
  *
  * This replaces the old PressureNotifier (its own `full avg10` threshold and hold time), so a
  * desktop gets one warning per episode, not one from the guard and one from the notifier.
+ *
+ * Names a process gave itself are isolated (displayName: a right-to-left override in one cannot
+ * reorder the sentence around it), and the guard's own sentences, which quote names, have their
+ * control characters shown as codes (visibleControls).
  */
+import { displayName, visibleControls } from '../../contract/display-name';
 import type { GuardEvent, GuardState } from '../../contract/guard';
 import type { Settings } from '../../contract/settings';
 import { formatBytes } from './format';
@@ -62,15 +67,16 @@ function warningNotice(state: GuardState, settings: Settings): GuardNotice {
   }
   let action: string;
   // Warned before the culprit settled: say why the guard waits rather than what it would reap.
-  if (state.culprit === null && state.culpritNote) action = state.culpritNote;
-  else if (culprit.notActionable !== null) action = `Auto-reap would not act on it: ${culprit.notActionable.replace(/\.$/, '')}.`;
-  else if (!settings.autoReap) action = `Auto-reap is off; it would reap ${culprit.name}.`;
-  else if (!state.acting) action = `Auto-reap is on but not acting here${state.actingNote ? ` (${state.actingNote.replace(/\.$/, '')})` : ''}.`;
-  else action = `Auto-reap will end ${culprit.name} if it gets worse.`;
+  const name = displayName(culprit.name);
+  if (state.culprit === null && state.culpritNote) action = visibleControls(state.culpritNote);
+  else if (culprit.notActionable !== null) action = `Auto-reap would not act on it: ${visibleControls(culprit.notActionable).replace(/\.$/, '')}.`;
+  else if (!settings.autoReap) action = `Auto-reap is off; it would reap ${name}.`;
+  else if (!state.acting) action = `Auto-reap is on but not acting here${state.actingNote ? ` (${visibleControls(state.actingNote).replace(/\.$/, '')})` : ''}.`;
+  else action = `Auto-reap will end ${name} if it gets worse.`;
   return {
     kind: 'warning',
-    title: `Memory pressure: ${culprit.name} is the likely cause`,
-    body: [`${culprit.reason.replace(/\.$/, '')}.`, stalled, action].filter((s) => s !== '').join(' '),
+    title: `Memory pressure: ${name} is the likely cause`,
+    body: [`${visibleControls(culprit.reason).replace(/\.$/, '')}.`, stalled, action].filter((s) => s !== '').join(' '),
     appId: culprit.appId,
     appName: culprit.name,
   };
@@ -78,10 +84,11 @@ function warningNotice(state: GuardState, settings: Settings): GuardNotice {
 
 function autoReapNotice(event: Extract<GuardEvent, { event: 'reap' }>): GuardNotice {
   const ended = event.results.some((r) => r.ok);
+  const name = displayName(event.culprit.name);
   return {
     kind: 'auto-reap',
-    title: ended ? `Headroom ended ${event.culprit.name} (auto-reap)` : `Headroom could not end ${event.culprit.name} (auto-reap)`,
-    body: `${reapSummary(event)}. Why: ${event.culprit.reason.replace(/\.$/, '')}; all programs stalled on memory ${pct(event.pressure.full)} of the time.`,
+    title: ended ? `Headroom ended ${name} (auto-reap)` : `Headroom could not end ${name} (auto-reap)`,
+    body: `${reapSummary(event)}. Why: ${visibleControls(event.culprit.reason).replace(/\.$/, '')}; all programs stalled on memory ${pct(event.pressure.full)} of the time.`,
     appId: null,
     appName: event.culprit.name,
   };

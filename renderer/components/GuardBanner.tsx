@@ -10,6 +10,7 @@
  * button, and main refuses a replaced process as CHANGED anyway.
  */
 import { memo, useState } from 'react';
+import { displayName } from '../../contract/display-name';
 import type { Culprit, GuardState } from '../../contract/guard';
 import type { ReapMode } from '../../contract/reap';
 import type { Snapshot } from '../../contract/snapshot';
@@ -58,10 +59,10 @@ export const GuardBanner = memo(function GuardBanner({ guard, snapshot, autoReap
         {words.culprit ? (
           row ? (
             <button type="button" className="hr-danger" onClick={() => onReap(row, 'kill')}>
-              {`Reap ${words.culprit.name}\u2026`}
+              {`Reap ${displayName(words.culprit.name)}\u2026`}
             </button>
           ) : (
-            <span className="hr-guard-gone">{`${words.culprit.name} is no longer running`}</span>
+            <span className="hr-guard-gone">{`${displayName(words.culprit.name)} is no longer running`}</span>
           )
         ) : null}
         <button type="button" aria-label="Dismiss guard message" onClick={() => setDismissed(words.key)}>

@@ -2,8 +2,10 @@
  * Recorded events in words for the event list and the look-back readout: the one line that explains
  * an event (the recorder's `detail` when it wrote one, else a sentence built from the label), a
  * wall-clock time, and one list of markers from the recorder and the live session without
- * duplicates. The kind's words are the chart markers' own (format/marker-kind.ts).
+ * duplicates. The kind's words are the chart markers' own (format/marker-kind.ts). Labels are names
+ * programs gave themselves: isolated (displayName), and a detail's control characters shown as codes.
  */
+import { displayName, visibleControls } from '../../contract/display-name';
 import type { ReapMarker } from '../../contract/history';
 import { markerKindInWords } from './marker-kind';
 import { formatBytes } from './units';
@@ -13,20 +15,21 @@ export const kindWords = markerKindInWords;
 
 /** One line that explains the event: the recorder's detail, else a sentence from the label. */
 export function eventLine(m: ReapMarker): string {
-  if (m.detail) return m.detail;
+  if (m.detail) return visibleControls(m.detail);
+  const label = displayName(m.label);
   switch (m.kind) {
     case 'reap':
-      return `Reaped ${m.label}: ${formatBytes(m.freedBytes)} freed`;
+      return `Reaped ${label}: ${formatBytes(m.freedBytes)} freed`;
     case 'auto-reap':
-      return `The guard reaped ${m.label}: ${formatBytes(m.freedBytes)} freed`;
+      return `The guard reaped ${label}: ${formatBytes(m.freedBytes)} freed`;
     case 'warning':
-      return `The guard warned about ${m.label}`;
+      return `The guard warned about ${label}`;
     case 'would-reap':
-      return `The guard would have reaped ${m.label}`;
+      return `The guard would have reaped ${label}`;
     case 'oom-kill':
-      return `Kernel OOM killer ended ${m.label}`;
+      return `Kernel OOM killer ended ${label}`;
     case 'oomd-kill':
-      return `systemd-oomd ended ${m.label}`;
+      return `systemd-oomd ended ${label}`;
   }
 }
 

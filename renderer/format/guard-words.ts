@@ -10,7 +10,12 @@
  * 2. Calm again, but the last thing the guard did was an auto-reap: a quiet status saying what was
  *    ended, what came back and why (until dismissed).
  * 3. Otherwise nothing.
+ *
+ * Names a process gave itself are isolated (displayName: a right-to-left override in one cannot
+ * reorder the sentence around it); sentences from main that quote names (the culprit's reason, the
+ * guard's notes) have their control characters shown as codes (visibleControls).
  */
+import { displayName, visibleControls } from '../../contract/display-name';
 import type { Culprit, GuardEvent, GuardState } from '../../contract/guard';
 import { describeReapResults } from './reap-result';
 import { formatMs } from './units';
@@ -46,7 +51,7 @@ export function pressureInWords(p: { some: number; full: number }): string {
 export function autoReapInWords(event: Extract<GuardEvent, { event: 'reap' }>): string {
   const outcome = describeReapResults(event.results);
   const verb = outcome.tone === 'failure' ? 'tried to end' : 'ended';
-  return `Auto-reap ${verb} ${event.culprit.name}: ${outcome.text.replace(/\.$/, '')}.`;
+  return `Auto-reap ${verb} ${displayName(event.culprit.name)}: ${visibleControls(outcome.text).replace(/\.$/, '')}.`;
 }
 
 /** What auto-reap does or would do about this episode. */
@@ -54,13 +59,14 @@ function actionInWords(state: GuardState, autoReap: boolean, culprit: Culprit | 
   const last = state.last;
   if (last?.event === 'reap' && state.phase !== 'calm') return autoReapInWords(last);
   // The guard acts only on a settled culprit; until then it says why it waits, not what it would reap.
-  if (state.culprit === null && state.culpritNote) return state.culpritNote;
+  if (state.culprit === null && state.culpritNote) return visibleControls(state.culpritNote);
   if (culprit === null) return autoReap ? 'Auto-reap is on, but no app can be blamed for this pressure.' : null;
-  if (culprit.notActionable !== null) return `Auto-reap would not act on ${culprit.name}: ${culprit.notActionable.replace(/\.$/, '')}.`;
+  const name = displayName(culprit.name);
+  if (culprit.notActionable !== null) return `Auto-reap would not act on ${name}: ${visibleControls(culprit.notActionable).replace(/\.$/, '')}.`;
   const would = last?.event === 'would-reap' && last.culprit.appId === culprit.appId ? 'would have reaped' : 'would reap';
-  if (!autoReap) return `Auto-reap is off: it ${would} ${culprit.name}. Turn it on in Settings once you trust its choice.`;
-  if (!state.acting) return `Auto-reap is on but not acting here${state.actingNote ? ` (${state.actingNote.replace(/\.$/, '')})` : ''}: it ${would} ${culprit.name}.`;
-  return `Auto-reap is on: ${culprit.name} will be reaped if full pressure stays above the act level.`;
+  if (!autoReap) return `Auto-reap is off: it ${would} ${name}. Turn it on in Settings once you trust its choice.`;
+  if (!state.acting) return `Auto-reap is on but not acting here${state.actingNote ? ` (${visibleControls(state.actingNote).replace(/\.$/, '')})` : ''}: it ${would} ${name}.`;
+  return `Auto-reap is on: ${name} will be reaped if full pressure stays above the act level.`;
 }
 
 /** The banner's words for this guard state, or null when the banner is hidden. */
@@ -72,8 +78,8 @@ export function guardBannerWords(state: GuardState | null, autoReap: boolean): G
     const pressure = state.pressure ?? warning?.pressure ?? null;
     return {
       kind: 'alert',
-      headline: culprit ? `Memory pressure: ${culprit.name} is the likely cause` : 'Memory pressure is high',
-      reason: culprit?.reason ?? (state.ranking.length === 0 ? 'No app stands out as the cause.' : null),
+      headline: culprit ? `Memory pressure: ${displayName(culprit.name)} is the likely cause` : 'Memory pressure is high',
+      reason: culprit ? visibleControls(culprit.reason) : (state.ranking.length === 0 ? 'No app stands out as the cause.' : null),
       pressure: pressure ? pressureInWords(pressure) : null,
       action: actionInWords(state, autoReap, culprit),
       culprit,
@@ -85,7 +91,7 @@ export function guardBannerWords(state: GuardState | null, autoReap: boolean): G
     return {
       kind: 'status',
       headline: autoReapInWords(last),
-      reason: last.culprit.reason,
+      reason: visibleControls(last.culprit.reason),
       pressure: pressureInWords(last.pressure),
       action: null,
       culprit: null,

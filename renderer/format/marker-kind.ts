@@ -8,6 +8,7 @@
  * not sit at "measuring…" for ever. The one-line explanations (eventLine) and wall-clock times of
  * the event list and scrubber are in format/events.ts, on top of these words.
  */
+import { displayName, visibleControls } from '../../contract/display-name';
 import type { MarkerKind, ReapMarker } from '../../contract/history';
 import { markerLabel, recoveryText } from './units';
 
@@ -45,13 +46,15 @@ function endsProcess(kind: MarkerKind): boolean {
 
 /** The words on the chart: "leaky −2.1 GiB" for a reap, "Auto-reap: hrdrill −512 MiB", "Guard warning: hrdrill". */
 export function markerText(m: Pick<ReapMarker, 'kind' | 'label' | 'freedBytes'>): string {
-  const text = endsProcess(m.kind) && m.freedBytes > 0 ? markerLabel(m.label, m.freedBytes) : m.label;
+  // The label is a name a program gave itself: isolated, so it cannot reorder the words around it.
+  const label = displayName(m.label);
+  const text = endsProcess(m.kind) && m.freedBytes > 0 ? markerLabel(label, m.freedBytes) : label;
   return m.kind === 'reap' ? text : `${KIND_WORDS[m.kind]}: ${text}`;
 }
 
 /** The accessible title: the detail line when there is one, else the chart words. */
 export function markerTitle(m: Pick<ReapMarker, 'kind' | 'label' | 'freedBytes' | 'detail'>): string {
-  return m.detail.trim() !== '' ? m.detail : markerText(m);
+  return m.detail.trim() !== '' ? visibleControls(m.detail) : markerText(m);
 }
 
 /** The recovery words under a marker, or '' for kinds that free nothing. */

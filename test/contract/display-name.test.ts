@@ -12,9 +12,14 @@ describe('display names', () => {
     expect(visibleControls('\u05e2\u05d5\u05e8\u05da')).toBe('\u05e2\u05d5\u05e8\u05da');
   });
 
-  it('isolates a name for plain text, so the sentence around it keeps its order', () => {
+  it('isolates a name for plain text that could reorder the sentence around it: one with controls or a right-to-left letter', () => {
     expect(displayName('\u202exoferif')).toBe('\u2068\u27e8U+202E\u27e9xoferif\u2069');
-    expect(`Reaping ${displayName('gedit')}\u2026`).toBe('Reaping \u2068gedit\u2069\u2026');
+    expect(`Reaping ${displayName('\u05e2\u05d5\u05e8\u05da')} (PID 12)`).toBe('Reaping \u2068\u05e2\u05d5\u05e8\u05da\u2069 (PID 12)');
+    expect(displayName('\u0645\u062d\u0631\u0631')).toBe('\u2068\u0645\u062d\u0631\u0631\u2069');
+    expect(displayName('\u{10900}x')).toBe('\u2068\u{10900}x\u2069');
+    // Nothing right-to-left, nothing hidden: left as it is (some notification fonts draw the marks as boxes).
+    expect(`Reaping ${displayName('gedit')}\u2026`).toBe('Reaping gedit\u2026');
+    expect(displayName('Web Content 12 – Über')).toBe('Web Content 12 – Über');
   });
 
   it('keeps a notification body as text where servers read markup', () => {

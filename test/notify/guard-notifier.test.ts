@@ -104,4 +104,19 @@ describe('GuardNotifier', () => {
     expect(feed(n, [warningGuard()], settings(), 5)).toHaveLength(0);
     expect(feed(n, [makeGuard(), warningGuard()], settings(), 5 + WARNING_MIN_GAP_MS / 1000)).toHaveLength(1);
   });
+
+  it('isolates a name a program gave itself and shows its controls as codes: an override cannot reorder the title or the sentences', () => {
+    const evil = makeCulprit({ name: '\u202Eexoferif', reason: '\u202Eexoferif: 38 % of its time stalled on memory' });
+    const [warning] = feed(new GuardNotifier(), [warningGuard({ culprit: evil, ranking: [evil] })]);
+    const shown = '\u2068\u27e8U+202E\u27e9exoferif\u2069';
+    expect(warning!.notice.title).toBe(`Memory pressure: ${shown} is the likely cause`);
+    expect(warning!.notice.body.startsWith('\u27e8U+202E\u27e9exoferif: 38 % of its time stalled on memory.')).toBe(true);
+    expect(warning!.notice.body.endsWith(`Auto-reap is off; it would reap ${shown}.`)).toBe(true);
+    const [reaped] = feed(new GuardNotifier(), [warningGuard({ culprit: evil, ranking: [evil] }), reapedGuard(evil)]).filter((o) => o.notice.kind === 'auto-reap');
+    expect(reaped!.notice.title).toBe(`Headroom ended ${shown} (auto-reap)`);
+    for (const text of [warning!.notice.title, warning!.notice.body, reaped!.notice.title, reaped!.notice.body]) {
+      // No embedding, override or isolate but the ones around each name.
+      expect(text.replace(/\u2068[^\u2068\u2069]*\u2069/g, '')).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+    }
+  });
 });

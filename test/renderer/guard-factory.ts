@@ -47,8 +47,7 @@ export function warningGuard(overrides: Partial<GuardState> = {}): GuardState {
 }
 
 /** The guard after it auto-reaped leaky, calm again. */
-export function reapedGuard(): GuardState {
-  const culprit = makeCulprit();
+export function reapedGuard(culprit: Culprit = makeCulprit()): GuardState {
   const last: GuardEvent = { time: T0 + 3000, event: 'reap', pressure: { some: 60, full: 31 }, culprit, results: [makeResult({ freedBytes: 512 * 1024 * 1024, memoryBackMs: 40 })] };
   return makeGuard({ phase: 'calm', acting: true, last });
 }

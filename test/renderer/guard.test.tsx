@@ -12,6 +12,7 @@ import type { ReapMarker } from '../../contract/history';
 import type { SettingsPatch } from '../../contract/settings';
 import { App } from '../../renderer/App';
 import { guardBannerWords, guardModeInWords } from '../../renderer/format/guard-words';
+import { eventLine } from '../../renderer/format/events';
 import { markerText, markerTitle } from '../../renderer/format/marker-kind';
 import type { Connection, ConnectionState } from '../../renderer/transport/connection';
 import { GiB, makeHistory, makeResult, makeSettingsState, makeSnapshot, makeStatus, typicalApps } from './factory';
@@ -91,6 +92,18 @@ describe('the guard in the window', () => {
     await user.click(within(dialog).getByRole('button', { name: 'Reap' }));
     expect(client.callsOf('reap')).toEqual([{ targets: [{ pid: 4242, startTime: 5242 }], mode: 'kill', force: false }]);
     await waitFor(() => expect(screen.getByRole('status').textContent).toContain('Freed 2.1 GiB'));
+  });
+
+  it('shows a culprit whose name carries a right-to-left override isolated, the override as a code, so it cannot reorder the alert', async () => {
+    const { client } = setup();
+    await loaded();
+    const evil = makeCulprit({ appId: 'tree:9999:10999', pids: [9999], name: '\u202Eexoferif', reason: '\u202Eexoferif: +1 GiB/s' });
+    act(() => client.emit('guard', warningGuard({ culprit: evil, ranking: [evil] })));
+    const banner = screen.getByRole('region', { name: 'Pressure guard' });
+    expect(banner.textContent).toContain('Memory pressure: \u2068\u27e8U+202E\u27e9exoferif\u2069 is the likely cause');
+    expect(banner.textContent).toContain('\u27e8U+202E\u27e9exoferif: +1 GiB/s');
+    expect(banner.textContent).toContain('\u2068\u27e8U+202E\u27e9exoferif\u2069 is no longer running');
+    expect(banner.textContent!.replace(/\u2068[^\u2068\u2069]*\u2069/g, '')).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
   });
 
   it('says "would have reaped" after a would-reap, why it would not act, and when the culprit is gone', async () => {
@@ -200,6 +213,13 @@ describe('marker kinds on the charts', () => {
     expect(markerText(base)).toBe('leaky \u22122.1 GiB');
     expect(markerTitle(base)).toBe('leaky \u22122.1 GiB');
     expect(markerTitle({ ...base, kind: 'oom-kill', detail: 'Kernel OOM killer ended python3' })).toBe('Kernel OOM killer ended python3');
+  });
+
+  it('words: a label with bidi controls is isolated and shows them as codes; a detail quoting it shows them as codes', () => {
+    const evil = { ...base, label: '\u202Eexoferif' };
+    expect(markerText(evil)).toBe('\u2068\u27e8U+202E\u27e9exoferif\u2069 \u22122.1 GiB');
+    expect(markerTitle({ ...evil, detail: 'Reaped \u202Eexoferif' })).toBe('Reaped \u27e8U+202E\u27e9exoferif');
+    expect(eventLine({ ...evil, kind: 'warning', detail: '' })).toBe('The guard warned about \u2068\u27e8U+202E\u27e9exoferif\u2069');
   });
 });
 
