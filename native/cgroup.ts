@@ -77,3 +77,72 @@ export function exclusiveGroupOf(pids: readonly number[]): string | null {
 export function killGroup(dir: string): void {
   writeFileSync(join(dir, 'cgroup.kill'), '1');
 }
+
+/** A memory-limited cgroup holding a process (its own or an ancestor, never the root), and what of the limit is left. */
+export interface MemoryLimit {
+  /** "v2:/path" or "v1:/path" (the memory controller's hierarchy): equal for every process in the group. */
+  id: string;
+  limitBytes: number;
+  /** limit − usage + the group's inactive file pages (reclaimable cache): MemAvailable's counterpart for the group. */
+  availableBytes: number;
+}
+
+/** A limit at or above this is no limit (v1 writes PAGE_COUNTER_MAX pages, 9223372036854771712 bytes on 4 KiB pages). */
+const UNLIMITED = 2 ** 62;
+const V1_MEMORY = '/sys/fs/cgroup/memory';
+
+function readNumber(path: string): number | null {
+  try {
+    const text = readFileSync(path, 'utf8').trim();
+    if (!/^\d+$/.test(text)) return null; // "max", or not a counter
+    return Number(text);
+  } catch {
+    return null;
+  }
+}
+
+function statValue(path: string, key: string): number {
+  try {
+    const m = new RegExp(`^${key} (\\d+)$`, 'm').exec(readFileSync(path, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The limited groups on a path and above it (not the root), innermost first. */
+function limitsOnPath(kind: 'v1' | 'v2', mount: string, path: string, into: MemoryLimit[]): void {
+  const [limitFile, usageFile, inactiveKey] =
+    kind === 'v2' ? ['memory.max', 'memory.current', 'inactive_file'] : ['memory.limit_in_bytes', 'memory.usage_in_bytes', 'total_inactive_file'];
+  for (let p = path; p.length > 1; p = p.slice(0, p.lastIndexOf('/')) || '/') {
+    const dir = mount + p;
+    const limit = readNumber(join(dir, limitFile));
+    if (limit === null || limit >= UNLIMITED) continue;
+    const usage = readNumber(join(dir, usageFile));
+    if (usage === null) continue;
+    into.push({ id: `${kind}:${p}`, limitBytes: limit, availableBytes: limit - usage + statValue(join(dir, 'memory.stat'), inactiveKey) });
+  }
+}
+
+/**
+ * The memory-limited cgroups a process is in — cgroup v2 `memory.max` along its "0::" path, and the
+ * v1 memory controller's `memory.limit_in_bytes` along its "memory" path (the hybrid layout) — with
+ * what is left of each limit; [] when the process is gone or in no limited group. Paths come from
+ * the kernel's /proc/PID/cgroup; one with a ".." segment is skipped.
+ */
+export function memoryLimitsOf(pid: number, v2Mount: string | null = cgroup2Mount()): MemoryLimit[] {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+  } catch {
+    return [];
+  }
+  const limits: MemoryLimit[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^\d+:([^:]*):(\/.*)$/.exec(line);
+    if (!m || m[2]!.split('/').includes('..')) continue;
+    if (m[1] === '' && v2Mount) limitsOnPath('v2', v2Mount, m[2]!, limits);
+    else if (m[1]!.split(',').includes('memory')) limitsOnPath('v1', V1_MEMORY, m[2]!, limits);
+  }
+  return limits;
+}

@@ -29,20 +29,24 @@
  * MIN_GROWTH_MIBPS, the guard cannot tell which one is the cause: it names the grower as the likely
  * cause and acts on neither (guard.ts). An app thrashing in a limit of its own with nothing else
  * growing (the drills' hrdrill) is not a conflict. The rule applies only while the machine itself is
- * short of memory (MemAvailable under CONFLICT_AVAILABLE_SHARE of MemTotal): with memory to spare a
- * grower evicts nobody's cache, and an app stalling in a limit of its own is then the cause, whatever
- * else grows beside it (a build, a test suite). Not covered: a victim and a grower sharing a
- * memory-limited group on a machine with memory to spare (a container's limit) — there the stalled
- * app is still ranked first.
+ * short of memory (MemAvailable under CONFLICT_AVAILABLE_SHARE of MemTotal), or while the two share
+ * a memory-limited cgroup (a container's or a slice's limit, v2 or v1) that is itself short by the
+ * same measure (limit − usage + inactive file pages, native/cgroup.ts memoryLimitsOf): with memory to
+ * spare a grower evicts nobody's cache, and an app stalling in a limit of its own is then the cause,
+ * whatever else grows beside it outside that limit (a build, a test suite). The limits are read only
+ * when the rest of the rule already holds, for at most LIMIT_PIDS processes of each app.
  */
 import type { Culprit } from '../../contract/guard';
 import { COMM_MAX, commOf } from '../../contract/session-critical';
 import type { AppInfo, Snapshot } from '../../contract/snapshot';
+import { memoryLimitsOf, type MemoryLimit } from '../../native/cgroup';
 
 const WINDOW_MS = 30_000;
 /** Below this share of MemTotal available, a stalled app beside a fast grower may be the grower's victim. */
 const CONFLICT_AVAILABLE_SHARE = 0.1;
 const STALL_SPAN_MS = 2000;
+/** The processes of each app whose memory limits are read for the conflict rule. */
+const LIMIT_PIDS = 8;
 const MIN_STALL_PCT = 0.05;
 const MIN_GROWTH_MIBPS = 4;
 /** Evidence enough to act on an app: its own stall share at least this, or growth at least MIN_GROWTH_MIBPS. */
@@ -123,6 +127,9 @@ export class Attribution {
   private evidenced = new Set<string>();
   private lastConflict: EvidenceConflict | null = null;
 
+  /** `limitsOf`: the memory-limited groups of a process (native/cgroup.ts; replaced in tests). */
+  constructor(private readonly limitsOf: (pid: number) => MemoryLimit[] = (pid) => memoryLimitsOf(pid)) {}
+
   /** Forget every app's samples (the wall clock stepped back: their times no longer compare). */
   reset(): void {
     this.samples.clear();
@@ -182,17 +189,26 @@ export class Attribution {
     ranked.sort((a, b) => Number(b.preferred) - Number(a.preferred) || b.score - a.score);
     const culprits = ranked.map(({ preferred: _, stallPct: _s, growthMiBps: _g, sizeBytes: _b, ...culprit }) => culprit);
     const top = ranked[0];
-    const short = snapshot.memory.availableBytes < CONFLICT_AVAILABLE_SHARE * snapshot.memory.totalBytes;
-    if (short && top && top.stallPct > 0 && top.growthMiBps < MIN_GROWTH_MIBPS) {
+    if (top && top.stallPct > 0 && top.growthMiBps < MIN_GROWTH_MIBPS) {
       let grower: (typeof ranked)[number] | null = null;
       for (const r of ranked) if (r !== top && r.growthMiBps >= MIN_GROWTH_MIBPS && r.sizeBytes > top.sizeBytes && (!grower || r.growthMiBps > grower.growthMiBps)) grower = r;
-      if (grower) this.lastConflict = { stalled: culprits[0]!, grower: culprits[ranked.indexOf(grower)]! };
+      const short = snapshot.memory.availableBytes < CONFLICT_AVAILABLE_SHARE * snapshot.memory.totalBytes;
+      if (grower && (short || this.shareShortLimit(top.pids, grower.pids))) this.lastConflict = { stalled: culprits[0]!, grower: culprits[ranked.indexOf(grower)]! };
     }
     return culprits.slice(0, limit);
   }
 
+  /** True when a process of each app is in one memory-limited group that is short of memory (under CONFLICT_AVAILABLE_SHARE of its limit left). */
+  private shareShortLimit(a: readonly number[], b: readonly number[]): boolean {
+    const short = new Set<string>();
+    for (const pid of a.slice(0, LIMIT_PIDS)) {
+      for (const limit of this.limitsOf(pid)) if (limit.availableBytes < CONFLICT_AVAILABLE_SHARE * limit.limitBytes) short.add(limit.id);
+    }
+    return short.size > 0 && b.slice(0, LIMIT_PIDS).some((pid) => this.limitsOf(pid).some((limit) => short.has(limit.id)));
+  }
+
   /**
-   * The conflict the last rank() found, else null: memory is short, its top app stalls but is not
+   * The conflict the last rank() found, else null: memory is short (on the machine, or in a limit the two share), its top app stalls but is not
    * growing (< 4 MiB/s) and holds less anon+swap than another app growing ≥ 4 MiB/s (see the file comment).
    */
   conflict(): EvidenceConflict | null {

@@ -27,6 +27,7 @@ import type { Culprit, GuardEvent, GuardPressure, GuardState } from '../../contr
 import type { ReapMarker } from '../../contract/history';
 import type { Settings } from '../../contract/settings';
 import type { Snapshot } from '../../contract/snapshot';
+import type { MemoryLimit } from '../../native/cgroup';
 import { selfAndAncestors } from '../../native/proc';
 import { markerForReap } from '../service/reap-marker';
 import type { ReapServiceLike } from '../service/types';
@@ -64,6 +65,8 @@ export interface GuardOptions {
    * snapshot without PSI is not this: the mode shows `unavailable` until PSI reads again.
    */
   onUnavailable?: (note: string) => void;
+  /** The memory-limited groups of a process, for the conflict rule (attribution.ts); default native/cgroup.ts memoryLimitsOf. */
+  memoryLimitsOf?: (pid: number) => MemoryLimit[];
 }
 
 /** A running guard. */
@@ -87,7 +90,7 @@ export interface Guard {
 /** Create a guard; call start() to arm its triggers. */
 export function createGuard(options: GuardOptions): Guard {
   const lock = options.lock ?? new GuardLock();
-  const attribution = new Attribution();
+  const attribution = new Attribution(options.memoryLimitsOf);
   const episode = new Episode();
   let totals: Array<{ t: number; some: number; full: number }> = [];
   const ownUid = process.getuid?.() ?? 0;

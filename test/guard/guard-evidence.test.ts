@@ -82,6 +82,38 @@ describe('guard: never a bystander', () => {
     g.done();
   });
 
+  it('the same two apps with memory to spare on the machine, but sharing a memory-limited group that is short (a container): the grower is named, neither is reaped', async () => {
+    // firefox is PID 1001 and python3 PID 1000 in these snapshots; both in one limit with 5 % of it left.
+    const shared = { id: 'v2:/machine.slice/box.scope', limitBytes: 2048 * MiB, availableBytes: 100 * MiB };
+    const g = testGuard({ autoReap: true, guardSustainSeconds: 1 }, undefined, (pid) => (pid === 1000 || pid === 1001 ? [shared] : []));
+    const apps: Apps = (k) => [
+      { name: 'python3', anonBytes: 1000 * MiB + k * 100 * MiB },
+      { name: 'firefox', anonBytes: 500 * MiB, stallUs: k * 1_500 },
+    ];
+    feed(g, apps, 0, 16);
+    await g.guard.idle();
+    expect(kinds(g.events)).toEqual(['started', 'warning:python3']);
+    expect(g.requests).toEqual([]);
+    expect(g.guard.state().culpritNote).toMatch(/^Nothing is reaped: the evidence conflicts\. python3 is growing fast/);
+    g.done();
+  });
+
+  it('sharing a limited group with room left, or each in a short limit of its own: the stalled app is the cause and is reaped', async () => {
+    const apps: Apps = (k) => [
+      { name: 'python3', anonBytes: 1000 * MiB + k * 100 * MiB },
+      { name: 'firefox', anonBytes: 500 * MiB, stallUs: k * 1_500 },
+    ];
+    const roomy = { id: 'v2:/machine.slice/box.scope', limitBytes: 2048 * MiB, availableBytes: 1000 * MiB };
+    const ownShort = (pid: number) => [{ id: `v1:/own-${pid}`, limitBytes: 150 * MiB, availableBytes: 2 * MiB }];
+    for (const limitsOf of [(pid: number) => (pid === 1000 || pid === 1001 ? [roomy] : []), ownShort]) {
+      const g = testGuard({ autoReap: true, guardSustainSeconds: 1 }, undefined, limitsOf);
+      feed(g, apps, 0, 16);
+      await g.guard.idle();
+      expect(kinds(g.events)).toEqual(['started', 'warning:firefox', 'reap:firefox']);
+      g.done();
+    }
+  });
+
   it('unambiguous: a thrasher in its own group with nothing else growing is still named and reaped, past a larger idle bystander', async () => {
     const g = testGuard({ autoReap: true, guardSustainSeconds: 1 });
     const apps: Apps = (k) => [

@@ -59,7 +59,7 @@ export function recordingReaper(): { reaper: GuardOptions['reaper']; requests: R
 }
 
 /** A guard without triggers on a lock in a fresh temp folder; call done() at the end. */
-export function testGuard(patch: Partial<Settings>, lockPath?: string) {
+export function testGuard(patch: Partial<Settings>, lockPath?: string, memoryLimitsOf?: GuardOptions['memoryLimitsOf']) {
   const dir = mkdtempSync(join(tmpdir(), 'headroom-guard-unit-'));
   const settings: Settings = { ...defaultSettings(), ...patch };
   const { reaper, requests } = recordingReaper();
@@ -75,6 +75,8 @@ export function testGuard(patch: Partial<Settings>, lockPath?: string) {
     addMarker: (m) => markers.push(m),
     lock: new GuardLock(lockPath ?? join(dir, 'guard.lock')),
     triggers: false,
+    // The PIDs here are made up: no limits unless a test gives its own reading.
+    memoryLimitsOf: memoryLimitsOf ?? (() => []),
   });
   guard.start();
   return {
