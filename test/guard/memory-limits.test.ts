@@ -1,13 +1,14 @@
 // The memory limits the guard's conflict rule reads (native/cgroup.ts memoryLimitsOf), on real v1
 // memory cgroups of our own with real processes: a sleeper in a limited group, one in a group nested
 // under it (it shares that limit), one outside it, and a hog filling 86 % of a small limit.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryLimitsOf } from '../../native/cgroup';
 import { ownMemoryCgroupV1, removeGroup } from '../e2e/pressure';
 import { startHog, stopAllHogs } from '../support/hogs';
+import { sleeperWithCleanup } from '../support/idle-children';
 
 const MiB = 1024 * 1024;
 const V1 = '/sys/fs/cgroup/memory';
@@ -21,14 +22,7 @@ afterEach(async () => {
   for (const dir of groups.splice(0)) await removeGroup(dir);
 });
 
-function sleeper(): ChildProcess {
-  const c = spawn('sleep', ['120'], { stdio: 'ignore' });
-  cleanups.push(() => {
-    if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    return new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())));
-  });
-  return c;
-}
+const sleeper = (): ChildProcess => sleeperWithCleanup(cleanups);
 
 /** A v1 memory group of our own (removed after the test, its processes first). */
 function memoryGroup(dir: string, limitMiB: number | null): string {

@@ -17,6 +17,7 @@ import { Scratch } from '../../main/sampler/read-file';
 import { UserNames } from '../../main/sampler/users';
 import { ownMemoryCgroupV1, removeGroup } from '../e2e/pressure';
 import { HOG_MARKER } from '../support/hogs';
+import { sleeperWithCleanup } from '../support/idle-children';
 
 const MiB = 1024 * 1024;
 const V2 = '/sys/fs/cgroup/unified';
@@ -73,14 +74,7 @@ function startChild(file: string): Child {
   };
 }
 
-function sleeper(): ChildProcess {
-  const c = spawn('sleep', ['120'], { stdio: 'ignore' });
-  cleanups.push(() => {
-    if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    return new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())));
-  });
-  return c;
-}
+const sleeper = (): ChildProcess => sleeperWithCleanup(cleanups);
 
 /** A v2 group named like a desktop app scope, removed after the test (its processes are ended first). */
 function appGroup(name = 'steady'): string {
@@ -124,6 +118,20 @@ function expectCurrentRss(rssBytes: number, pid: number): void {
   expect(Math.abs(rssBytes - rssNow(pid))).toBeLessThan(MiB);
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Grow the child 8 MiB three times; each growth must be in the row of the very next read, at the kernel's figure. */
+async function expectGrowthOnEveryTick(t: ProcessTable, child: Child, fromRss: number): Promise<void> {
+  let last = fromRss;
+  for (let i = 0; i < 3; i++) {
+    await child.command('grow');
+    // The kernel's own figure first (the answer can come a moment before the pages are all counted).
+    for (let w = 0; w < 100 && rssNow(child.pid) < last + 7 * MiB; w++) await sleep(10);
+    const row = t.read(Date.now()).find((r) => r.info.pid === child.pid)!.info;
+    expect(row.rssBytes).toBeGreaterThanOrEqual(last + 7 * MiB);
+    expectCurrentRss(row.rssBytes, child.pid);
+    last = row.rssBytes;
+  }
+}
 
 describe('idle groups: processes whose cgroup did not run are not read', () => {
   it('shows a growing process on every tick and skips the reads on quiet ticks', async () => {
@@ -349,16 +357,7 @@ describe('idle groups: processes whose cgroup did not run are not read', () => {
     // app by its group.
     const moved = t.read(Date.now()).find((r) => r.info.pid === child.pid)!.info;
     expect(moved.cgroup).toBe(second.slice(V2.length));
-    let last = moved.rssBytes;
-    for (let i = 0; i < 3; i++) {
-      await child.command('grow');
-      // The kernel's own figure first (the answer can come a moment before the pages are all counted).
-      for (let w = 0; w < 100 && rssNow(child.pid) < last + 7 * MiB; w++) await sleep(10);
-      const row = t.read(Date.now()).find((r) => r.info.pid === child.pid)!.info;
-      expect(row.rssBytes).toBeGreaterThanOrEqual(last + 7 * MiB);
-      expectCurrentRss(row.rssBytes, child.pid);
-      last = row.rssBytes;
-    }
+    await expectGrowthOnEveryTick(t, child, moved.rssBytes);
     // The group it was first seen in never ran meanwhile: only its youth kept it read.
     expect(usageOf(first)).toBe(usageBefore);
     // The sleepers there, seen on the first read, rest as before.
@@ -417,15 +416,7 @@ describe('idle groups: processes whose cgroup did not run are not read', () => {
       const usageBefore = usageOf(from);
       const moved = t.read(Date.now()).find((r) => r.info.pid === child.pid)!.info;
       expect(moved.cgroup).toBe(to.slice(V2.length));
-      let last = moved.rssBytes;
-      for (let i = 0; i < 3; i++) {
-        await child.command('grow');
-        for (let w = 0; w < 100 && rssNow(child.pid) < last + 7 * MiB; w++) await sleep(10);
-        const row = t.read(Date.now()).find((r) => r.info.pid === child.pid)!.info;
-        expect(row.rssBytes).toBeGreaterThanOrEqual(last + 7 * MiB);
-        expectCurrentRss(row.rssBytes, child.pid);
-        last = row.rssBytes;
-      }
+      await expectGrowthOnEveryTick(t, child, moved.rssBytes);
       // Its old group never ran: only the changed member list can have told the table.
       expect(usageOf(from)).toBe(usageBefore);
       // The sleepers left there rest again.

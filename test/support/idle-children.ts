@@ -59,3 +59,16 @@ export function killChildrenOnExit(children: ChildProcess[]): () => void {
     process.removeListener('SIGTERM', onSignal);
   };
 }
+
+/**
+ * One `sleep` child (120 s) whose end — SIGKILL by PID if still running, then its exit — is pushed
+ * onto `cleanups` for the test's afterEach.
+ */
+export function sleeperWithCleanup(cleanups: (() => Promise<void> | void)[]): ChildProcess {
+  const c = spawn('sleep', ['120'], { stdio: 'ignore' });
+  cleanups.push(() => {
+    if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    return new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())));
+  });
+  return c;
+}
