@@ -45,22 +45,18 @@ export class EntryRefresh {
 
   /**
    * The due refresh of an untouched resting process: its RSS, split, swap and oom_score cannot have
-   * moved, nor its uid and name (it did not run). What others can change is oom_score_adj (then oom_score
-   * with it) and its cgroup (a move). Two small reads instead of statm, status, oom_score,
-   * oom_score_adj and cgroup. False when a read failed: the caller reads it fully (and sees it gone).
+   * moved, nor its uid and name (it did not run). What others can change is oom_score_adj (then
+   * oom_score with it) and its cgroup — and a move is seen by its group's member list, compared
+   * while its members rest (idle-groups.ts). One small read instead of statm, status, oom_score,
+   * oom_score_adj and cgroup. False when the read failed: the caller reads it fully (and sees it gone).
    */
   lightRefresh(entry: Entry, nowMs: number): boolean {
     const base = `/proc/${entry.pid}/`;
     try {
       const adj = this.reader.int(base + 'oom_score_adj', entry.oomScoreAdj);
-      const cgroup = this.reader.cgroup(entry.pid);
       if (adj !== entry.oomScoreAdj) {
         entry.oomScoreAdj = adj;
         entry.oomScore = this.reader.int(base + 'oom_score', entry.oomScore);
-        entry.row = null;
-      }
-      if (cgroup !== entry.cgroup) {
-        this.setCgroup(entry, cgroup);
         entry.row = null;
       }
     } catch (err) {

@@ -125,7 +125,7 @@ export class ProcessTable {
     return this.reader.malformed;
   }
 
-  /** Due refreshes of resting processes done light (oom_score_adj and cgroup only) during the last read(). */
+  /** Due refreshes of resting processes done light (oom_score_adj only) during the last read(). */
   get lightRefreshes(): number {
     return this.refresh.lightRefreshes;
   }

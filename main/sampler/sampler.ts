@@ -21,7 +21,8 @@ import { parseVmstat, type VmstatRaw } from './parse/vmstat';
 import { parseZramMmStat } from './parse/zram';
 import { ProcessTable } from './process-table';
 import { PsiTicks } from './psi-ticks';
-import { isGoneOrHidden, readText, Scratch } from './read-file';
+import { KeptFiles } from './kept-files';
+import { isGoneOrHidden, Scratch } from './read-file';
 import { UserNames } from './users';
 
 export interface SamplerOptions {
@@ -50,7 +51,7 @@ export interface Sampler {
   sample(): Snapshot;
   /** The intervalMs reported in the following snapshots. */
   setIntervalMs(ms: number): void;
-  /** How many /proc fds the sampler holds open. */
+  /** How many /proc/PID fds the sampler holds open (statm, within the budget; the few system files it keeps open besides are not counted). */
   readonly fdsOpen: number;
   /** How many it may hold: the budget, lowered for good if the process ever ran out of fds. */
   readonly fdLimit: number;
@@ -59,11 +60,15 @@ export interface Sampler {
 }
 
 const PSI_RESOURCES = ['memory', 'cpu', 'io'] as const;
+/** How often /sys/block is listed for zram devices (a device added later shows within this). */
+const ZRAM_LIST_MS = 30_000;
 
 /** Create a sampler; the first sample is cold (reads identities), later ones are cheap. */
 export function createSampler(options: SamplerOptions = {}): Sampler {
   const features = options.features ?? detectFeatures();
   const scratch = new Scratch();
+  // meminfo, vmstat, the PSI files and zram's mm_stat: one pread a tick each on a kept fd.
+  const files = new KeptFiles(scratch);
   const table = new ProcessTable(
     {
       fdBudget: options.fdBudget ?? defaultFdBudget(),
@@ -91,7 +96,7 @@ export function createSampler(options: SamplerOptions = {}): Sampler {
   const readPsi = (key: string, path: string): PsiResource | null => {
     let text: string;
     try {
-      text = readText(path, scratch);
+      text = files.text(path);
     } catch {
       // ENOENT (no such group any more) or EOPNOTSUPP (psi=0): no pressure for this source.
       return null;
@@ -108,21 +113,26 @@ export function createSampler(options: SamplerOptions = {}): Sampler {
     return psi.memory || psi.cpu || psi.io ? psi : null;
   };
 
-  const readZram = (): ZramDevice[] => {
+  let zramNames: string[] = [];
+  let zramListedAt = -Infinity;
+  const readZram = (nowMs: number): ZramDevice[] => {
     const devices: ZramDevice[] = [];
-    let names: string[];
-    try {
-      names = readdirSync('/sys/block').filter((n) => n.startsWith('zram'));
-    } catch {
-      return devices;
-    }
-    for (const name of names) {
+    if (nowMs - zramListedAt >= ZRAM_LIST_MS) {
+      zramListedAt = nowMs;
       try {
-        const parsed = parseZramMmStat(readText(`/sys/block/${name}/mm_stat`, scratch));
+        zramNames = readdirSync('/sys/block').filter((n) => n.startsWith('zram'));
+      } catch {
+        zramNames = [];
+      }
+    }
+    for (const name of zramNames) {
+      try {
+        const parsed = parseZramMmStat(files.text(`/sys/block/${name}/mm_stat`));
         malformed += parsed.malformed;
         if (parsed.value) devices.push({ name, ...parsed.value });
       } catch (err) {
-        // A device being reset or removed right now: skip it this tick.
+        // A device being reset or removed right now: skip it this tick, and list the devices again on the next.
+        zramListedAt = -Infinity;
         if (!isGoneOrHidden(err)) malformed++;
       }
     }
@@ -130,9 +140,9 @@ export function createSampler(options: SamplerOptions = {}): Sampler {
   };
 
   const readMemory = (nowMs: number): Memory => {
-    const meminfo = parseMeminfo(readText('/proc/meminfo', scratch));
+    const meminfo = parseMeminfo(files.text('/proc/meminfo'));
     malformed += meminfo.malformed;
-    const vmstat = parseVmstat(readText('/proc/vmstat', scratch));
+    const vmstat = parseVmstat(files.text('/proc/vmstat'));
     malformed += vmstat.malformed;
     const prev = previousVmstat;
     previousVmstat = { raw: vmstat.value, atMs: nowMs };
@@ -141,7 +151,7 @@ export function createSampler(options: SamplerOptions = {}): Sampler {
       now === null || before === null || before === undefined || seconds <= 0 || now < before ? null : (now - before) / seconds;
     return {
       ...meminfo.value,
-      zram: readZram(),
+      zram: readZram(nowMs),
       rates: {
         majorFaultsPerSec: rate(vmstat.value.majorFaults, prev?.raw.majorFaults),
         refaultsPerSec: rate(vmstat.value.refaults, prev?.raw.refaults),
@@ -168,6 +178,7 @@ export function createSampler(options: SamplerOptions = {}): Sampler {
       malformed += table.malformed;
       const apps = groupApps(rows, classifier, readAppPressure);
       psiTicks.sweep();
+      files.sweep();
       return {
         seq: seq++,
         time,
@@ -192,6 +203,7 @@ export function createSampler(options: SamplerOptions = {}): Sampler {
     },
     close(): void {
       table.close();
+      files.close();
     },
   };
 }

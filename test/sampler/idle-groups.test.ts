@@ -383,12 +383,13 @@ describe('idle groups: processes whose cgroup did not run are not read', () => {
       return { from, to, child, sleepers: idle, t };
     }
 
-    it('is seen leaving a group whose member list is longer than one read returns (a page) within ⌈members / LIST_MEMBERS_PER_TICK⌉ ticks: 800 members', async () => {
-      const { from, to, child, t } = await restingInGroup(800);
+    it('is seen leaving a group whose member list is longer than one read returns (a page) within ⌈members / LIST_MEMBERS_PER_TICK⌉ ticks: 1,100 members', async () => {
+      // 1,100 PIDs of ≥ 3 digits list in more than 4,096 bytes whatever the PID counter is at.
+      const { from, to, child, t } = await restingInGroup(1100);
       const list = readFileSync(join(from, 'cgroup.procs'), 'utf8');
       expect(list.length).toBeGreaterThan(4096);
       expect(list.trim().split('\n').at(-1)).toBe(String(child.pid));
-      // A list this long is read every ⌈801 / 500⌉ = 2nd tick (its cost grows with the members), not every tick.
+      // A list this long is read every ⌈1,101 / 500⌉ = 3rd tick (its cost grows with the members), not every tick.
       const groups = (t as unknown as { idleGroups: { sameMembers: (...a: unknown[]) => boolean } }).idleGroups;
       const sameMembers = groups.sameMembers.bind(groups);
       let listReads = 0;
@@ -396,18 +397,19 @@ describe('idle groups: processes whose cgroup did not run are not read', () => {
         listReads++;
         return sameMembers(...a);
       };
-      for (let i = 0; i < 4; i++) t.read(Date.now());
-      expect(listReads).toBe(4 / Math.ceil(801 / LIST_MEMBERS_PER_TICK));
+      const every = Math.ceil(1101 / LIST_MEMBERS_PER_TICK);
+      for (let i = 0; i < 2 * every; i++) t.read(Date.now());
+      expect(listReads).toBe(2);
       writeFileSync(join(to, 'cgroup.procs'), String(child.pid));
       let cgroup = '';
-      for (let tick = 0; tick < Math.ceil(801 / LIST_MEMBERS_PER_TICK) && cgroup !== to.slice(V2.length); tick++) {
+      for (let tick = 0; tick < every && cgroup !== to.slice(V2.length); tick++) {
         cgroup = t.read(Date.now()).find((r) => r.info.pid === child.pid)!.info.cgroup;
       }
       expect(cgroup).toBe(to.slice(V2.length));
       await child.command('grow');
       for (let w = 0; w < 100 && rssNow(child.pid) < 7 * MiB; w++) await sleep(10);
       expectCurrentRss(t.read(Date.now()).find((r) => r.info.pid === child.pid)!.info.rssBytes, child.pid);
-      expect(t.skippedReads).toBe(800);
+      expect(t.skippedReads).toBe(1100);
     });
 
     it('is in its new group on the next tick and its growth there shows on every tick', async () => {
