@@ -39,7 +39,7 @@
 import type { Culprit } from '../../contract/guard';
 import { COMM_MAX, commOf } from '../../contract/session-critical';
 import type { AppInfo, Snapshot } from '../../contract/snapshot';
-import { memoryLimitsOf, type MemoryLimit } from '../../native/cgroup';
+import { cgroup2Mount, memoryLimitsOf, type MemoryLimit } from '../../native/cgroup';
 
 const WINDOW_MS = 30_000;
 /** Below this share of MemTotal available, a stalled app beside a fast grower may be the grower's victim. */
@@ -121,6 +121,12 @@ export interface EvidenceConflict {
   grower: Culprit;
 }
 
+/** memoryLimitsOf with the cgroup v2 mount looked up once (/proc/self/mounts), not for every process read. */
+function limitsWithMountOnce(): (pid: number) => MemoryLimit[] {
+  let mount: string | null | undefined;
+  return (pid) => memoryLimitsOf(pid, mount === undefined ? (mount = cgroup2Mount()) : mount);
+}
+
 /** Keeps each app's recent samples and ranks apps by their share of the pressure. */
 export class Attribution {
   private readonly samples = new Map<string, Sample[]>();
@@ -128,7 +134,7 @@ export class Attribution {
   private lastConflict: EvidenceConflict | null = null;
 
   /** `limitsOf`: the memory-limited groups of a process (native/cgroup.ts; replaced in tests). */
-  constructor(private readonly limitsOf: (pid: number) => MemoryLimit[] = (pid) => memoryLimitsOf(pid)) {}
+  constructor(private readonly limitsOf: (pid: number) => MemoryLimit[] = limitsWithMountOnce()) {}
 
   /** Forget every app's samples (the wall clock stepped back: their times no longer compare). */
   reset(): void {

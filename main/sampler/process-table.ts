@@ -37,7 +37,7 @@
  * < 30 s ago, youngMs: launchers move a new app into its scope, often after its exec). An older
  * process moved to another cgroup without exec'ing is regrouped on the next tick when it leaves or
  * joins a watched group (one whose members may rest: idle-groups.ts compares its member list every
- * tick), else within ~90 s (it is read every tick meanwhile, only counted in its old app). These cadences are
+ * tick, every ⌈members / 500⌉ ticks in a larger group), else within ~90 s (it is read every tick meanwhile, only counted in its old app). These cadences are
  * what the steady cost at 1 Hz is made of besides the statm reads (docs/BENCHMARKS.md, "Steady
  * cost"): stat every ~10 s and status every ~30 s cost ≈ 45 % of the kernel's share at 2,000 idle
  * processes.

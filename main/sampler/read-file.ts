@@ -13,9 +13,12 @@ export class Scratch {
 
 /**
  * Read a whole file from an open fd starting at offset 0 (pread, so a kept-open /proc fd can be
- * re-read every tick). Throws the fs error (ESRCH once a /proc/PID fd's process is gone).
+ * re-read every tick), read after read until the end: a kernfs or seq_file read returns at most
+ * about a page at a time (4,092 bytes of a 2,000-member cgroup.procs). The bytes are in the scratch
+ * buffer; returns their count (at most `limit`). Throws the fs error
+ * (ESRCH once a /proc/PID fd's process is gone).
  */
-export function preadAll(fd: number, scratch: Scratch, limit = Infinity): string {
+export function preadWhole(fd: number, scratch: Scratch, limit = Infinity): number {
   let length = 0;
   for (;;) {
     if (length === scratch.buf.length) {
@@ -29,7 +32,12 @@ export function preadAll(fd: number, scratch: Scratch, limit = Infinity): string
     length += n;
     if (length >= limit) break;
   }
-  return scratch.buf.toString('utf8', 0, length);
+  return length;
+}
+
+/** preadWhole as text. */
+export function preadAll(fd: number, scratch: Scratch, limit = Infinity): string {
+  return scratch.buf.toString('utf8', 0, preadWhole(fd, scratch, limit));
 }
 
 /** open + read (at most `limit` bytes) + close. Throws the fs error (ENOENT when a process vanished). */
@@ -81,25 +89,6 @@ export function preadBytes(fd: number, scratch: Scratch): number {
     if (n < scratch.buf.length) return n;
     // Filled the buffer: the file may be longer. Grow and read again (stat lines are ~300 bytes; rare).
     scratch.grow(scratch.buf.length * 2);
-  }
-}
-
-/**
- * pread a whole file of any length from offset 0 into the scratch buffer, read after read until the
- * end (a kernfs or seq_file read returns at most about a page at a time: 4,092 bytes of a 2,000-member
- * cgroup.procs); returns the byte count. Throws the fs error.
- */
-export function preadWhole(fd: number, scratch: Scratch): number {
-  let length = 0;
-  for (;;) {
-    if (length === scratch.buf.length) {
-      const bigger = Buffer.allocUnsafe(scratch.buf.length * 2);
-      scratch.buf.copy(bigger, 0, 0, length);
-      scratch.buf = bigger;
-    }
-    const n = readSync(fd, scratch.buf, length, scratch.buf.length - length, length);
-    if (n === 0) return length;
-    length += n;
   }
 }
 

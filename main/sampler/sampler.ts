@@ -67,7 +67,7 @@ const ZRAM_LIST_MS = 30_000;
 export function createSampler(options: SamplerOptions = {}): Sampler {
   const features = options.features ?? detectFeatures();
   const scratch = new Scratch();
-  // meminfo, vmstat, the PSI files and zram's mm_stat: one pread a tick each on a kept fd.
+  // meminfo, vmstat, the PSI files (the system's and each app group's) and zram's mm_stat: one pread a tick each on a kept fd.
   const files = new KeptFiles(scratch);
   const table = new ProcessTable(
     {
