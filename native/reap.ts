@@ -89,8 +89,14 @@ function verify(index: number, target: ReapTarget, request: ReapRequest, context
   const stat = readStat(target.pid);
   const memory = stat ? readStatus(target.pid) : null;
   if (!stat || !memory || stat.startTime !== target.startTime) return keep(refusedResult(target, via, 'CHANGED', CHANGED_MESSAGE, stat?.comm));
-  if (stat.kernelThread || stat.ppid === 2) {
+  if (stat.kernelThread) {
     return keep(refusedResult(target, via, 'PROTECTED', `${stat.comm} (PID ${target.pid}) is a kernel thread; it cannot be ended and holds no memory of its own.`, stat.comm));
+  }
+  if (stat.ppid === 2) {
+    // Not a kernel thread (PF_KTHREAD is clear) but a user-mode helper the kernel started itself: a
+    // core-dump pipe handler, modprobe, a hotplug helper. Ending one loses the work the kernel asked
+    // of it (a crash dump, a driver load), and no person started it: refused, in those words.
+    return keep(refusedResult(target, via, 'PROTECTED', `${stat.comm} (PID ${target.pid}) was started by the kernel itself (a helper such as a crash-dump handler or modprobe); Headroom never ends those.`, stat.comm));
   }
   // stat.startTime equals target.startTime here: the identity the caller named is the one compared.
   if (isProtectedProcess(protectedPids, target.pid, stat.startTime)) {

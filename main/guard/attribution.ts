@@ -279,7 +279,10 @@ function whyNot(app: AppInfo, comms: readonly string[], byPid: Map<number, Snaps
   for (const pid of app.pids) {
     const p = byPid.get(pid);
     if (pid === 1) return `${app.name} contains PID 1 (init); the whole system depends on it, so the guard never reaps it.`;
-    if (pid === 2 || p?.ppid === 2) return `${app.name} contains kernel threads, which cannot be reaped.`;
+    if (pid === 2) return `${app.name} contains kthreadd, the kernel's thread parent; the guard never reaps it.`;
+    // The table holds no kernel threads (PF_KTHREAD): a child of kthreadd here is a user-mode helper
+    // the kernel started (a crash-dump handler, modprobe), which the reaper refuses too.
+    if (p?.ppid === 2) return `${app.name} contains ${p.comm} (PID ${pid}), which the kernel started itself (a crash-dump handler, modprobe); the guard never reaps it.`;
     if (policy.protectedPids.has(pid)) return `${app.name} contains Headroom itself or a process Headroom runs under (PID ${pid}); the guard never reaps it.`;
   }
   // As comm holds them (the reaper matches the same way): 'xdg-desktop-portal' is comm 'xdg-desktop-por'.

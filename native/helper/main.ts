@@ -8,7 +8,7 @@
  *
  * It trusts nothing it is given: no command-line arguments, no environment (never read), no paths,
  * no shell. polkit already decided that the caller may use it; every request is still validated
- * strictly, and PID 1, kernel threads, the helper and its ancestors are always refused.
+ * strictly, and PID 1, kernel threads, helpers the kernel started (children of kthreadd), the helper and its ancestors are always refused.
  */
 import { cgroup2Mount } from '../cgroup';
 import { selfAndAncestorIdentities } from '../proc';

@@ -32,7 +32,7 @@ export function reapErrorInWords(code: ReapErrorCode, message: string): string {
     case 'HELPER_UNAVAILABLE':
       return "Not reaped: ending other users' processes needs Headroom's system helper, which is not installed (it comes with the deb package).";
     case 'PROTECTED':
-      return 'Not reaped: this is a protected process (PID 1, a kernel thread or Headroom itself) and is never ended.';
+      return 'Not reaped: this is a protected process (PID 1, a kernel thread or a helper the kernel started, or Headroom itself) and is never ended.';
     case 'SESSION_CRITICAL':
       return 'Not reaped: ending this process may end your session; confirm that explicitly to go ahead.';
     case 'EPERM':

@@ -68,6 +68,19 @@ describe('culprit ranking', () => {
     expect(rank({ protectedPids: new Set([1001]) }).find((c) => c.name === 'leaky')!.notActionable).toMatch(/contains Headroom itself or a process Headroom runs under \(PID 1001\)/);
   });
 
+  it('a process the kernel started itself (a child of kthreadd that is no kernel thread: a crash-dump handler) is never reaped, and the sentence says so', () => {
+    const attribution = new Attribution();
+    const ticks = twoTicks();
+    for (const s of ticks) {
+      const leaky = new Set(s.apps.find((app) => app.name === 'leaky')!.pids);
+      for (const p of s.processes) if (leaky.has(p.pid)) p.ppid = 2;
+    }
+    for (const s of ticks) attribution.observe(s);
+    const leaky = attribution.rank(ticks[1], policy).find((c) => c.name === 'leaky')!;
+    const pid = ticks[1].apps.find((app) => app.name === 'leaky')!.pids[0]!;
+    expect(leaky.notActionable).toBe(`leaky contains leaky (PID ${pid}), which the kernel started itself (a crash-dump handler, modprobe); the guard never reaps it.`);
+  });
+
   it('the prefer list moves a ranked app first, but never ranks an app without evidence', () => {
     expect(rank({ prefer: ['leaky'] }).map((c) => c.name)).toEqual(['leaky', 'shell', 'stalled']);
     expect(rank({ prefer: ['big'] }).map((c) => c.name)).toEqual(['shell', 'stalled', 'leaky']);

@@ -49,7 +49,7 @@ describe('reap result wording', () => {
     ['NOT_AUTHORIZED', "Not reaped: not authorized to end another user's process (the administrator password was refused, or there was no way to ask for it)."],
     ['DISMISSED', 'Not reaped: the password dialog was closed before authorizing.'],
     ['HELPER_UNAVAILABLE', "Not reaped: ending other users' processes needs Headroom's system helper, which is not installed (it comes with the deb package)."],
-    ['PROTECTED', 'Not reaped: this is a protected process (PID 1, a kernel thread or Headroom itself) and is never ended.'],
+    ['PROTECTED', 'Not reaped: this is a protected process (PID 1, a kernel thread or a helper the kernel started, or Headroom itself) and is never ended.'],
     ['SESSION_CRITICAL', 'Not reaped: ending this process may end your session; confirm that explicitly to go ahead.'],
     ['EPERM', 'Not reaped: no permission to signal this process (EPERM). pidfd_send_signal failed: EPERM'],
     ['BAD_REQUEST', 'Not reaped: the request was refused \u2014 pidfd_send_signal failed: EPERM'],
