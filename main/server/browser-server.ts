@@ -9,6 +9,7 @@
 import { createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { EVENT_NAMES } from '../../contract/channels';
 import { MAX_WIRE_MESSAGE_BYTES } from '../../contract/plain';
@@ -29,6 +30,14 @@ const wireHandler = lazyModuleAsync('main/server/wire-handler', () => import('./
  */
 const SLOW_CLIENT_BYTES = 4 * 1024 * 1024;
 
+/**
+ * How often each client is pinged; one that has not answered the previous ping by the next is cut
+ * off. A browser answers pings below its page's JavaScript (a busy or hidden tab still does), so
+ * what this finds is a peer that stopped altogether (a stopped or hung browser): without it, its
+ * connection and up to SLOW_CLIENT_BYTES of unsent data stayed as long as this server ran.
+ */
+const HEARTBEAT_MS = 30_000;
+
 export interface BrowserServerOptions {
   service: HeadroomService;
   /** 0 picks a free port. */
@@ -39,6 +48,8 @@ export interface BrowserServerOptions {
   token?: string;
   /** One line per refused upgrade or failed handler; default stderr. */
   log?: (line: string) => void;
+  /** The ping interval; default HEARTBEAT_MS (tests make it short). */
+  heartbeatMs?: number;
 }
 
 export interface BrowserServer {
@@ -171,9 +182,35 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     ws.send(text);
   };
 
+  // Clients pinged and not yet answered (a pong answers; so does any message).
+  const unanswered = new Set<WebSocket>();
+  const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
+  let lastBeat = performance.now();
+  const heartbeat = setInterval(() => {
+    const now = performance.now();
+    // This loop itself was held up (a machine thrashing): pongs that came meanwhile are still
+    // unread — timers run before I/O — so judge no one this round, ping again.
+    const judge = now - lastBeat < heartbeatMs * 1.5;
+    lastBeat = now;
+    for (const client of wss.clients) {
+      if (judge && unanswered.has(client)) {
+        log(`headroom serve: cut off a client that did not answer a ping for ${(heartbeatMs / 1000).toFixed(heartbeatMs < 1000 ? 1 : 0)} s`);
+        unanswered.delete(client);
+        client.terminate();
+        continue;
+      }
+      unanswered.add(client);
+      client.ping();
+    }
+  }, heartbeatMs);
+  heartbeat.unref();
+
   wss.on('connection', (ws: WebSocket) => {
     ws.on('error', () => ws.terminate());
+    ws.on('pong', () => unanswered.delete(ws));
+    ws.on('close', () => unanswered.delete(ws));
     ws.on('message', (data, isBinary) => {
+      unanswered.delete(ws);
       void wireHandler().then(({ handleWireMessage }) => handleWireMessage(service.handlers, data, isBinary, log)).then((reply) => {
         // Answers cannot be skipped like snapshots: a client that asks without reading would grow
         // this queue without end. Cut it off; the window reconnects and starts from a full snapshot.
@@ -223,7 +260,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     port,
     token,
     url: `http://127.0.0.1:${port}/#token=${token}`,
-    close: () => closeAll(server, wss, [...unsubscribers, () => metrics.close()]),
+    close: () => closeAll(server, wss, [...unsubscribers, () => metrics.close(), () => clearInterval(heartbeat)]),
   };
 }
 

@@ -1,6 +1,7 @@
 // The real browser-mode server on the real service (real sampler, real reaper): the token in the
 // WebSocket handshake (never a cookie, never a URL), traversal, Origin checks and malformed messages. Only 127.0.0.1, a free port per run.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -226,6 +227,73 @@ describe('headroom serve: the browser-mode server', () => {
       ws.close();
     }
   });
+
+  it('cuts off a client that stops answering pings (a stopped browser) and keeps one that answers', async () => {
+    const heartbeatMs = 300;
+    const beating = await startBrowserServer({ service, port: 0, rendererDir: join(root, 'renderer'), log: (line) => logged.push(line), heartbeatMs });
+    const openOn = (autoPong: boolean) =>
+      new Promise<WebSocket>((resolve, reject) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${beating.port}/ws`, ['headroom', `headroom.token.${beating.token}`], { headers: { Origin: `http://127.0.0.1:${beating.port}` }, autoPong });
+        ws.once('open', () => resolve(ws));
+        ws.once('error', reject);
+      });
+    try {
+      const started = Date.now();
+      const silent = await openOn(false);
+      const closed = new Promise<number>((resolve) => silent.once('close', resolve));
+      const answering = await openOn(true);
+      expect(await closed).toBe(1006);
+      // Cut off at the second ping at the earliest (the first one is unanswered until then).
+      expect(Date.now() - started).toBeGreaterThanOrEqual(heartbeatMs);
+      // The answering client outlives several more rounds and is still served.
+      await new Promise((r) => setTimeout(r, 4 * heartbeatMs));
+      expect(answering.readyState).toBe(WebSocket.OPEN);
+      expect((await ask(answering, JSON.stringify({ id: 7, call: 'getStatus', params: {} }), 7)).ok).toBe(true);
+      expect(logged.filter((l) => l.includes('did not answer a ping'))).toHaveLength(1);
+      answering.close();
+    } finally {
+      await beating.close();
+    }
+  }, 20_000);
+
+  it('judges no one by a ping sent before its own loop was held up (a thrashing machine): the answer is still unread', async () => {
+    const heartbeatMs = 200;
+    const beating = await startBrowserServer({ service, port: 0, rendererDir: join(root, 'renderer'), log: (line) => logged.push(line), heartbeatMs });
+    // Runs right after each of the server's heartbeats (same interval, created later: same timer list).
+    let beats = 0;
+    const holdUp = setInterval(() => {
+      // At the third beat, hold this loop for 3 beats right after the ping went out, past the timers
+      // (so the next turn starts with them, before any I/O): the client in another process answers
+      // meanwhile, and its pong waits in the socket unread when the next beat comes due.
+      if (++beats === 3) {
+        setImmediate(() => {
+          const until = performance.now() + 3 * heartbeatMs;
+          while (performance.now() < until);
+        });
+      }
+    }, heartbeatMs);
+    // The client in its own process, so it answers while this loop is held.
+    const client = spawn(process.execPath, ['-e', `
+      const WebSocket = require('ws');
+      const ws = new WebSocket('ws://127.0.0.1:${beating.port}/ws', ['headroom', 'headroom.token.${beating.token}'], { headers: { Origin: 'http://127.0.0.1:${beating.port}' } });
+      ws.on('open', () => console.log('open'));
+      ws.on('close', () => { console.log('closed'); process.exit(0); });
+      setTimeout(() => process.exit(3), 20000);
+    `], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    client.stdout.on('data', (d) => (out += d));
+    const before = logged.length;
+    try {
+      while (!out.includes('open')) await new Promise((r) => setTimeout(r, 20));
+      while (beats < 6) await new Promise((r) => setTimeout(r, 50));
+      expect(out).not.toContain('closed');
+      expect(logged.slice(before).filter((l) => l.includes('did not answer a ping'))).toEqual([]);
+    } finally {
+      clearInterval(holdUp);
+      client.kill('SIGKILL');
+      await beating.close();
+    }
+  }, 20_000);
 
   it('closes a connection that sends more than the message limit (1009) and keeps serving others', async () => {
     const ws = await open();
