@@ -16,6 +16,7 @@ import { createHeadroomService } from '../main/service/headroom-service';
 import { createFileSettingsStore } from '../main/settings/file-store';
 import { registerAppScheme, serveAppScheme } from './app-protocol';
 import { forwardEvents, serveCalls } from './ipc';
+import { setAppMenu, suppressDefaultMenu } from './menu';
 import { createTray } from './tray';
 import { createMainWindow, denyAllPermissions, lockDown } from './windows';
 
@@ -28,6 +29,9 @@ app.setPath('userData', join(app.getPath('appData'), 'Headroom'));
 
 // The window's scheme must be declared before the app is ready (app-protocol.ts says why not file://).
 registerAppScheme();
+// Electron builds its default menu (Reload, Developer Tools, links to electronjs.org) at ready unless
+// one is set before: ours is set in start() (menu.ts).
+suppressDefaultMenu();
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -80,6 +84,7 @@ function start(): void {
     lastNotification = n;
   };
 
+  setAppMenu(app.isPackaged, { quit: () => app.quit() });
   serveCalls(service, () => win);
   forwardEvents(service, () => win);
   app.on('second-instance', showWindow);

@@ -328,6 +328,17 @@ describe('the built Electron main bundle under a recording stand-in (real Electr
     expect(((await invoke(ipcChannel('getStatus'), {})) as { result: { paused: boolean } }).result.paused).toBe(false);
   });
 
+  it("replaces Electron's default menu: suppressed before ready, Headroom's own set after; Reload and DevTools only in a development run", () => {
+    expect(standIn.applicationMenus[0]).toEqual({ menu: null, beforeReady: true });
+    expect(standIn.applicationMenus).toHaveLength(2);
+    const { menu, beforeReady } = standIn.applicationMenus[1]!;
+    expect(beforeReady).toBe(false);
+    expect(menu!.map((m) => m.label)).toEqual(['Headroom', 'Edit', 'View']);
+    const roles = menu!.flatMap((m) => m.submenu ?? []).map((i) => i.role ?? i.label ?? i.type);
+    // app.isPackaged is false here, as under `npm start`.
+    expect(roles).toEqual(expect.arrayContaining(['reload', 'toggleDevTools', 'Quit Headroom', 'close', 'copy', 'paste', 'zoomIn']));
+  });
+
   it('a second launch shows and focuses the existing window', () => {
     win.calls.length = 0;
     standIn.app.emit('second-instance', {}, ['headroom'], '/');
@@ -389,6 +400,34 @@ describe('with notifications off', () => {
       await waitFor('the app to quit', () => (off.app.quitFinished ? true : undefined));
     } finally {
       unhookOff?.();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('installed (app.isPackaged)', () => {
+  it('has no Reload, no developer tools and no links in its menu, and its Quit (Ctrl+Q) stops the service first', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'headroom-electron-standin-packaged-'));
+    const packaged = createStandIn({ appDataDir: dir, packaged: true });
+    let unhookPackaged: (() => void) | undefined;
+    try {
+      const before = StandInBrowserWindow.all.length;
+      unhookPackaged = requireWithStandIn(MAIN_BUNDLE, packaged, DIST);
+      packaged.ready();
+      await waitFor('the window', () => StandInBrowserWindow.all[before]);
+      const menu = packaged.applicationMenus.at(-1)!.menu!;
+      const items = menu.flatMap((m) => m.submenu ?? []);
+      const roles = items.map((i) => i.role).filter((r) => r !== undefined);
+      for (const role of ['reload', 'forceReload', 'toggleDevTools', 'help', 'about']) expect(roles).not.toContain(role);
+      expect(roles).toEqual(['close', 'undo', 'redo', 'cut', 'copy', 'paste', 'selectAll', 'resetZoom', 'zoomIn', 'zoomOut', 'togglefullscreen']);
+      const quit = items.find((i) => i.label === 'Quit Headroom')!;
+      expect(quit.accelerator).toBe('CmdOrCtrl+Q');
+      quit.click!({ checked: false });
+      expect(packaged.app.quitCalls).toBe(1);
+      expect(packaged.app.quitFinished).toBe(false);
+      await waitFor('the app to quit', () => (packaged.app.quitFinished ? true : undefined));
+    } finally {
+      unhookPackaged?.();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -90,8 +90,11 @@ export class StandInBrowserWindow extends EventEmitter {
 export interface MenuItemTemplate {
   label?: string;
   type?: string;
+  role?: string;
+  accelerator?: string;
   checked?: boolean;
   click?: (item: { checked: boolean }) => void;
+  submenu?: MenuItemTemplate[];
 }
 
 export class StandInTray {
@@ -144,7 +147,9 @@ export function preventable(): { defaultPrevented: boolean; preventDefault(): vo
 export interface StandIn {
   /** The object `require('electron')` returns. */
   electron: Record<string, unknown>;
-  app: EventEmitter & { quitCalls: number; quitFinished: boolean; exitCode: number | null; paths: Map<string, string>; quit(): void };
+  app: EventEmitter & { quitCalls: number; quitFinished: boolean; exitCode: number | null; paths: Map<string, string>; isPackaged: boolean; quit(): void };
+  /** Every Menu.setApplicationMenu call in order: the menu (null to suppress one), and whether it came before ready. */
+  applicationMenus: { menu: MenuItemTemplate[] | null; beforeReady: boolean }[];
   ipcHandlers: Map<string, Listener>;
   permissionRequestHandler: Listener | null;
   permissionCheckHandler: Listener | null;
@@ -158,7 +163,7 @@ export interface StandIn {
 }
 
 /** A fresh stand-in. `singleInstance`: what requestSingleInstanceLock answers. */
-export function createStandIn(opts: { appDataDir: string; singleInstance?: boolean }): StandIn {
+export function createStandIn(opts: { appDataDir: string; singleInstance?: boolean; packaged?: boolean }): StandIn {
   let resolveReady!: () => void;
   const readyPromise = new Promise<void>((resolve) => (resolveReady = resolve));
   const app: StandIn['app'] = Object.assign(new EventEmitter(), {
@@ -167,6 +172,7 @@ export function createStandIn(opts: { appDataDir: string; singleInstance?: boole
     quitFinished: false,
     exitCode: null as number | null,
     paths: new Map<string, string>([['appData', opts.appDataDir]]),
+    isPackaged: opts.packaged ?? false,
   });
   const standIn: StandIn = {
     electron: {},
@@ -175,6 +181,7 @@ export function createStandIn(opts: { appDataDir: string; singleInstance?: boole
     permissionRequestHandler: null,
     permissionCheckHandler: null,
     openedExternally: [],
+    applicationMenus: [],
     privilegedSchemes: [],
     protocolHandlers: new Map(),
     ready: () => {
@@ -210,7 +217,10 @@ export function createStandIn(opts: { appDataDir: string; singleInstance?: boole
     BrowserWindow: StandInBrowserWindow,
     Tray: StandInTray,
     Notification: StandInNotification,
-    Menu: { buildFromTemplate: (template: MenuItemTemplate[]) => template },
+    Menu: {
+      buildFromTemplate: (template: MenuItemTemplate[]) => template,
+      setApplicationMenu: (menu: MenuItemTemplate[] | null) => standIn.applicationMenus.push({ menu, beforeReady: !isReady }),
+    },
     nativeImage: { createFromPath: (path: string) => ({ path, exists: existsSync(path) }) },
     ipcMain: {
       handle(channel: string, listener: Listener): void {
