@@ -4,7 +4,7 @@
  * (`settings.json.corrupt-<ISO time>`) with its exact bytes, defaults are used, and the state carries a
  * warning naming both files so the window can show it.
  */
-import { mkdirSync, renameSync, statSync } from 'node:fs';
+import { linkSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { defaultSettings } from '../../contract/plain';
@@ -109,20 +109,24 @@ function save(filePath: string, settings: Settings, known: FileIdentity | null):
     return notSaved(`the folder could not be created (${errnoCode(err) ?? 'error'})`);
   }
   let replacedNote: string | null = null;
+  let keepOther = false;
   try {
     const refusal = writeRefusal(dir, filePath);
     if (refusal) return notSaved(`${refusal}; make it yours alone (chown, chmod go-w) to save again`);
     const current = currentIdentity(filePath);
-    if (current !== null && !sameIdentity(current, known)) {
-      // Changed by something else since we read or wrote it: keep that version rather than lose it.
+    keepOther = current !== null && !sameIdentity(current, known);
+    const identity = writeAtomically(dir, filePath, JSON.stringify(settings, null, 2) + '\n', () => {
+      if (!keepOther) return;
+      // Changed by something else since we read or wrote it: keep that version rather than lose it —
+      // a second name for it (a link), made only now that our own file is written, so a save that
+      // fails leaves the other version where it was.
       const aside = `${filePath}.replaced-${isoForName()}`;
-      renameSync(filePath, aside);
+      linkSync(filePath, aside);
       replacedNote = `Settings file ${filePath} was changed outside Headroom while it ran; Headroom saved its own settings and kept the other version as ${basename(aside)}.`;
-    }
-    const identity = writeAtomically(dir, filePath, JSON.stringify(settings, null, 2) + '\n');
+    });
     return { identity, warning: replacedNote };
   } catch (err) {
-    return notSaved(`${errnoCode(err) ?? (err instanceof Error ? err.message : 'error')}${replacedNote ? '; the other version was kept aside' : ''}`);
+    return notSaved(`${errnoCode(err) ?? (err instanceof Error ? err.message : 'error')}${keepOther ? `; the version changed outside Headroom is still in ${basename(filePath)}` : ''}`);
   }
 }
 

@@ -119,10 +119,11 @@ export function currentIdentity(path: string): FileIdentity | null {
 
 /**
  * Write `text` to `path` atomically: random temp name in `dir`, O_EXCL|O_NOFOLLOW 0600, fsync,
- * rename, fsync of the folder. Returns the identity of the new file. Throws the errno error; the
- * temp file is removed on failure.
+ * rename, fsync of the folder. `beforeRename` runs once the temp file is written and synced (its
+ * throw fails the write). Returns the identity of the new file. Throws the errno error; the temp file
+ * is removed on failure.
  */
-export function writeAtomically(dir: string, path: string, text: string): FileIdentity {
+export function writeAtomically(dir: string, path: string, text: string, beforeRename?: () => void): FileIdentity {
   const temp = join(dir, `.${basename(path)}.${randomBytes(12).toString('hex')}.tmp`);
   const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   let identity: FileIdentity;
@@ -136,6 +137,9 @@ export function writeAtomically(dir: string, path: string, text: string): FileId
     } finally {
       closeSync(fd);
     }
+    // Only once the new file is safely written may the caller move the old one (a full disk fails
+    // above, before anything was moved).
+    beforeRename?.();
     renameSync(temp, path);
   } catch (err) {
     try {

@@ -42,6 +42,20 @@ function settingsWarnings(service: HostedHeadroomService, file: string): string[
   return (service.handlers.getStatus({}) as { warnings: string[] }).warnings.filter((w) => w.includes(file));
 }
 
+/** Fill the tmpfs to the last byte with `filler`. */
+function fillDisk(filler: string): void {
+  let chunk = Buffer.alloc(4096, 1);
+  for (;;) {
+    try {
+      writeFileSync(filler, chunk, { flag: 'a' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+      if (chunk.length === 1) break;
+      chunk = Buffer.alloc(Math.max(1, chunk.length >> 1), 1);
+    }
+  }
+}
+
 describe('settings on a failing disk (real tmpfs)', () => {
   it('a config folder that becomes read-only: the change applies, the status says so once, and it saves again after', async () => {
     const dir = join(mountPoint, 'ro', 'Headroom');
@@ -84,17 +98,7 @@ describe('settings on a failing disk (real tmpfs)', () => {
     try {
       await service.handlers.setSettings({ intervalMs: 3000 });
       const good = readFileSync(file, 'utf8');
-      // Fill the tmpfs to the last byte.
-      let chunk = Buffer.alloc(4096, 1);
-      for (;;) {
-        try {
-          writeFileSync(filler, chunk, { flag: 'a' });
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-          if (chunk.length === 1) break;
-          chunk = Buffer.alloc(Math.max(1, chunk.length >> 1), 1);
-        }
-      }
+      fillDisk(filler);
       const state = await service.handlers.setSettings({ historyMinutes: 7 });
       expect(state.settings.historyMinutes).toBe(7);
       expect(state.warning).toMatch(/not saved to .*: ENOSPC\. The change applies until Headroom quits\./);
@@ -128,6 +132,35 @@ describe('settings on a failing disk (real tmpfs)', () => {
       expect((await service.handlers.setSettings({ historyMinutes: 5 })).warning).toBeNull();
       expect(settingsWarnings(service, file)).toEqual([]);
     } finally {
+      await service.close();
+    }
+  });
+
+  it('a settings file replaced while running, then a save on a full disk: the other version stays where it was, nothing is lost', async () => {
+    const dir = join(mountPoint, 'replaced-full', 'Headroom');
+    const file = join(dir, 'settings.json');
+    const filler = join(mountPoint, 'filler');
+    const service = createHeadroomService({ shell: 'browser', settings: createFileSettingsStore(file) });
+    try {
+      await service.handlers.setSettings({ intervalMs: 2000 });
+      rmSync(file);
+      const other = JSON.stringify({ intervalMs: 5000 });
+      writeFileSync(file, other, { mode: 0o600 });
+      fillDisk(filler);
+      const state = await service.handlers.setSettings({ historyMinutes: 4 });
+      expect(state.settings.historyMinutes).toBe(4);
+      expect(state.warning).toMatch(/^Settings were not saved to .*settings\.json: ENOSPC; the version changed outside Headroom is still in settings\.json\. The change applies until Headroom quits\.$/);
+      // Still there under its own name, and nothing else: a new start reads it.
+      expect(readdirSync(dir)).toEqual(['settings.json']);
+      expect(readFileSync(file, 'utf8')).toBe(other);
+      rmSync(filler);
+      expect((await service.handlers.setSettings({ historyMinutes: 5 })).warning).toMatch(/changed outside Headroom while it ran/);
+      const kept = readdirSync(dir).filter((n) => n.startsWith('settings.json.replaced-'));
+      expect(kept).toHaveLength(1);
+      expect(readFileSync(join(dir, kept[0]!), 'utf8')).toBe(other);
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ intervalMs: 2000, historyMinutes: 5 });
+    } finally {
+      if (existsSync(filler)) rmSync(filler);
       await service.close();
     }
   });
