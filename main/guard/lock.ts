@@ -12,7 +12,7 @@
  * entry) `/tmp/headroom-guard-<uid>/guard.lock`. `HEADROOM_GUARD_LOCK` overrides the path (tests,
  * which must not contend with a real guard). The holder writes its PID into the file.
  */
-import { closeSync, constants, ftruncateSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, mkdirSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { tryLockExclusive } from '../../native/flock';
@@ -64,20 +64,35 @@ export class GuardLock {
     try {
       mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
       // The /tmp fallback is shared ground: only a directory of our own, writable by us alone.
-      const dir = statSync(dirname(this.path));
+      // lstat: a link planted there by another user is not our directory either.
+      const dir = lstatSync(dirname(this.path));
       const uid = process.getuid?.() ?? 0;
-      if (dirname(this.path).startsWith('/tmp/headroom-guard-') && (dir.uid !== uid || (dir.mode & 0o022) !== 0)) throw Object.assign(new Error('not our own directory'), { code: 'EPERM' });
-      // Never through a symlink: the file is truncated once locked.
-      fd = openSync(this.path, constants.O_RDWR | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW, 0o600);
+      if (dirname(this.path).startsWith('/tmp/headroom-guard-') && (dir.uid !== uid || !dir.isDirectory() || (dir.mode & 0o022) !== 0)) throw Object.assign(new Error('not our own directory'), { code: 'EPERM' });
+      // Never through a symlink: the file is truncated once locked. Never waiting on a FIFO or a
+      // device either (O_NONBLOCK), and only a regular file is used.
+      fd = openSync(this.path, constants.O_RDWR | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600);
     } catch (err) {
       this.note = `Auto-reap is off for this guard: its lock file ${this.path} cannot be opened (${(err as NodeJS.ErrnoException).code ?? String(err)}).`;
       this.busy = false;
       return false;
     }
+    let regular = false;
+    try {
+      regular = fstatSync(fd).isFile();
+    } catch {
+      // Treated as not a regular file below.
+    }
+    if (!regular) {
+      closeSync(fd);
+      this.note = `Auto-reap is off for this guard: its lock file ${this.path} is not a regular file (remove it, and Headroom makes a new one).`;
+      this.busy = false;
+      return false;
+    }
     const refused = tryLockExclusive(fd);
     if (refused !== null) {
+      const holder = holderOf(fd);
       closeSync(fd);
-      this.note = `Another Headroom guard${this.holder()} holds ${this.path} and does the reaping; this one only warns.`;
+      this.note = `Another Headroom guard${holder} holds ${this.path} and does the reaping; this one only warns.`;
       this.busy = true;
       return false;
     }
@@ -99,13 +114,16 @@ export class GuardLock {
     closeSync(this.fd);
     this.fd = null;
   }
+}
 
-  private holder(): string {
-    try {
-      const pid = Number(readFileSync(this.path, 'latin1').trim());
-      return Number.isInteger(pid) && pid > 0 ? ` (PID ${pid})` : '';
-    } catch {
-      return '';
-    }
+/** " (PID n)" from the holder's line in the lock file, read through our own fd (32 bytes at most), or "". */
+function holderOf(fd: number): string {
+  try {
+    const buf = Buffer.alloc(32);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const pid = Number(buf.toString('latin1', 0, n).trim());
+    return Number.isInteger(pid) && pid > 0 ? ` (PID ${pid})` : '';
+  } catch {
+    return '';
   }
 }

@@ -4,6 +4,7 @@
  * must contend for the same file, so only one of them acts.
  */
 import { chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -71,5 +72,24 @@ describe('the guard lock path', () => {
     expect(lock.acquire()).toBe(false);
     expect(lock.note).toMatch(/cannot be opened \(ELOOP\)/);
     expect(readFileSync(join(dir, 'precious'), 'utf8')).toBe('keep me\n');
+  });
+
+  it('refuses a FIFO in its place at once, for every guard (a second one used to wait on it for ever)', () => {
+    dir = mkdtempSync(join(tmpdir(), 'headroom-lock-path-'));
+    const path = join(dir, 'guard.lock');
+    expect(spawnSync('mkfifo', [path]).status).toBe(0);
+    const first = new GuardLock(path);
+    const second = new GuardLock(path);
+    try {
+      // Checked for the first before the second runs: without the check the first takes the lock on
+      // the FIFO, and the second's read of the holder's PID blocks this thread for good.
+      expect(first.acquire()).toBe(false);
+      expect(first.note).toBe(`Auto-reap is off for this guard: its lock file ${path} is not a regular file (remove it, and Headroom makes a new one).`);
+      expect(second.acquire()).toBe(false);
+      expect(second.busy).toBe(false);
+    } finally {
+      first.release();
+      second.release();
+    }
   });
 });
