@@ -11,6 +11,7 @@
  * Arguments are checked before anything heavy loads, so a usage error costs only Node's start.
  * Then the process hardens itself (main/guard/harden.ts) before any thread starts.
  */
+import { visibleControls } from '../../contract/display-name';
 import type { Settings } from '../../contract/settings';
 import { parseArgs, UsageError } from './args';
 
@@ -86,22 +87,25 @@ export async function run(args: string[]): Promise<number> {
         return;
       }
       const clock = new Date(event.time).toLocaleTimeString();
+      // Names come from processes and cgroups: their control characters (a terminal's escape
+      // sequences, a right-to-left override) are shown as codes, never written to the terminal.
+      const line = (text: string): void => void process.stdout.write(visibleControls(text) + '\n');
       if (event.event === 'started') {
         const how = event.mode === 'trigger' ? `PSI triggers, ${event.windowMs / 1000} s window` : `polling every ${event.windowMs} ms`;
-        process.stdout.write(
-          `${clock} watching memory pressure (${how}): ${levels(settings())}${settings().autoReap ? '' : ' (--act or Settings → Auto-reap to turn it on)'}\n`,
+        line(
+          `${clock} watching memory pressure (${how}): ${levels(settings())}${settings().autoReap ? '' : ' (--act or Settings → Auto-reap to turn it on)'}`,
         );
       } else if (event.event === 'warning') {
-        process.stdout.write(`${clock} warning: memory stalled ${event.pressure.some} % (some), ${event.pressure.full} % (full); ${event.culprit ? `culprit ${event.culprit.reason}` : 'no app stands out'}\n`);
+        line(`${clock} warning: memory stalled ${event.pressure.some} % (some), ${event.pressure.full} % (full); ${event.culprit ? `culprit ${event.culprit.reason}` : 'no app stands out'}`);
         // Why nothing is (yet) reaped: the likely cause may not be acted on, the evidence conflicts, or it has not settled.
         const note = guard.state().culpritNote;
-        if (note) process.stdout.write(`  ${note}\n`);
+        if (note) line(`  ${note}`);
       } else if (event.event === 'would-reap') {
         const why = settings().autoReap ? ` (auto-reap is on, but ${(guard.state().actingNote ?? 'this guard does not hold the per-user lock').replace(/\.$/, '')})` : '';
-        process.stdout.write(`${clock} would reap ${event.culprit.name} (PIDs ${event.culprit.pids.join(', ')})${why}: ${event.culprit.reason}\n`);
+        line(`${clock} would reap ${event.culprit.name} (PIDs ${event.culprit.pids.join(', ')})${why}: ${event.culprit.reason}`);
       } else if (event.event === 'reap') {
-        process.stdout.write(`${clock} reaped ${event.culprit.name}: ${event.culprit.reason}\n`);
-        for (const result of event.results) process.stdout.write(`  ${describeResult(result)}\n`);
+        line(`${clock} reaped ${event.culprit.name}: ${event.culprit.reason}`);
+        for (const result of event.results) line(`  ${describeResult(result)}`);
       } else {
         process.stdout.write(`${clock} calm\n`);
       }

@@ -12,6 +12,7 @@
 import type { ReapResult } from '../../contract/reap';
 import { DEFAULT_SESSION_CRITICAL } from '../../contract/session-critical';
 import { ownerUid, readPidMax, readStat, selfAndAncestorIdentities } from '../../native/proc';
+import { visibleControls } from '../../contract/display-name';
 import { describeResult } from '../reaper/format';
 import { intValue, parseArgs, UsageError } from './args';
 
@@ -42,7 +43,7 @@ export async function run(args: string[]): Promise<number> {
       return 1;
     }
     startTime = stat.startTime;
-    process.stderr.write(`headroom reap: no --start-time given; using the current start time of PID ${pid} (${stat.comm}, ${startTime}).\n`);
+    process.stderr.write(`headroom reap: no --start-time given; using the current start time of PID ${pid} (${visibleControls(stat.comm)}, ${startTime}).\n`);
   }
   const request = { targets: [{ pid, startTime }], mode: parsed.booleans.has('--end') ? ('end' as const) : ('kill' as const), force: parsed.booleans.has('--force') };
   const owner = ownerUid(pid);

@@ -1,4 +1,5 @@
 /** Plain-words rendering of reap results, for the CLI (and anyone who needs a one-line summary). */
+import { visibleControls } from '../../contract/display-name';
 import type { ReapResult } from '../../contract/reap';
 
 /** 2254857830 → "2.1 GiB". */
@@ -13,8 +14,16 @@ export function formatBytes(bytes: number): string {
   return unit === 0 ? `${value} bytes` : `${value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
 }
 
-/** One sentence for one result, e.g. "Reaped firefox (PID 1234): freed 2.1 GiB in 84 ms (process_mrelease)." */
+/**
+ * One sentence for one result, e.g. "Reaped firefox (PID 1234): freed 2.1 GiB in 84 ms
+ * (process_mrelease).", for a terminal: the process's name (and any name quoted in the message)
+ * with its control characters shown as codes, so a name cannot send a terminal escape sequence.
+ */
 export function describeResult(result: ReapResult): string {
+  return visibleControls(sentenceFor(result));
+}
+
+function sentenceFor(result: ReapResult): string {
   const who = `${result.name || 'process'} (PID ${result.pid})`;
   if (!result.ok) return `Could not end ${who}: ${result.error?.message ?? 'unknown error'}`;
   const note = result.note ? ` ${result.note}` : '';

@@ -32,6 +32,19 @@ describe('headroom reap', () => {
     await hog.exited;
   });
 
+  it('shows a name\'s control characters as codes: a process cannot send the terminal an escape sequence', async () => {
+    // OSC 52 (set the clipboard), as any program may name itself with prctl(PR_SET_NAME).
+    const hog = startHog({ mib: 8, comm: '\x1b]52;c;YQ==\x07' });
+    await hog.ready;
+    expect(readStat(hog.pid)!.comm).toBe('\x1b]52;c;YQ==\x07');
+    const run = await cli([String(hog.pid)]);
+    expect(run.code).toBe(0);
+    expect(run.stdout + run.stderr).not.toMatch(/[\x00-\x1f](?<!\n)/);
+    expect(run.stderr).toContain(`PID ${hog.pid} (\u27e8U+001B\u27e9]52;c;YQ==\u27e8U+0007\u27e9, `);
+    expect(run.stdout).toMatch(/^Reaped \u27e8U\+001B\u27e9\]52;c;YQ==\u27e8U\+0007\u27e9 \(PID \d+\): freed/);
+    await hog.exited;
+  });
+
   it('prints one contract-shaped result with --json', async () => {
     const hog = startHog({ mib: 32 });
     await hog.ready;

@@ -21,6 +21,8 @@ export interface HogOptions {
   gid?: number;
   /** Seconds after which the hog exits by itself (default 600). */
   lifetimeSec?: number;
+  /** The name the hog gives itself (/proc/self/comm, ≤ 15 bytes) before it says ready. */
+  comm?: string;
   /** Prefix the command (e.g. ['taskset', '-c', '1', 'nice', '-n', '19']); the hog is still the pid returned when the prefix execs. */
   wrap?: string[];
 }
@@ -53,6 +55,7 @@ export function startHog(options: HogOptions): Hog {
   const [command, ...prefix] = options.wrap && options.wrap.length > 0 ? [...options.wrap, process.execPath] : [process.execPath];
   const child = spawn(command!, [...prefix, ...args], {
     stdio: ['pipe', 'pipe', 'inherit'],
+    env: options.comm === undefined ? process.env : { ...process.env, HEADROOM_HOG_COMM: options.comm },
     uid: options.uid,
     gid: options.gid,
   });
