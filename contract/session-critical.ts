@@ -6,7 +6,7 @@
 
 /**
  * Processes whose loss ends the person's session: refused unless the request says `force`.
- * Matched against comm (the kernel's 15-character process name); a longer name matches by its first 15.
+ * Matched against comm (the kernel's 15-byte process name); a longer name matches by its first 15 bytes.
  */
 export const DEFAULT_SESSION_CRITICAL = [
   'Xorg',
@@ -44,12 +44,30 @@ export const DEFAULT_SESSION_CRITICAL = [
   'headroom',
 ] as const;
 
-/** The kernel keeps a process name (comm) to its first 15 characters (TASK_COMM_LEN 16, with the NUL). */
+/** The kernel keeps a process name (comm) to its first 15 bytes (TASK_COMM_LEN 16, with the NUL). */
 export const COMM_MAX = 15;
 
-/** A configured name as the kernel's comm would hold it: "gnome-session-binary" matches comm "gnome-session-b". */
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
+/**
+ * A configured name as the kernel's comm would hold it, read back as Headroom reads comm (UTF-8):
+ * "gnome-session-binary" matches comm "gnome-session-b", and a name cut inside a character ends in
+ * U+FFFD, as that comm read from /proc does.
+ */
 export function commOf(name: string): string {
-  return name.length > COMM_MAX ? name.slice(0, COMM_MAX) : name;
+  const bytes = utf8.encode(name);
+  return bytes.length > COMM_MAX ? fromUtf8.decode(bytes.subarray(0, COMM_MAX)) : name;
+}
+
+/** Whether `comm` (as read) may be a longer name the kernel cut: it fills the 15 bytes, or ends inside a character. */
+export function mayBeCut(comm: string): boolean {
+  return comm.endsWith('\ufffd') || utf8.encode(comm).length >= COMM_MAX;
+}
+
+/** `comm` without what a cut inside a character left at its end: the part a longer name starts with. */
+export function cutPrefix(comm: string): string {
+  return comm.replace(/\ufffd+$/, '');
 }
 
 /**

@@ -40,7 +40,9 @@ export function parseStat(pid: number, text: string): ProcStat | null {
 export function readStat(pid: number): ProcStat | null {
   let text: string;
   try {
-    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // UTF-8, as the sampler reads it: a name is compared with the session-critical names as the
+    // window shows it (latin1 made 'café' 'cafÃ©', and no such name ever matched).
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return null;
   }

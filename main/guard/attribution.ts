@@ -16,8 +16,8 @@
  * Actionability (Culprit.notActionable): PID 1, kernel threads, Headroom itself and its ancestors,
  * session-critical names, the avoid list, another user's app without the privileged helper running.
  * The prefer list moves matching ranked apps to the front. Names are matched as the kernel keeps
- * comm, its first 15 characters (contract/session-critical.ts `commOf`, as the reaper does): a
- * session-critical name or a plain prefer name by its first 15; an avoid glob against a 15-character
+ * comm, its first 15 bytes (contract/session-critical.ts `commOf`, as the reaper does): a
+ * session-critical name or a plain prefer name by its first 15; an avoid glob against a 15-byte
  * comm matches when the comm could be the start of a name the glob matches ('gnome-text-editor' and
  * '*-text-editor' both match comm 'gnome-text-edit'), so a cut name is never a way round the avoid list.
  *
@@ -37,7 +37,7 @@
  * when the rest of the rule already holds, for at most LIMIT_PIDS processes of each app.
  */
 import type { Culprit } from '../../contract/guard';
-import { COMM_MAX, commOf } from '../../contract/session-critical';
+import { commOf, cutPrefix, mayBeCut } from '../../contract/session-critical';
 import type { AppInfo, Snapshot } from '../../contract/snapshot';
 import { cgroup2Mount, memoryLimitsOf, type MemoryLimit } from '../../native/cgroup';
 
@@ -80,7 +80,7 @@ export function globToRegExp(glob: string): RegExp {
 /**
  * A regular expression matching every start of a name the glob matches ('gnome-text-edit' for
  * 'gnome-text-editor'): `^(?:t1(?:t2(?:…)?)?)?$` over the glob's tokens. A 15-character comm may be a
- * longer name cut by the kernel, so it is matched with this.
+ * longer name cut by the kernel (15 bytes), so it is matched with this.
  */
 export function globPrefixRegExp(glob: string): RegExp {
   let body = '';
@@ -91,26 +91,30 @@ export function globPrefixRegExp(glob: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
-/** A compiled avoid/prefer glob: the whole-name form, and the form for a comm the kernel may have cut. */
+/** A compiled avoid/prefer glob: the whole-name form, and the test for a comm the kernel may have cut. */
 interface NameGlob {
   glob: string;
   re: RegExp;
-  cut: RegExp;
+  cut: (comm: string) => boolean;
 }
 
 /**
  * The avoid list errs towards matching (a cut comm that could be any name the glob matches is
  * avoided); the prefer list, which moves an app towards a reap, matches a cut comm only by a plain
- * name's first 15 characters, as session-critical names are (commOf), never by a glob's prefix.
+ * name's first 15 bytes, as session-critical names are (commOf), never by a glob's prefix.
  */
 function compileGlob(glob: string, forAvoid: boolean): NameGlob {
   const plain = !/[*?]/.test(glob);
-  return { glob, re: globToRegExp(glob), cut: forAvoid ? globPrefixRegExp(glob) : plain ? globToRegExp(commOf(glob)) : /$^/ };
+  const prefix = globPrefixRegExp(glob);
+  const cutName = commOf(glob);
+  // A comm cut inside a character ends in U+FFFD: what a longer name starts with is before it.
+  const cut = forAvoid ? (comm: string) => prefix.test(cutPrefix(comm)) : plain ? (comm: string) => comm === cutName : () => false;
+  return { glob, re: globToRegExp(glob), cut };
 }
 
-/** True when the glob matches one of the app's names, or could match the uncut name behind a 15-character comm. */
+/** True when the glob matches one of the app's names, or could match the uncut name behind a 15-byte comm. */
 function globMatches(g: NameGlob, names: readonly string[], comms: readonly string[]): boolean {
-  return names.some((n) => g.re.test(n)) || comms.some((c) => c.length === COMM_MAX && g.cut.test(c));
+  return names.some((n) => g.re.test(n)) || comms.some((c) => mayBeCut(c) && g.cut(c));
 }
 
 /** Two apps whose evidence points different ways (see the file comment): nothing is acted on. */

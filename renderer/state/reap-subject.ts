@@ -31,7 +31,7 @@ export function processSubject(p: ProcessInfo, mode: ReapMode): ReapSubject {
 
 /**
  * The subject's processes main will refuse as session-critical without force, decided as main
- * decides (contract/session-critical.ts): the person's list by comm's first 15 characters, and for
+ * decides (contract/session-critical.ts): the person's list by comm's first 15 bytes, and for
  * another user's process reaped through the helper (Headroom not root) the built-in list as well.
  */
 export function sessionCriticalOf(subject: ReapSubject, sessionCritical: readonly string[], status: Pick<Status, 'privilege' | 'uid'> | null): ProcessInfo[] {

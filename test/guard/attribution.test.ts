@@ -130,6 +130,35 @@ describe('culprit ranking', () => {
     expect([...ranked({ prefer: ['gnome-text-ed*-x'] }).keys()].at(-1)).toBe('gnome-text-edit');
   });
 
+  it('the 15 are bytes: a non-ASCII name cut inside a letter (its comm ends in U+FFFD) still matches session-critical names and avoid globs', () => {
+    // 'Übersetzer-Dienst' (18 bytes): the kernel keeps 'Übersetzer-Die' (15 bytes, 14 letters);
+    // 'öööööööööö' (20 bytes): 7 letters and the first byte of the 8th, read back as U+FFFD.
+    const at = (k: number): Snapshot => {
+      const s = makeSnapshot({
+        seq: k,
+        apps: [
+          { name: 'Übersetzer-Die', rss: 100 * MiB + k * 200 * MiB, growth: 0, comm: 'Übersetzer-Die' },
+          { name: 'ööööööö\ufffd', rss: 100 * MiB + k * 400 * MiB, growth: 0, comm: 'ööööööö\ufffd' },
+        ],
+      });
+      s.time = 1_000_000 + k * 2000;
+      return s;
+    };
+    const ranked = (p: Partial<ActionPolicy>) => {
+      const attribution = new Attribution();
+      attribution.observe(at(0));
+      attribution.observe(at(1));
+      return new Map(attribution.rank(at(1), { ...policy, ownUid: 1000, ...p }).map((c) => [c.name, c]));
+    };
+    const critical = ranked({ sessionCritical: ['öööööööööö'], avoid: ['Übersetzer-Dienst'] });
+    expect(critical.get('ööööööö\ufffd')!.notActionable).toMatch(/which is part of the desktop session \(session-critical\)/);
+    expect(critical.get('Übersetzer-Die')!.notActionable).toBe("Übersetzer-Die matches 'Übersetzer-Dienst' on the avoid list.");
+    expect(ranked({ avoid: ['ö*x'] }).get('ööööööö\ufffd')!.notActionable).toBe("ööööööö\ufffd matches 'ö*x' on the avoid list.");
+    expect(ranked({ avoid: ['ä*'] }).get('ööööööö\ufffd')!.notActionable).toBeNull();
+    // A plain prefer name matches by its first 15 bytes, cut as the kernel cuts.
+    expect([...ranked({ prefer: ['öööööööööö'] }).keys()][0]).toBe('ööööööö\ufffd');
+  });
+
   it('the prefix form of a glob matches every start of a name the glob matches, and nothing else', () => {
     const re = globPrefixRegExp('gnome-text-editor');
     expect(['', 'gnome', 'gnome-text-edit', 'gnome-text-editor'].every((s) => re.test(s))).toBe(true);

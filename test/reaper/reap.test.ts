@@ -141,8 +141,8 @@ describe('reapTargets (in-process, real kernel)', () => {
     expect(forced).toMatchObject({ ok: true, method: 'mrelease' });
   });
 
-  it('refuses a session-critical name longer than the kernel keeps: the name as comm cuts it (15 characters) is what matches', async () => {
-    // The person writes the program's full name; the kernel's comm is its first 15 characters.
+  it('refuses a session-critical name longer than the kernel keeps: the name as comm cuts it (15 bytes) is what matches', async () => {
+    // The person writes the program's full name; the kernel's comm is its first 15 bytes.
     const child = await startChild('process.title = "headroom-critical-long-name"; process.stdout.write("up\\n"); setInterval(() => {}, 1000)');
     expect(readStat(child.pid!)!.comm).toBe('headroom-critic');
     const target = { pid: child.pid!, startTime: startTimeOf(child.pid!) };
@@ -152,6 +152,20 @@ describe('reapTargets (in-process, real kernel)', () => {
     // A name that only starts like it is another program.
     const other = reapTargets(request([target]), { ...context, sessionCritical: ['headroom-crit'] })[0]!;
     expect(other).toMatchObject({ ok: true, method: 'mrelease' });
+  });
+
+  it('refuses a session-critical name with non-ASCII letters, whole or cut inside a letter by the kernel (15 bytes)', async () => {
+    const whole = await startChild('process.title = "café-daemon"; process.stdout.write("up\\n"); setInterval(() => {}, 1000)');
+    // 'ö' is two bytes: the kernel keeps 7 of them and the first byte of the 8th.
+    const cut = await startChild('process.title = "öööööööööö"; process.stdout.write("up\\n"); setInterval(() => {}, 1000)');
+    expect(readStat(whole.pid!)!.comm).toBe('café-daemon');
+    expect(readStat(cut.pid!)!.comm).toBe('ööööööö\ufffd');
+    for (const [child, name] of [[whole, 'café-daemon'], [cut, 'öööööööööö']] as const) {
+      const target = { pid: child.pid!, startTime: startTimeOf(child.pid!) };
+      const refused = reapTargets(request([target]), { ...context, sessionCritical: [name] })[0]!;
+      expect(refused.error?.code, name).toBe('SESSION_CRITICAL');
+      expect(isAlive(child.pid!)).toBe(true);
+    }
   });
 
   it('ends with SIGTERM when the process honours it (method term)', async () => {
