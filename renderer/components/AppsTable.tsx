@@ -4,6 +4,7 @@
  * smooth. Rows are role="row" inside a treegrid; each has "Reap <name>" and "End <name>" buttons.
  */
 import { memo, useCallback, useDeferredValue, useMemo, useRef, useState, type KeyboardEvent, type UIEvent } from 'react';
+import { visibleControls } from '../../contract/display-name';
 import type { ReapMode } from '../../contract/reap';
 import type { Snapshot } from '../../contract/snapshot';
 import { formatBytes, formatGrowth, formatPct } from '../format/units';
@@ -90,7 +91,10 @@ function sameRow(prev: RowProps, next: RowProps): boolean {
 }
 
 const Row = memo(function Row({ row, index, selected, onSelect, onToggle, onReap }: RowProps) {
-  const name = rowName(row);
+  // Names are what processes and cgroups call themselves: their control characters (a right-to-left
+  // override would show '\u202Exoferif' as 'firefox' and move the cells after it) are shown as codes,
+  // and the name is isolated from the text around it.
+  const name = visibleControls(rowName(row));
   const isApp = row.kind === 'app';
   const rss = isApp ? row.app.rssBytes : row.process.rssBytes;
   const swap = isApp ? row.app.swapBytes : row.process.swapBytes;
@@ -114,7 +118,7 @@ const Row = memo(function Row({ row, index, selected, onSelect, onToggle, onReap
       style={{ transform: `translateY(${index * ROW_HEIGHT}px)` }}
       onClick={() => onSelect(index)}
     >
-      <div role="gridcell" className="hr-cell hr-name" title={isApp ? row.app.cgroup ?? name : row.process.cmdline}>
+      <div role="gridcell" className="hr-cell hr-name" title={visibleControls(isApp ? row.app.cgroup ?? name : row.process.cmdline)}>
         {isApp ? (
           <button
             type="button"
@@ -131,7 +135,7 @@ const Row = memo(function Row({ row, index, selected, onSelect, onToggle, onReap
         ) : (
           <span className="hr-indent" aria-hidden="true" />
         )}
-        <span className="hr-name-text">{name}</span>
+        <bdi className="hr-name-text">{name}</bdi>
         {isApp && row.app.processCount > 1 ? <span className="hr-count">{row.app.processCount}</span> : null}
       </div>
       <div role="gridcell" className="hr-cell hr-num">{pidText(row)}</div>

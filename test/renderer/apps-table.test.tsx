@@ -34,6 +34,15 @@ describe('AppsTable', () => {
     expect((within(leaky).getByRole('button', { name: /^Reap leaky/ }) as HTMLButtonElement).disabled).toBe(false);
   });
 
+  it('shows a name\'s controls as codes, isolated: a right-to-left override cannot make a process look like another', () => {
+    setup(makeSnapshot([...typicalApps(), { name: '\u202exoferif', processes: [{ pid: 4321, comm: '\u202exoferif', cmdline: 'x\u202eyz', uid: 1000, rssMiB: 9000 }] }]));
+    const cell = dataRows()[0]!.querySelector('.hr-name-text')!;
+    expect(cell.tagName).toBe('BDI');
+    expect(cell.textContent).toBe('\u27e8U+202E\u27e9xoferif');
+    expect(dataRows()[0]!.querySelector('[role="gridcell"]')!.getAttribute('title')).not.toMatch(/\u202e/);
+    expect(within(dataRows()[0]!).getByRole('button', { name: /^Reap/ }).getAttribute('aria-label')).toBe('Reap \u27e8U+202E\u27e9xoferif');
+  });
+
   it('shows one row per app, largest first, with name, PIDs, user and memory', () => {
     setup();
     expect(names()).toEqual(['leaky', 'firefox', 'code', 'postgres', 'Xorg']);
