@@ -8,9 +8,17 @@ export interface CgroupApp {
   name: string;
 }
 
-/** Undo systemd's unit-name escaping ("\x2d" → "-"). */
+/**
+ * Undo systemd's unit-name escaping ("\x2d" → "-"). A non-ASCII letter is escaped byte by byte in
+ * UTF-8 ("Caf\xc3\xa9" → "Café"), so each run of escapes is decoded as UTF-8 (bytes that are not
+ * UTF-8 become U+FFFD).
+ */
 export function unescapeSystemd(text: string): string {
-  return text.replace(/\\x([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  return text.replace(/(?:\\x[0-9a-fA-F]{2})+/g, (run) => {
+    const bytes = Buffer.alloc(run.length / 4);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(run.slice(i * 4 + 2, i * 4 + 4), 16);
+    return bytes.toString('utf8');
+  });
 }
 
 function stripTrailingNumber(text: string): string {

@@ -38,6 +38,9 @@ describe('classifyCgroup', () => {
 
   it('undoes systemd escapes', () => {
     expect(unescapeSystemd('a\\x2db\\x20c')).toBe('a-b c');
+    // Non-ASCII letters are escaped as their UTF-8 bytes (systemd-escape 'Café Über' → 'Caf\xc3\xa9\x20\xc3\x9cber').
+    expect(unescapeSystemd('Caf\\xc3\\xa9\\x20\\xc3\\x9cber')).toBe('Café Über');
+    expect(unescapeSystemd('bad\\xff')).toBe('bad\ufffd');
   });
 });
 
