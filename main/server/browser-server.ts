@@ -38,6 +38,16 @@ const SLOW_CLIENT_BYTES = 4 * 1024 * 1024;
  */
 const HEARTBEAT_MS = 30_000;
 
+/**
+ * Connections at most, and how long one may take to send its request's headers. Anyone on the
+ * machine can connect without the token: 24,000 idle connections once took the process to 32 fds
+ * short of its limit, where the sampler and the reaper need fds for new processes. Past the limit a
+ * connection is closed at once (a window then cannot connect until the others go; sampling and
+ * reaping go on), and a connection that sends no request is closed after the headers timeout.
+ */
+const MAX_CONNECTIONS = 256;
+const HEADERS_TIMEOUT_MS = 10_000;
+
 export interface BrowserServerOptions {
   service: HeadroomService;
   /** 0 picks a free port. */
@@ -50,6 +60,8 @@ export interface BrowserServerOptions {
   log?: (line: string) => void;
   /** The ping interval; default HEARTBEAT_MS (tests make it short). */
   heartbeatMs?: number;
+  /** How long a connection may take to send its headers; default HEADERS_TIMEOUT_MS (tests make it short). */
+  headersTimeoutMs?: number;
 }
 
 export interface BrowserServer {
@@ -79,7 +91,9 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   });
   // GET /metrics for Prometheus: its own credential (Authorization: Bearer), see metrics.ts.
   const metrics = createMetricsExporter(service);
-  const server = createServer((req, res) => {
+  const headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+  // Timeouts are checked every connectionsCheckingInterval (30 s by default): check 4 times per timeout.
+  const server = createServer({ headersTimeout, requestTimeout: headersTimeout * 3, connectionsCheckingInterval: Math.max(250, headersTimeout / 4) }, (req, res) => {
     try {
       serveHttp(req, res);
     } catch (err) {
@@ -246,6 +260,10 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     }),
   );
 
+  server.maxConnections = MAX_CONNECTIONS;
+  // headersTimeout counts from a request's first byte: a connection that sends none is closed by
+  // this idle timeout instead (ws clears it on the sockets it takes over).
+  server.timeout = headersTimeout;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => {

@@ -1,6 +1,7 @@
 // The real browser-mode server on the real service (real sampler, real reaper): the token in the
 // WebSocket handshake (never a cookie, never a URL), traversal, Origin checks and malformed messages. Only 127.0.0.1, a free port per run.
 import { spawn, spawnSync } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -294,6 +295,57 @@ describe('headroom serve: the browser-mode server', () => {
       await beating.close();
     }
   }, 20_000);
+
+  it('closes connections that send no request, holds at most 256, and keeps a window connected past every timeout', async () => {
+    const headersTimeoutMs = 300;
+    const limited = await startBrowserServer({ service, port: 0, rendererDir: join(root, 'renderer'), log: (line) => logged.push(line), headersTimeoutMs });
+    const sockets: Socket[] = [];
+    try {
+      const window = await openWs(limited.port, '/ws', { Origin: `http://127.0.0.1:${limited.port}` }, ['headroom', `headroom.token.${limited.token}`]);
+      // 300 connections that never send a request (anyone on the machine can make them, no token needed).
+      const closedAt: number[] = [];
+      const started = Date.now();
+      await Promise.all(
+        Array.from({ length: 300 }, () => new Promise<void>((resolve) => {
+          const socket = connect(limited.port, '127.0.0.1', () => resolve());
+          socket.on('error', () => {});
+          socket.on('close', () => closedAt.push(Date.now() - started));
+          sockets.push(socket);
+        })),
+      );
+      // Over the limit (256, the window's included), closed at once.
+      const deadline = Date.now() + 5000;
+      while (closedAt.length < 300 - 255 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(closedAt.length).toBeGreaterThanOrEqual(300 - 255);
+      // The rest, silent, closed by the headers timeout (checked every 250 ms here).
+      while (closedAt.length < 300 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(closedAt.length).toBe(300);
+      // The window outlived the headers and request timeouts several times over, and is served.
+      await new Promise((r) => setTimeout(r, 3 * headersTimeoutMs * 3));
+      expect(window.readyState).toBe(WebSocket.OPEN);
+      expect((await ask(window, JSON.stringify({ id: 9, call: 'getStatus', params: {} }), 9)).ok).toBe(true);
+      window.close();
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await limited.close();
+    }
+  }, 20_000);
+
+  it('refuses a message nesting 300,000 arrays before parsing it, and an object of 50,000 keys with a short answer', async () => {
+    const ws = await open();
+    try {
+      const deep = `{"id":3,"call":"getStatus","params":{"x":${'['.repeat(300_000)}${']'.repeat(300_000)}}}`;
+      const deepReply = await ask(ws, deep, null);
+      expect(deepReply.error).toEqual({ code: 'BAD_REQUEST', message: 'The message nests deeper than 10 levels; no request does.' });
+      const wide = `{"id":4,"call":"setSettings","params":{${Array.from({ length: 50_000 }, (_, i) => `"k${i}":1`).join(',')}}}`;
+      const wideReply = await ask(ws, wide, 4);
+      expect(wideReply.error).toEqual({ code: 'BAD_REQUEST', message: 'Bad parameters for setSettings: an object with 50000 keys (no call takes more than 64).' });
+      // Still served.
+      expect((await ask(ws, JSON.stringify({ id: 5, call: 'getStatus', params: {} }), 5)).ok).toBe(true);
+    } finally {
+      ws.close();
+    }
+  });
 
   it('closes a connection that sends more than the message limit (1009) and keeps serving others', async () => {
     const ws = await open();
