@@ -39,6 +39,7 @@ describe('headroom reap', () => {
     expect(readStat(hog.pid)!.comm).toBe('\x1b]52;c;YQ==\x07');
     const run = await cli([String(hog.pid)]);
     expect(run.code).toBe(0);
+    // eslint-disable-next-line no-control-regex -- looking for control characters is the point
     expect(run.stdout + run.stderr).not.toMatch(/[\x00-\x1f](?<!\n)/);
     expect(run.stderr).toContain(`PID ${hog.pid} (\u27e8U+001B\u27e9]52;c;YQ==\u27e8U+0007\u27e9, `);
     expect(run.stdout).toMatch(/^Reaped \u27e8U\+001B\u27e9\]52;c;YQ==\u27e8U\+0007\u27e9 \(PID \d+\): freed/);
