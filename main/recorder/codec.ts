@@ -257,13 +257,19 @@ export function appsRecordHead(buf: Buffer, o: number): { time: number; keyframe
   return { time: buf.readDoubleLE(o), keyframe: buf[o + 8] === 1 };
 }
 
-/** Inflate an apps record's raw block; needs the previous record's raw block unless it is a keyframe. */
+/**
+ * The most an apps record may inflate to: far above any real one (a row is ~30 bytes, so this is
+ * half a million apps), far below what a crafted 1 MiB record can expand to (1,000 MiB, seen).
+ */
+const MAX_APPS_RAW_BYTES = 16 * 1024 * 1024;
+
+/** Inflate an apps record's raw block; needs the previous record's raw block unless it is a keyframe. Throws past MAX_APPS_RAW_BYTES. */
 export function inflateAppsRecord(buf: Buffer, start: number, end: number, previousRaw: Buffer | null): Buffer {
   const keyframe = buf[start + 8] === 1;
   const packed = buf.subarray(start + 9, end);
-  if (keyframe) return inflateRawSync(packed, ZLIB);
+  if (keyframe) return inflateRawSync(packed, { ...ZLIB, maxOutputLength: MAX_APPS_RAW_BYTES });
   if (!previousRaw) throw new Error('apps record needs the previous record');
-  return inflateRawSync(packed, { ...ZLIB, dictionary: previousRaw });
+  return inflateRawSync(packed, { ...ZLIB, dictionary: previousRaw, maxOutputLength: MAX_APPS_RAW_BYTES });
 }
 
 /** The rows of a raw apps block, joined with their definitions (rows whose definition is missing are dropped). */

@@ -5,13 +5,14 @@
 import { spawn } from 'node:child_process';
 import { chownSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { deflateRawSync } from 'node:zlib';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { historyPointOf } from '../../contract/history';
 import { RecordedAppSchema, RecordedEventSchema, RecordedSampleSchema } from '../../contract/record';
 import type { Snapshot } from '../../contract/snapshot';
 import { appsToRecord } from '../../main/recorder/codec';
 import { downsampleWorst } from '../../main/recorder/downsample';
-import { readFrames, RecordType } from '../../main/recorder/frame';
+import { frame, readFrames, RecordType } from '../../main/recorder/frame';
 import { acquireLock, holdsLock, LOCK_NAME, processStartTime, releaseLock } from '../../main/recorder/lock';
 import { createRecorder } from '../../main/recorder/recorder';
 import { applyRetention } from '../../main/recorder/retention';
@@ -116,6 +117,24 @@ describe('damage', () => {
 });
 
 describe('damaged per-app records', () => {
+  it('a crafted apps record that would inflate to 64 MiB is skipped at 16 MiB, and the real ones around it read', () => {
+    const dir = store();
+    const t0 = Date.now() - 60_000;
+    writeTicks(dir, t0, 5, 1000).close();
+    const before = readApps(dir, everything).items;
+    const [seg] = listSegments(dir).segments;
+    const head = Buffer.alloc(9);
+    head.writeDoubleLE(t0 + 5_500, 0);
+    head[8] = 1; // a keyframe: inflated on its own
+    const bomb = deflateRawSync(Buffer.alloc(64 * 1024 * 1024), { windowBits: 14, memLevel: 8, level: 6 });
+    expect(bomb.length).toBeLessThan(1024 * 1024);
+    writeFileSync(join(dir, `${seg!.stem}.apps`), frame(RecordType.apps, Buffer.concat([head, bomb])), { flag: 'a' });
+    const read = readApps(dir, everything);
+    expect(read.skipped).toBe(1);
+    expect(read.items).toEqual(before);
+  });
+
+
   it('a damaged record costs the rows up to the next keyframe, never rows decoded against the wrong block', () => {
     const dir = store();
     const t0 = Date.now() - 100_000;
