@@ -1,6 +1,6 @@
 /**
- * One writer per user. The lock is a file `writer.lock` created with O_EXCL (atomic on local file
- * systems, no flock and no native module) holding "<pid> <start time> <nonce>". A lock whose process is gone,
+ * One writer per user. The lock is a file `writer.lock` holding "<pid> <start time> <nonce>",
+ * created whole: written to a file of its own, then linked into place (link fails if it exists). A lock whose process is gone,
  * or whose PID now belongs to a process with another start time (a reused PID), is stale: it is
  * renamed aside (only one contender can rename a given file), its content checked to be the stale one
  * read before, and removed; then the contender tries O_EXCL again. A stale lock that cannot be moved
@@ -9,9 +9,9 @@
  * its own.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { createAppendOnly, errnoCode, readStoreFile } from './safe-fs';
+import { createAppendOnly, errnoCode, lstatOrNull, readStoreFile } from './safe-fs';
 
 export const LOCK_NAME = 'writer.lock';
 
@@ -47,6 +47,14 @@ function readHolder(path: string): LockHolder | null {
   return m ? { pid: Number(m[1]), startTime: Number(m[2]), ...(m[3] ? { nonce: m[3] } : {}) } : null;
 }
 
+/** How long an empty or unreadable lock file counts as being written rather than stale. */
+const BEING_WRITTEN_MS = 5000;
+
+function isRecent(path: string): boolean {
+  const info = lstatOrNull(path);
+  return info !== null && Date.now() - info.mtimeMs < BEING_WRITTEN_MS && info.mtimeMs - Date.now() < BEING_WRITTEN_MS;
+}
+
 function alive(holder: LockHolder): boolean {
   return processStartTime(holder.pid) === holder.startTime;
 }
@@ -59,17 +67,7 @@ function alive(holder: LockHolder): boolean {
 export function acquireLock(dir: string, me: LockHolder = self()): LockHolder | null {
   const path = join(dir, LOCK_NAME);
   for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = createAppendOnly(path);
-      try {
-        writeSync(fd, `${me.pid} ${me.startTime}${me.nonce ? ` ${me.nonce}` : ''}\n`);
-      } finally {
-        closeSync(fd);
-      }
-      return null;
-    } catch (err) {
-      if (errnoCode(err) !== 'EEXIST') throw err;
-    }
+    if (createWithContent(path, `${me.pid} ${me.startTime}${me.nonce ? ` ${me.nonce}` : ''}\n`)) return null;
     let holder: LockHolder | null;
     try {
       holder = readHolder(path);
@@ -79,6 +77,9 @@ export function acquireLock(dir: string, me: LockHolder = self()): LockHolder | 
     }
     if (same(holder, me)) return null;
     if (holder && alive(holder)) return holder;
+    // Empty or unreadable and just made: another contender (an older Headroom creates it empty, then
+    // writes) may be writing it this moment. Not stale until it has stayed so for a while.
+    if (!holder && isRecent(path)) return { pid: 0, startTime: 0 };
     // Stale (or unreadable garbage): move it aside, make sure it is the one we judged, and remove it.
     const aside = `${path}.stale-${me.pid}`;
     try {
@@ -98,7 +99,9 @@ export function acquireLock(dir: string, me: LockHolder = self()): LockHolder | 
     if (moved !== holder && !same(moved, holder) && moved && alive(moved)) {
       // Someone took the lock between our read and our rename: give it back and follow.
       try {
-        renameSync(aside, path);
+        // A link, not a rename: a third contender's lock made meanwhile is not overwritten.
+        linkSync(aside, path);
+        unlinkSync(aside);
       } catch {
         // It will notice at its next rotation and the two settle then.
       }
@@ -118,6 +121,49 @@ export function acquireLock(dir: string, me: LockHolder = self()): LockHolder | 
     }
   })();
   return holder ?? { pid: 0, startTime: 0 };
+}
+
+/**
+ * Create `path` holding `text`, or return false when it exists. The text is written to a file of our
+ * own first and linked into place, so the lock never exists empty: a contender that read it in
+ * the moment between an O_EXCL create and its write took it for stale garbage, removed it and took
+ * it too — two writers (found by review). Where links are refused (some FUSE file systems), the
+ * O_EXCL create and write as before.
+ */
+function createWithContent(path: string, text: string): boolean {
+  const temp = `${path}.${randomBytes(6).toString('hex')}.new`;
+  const fd = createAppendOnly(temp);
+  try {
+    try {
+      writeSync(fd, text);
+    } finally {
+      closeSync(fd);
+    }
+    linkSync(temp, path);
+    return true;
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw err;
+  } finally {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // Gone already.
+    }
+  }
+  try {
+    const direct = createAppendOnly(path);
+    try {
+      writeSync(direct, text);
+    } finally {
+      closeSync(direct);
+    }
+    return true;
+  } catch (err) {
+    if (errnoCode(err) === 'EEXIST') return false;
+    throw err;
+  }
 }
 
 /** True while the lock file still names `me`. */

@@ -150,7 +150,7 @@ export function createRecorder(options: RecorderOptions = {}): Recorder {
         }
         role = 'follower';
         state = 'follower';
-        message = `Another Headroom (PID ${holder.pid}) is recording the history; this one reads it.`;
+        message = `Another Headroom${holder.pid > 0 ? ` (PID ${holder.pid})` : ''} is recording the history; this one reads it.`;
         nextTryAt = Date.now() + retryMs;
       }
     } catch (err) {

@@ -3,7 +3,7 @@
  * and damaged records, retention by age and by size, hostile files, the writer lock, downsampling.
  */
 import { spawn } from 'node:child_process';
-import { chownSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { chownSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -302,6 +302,22 @@ describe('writer lock', () => {
     closeSync(fd);
     const me = { pid: process.pid, startTime: processStartTime(process.pid)! };
     expect(acquireLock(dir, me)).toBeNull();
+  });
+
+  it('a lock file just made and still empty is being written, not stale: no second writer; once it stays empty it is stale', () => {
+    const dir = store();
+    const path = join(dir, LOCK_NAME);
+    // What another contender's O_EXCL create leaves for a moment before it writes its line.
+    closeSync(openSync(path, 'wx', 0o600));
+    const me = { pid: process.pid, startTime: processStartTime(process.pid)!, nonce: 'ab12' };
+    expect(acquireLock(dir, me)).toEqual({ pid: 0, startTime: 0 });
+    expect(readFileSync(path, 'utf8')).toBe('');
+    const old = (Date.now() - 10_000) / 1000;
+    utimesSync(path, old, old);
+    expect(acquireLock(dir, me)).toBeNull();
+    expect(readFileSync(path, 'utf8')).toBe(`${process.pid} ${me.startTime} ab12\n`);
+    // Written whole through a file of its own, which is gone again.
+    expect(readdirSync(dir)).toEqual([LOCK_NAME]);
   });
 });
 
