@@ -22,6 +22,7 @@ import { markerForOomdLine, startOomdMonitor, type OomdMonitor } from './kills/o
 import { OomWatcher } from './kills/oom-watcher';
 import { acquireLock, holdsLock, releaseLock, self, type LockHolder } from './lock';
 import { applyRetention } from './retention';
+import { RetentionClock } from './retention-clock';
 import { checkStateDir, defaultStateDir, ensureStateDir, errnoCode, RecorderRefusal } from './safe-fs';
 import { readPointsWorst } from './store-reader';
 import { warmCache } from './sys-cache';
@@ -104,6 +105,7 @@ export function createRecorder(options: RecorderOptions = {}): Recorder {
   let closed = false;
   let stopWarming = (): void => {};
 
+  const retentionClock = new RetentionClock();
   const segmentCap = (): number => Math.max(256 * 1024, Math.floor(maxBytes / 16));
 
   function fail(err: unknown): void {
@@ -120,8 +122,8 @@ export function createRecorder(options: RecorderOptions = {}): Recorder {
     nextTryAt = Date.now() + retryMs;
   }
 
-  function retention(now: number): void {
-    const result = applyRetention(dir, now, retentionMs, maxBytes, writer?.currentStem ?? null);
+  function retention(wall: number): void {
+    const result = applyRetention(dir, retentionClock.now(wall), retentionMs, maxBytes, writer?.currentStem ?? null);
     scanned = { bytes: result.bytesAfter, oldestTime: result.oldestTime };
   }
 

@@ -2,12 +2,14 @@
  * Keeping the store bounded: whole segment pairs are deleted, oldest first — first those that ended
  * before the retention period (a tick segment ends where the next tick segment begins, a follower's
  * events-only file at its last write), then, while the folder is still
- * over its size cap, the oldest of the rest. The segment being written is never deleted. Deleting
+ * over its size cap, the oldest of the rest by when they were made (sequence.ts). `now` is the
+ * recorder's RetentionClock, which a clock set wrong for a moment cannot move ahead. The segment being written is never deleted. Deleting
  * whole files keeps every remaining file intact and readable; nothing is ever rewritten in place.
  */
 import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { listSegments } from './segments';
+import { byWriteOrder } from './sequence';
 import { forgetCached } from './sys-cache';
 
 /** What a retention pass removed. */
@@ -40,9 +42,14 @@ export function applyRetention(dir: string, now: number, retentionMs: number, ma
     remove(seg.stem, seg.sysBytes + seg.appsBytes);
     return false;
   });
-  while (total > maxBytes && kept.length > 0 && kept[0]!.stem !== keepStem) {
-    const oldest = kept.shift()!;
+  // Over the cap: the oldest by when they were made, not by their names' times (sequence.ts).
+  const byAge = [...kept].sort(byWriteOrder);
+  const gone = new Set<string>();
+  while (total > maxBytes && byAge.length > 0 && byAge[0]!.stem !== keepStem) {
+    const oldest = byAge.shift()!;
     remove(oldest.stem, oldest.sysBytes + oldest.appsBytes);
+    gone.add(oldest.stem);
   }
-  return { deleted, bytesAfter: total, oldestTime: kept[0]?.start ?? null };
+  const left = kept.filter((seg) => !gone.has(seg.stem));
+  return { deleted, bytesAfter: total, oldestTime: left.length > 0 ? Math.min(...left.map((seg) => seg.start)) : null };
 }

@@ -17,6 +17,8 @@ export interface SegmentInfo {
   /** Time of its first record (from the name). */
   start: number;
   pid: number;
+  /** The writer's number for it (the name's last part): from SEQUENCE_BASE on, the order segments were made in (sequence.ts). */
+  seq: number;
   sysBytes: number;
   appsBytes: number;
   hasApps: boolean;
@@ -38,7 +40,7 @@ export function listSegments(dir: string): { segments: SegmentInfo[]; refused: s
   }
   const byStem = new Map<string, SegmentInfo>();
   for (const name of names) {
-    const m = /^(seg-(\d{13})-(\d+)-\d+)\.(sys|apps)$/.exec(name);
+    const m = /^(seg-(\d{13})-(\d+)-(\d+))\.(sys|apps)$/.exec(name);
     if (!m) continue;
     const info = lstatOrNull(join(dir, name));
     if (!info) continue;
@@ -57,8 +59,8 @@ export function listSegments(dir: string): { segments: SegmentInfo[]; refused: s
     }
     const stem = m[1]!;
     let seg = byStem.get(stem);
-    if (!seg) byStem.set(stem, (seg = { stem, start: Number(m[2]), pid: Number(m[3]), sysBytes: 0, appsBytes: 0, hasApps: false, mtimeMs: 0, end: Infinity }));
-    if (m[4] === 'sys') {
+    if (!seg) byStem.set(stem, (seg = { stem, start: Number(m[2]), pid: Number(m[3]), seq: Number(m[4]), sysBytes: 0, appsBytes: 0, hasApps: false, mtimeMs: 0, end: Infinity }));
+    if (m[5] === 'sys') {
       seg.sysBytes = info.size;
       seg.mtimeMs = info.mtimeMs;
     }

@@ -27,6 +27,8 @@ import type { AppInfo, Snapshot } from '../../contract/snapshot';
 import { appsToRecord, encodeAppsRaw, encodeAppsRecord, encodeSystem, KEYFRAME_EVERY, type AppDef } from './codec';
 import { frame, RecordType, type RecordTypeValue } from './frame';
 import { createAppendOnly } from './safe-fs';
+import { listSegments } from './segments';
+import { nextSequence } from './sequence';
 
 export const SEGMENT_MAX_MS = 3600_000;
 export const FSYNC_MS = 2000;
@@ -61,7 +63,8 @@ export class StoreWriter {
   private segmentStart = 0;
   /** Whether the open pair holds any record besides its headers (else a failed write deletes it). */
   private pairHasRecords = false;
-  private counter = 0;
+  /** The next segment's number: one past the highest in the folder (sequence.ts), found when the first pair is opened. */
+  private counter = -1;
   private previousRaw: Buffer | null = null;
   private sinceKeyframe = 0;
   private defs = new Map<string, number>();
@@ -88,6 +91,11 @@ export class StoreWriter {
 
   setSegmentMaxBytes(bytes: number): void {
     this.segmentMaxBytes = bytes;
+  }
+
+  private nextNumber(): number {
+    if (this.counter < 0) this.counter = nextSequence(listSegments(this.dir).segments);
+    return this.counter++;
   }
 
   /** Append one tick: its system figures and the apps worth keeping. Returns true when a new pair was opened. */
@@ -167,7 +175,7 @@ export class StoreWriter {
       if (time >= this.segmentStart && time - this.segmentStart < SEGMENT_MAX_MS && size < this.segmentMaxBytes) return false;
       this.close();
     }
-    const stem = segmentStem(time, process.pid, this.counter++);
+    const stem = segmentStem(time, process.pid, this.nextNumber());
     const header = segmentHeader(time);
     this.segmentStart = time;
     this.previousRaw = null;
@@ -212,7 +220,7 @@ export class StoreWriter {
 
   /** One event in an events-only file of its own, named after its time; the file is deleted again if the write fails. */
   private writeEventFile(time: number, payload: Buffer): void {
-    const path = join(this.dir, `${segmentStem(time, process.pid, this.counter++)}.sys`);
+    const path = join(this.dir, `${segmentStem(time, process.pid, this.nextNumber())}.sys`);
     const bytes = Buffer.concat([frame(RecordType.header, segmentHeader(time)), frame(RecordType.event, payload)]);
     const fd = createAppendOnly(path);
     try {

@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { chownSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import { uptime } from 'node:os';
 import { dirname, join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +17,7 @@ import { frame, readFrames, RecordType } from '../../main/recorder/frame';
 import { acquireLock, holdsLock, LOCK_NAME, processStartTime, releaseLock } from '../../main/recorder/lock';
 import { createRecorder } from '../../main/recorder/recorder';
 import { applyRetention } from '../../main/recorder/retention';
+import { readBootMs, RetentionClock } from '../../main/recorder/retention-clock';
 import { ensureStateDir } from '../../main/recorder/safe-fs';
 import { listSegments } from '../../main/recorder/segments';
 import { readApps, readPoints, readSamples } from '../../main/recorder/store-reader';
@@ -212,6 +214,68 @@ describe('retention', () => {
     const after = listSegments(dir).segments;
     expect(after[after.length - 1]!.stem).toBe(before[before.length - 1]!.stem);
     expect(after[0]!.start).toBeGreaterThan(before[0]!.start);
+  });
+});
+
+describe('retention when the clock jumps', () => {
+  it('a tick stamped two days ahead by a clock set wrong for a moment deletes nothing', () => {
+    const dir = store();
+    const now = Date.now();
+    writeTicks(dir, now - 5 * 3600_000, 5 * 360, 10_000).close(); // 5 h, 5 segments
+    const before = listSegments(dir).segments.map((seg) => seg.stem);
+    expect(before.length).toBeGreaterThanOrEqual(5);
+    const rec = createRecorder({ dir, log: () => {}, kmsgPath: '/nonexistent' });
+    try {
+      rec.start();
+      rec.tick(stamped(base, now, 0));
+      // Two days ahead: a new segment (its time is past the open one's hour), and a retention pass at that time.
+      rec.tick(stamped(base, now + 2 * 24 * 3600_000, 1));
+      rec.tick(stamped(base, now + 1000, 2));
+      const after = listSegments(dir).segments.map((seg) => seg.stem);
+      for (const stem of before) expect(after).toContain(stem);
+      expect(readSamples(dir, everything).items.length).toBe(5 * 360 + 3);
+    } finally {
+      rec.close();
+    }
+  });
+
+  it('after the clock is set back, the size cap deletes what was written first, not what is named earliest', () => {
+    const dir = store();
+    const now = Date.now();
+    // Three segments written first (now − 3 h …), then the clock set back 10 h: three more, named earlier.
+    const first = new StoreWriter(dir, 64 << 20);
+    for (let i = 0; i < 3 * 360; i++) first.writeTick(stamped(base, now - 3 * 3600_000 + i * 10_000, i));
+    first.close();
+    const written = listSegments(dir).segments.map((seg) => seg.stem);
+    const second = new StoreWriter(dir, 64 << 20);
+    for (let i = 0; i < 3 * 360; i++) second.writeTick(stamped(base, now - 13 * 3600_000 + i * 10_000, i));
+    second.close();
+    const all = listSegments(dir).segments;
+    const later = all.filter((seg) => !written.includes(seg.stem));
+    expect(later.every((seg) => seg.start < Math.min(...all.filter((x) => written.includes(x.stem)).map((x) => x.start)))).toBe(true);
+    const laterBytes = later.reduce((sum, seg) => sum + seg.sysBytes + seg.appsBytes, 0);
+    applyRetention(dir, now - 10 * 3600_000, 24 * 3600_000, laterBytes, null);
+    expect(listSegments(dir).segments.map((seg) => seg.stem).sort()).toEqual(later.map((seg) => seg.stem).sort());
+  });
+
+  it('retention\'s clock follows the wall clock back at once, and forward no faster than the time that passed', () => {
+    let boot = 1_000_000;
+    const clock = new RetentionClock(() => boot);
+    expect(clock.now(5_000_000_000)).toBe(5_000_000_000);
+    boot += 10_000;
+    expect(clock.now(5_000_010_000)).toBe(5_000_010_000);
+    boot += 1_000;
+    // Two days ahead after one second: one second and the minute's slack.
+    expect(clock.now(5_000_010_000 + 2 * 86_400_000)).toBe(5_000_010_000 + 1_000 + 60_000);
+    boot += 1_000;
+    expect(clock.now(4_000_000_000)).toBe(4_000_000_000);
+    boot += 1_000;
+    expect(clock.now(4_000_001_000)).toBe(4_000_001_000);
+    // A suspend: the boot clock counts it, so a long real gap is followed.
+    boot += 3 * 86_400_000;
+    expect(clock.now(4_000_001_000 + 3 * 86_400_000)).toBe(4_000_001_000 + 3 * 86_400_000);
+    // The boot clock it reads by default is /proc/uptime's, in ms.
+    expect(Math.abs(readBootMs() - uptime() * 1000)).toBeLessThan(2000);
   });
 });
 
