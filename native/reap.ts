@@ -88,7 +88,8 @@ function verify(index: number, target: ReapTarget, request: ReapRequest, context
   // Read after pidfd_open: if the start time still matches now, the pidfd is the process the user saw.
   const stat = readStat(target.pid);
   const memory = stat ? readStatus(target.pid) : null;
-  if (!stat || !memory || stat.startTime !== target.startTime) return keep(refusedResult(target, via, 'CHANGED', CHANGED_MESSAGE, stat?.comm));
+  // Not named after whatever holds the PID now: that is another program ("Could not end sshd").
+  if (!stat || !memory || stat.startTime !== target.startTime) return keep(refusedResult(target, via, 'CHANGED', CHANGED_MESSAGE));
   if (stat.kernelThread) {
     return keep(refusedResult(target, via, 'PROTECTED', `${stat.comm} (PID ${target.pid}) is a kernel thread; it cannot be ended and holds no memory of its own.`, stat.comm));
   }

@@ -56,7 +56,10 @@ const AFTER_A_LOST_HELPER = 'The process may or may not have been ended: refresh
 type Pending = {
   resolve: (reply: HelperReply) => void;
   reject: (err: HelperFailure) => void;
-  timer: NodeJS.Timeout;
+  /** Its timeout, running once the helper is on it (null while it waits behind others: arm()). */
+  timer: NodeJS.Timeout | null;
+  /** Start the timeout (no-op once started). */
+  arm: () => void;
   /** Send the request again to a new helper; absent for hello and for a request already sent again. */
   resend?: () => Promise<HelperReply>;
 };
@@ -221,16 +224,24 @@ export class HelperClient {
       const index = helper.unanswered.indexOf(id);
       if (index !== -1) helper.unanswered.splice(index, 1);
     }
+    // The helper answers in order: the next unanswered request is the one it works on now.
+    this.armHead(helper);
     const pending = id === undefined ? undefined : helper.pending.get(id);
     if (!pending) return;
     helper.pending.delete(id!);
-    clearTimeout(pending.timer);
+    if (pending.timer) clearTimeout(pending.timer);
     pending.resolve(reply);
+  }
+
+  /** Start the timeout of the request the helper works on now (the oldest unanswered one). */
+  private armHead(helper: Helper): void {
+    const head = helper.unanswered[0];
+    if (head !== undefined) helper.pending.get(head)?.arm();
   }
 
   private failAll(helper: Helper, failure: HelperFailure): void {
     for (const pending of helper.pending.values()) {
-      clearTimeout(pending.timer);
+      if (pending.timer) clearTimeout(pending.timer);
       pending.reject(failure);
     }
     helper.pending.clear();
@@ -241,7 +252,7 @@ export class HelperClient {
     const unread = [...helper.pending.values()];
     helper.pending.clear();
     for (const pending of unread) {
-      clearTimeout(pending.timer);
+      if (pending.timer) clearTimeout(pending.timer);
       if (pending.resend) pending.resend().then(pending.resolve, pending.reject);
       else pending.reject(new HelperFailure('INTERNAL', 'The privileged helper left (it had been idle) before it read the request; nothing was sent. Try again.'));
     }
@@ -250,22 +261,36 @@ export class HelperClient {
   private send(helper: Helper, body: Record<string, unknown>, timeoutMs: number, resend?: () => Promise<HelperReply>): Promise<HelperReply> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        if (!helper.pending.delete(id)) return;
-        reject(new HelperFailure('INTERNAL', `The privileged helper did not answer within ${Math.round(timeoutMs / 1000)} s; it is restarted on the next reap.`));
-        // A stuck helper is not reused: the next request starts a new one, and closing its input
-        // makes this one exit once it is done (its other requests are still answered or failed).
-        this.retire(helper);
-        helper.child.stdin!.end();
-      }, timeoutMs);
-      helper.pending.set(id, { resolve, reject, timer, ...(resend ? { resend } : {}) });
+      // The helper takes requests one at a time: a request's time starts when the helper gets to it,
+      // not when it was queued behind another (two End reaps with a 60 s grace take 130 s).
+      const pending: Pending = {
+        resolve,
+        reject,
+        timer: null,
+        arm: () => {
+          if (pending.timer !== null || !helper.pending.has(id)) return;
+          pending.timer = setTimeout(() => {
+            if (!helper.pending.delete(id)) return;
+            // Written, so it may still be carried out: say so rather than "failed".
+            reject(new HelperFailure('INTERNAL', `The privileged helper did not answer within ${Math.round(timeoutMs / 1000)} s of starting on this request. It may still end the process when it gets to it: check the table before trying again. A new helper is started on the next reap.`));
+            // A stuck helper is not reused: the next request starts a new one, and closing its input
+            // makes this one exit once it is done (its other requests are still answered or failed,
+            // each with its own timeout from now).
+            this.retire(helper);
+            helper.child.stdin!.end();
+            for (const other of helper.pending.values()) other.arm();
+          }, timeoutMs);
+        },
+        ...(resend ? { resend } : {}),
+      };
+      helper.pending.set(id, pending);
       helper.unanswered.push(id);
+      if (helper.unanswered.length === 1) pending.arm();
       helper.child.stdin!.write(JSON.stringify({ id, ...body }) + '\n', (err) => {
         // Not written (it died): nothing was sent. Its exit reports the rest.
-        const pending = err ? helper.pending.get(id) : undefined;
-        if (!pending) return;
+        if (!err || !helper.pending.has(id)) return;
         helper.pending.delete(id);
-        clearTimeout(pending.timer);
+        if (pending.timer) clearTimeout(pending.timer);
         pending.reject(new HelperFailure('INTERNAL', `Could not send the request to the privileged helper (${(err as NodeJS.ErrnoException).code ?? err!.message}); nothing was sent. Try again: the next reap starts a new helper.`));
       });
     });

@@ -99,7 +99,12 @@ export function createReapService(options: ReapServiceOptions): ReapService {
   );
 
   async function viaHelper(request: ReapRequest): Promise<ReapResult[]> {
-    const fail = (code: ReapErrorCode, message: string): ReapResult[] => request.targets.map((t) => refusedResult(t, 'helper', code, message, readStat(t.pid)?.comm));
+    // The name only of the process the person saw (same start time): a reused PID's is another program's.
+    const nameOf = (t: ReapRequest['targets'][number]): string | undefined => {
+      const stat = readStat(t.pid);
+      return stat && stat.startTime === t.startTime ? stat.comm : undefined;
+    };
+    const fail = (code: ReapErrorCode, message: string): ReapResult[] => request.targets.map((t) => refusedResult(t, 'helper', code, message, nameOf(t)));
     if (!existsSync(helperPath)) {
       return fail(
         'HELPER_UNAVAILABLE',

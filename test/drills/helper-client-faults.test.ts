@@ -58,7 +58,7 @@ describe('the app\'s side of the helper', () => {
     const driver = await startDriver(allowed, { endGraceMs: 5000 });
     const target = await startTarget(); // ignores SIGTERM: the helper waits out the whole grace
     const slow = await driver.ask({ op: 'raw', body: { op: 'reap', targets: [{ pid: target.pid, startTime: target.startTime }], mode: 'end', endGraceMs: 4000 }, timeoutMs: 1500 });
-    expect(slow.error).toMatchObject({ code: 'INTERNAL', message: expect.stringMatching(/^The privileged helper did not answer within 2 s/) });
+    expect(slow.error).toMatchObject({ code: 'INTERNAL', message: expect.stringMatching(/^The privileged helper did not answer within 2 s of starting on this request\. It may still end the process when it gets to it/) });
     const first = helperOf(driver.pid)!;
     const firstStart = readStat(first)!.startTime;
     const next = await driver.ask({ op: 'raw', body: { op: 'hello' }, timeoutMs: 20_000 });
@@ -68,6 +68,22 @@ describe('the app\'s side of the helper', () => {
     // The first helper, its input closed, finishes the End it was in (the SIGKILL after 4 s) and exits.
     await waitFor('the timed-out helper to finish its End', () => (alive(target.pid, target.startTime) ? null : true), 15_000);
     await waitFor('the timed-out helper to exit', () => (alive(first, firstStart) ? null : true), 10_000);
+    await driver.close();
+  }, 60_000);
+
+  it('times a request from when the helper gets to it: two End reaps queued behind each other both finish', async () => {
+    const driver = await startDriver(allowed, { endGraceMs: 5000 });
+    const a = await startTarget(); // both ignore SIGTERM: each End waits out its whole grace
+    const b = await startTarget();
+    const end = (t: { pid: number; startTime: number }) => driver.ask({ op: 'raw', body: { op: 'reap', targets: [{ pid: t.pid, startTime: t.startTime }], mode: 'end', endGraceMs: 2500 }, timeoutMs: 4000 });
+    // The second waits ~2.5 s behind the first, then takes ~2.5 s itself: 5 s from its send, over its 4 s.
+    const [first, second] = await Promise.all([end(a), end(b)]);
+    expect(first.error).toBeUndefined();
+    expect(second.error).toBeUndefined();
+    expect(second.ms).toBeGreaterThan(4000);
+    expect(alive(a.pid, a.startTime)).toBe(false);
+    expect(alive(b.pid, b.startTime)).toBe(false);
+    expect(second.starts).toBe(1);
     await driver.close();
   }, 60_000);
 
