@@ -39,13 +39,24 @@ export function readCgroupPath(pid: number): string | null {
   }
 }
 
-function subtreeMembers(dir: string, into: Set<number>): void {
+/** Groups a subtree may hold for cgroup.kill to be used (an app's scope has one, a container a few). */
+const MAX_SUBTREE_GROUPS = 64;
+
+/**
+ * The processes of the subtree at `dir` into `into`, or false as soon as it holds more than
+ * `maxMembers` processes or MAX_SUBTREE_GROUPS groups: its owner decides its shape (a delegated
+ * subtree can hold tens of thousands of groups), and the reap waits for this walk.
+ */
+function subtreeMembers(dir: string, into: Set<number>, maxMembers: number, groups = { left: MAX_SUBTREE_GROUPS }): boolean {
+  if (--groups.left < 0) return false;
   for (const line of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n')) {
     if (line) into.add(Number(line));
   }
+  if (into.size > maxMembers) return false;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.isDirectory()) subtreeMembers(join(dir, entry.name), into);
+    if (entry.isDirectory() && !subtreeMembers(join(dir, entry.name), into, maxMembers, groups)) return false;
   }
+  return true;
 }
 
 /**
@@ -65,7 +76,7 @@ export function exclusiveGroupOf(pids: readonly number[]): string | null {
   if (!existsSync(join(dir, 'cgroup.kill'))) return null;
   const members = new Set<number>();
   try {
-    subtreeMembers(dir, members);
+    if (!subtreeMembers(dir, members, pids.length)) return null;
   } catch {
     return null;
   }

@@ -210,11 +210,15 @@ function release(pidfd: number, name: string): { method: 'mrelease' | 'kill-only
 
 /** SIGKILL (one by one, or the whole cgroup at once), then mrelease each, then wait for the exits. */
 function kill(verified: Verified[], results: ReapResult[], context: ReapContext): void {
+  // cgroup.kill only when every target is verified and they are exactly the group's members. Found
+  // before the priority is raised: the walk of the group's subtree is bounded, but not ours to hurry.
+  const withPidfd = verified.filter((v) => v.pidfd !== null);
+  const group = withPidfd.length >= 2 && withPidfd.length === verified.length ? exclusiveGroupOf(withPidfd.map((v) => v.target.pid)) : null;
   // From the first signal to the last release, this thread outranks ordinary work (root only).
   const restorePriority = verified.length > 0 ? realtimeForRelease() : () => {};
   let released: ReturnType<typeof releaseAll>;
   try {
-    released = releaseAll(verified, results, context);
+    released = releaseAll(verified, group, results, context);
   } finally {
     restorePriority();
   }
@@ -222,12 +226,10 @@ function kill(verified: Verified[], results: ReapResult[], context: ReapContext)
 }
 
 /** SIGKILL every verified target (one by one, or the whole cgroup at once), then release each address space. */
-function releaseAll(verified: Verified[], results: ReapResult[], context: ReapContext) {
+function releaseAll(verified: Verified[], group: string | null, results: ReapResult[], context: ReapContext) {
   const { via } = context;
   const killed: { v: Verified; at: number; time: number; note?: string }[] = [];
   const withPidfd = verified.filter((v) => v.pidfd !== null);
-  // cgroup.kill only when every target is verified and they are exactly the group's members.
-  const group = withPidfd.length >= 2 && withPidfd.length === verified.length ? exclusiveGroupOf(withPidfd.map((v) => v.target.pid)) : null;
   let groupKilled = false;
   if (group) {
     try {

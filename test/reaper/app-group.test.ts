@@ -67,4 +67,29 @@ describe('reaping a whole app group', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(bystander!.alive()).toBe(true);
   });
+
+  it('does not walk a subtree of more than 64 groups (its owner shapes it; the reap waits): one by one instead', async () => {
+    const hogs = [await hogInGroup(), await hogInGroup()];
+    const children = Array.from({ length: 100 }, (_, i) => join(group, `child-${i}`));
+    try {
+      // With 40 empty child groups it is still the group's members exactly; with 100 it is not walked.
+      for (const child of children.slice(0, 40)) mkdirSync(child);
+      expect(exclusiveGroupOf(hogs.map((h) => h.pid))).toBe(group);
+      for (const child of children.slice(40)) mkdirSync(child);
+      expect(exclusiveGroupOf(hogs.map((h) => h.pid))).toBeNull();
+      const results = reapTargets({ targets: hogs.map(target), mode: 'kill', force: false }, { via: 'in-process' });
+      for (const result of results) {
+        expect(result).toMatchObject({ ok: true, method: 'mrelease' });
+        expect(result.note ?? '').not.toMatch(/cgroup\.kill/);
+      }
+    } finally {
+      for (const child of children) {
+        try {
+          rmdirSync(child);
+        } catch {
+          // Not made (a failure above).
+        }
+      }
+    }
+  });
 });
