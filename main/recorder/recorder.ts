@@ -119,7 +119,8 @@ export function createRecorder(options: RecorderOptions = {}): Recorder {
       state = 'failing';
       message = text;
     }
-    nextTryAt = Date.now() + retryMs;
+    // A removed folder (ENOENT) is made again at once; other failures are retried after a while.
+    nextTryAt = Date.now() + (errnoCode(err) === 'ENOENT' ? 0 : retryMs);
   }
 
   function retention(wall: number): void {

@@ -20,7 +20,7 @@
  * time, as a follower's reaps do (segments.ts): it is found by every reader, old ones included, and no
  * tick segment's window moves. Such files are rare (an event near a rotation) and ~200 B each.
  */
-import { close, closeSync, fsync, fsyncSync, unlinkSync, writeSync } from 'node:fs';
+import { close, closeSync, fstatSync, fsync, fsyncSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecordedEvent } from '../../contract/record';
 import type { AppInfo, Snapshot } from '../../contract/snapshot';
@@ -69,6 +69,8 @@ export class StoreWriter {
   private sinceKeyframe = 0;
   private defs = new Map<string, number>();
   private fsyncTimer: NodeJS.Timeout | null = null;
+  /** An open file was found unlinked (its folder removed, say): the next write throws ENOENT. */
+  private removed = false;
   private totalWritten = 0;
 
   constructor(
@@ -100,6 +102,7 @@ export class StoreWriter {
 
   /** Append one tick: its system figures and the apps worth keeping. Returns true when a new pair was opened. */
   writeTick(s: Snapshot): boolean {
+    this.throwIfRemoved();
     const rotated = this.ensureOpen(s.time);
     try {
       this.append(this.sys!, RecordType.system, encodeSystem(s));
@@ -120,6 +123,7 @@ export class StoreWriter {
 
   /** Append one event (a marker, maybe with its victim): to the open pair when it falls in its hour, else to a file of its own. */
   writeEvent(event: RecordedEvent): void {
+    this.throwIfRemoved();
     const payload = Buffer.from(JSON.stringify(event), 'utf8');
     const inOpenPair = this.sys !== null && event.time >= this.segmentStart && event.time - this.segmentStart < SEGMENT_MAX_MS;
     if (!this.eventsOnly && !inOpenPair) {
@@ -251,12 +255,31 @@ export class StoreWriter {
     this.scheduleFsync();
   }
 
+  /**
+   * Writes to a file whose folder was removed go nowhere and fail no call: the fsync round checks
+   * the open files' link counts, and a removed one makes the next write throw, so the recorder says
+   * so and starts again in a new folder (it had written into the void until its next lock check,
+   * up to a minute: found by review).
+   */
+  private throwIfRemoved(): void {
+    if (!this.removed) return;
+    this.removed = false;
+    this.close();
+    throw Object.assign(new Error(`the history files in ${this.dir} were removed while being written`), { code: 'ENOENT' });
+  }
+
   private scheduleFsync(): void {
     if (this.fsyncTimer) return;
     this.fsyncTimer = setTimeout(() => {
       this.fsyncTimer = null;
       for (const f of [this.sys, this.apps]) {
-        if (!f || !f.dirty) continue;
+        if (!f) continue;
+        try {
+          if (fstatSync(f.fd).nlink === 0) this.removed = true;
+        } catch {
+          // The next write reports what is wrong.
+        }
+        if (!f.dirty) continue;
         f.dirty = false;
         // On the thread pool: the main thread never waits for the disk. A failure shows up in the next write.
         fsync(f.fd, () => {});

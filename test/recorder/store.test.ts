@@ -217,6 +217,33 @@ describe('retention', () => {
   });
 });
 
+describe('a folder removed while recording', () => {
+  it('is noticed at the fsync round, said at the next write, and recording starts again in a new folder at once', async () => {
+    const dir = store();
+    const logged: string[] = [];
+    const rec = createRecorder({ dir, log: (line) => logged.push(line), kmsgPath: '/nonexistent' });
+    try {
+      rec.start();
+      const t0 = Date.now() - 60_000;
+      for (let i = 0; i < 5; i++) rec.tick(stamped(base, t0 + i * 1000, i));
+      rmSync(dir, { recursive: true, force: true });
+      // The fsync round (every 2 s) finds the open files unlinked.
+      await new Promise((r) => setTimeout(r, 2500));
+      rec.tick(stamped(base, t0 + 5000, 5));
+      expect(rec.status().state).toBe('failing');
+      expect(rec.status().message).toMatch(/were removed while being written/);
+      // The next tick makes the folder again and is written there.
+      rec.tick(stamped(base, t0 + 6000, 6));
+      rec.tick(stamped(base, t0 + 7000, 7));
+      expect(rec.status().state).toBe('recording');
+      expect(readSamples(dir, everything).items.map((x) => x.seq)).toEqual([6, 7]);
+      expect(logged.some((l) => /recorded again/.test(l))).toBe(true);
+    } finally {
+      rec.close();
+    }
+  });
+});
+
 describe('retention when the clock jumps', () => {
   it('a tick stamped two days ahead by a clock set wrong for a moment deletes nothing', () => {
     const dir = store();
