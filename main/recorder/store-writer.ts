@@ -8,7 +8,9 @@
  * reaches its size cap, and after any failed write — never appending to a file that may end in a torn
  * record. Appends are one small writeSync each (page cache, tens of µs; a tick is ~120 B + ~300 B),
  * and an fsync runs on libuv's thread pool every FSYNC_MS, so a kill -9 or power loss costs at most
- * those seconds and the main thread never waits for the disk. A short write (disk full) throws like
+ * those seconds and the main thread does not wait for the disk (a rotation's fsync and the folder's
+ * run there too; only close() — shutdown, a failed write — syncs on this thread). An fsync that
+ * fails on the pool is thrown by the next write. A short write (disk full) throws like
  * any failed write; the recorder reports it and this writer starts a fresh pair on the next success.
  * A pair that fails before holding a record is deleted, so a full disk retried every few seconds
  * does not fill the folder with empty files.
@@ -20,7 +22,7 @@
  * time, as a follower's reaps do (segments.ts): it is found by every reader, old ones included, and no
  * tick segment's window moves. Such files are rare (an event near a rotation) and ~200 B each.
  */
-import { close, closeSync, fstatSync, fsync, fsyncSync, unlinkSync, writeSync } from 'node:fs';
+import { close, closeSync, constants, fstatSync, fsync, fsyncSync, open, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecordedEvent } from '../../contract/record';
 import type { AppInfo, Snapshot } from '../../contract/snapshot';
@@ -39,6 +41,10 @@ interface OpenFile {
   path: string;
   bytes: number;
   dirty: boolean;
+  /** fsyncs running on the thread pool; the fd is closed only once they are done. */
+  syncing: number;
+  /** Close the fd when the last running fsync is done. */
+  closing: boolean;
 }
 
 function segmentHeader(time: number): Buffer {
@@ -71,6 +77,8 @@ export class StoreWriter {
   private fsyncTimer: NodeJS.Timeout | null = null;
   /** An open file was found unlinked (its folder removed, say): the next write throws ENOENT. */
   private removed = false;
+  /** A pool fsync failed (EIO, ENOSPC on writeback): the next write throws it, so the status says so. */
+  private syncError: NodeJS.ErrnoException | null = null;
   private totalWritten = 0;
 
   constructor(
@@ -102,7 +110,7 @@ export class StoreWriter {
 
   /** Append one tick: its system figures and the apps worth keeping. Returns true when a new pair was opened. */
   writeTick(s: Snapshot): boolean {
-    this.throwIfRemoved();
+    this.throwIfFailedMeanwhile();
     const rotated = this.ensureOpen(s.time);
     try {
       this.append(this.sys!, RecordType.system, encodeSystem(s));
@@ -123,7 +131,7 @@ export class StoreWriter {
 
   /** Append one event (a marker, maybe with its victim): to the open pair when it falls in its hour, else to a file of its own. */
   writeEvent(event: RecordedEvent): void {
-    this.throwIfRemoved();
+    this.throwIfFailedMeanwhile();
     const payload = Buffer.from(JSON.stringify(event), 'utf8');
     const inOpenPair = this.sys !== null && event.time >= this.segmentStart && event.time - this.segmentStart < SEGMENT_MAX_MS;
     if (!this.eventsOnly && !inOpenPair) {
@@ -139,16 +147,24 @@ export class StoreWriter {
     }
   }
 
-  /** Close the files (after an fsync) — also after a failure, so the next write starts a fresh pair. */
+  /**
+   * Close the files after an fsync on this thread (at shutdown and after a failure: what was written
+   * must be on disk when this returns), so the next write starts a fresh pair. A file whose fsync is
+   * still running on the pool is closed when that is done, never under it.
+   */
   close(): void {
     if (this.fsyncTimer) clearTimeout(this.fsyncTimer);
     this.fsyncTimer = null;
     for (const f of [this.sys, this.apps]) {
       if (!f) continue;
       try {
-        if (f.dirty) fsyncSync(f.fd);
+        if (f.dirty || f.syncing > 0) fsyncSync(f.fd);
       } catch {
         // A failing disk: what reached it is what there is.
+      }
+      if (f.syncing > 0) {
+        f.closing = true;
+        continue;
       }
       try {
         closeSync(f.fd);
@@ -177,7 +193,7 @@ export class StoreWriter {
     if (this.sys && (this.eventsOnly || this.apps)) {
       const size = this.sys.bytes + (this.apps?.bytes ?? 0);
       if (time >= this.segmentStart && time - this.segmentStart < SEGMENT_MAX_MS && size < this.segmentMaxBytes) return false;
-      this.close();
+      this.rotateOut();
     }
     const stem = segmentStem(time, process.pid, this.nextNumber());
     const header = segmentHeader(time);
@@ -185,13 +201,14 @@ export class StoreWriter {
     this.previousRaw = null;
     this.defs.clear();
     this.pairHasRecords = false;
+    this.syncFolderOnPool();
     try {
       const sysPath = join(this.dir, `${stem}.sys`);
-      this.sys = { fd: createAppendOnly(sysPath), path: sysPath, bytes: 0, dirty: false };
+      this.sys = { fd: createAppendOnly(sysPath), path: sysPath, bytes: 0, dirty: false, syncing: 0, closing: false };
       this.append(this.sys, RecordType.header, header);
       if (!this.eventsOnly) {
         const appsPath = join(this.dir, `${stem}.apps`);
-        this.apps = { fd: createAppendOnly(appsPath), path: appsPath, bytes: 0, dirty: false };
+        this.apps = { fd: createAppendOnly(appsPath), path: appsPath, bytes: 0, dirty: false, syncing: 0, closing: false };
         this.append(this.apps, RecordType.header, header);
       }
     } catch (err) {
@@ -256,16 +273,59 @@ export class StoreWriter {
   }
 
   /**
-   * Writes to a file whose folder was removed go nowhere and fail no call: the fsync round checks
-   * the open files' link counts, and a removed one makes the next write throw, so the recorder says
-   * so and starts again in a new folder (it had written into the void until its next lock check,
-   * up to a minute: found by review).
+   * What went wrong between writes, thrown by the next one so the recorder says so: an fsync that
+   * failed on the pool (EIO), or files removed with their folder. Writes to a file whose folder was
+   * removed go nowhere and fail no call: the fsync round checks the open files' link counts (it had
+   * written into the void until its next lock check, up to a minute: found by review).
    */
-  private throwIfRemoved(): void {
+  private throwIfFailedMeanwhile(): void {
+    if (this.syncError) {
+      const err = this.syncError;
+      this.syncError = null;
+      this.close();
+      throw err;
+    }
     if (!this.removed) return;
     this.removed = false;
     this.close();
     throw Object.assign(new Error(`the history files in ${this.dir} were removed while being written`), { code: 'ENOENT' });
+  }
+
+  /** The pair being left at a rotation: synced on the thread pool and closed after, so this thread does not wait for the disk. */
+  private rotateOut(): void {
+    for (const f of [this.sys, this.apps]) {
+      if (!f) continue;
+      f.closing = true;
+      this.syncOnPool(f);
+    }
+    this.sys = null;
+    this.apps = null;
+    this.previousRaw = null;
+    this.defs.clear();
+  }
+
+  /**
+   * fsync the folder on the thread pool once the new pair's names are in it, so a power cut keeps the
+   * names of files whose data the fsync rounds keep. Best effort: some file systems refuse it.
+   */
+  private syncFolderOnPool(): void {
+    setImmediate(() =>
+      open(this.dir, constants.O_RDONLY | constants.O_DIRECTORY, (err, fd) => {
+        if (err) return;
+        fsync(fd, () => close(fd, () => {}));
+      }),
+    );
+  }
+
+  /** fsync `f` on the thread pool; its failure is kept for the next write to throw; a closing file is closed after. */
+  private syncOnPool(f: OpenFile): void {
+    f.dirty = false;
+    f.syncing++;
+    fsync(f.fd, (err) => {
+      f.syncing--;
+      if (err) this.syncError ??= err;
+      if (f.closing && f.syncing === 0) close(f.fd, () => {});
+    });
   }
 
   private scheduleFsync(): void {
@@ -280,9 +340,8 @@ export class StoreWriter {
           // The next write reports what is wrong.
         }
         if (!f.dirty) continue;
-        f.dirty = false;
         // On the thread pool: the main thread never waits for the disk. A failure shows up in the next write.
-        fsync(f.fd, () => {});
+        this.syncOnPool(f);
       }
     }, FSYNC_MS);
     this.fsyncTimer.unref();
