@@ -71,12 +71,18 @@ export function seriesCapacity(historyMinutes: number, intervalMs: number): numb
   return Math.max(2, Math.ceil((historyMinutes * 60_000) / intervalMs) + 1);
 }
 
+/** A point this much older than the last one comes after the clock was set back, not from a replay. */
+const CLOCK_SET_BACK_MS = 30_000;
+
 /**
  * A new series with `point` appended, keeping at most `capacity` points. A point not newer than
- * the last one (a replayed snapshot after a reconnect) is ignored.
+ * the last one (a replayed snapshot after a reconnect) is ignored; one far older (the clock was set
+ * back: NTP, by hand) starts the series again, or the charts would stand still until the clock
+ * caught up with the old points (an hour for an hour).
  */
 export function appendPoint(series: readonly ChartPoint[], point: ChartPoint, capacity: number): readonly ChartPoint[] {
   const last = series[series.length - 1];
+  if (last && point.t < last.t - CLOCK_SET_BACK_MS) return [point];
   if (last && point.t <= last.t) return series;
   const start = Math.max(0, series.length + 1 - capacity);
   const next = series.slice(start);

@@ -27,6 +27,14 @@ describe('series', () => {
     expect(appendPoint(s, { ...next }, 3)).toBe(s);
   });
 
+  it('starts again at a point far older than the last (the clock set back), so the charts keep moving', () => {
+    const s = points(3);
+    // A replay a few seconds old is still ignored.
+    expect(appendPoint(s, { ...s[2]!, t: s[2]!.t - 5000 }, 10)).toBe(s);
+    const back = { ...s[2]!, t: s[2]!.t - 3600_000 };
+    expect(appendPoint(s, back, 10)).toEqual([back]);
+  });
+
   it('slices the window by time', () => {
     const s = points(100);
     expect(sliceFrom(s, s[40]!.t).length).toBe(60);
