@@ -4,7 +4,7 @@
  * are found on decode but parsed only when a history read asks (eventsOf). Files deleted by this
  * process's retention are forgotten at once (forgetCached); files deleted by another process (the
  * writer's retention, seen from a follower) are forgotten at the next listing of the folder
- * (forgetUnlisted), so the cache holds at most what is on disk.
+ * (forgetUnlisted), so the cache holds at most what is on disk, and at most MAX_CACHE_BYTES of it.
  */
 import { closeSync, readSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -52,7 +52,46 @@ export function eventsOf(decoded: DecodedSys): RecordedEvent[] {
   return events;
 }
 
+/**
+ * The cache holds at most this many bytes of files, least recently used first out. A day at the
+ * default settings is ~10 MiB; the settings allow 31 days at 4 ticks a second (over 1 GB), which
+ * a memory-pressure tool must not keep in its heap (found by review).
+ */
+let MAX_CACHE_BYTES = 32 * 1024 * 1024;
+
+/** Set the cache's size limit (tests use a small one); returns the previous limit. */
+export function setCacheLimit(bytes: number): number {
+  const previous = MAX_CACHE_BYTES;
+  MAX_CACHE_BYTES = bytes;
+  return previous;
+}
+
+/** Insertion order is use order: a hit moves its file to the end. */
 const cache = new Map<string, DecodedSys>();
+let cachedBytes = 0;
+
+function remember(path: string, decoded: DecodedSys): void {
+  forget(path);
+  cache.set(path, decoded);
+  cachedBytes += decoded.size;
+  for (const [oldest, entry] of cache) {
+    if (cachedBytes <= MAX_CACHE_BYTES || oldest === path) break;
+    cache.delete(oldest);
+    cachedBytes -= entry.size;
+  }
+}
+
+function forget(path: string): void {
+  const entry = cache.get(path);
+  if (!entry) return;
+  cache.delete(path);
+  cachedBytes -= entry.size;
+}
+
+/** Whether `bytes` more fit without evicting (a warm-up stops where they do not). */
+function hasRoomFor(bytes: number): boolean {
+  return cachedBytes + bytes <= MAX_CACHE_BYTES;
+}
 const WANT_SYS = new Set<number>([RecordType.system, RecordType.event]);
 
 /** The decoded system records of one `.sys` file, from the cache while its size is unchanged. */
@@ -61,7 +100,12 @@ export function decodeSysFile(path: string): DecodedSys {
   const hit = cache.get(path);
   let buf: Buffer;
   try {
-    if (hit && hit.size === size) return hit;
+    if (hit && hit.size === size) {
+      // Used: to the end of the eviction order.
+      cache.delete(path);
+      cache.set(path, hit);
+      return hit;
+    }
     buf = Buffer.allocUnsafe(size);
     let got = 0;
     while (got < size) {
@@ -87,7 +131,7 @@ export function decodeSysFile(path: string): DecodedSys {
   const times = new Float64Array(systemOffsets.length);
   for (let i = 0; i < systemOffsets.length; i++) times[i] = buf.readDoubleLE(systemOffsets[i]!);
   const decoded: DecodedSys = { size: buf.length, buf, systemOffsets, times, eventFrames, events: null, skipped: stats.skipped };
-  cache.set(path, decoded);
+  remember(path, decoded);
   return decoded;
 }
 
@@ -98,23 +142,25 @@ export function decodeSysFile(path: string): DecodedSys {
  */
 export function warmCache(dir: string, done?: () => void): () => void {
   let stopped = false;
-  let stems: string[];
+  let pending: SegmentInfo[];
   try {
     const { segments } = listSegments(dir);
     forgetUnlisted(dir, segments);
-    stems = segments.map((s) => s.stem);
+    pending = [...segments];
   } catch {
-    stems = [];
+    pending = [];
   }
   const next = (): void => {
     if (stopped) return;
-    const stem = stems.pop();
-    if (stem === undefined) {
+    // Newest first; stop before the cache would overflow, so older files do not push the newest out.
+    const seg = pending.pop();
+    const path = seg ? join(dir, `${seg.stem}.sys`) : '';
+    if (seg === undefined || (!cache.has(path) && !hasRoomFor(seg.sysBytes))) {
       done?.();
       return;
     }
     try {
-      decodeSysFile(join(dir, `${stem}.sys`));
+      decodeSysFile(path);
     } catch {
       // Refused or gone: the range read will say so.
     }
@@ -128,14 +174,14 @@ export function warmCache(dir: string, done?: () => void): () => void {
 
 /** Forget cached decodes of files that were deleted (retention) so the cache stays bounded. */
 export function forgetCached(paths: Iterable<string>): void {
-  for (const p of paths) cache.delete(p);
+  for (const p of paths) forget(p);
 }
 
 /** Forget cached decodes of `dir`'s files that `listed` (a fresh listSegments of `dir`) no longer has: deleted by another process or by hand. */
 export function forgetUnlisted(dir: string, listed: readonly SegmentInfo[]): void {
   const folder = dirname(join(dir, 'x'));
   const kept = new Set(listed.map((s) => join(dir, `${s.stem}.sys`)));
-  for (const path of cache.keys()) if (dirname(path) === folder && !kept.has(path)) cache.delete(path);
+  for (const path of [...cache.keys()]) if (dirname(path) === folder && !kept.has(path)) forget(path);
 }
 
 /** The files whose decodes are cached now (for tests and diagnostics). */

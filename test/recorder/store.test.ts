@@ -22,7 +22,7 @@ import { ensureStateDir } from '../../main/recorder/safe-fs';
 import { listSegments } from '../../main/recorder/segments';
 import { readApps, readPoints, readSamples } from '../../main/recorder/store-reader';
 import { StoreWriter } from '../../main/recorder/store-writer';
-import { cachedPaths } from '../../main/recorder/sys-cache';
+import { cachedPaths, forgetCached, setCacheLimit, warmCache } from '../../main/recorder/sys-cache';
 import { realSnapshots, stamped, tempStore } from './support';
 
 let base: Snapshot;
@@ -183,6 +183,34 @@ describe('decode cache', () => {
     for (const s of segments.slice(0, 2)) for (const ext of ['sys', 'apps']) rmSync(join(dir, `${s.stem}.${ext}`));
     expect(readPoints(dir, everything).items.length).toBeLessThan(3 * 360 + 1);
     expect(ofDir()).toEqual(segments.slice(2).map((s) => join(dir, `${s.stem}.sys`)).sort());
+  });
+});
+
+describe('decode cache size', () => {
+  it('holds at most its limit, newest files kept when warmed, and every read still complete', async () => {
+    const dir = store();
+    const now = Date.now();
+    writeTicks(dir, now - 4 * 3600_000, 4 * 3600, 1000).close(); // 4 h at 1 Hz: ~0.45 MiB of .sys per hour
+    const segments = listSegments(dir).segments;
+    expect(segments.length).toBeGreaterThanOrEqual(4);
+    const previous = setCacheLimit(1024 * 1024);
+    try {
+      const ofDir = (): string[] => cachedPaths().filter((p) => dirname(p) === dir);
+      forgetCached(ofDir());
+      await new Promise<void>((resolve) => warmCache(dir, resolve));
+      const warmed = ofDir();
+      // Warmed newest first until full: the newest two hours, not the oldest.
+      expect(warmed.length).toBeGreaterThanOrEqual(1);
+      expect(warmed.length).toBeLessThan(segments.length);
+      expect(warmed).toContain(join(dir, `${segments.at(-1)!.stem}.sys`));
+      const bytes = (paths: string[]) => paths.reduce((sum, p) => sum + statSync(p).size, 0);
+      expect(bytes(warmed)).toBeLessThanOrEqual(1024 * 1024 + statSync(join(dir, `${segments.at(-1)!.stem}.sys`)).size);
+      // A read of everything decodes the rest and keeps within the limit (the file just read stays).
+      expect(readPoints(dir, everything).items).toHaveLength(4 * 3600);
+      expect(bytes(ofDir())).toBeLessThanOrEqual(1024 * 1024 + Math.max(...segments.map((s) => s.sysBytes)));
+    } finally {
+      setCacheLimit(previous);
+    }
   });
 });
 
