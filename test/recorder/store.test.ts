@@ -118,6 +118,29 @@ describe('damage', () => {
   });
 });
 
+describe('crafted files', () => {
+  it('a file of fake headers each claiming a long record is given up on after bounded work; the real record before it is read', () => {
+    const real = frame(RecordType.event, Buffer.from('{"real":true}'));
+    const junk = Buffer.alloc(512 * 1024);
+    // A plausible header every 12 bytes, each claiming a record up to the end, with a wrong checksum.
+    for (let pos = 0; pos + 12 <= junk.length; pos += 12) {
+      junk[pos] = 0x48;
+      junk[pos + 1] = 0x52;
+      junk[pos + 2] = RecordType.event;
+      junk[pos + 3] = 0;
+      junk.writeUInt32LE(junk.length - pos - 12, pos + 4);
+    }
+    const stats = { skipped: 0 };
+    const started = performance.now();
+    const frames = readFrames(Buffer.concat([real, junk]), undefined, stats);
+    const ms = performance.now() - started;
+    expect(frames).toHaveLength(1);
+    expect(stats.skipped).toBe(1);
+    // Unbounded, this scan checksums ~11 GB (a similar 512 KiB file took 15 s); bounded, ~5 MiB.
+    expect(ms).toBeLessThan(5000);
+  });
+});
+
 describe('damaged per-app records', () => {
   it('a crafted apps record that would inflate to 64 MiB is skipped at 16 MiB, and the real ones around it read', () => {
     const dir = store();
