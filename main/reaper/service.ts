@@ -68,12 +68,24 @@ function asComm(names: readonly string[]): string[] {
 }
 
 /**
+ * The helper pkexec is asked to run: HELPER_INSTALL_PATH, or HEADROOM_HELPER_PATH — the one override,
+ * for tests that install their own helper — when it is an absolute path and this code does not run
+ * from an installed app (app.asar, or its unpacked files): there, whoever could set the app's environment could have the
+ * Reap button ask for the administrator password to run another program.
+ */
+export function helperPathFrom(env: NodeJS.ProcessEnv, moduleDir: string): string {
+  const override = env.HEADROOM_HELPER_PATH;
+  // The window loads this from app.asar; /usr/bin/headroom from app.asar.unpacked (electron-builder.yml).
+  const installed = moduleDir.split('/').some((part) => part.endsWith('.asar') || part.endsWith('.asar.unpacked'));
+  return override && override.startsWith('/') && !installed ? override : HELPER_INSTALL_PATH;
+}
+
+/**
  * Create the reap service. Nothing starts yet: the reap worker on warm() or the first own reap, the
  * helper on the first privileged reap.
  */
 export function createReapService(options: ReapServiceOptions): ReapService {
-  // HEADROOM_HELPER_PATH is the one documented override, for tests that install their own helper.
-  const helperPath = options.helperPath ?? process.env.HEADROOM_HELPER_PATH ?? HELPER_INSTALL_PATH;
+  const helperPath = options.helperPath ?? helperPathFrom(process.env, __dirname);
   const events = new EventEmitter();
   const isRoot = process.geteuid?.() === 0;
   const uid = process.getuid?.() ?? -1;

@@ -5,7 +5,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ReapResponseSchema } from '../../contract/reap';
 import { readStat } from '../../native/proc';
-import { createReapService, type ReapService } from '../../main/reaper/service';
+import { createReapService, helperPathFrom, type ReapService } from '../../main/reaper/service';
+import { HELPER_INSTALL_PATH } from '../../native/polkit/paths';
 import { startHog, stopAllHogs } from '../support/hogs';
 
 let service: ReapService | undefined;
@@ -63,5 +64,18 @@ describe('createReapService (as root)', () => {
     service = createReapService({ sessionCritical: () => [], endGraceMs: () => 5000 });
     await expect(service.reap({ targets: [{ pid: 1, startTime: 0 }] })).rejects.toThrow();
     await expect(service.reap({ targets: [] })).rejects.toThrow();
+  });
+});
+
+describe('the helper path', () => {
+  it('takes HEADROOM_HELPER_PATH only as an absolute path and never in an installed app (app.asar, unpacked or not)', () => {
+    const dev = '/work/headroom/dist/main/reaper';
+    expect(helperPathFrom({ HEADROOM_HELPER_PATH: '/opt/test/helper' }, dev)).toBe('/opt/test/helper');
+    expect(helperPathFrom({}, dev)).toBe(HELPER_INSTALL_PATH);
+    expect(helperPathFrom({ HEADROOM_HELPER_PATH: 'helper' }, dev)).toBe(HELPER_INSTALL_PATH);
+    expect(helperPathFrom({ HEADROOM_HELPER_PATH: '-x' }, dev)).toBe(HELPER_INSTALL_PATH);
+    for (const installed of ['/opt/Headroom/resources/app.asar/dist/main/reaper', '/opt/Headroom/resources/app.asar.unpacked/dist/main/reaper', '/tmp/.mount_HeadroXYZ/resources/app.asar/dist/main/reaper']) {
+      expect(helperPathFrom({ HEADROOM_HELPER_PATH: '/tmp/evil' }, installed), installed).toBe(HELPER_INSTALL_PATH);
+    }
   });
 });
