@@ -128,18 +128,28 @@ export class Episode {
   }
 
   /**
-   * Move every clock by `deltaMs` (negative: the wall clock stepped back), so streaks, the calm wait
-   * and the cooldown keep their lengths on the new clock.
+   * After a gap in watching: the streaks, the leader and the calm wait start again on the next tick;
+   * the phase, the episode's warning and the cooldown stay.
    */
-  rebase(deltaMs: number): void {
-    const move = (t: number | null): number | null => (t === null ? null : t + deltaMs);
-    this.warnSince = move(this.warnSince);
-    this.actSince = move(this.actSince);
-    this.calmSince = move(this.calmSince);
-    this.leaderSince = move(this.leaderSince);
-    this.lastTime = move(this.lastTime);
-    this.warnDueAt = move(this.warnDueAt);
-    this.lastReapAt = move(this.lastReapAt);
+  forgetStreaks(): void {
+    this.warnSince = null;
+    this.actSince = null;
+    this.calmSince = null;
+    this.leader = null;
+    this.leaderSince = null;
+    this.settledLeader = null;
+    this.lastTime = null;
+    this.warnDueAt = null;
+  }
+
+  /** A reap at `time` by another guard (read from the per-user lock): the cooldown counts from it. */
+  reapedAt(time: number): void {
+    if (this.lastReapAt === null || time > this.lastReapAt) this.lastReapAt = time;
+  }
+
+  /** When this episode last reaped (the clock the ticks use), or null. */
+  get lastReap(): number | null {
+    return this.lastReapAt;
   }
 
   /** The app id that has led every ranking for the sustain period as of the last tick, else null. */

@@ -18,10 +18,19 @@
  * stalled app that does not grow while another grows fast), it warns naming the likely cause and
  * says why nothing is reaped; it never falls through to the next app.
  *
- * Time: shares and clocks run on the snapshots' wall-clock times. When that clock steps back (NTP,
- * `date -s`), the guard drops its measurement history (it rebuilds within a second or two) and moves
- * the episode's clocks back by the step, so it is neither blinded nor left with history it never
- * prunes. Its own retry and fire timers use the monotonic clock.
+ * Time: shares run on the snapshots' wall-clock times; when that clock steps back (NTP, `date -s`),
+ * the guard drops its measurement history (it rebuilds within a second or two). The episode's
+ * streaks and the cooldown run on the system's monotonic clock (monotonicMs), which no step moves:
+ * on the wall clock a step forward cut the cooldown short (found by review). The retry and fire
+ * timers are monotonic too. Evidence does not outlive a gap in watching: after a pause, or a gap of
+ * over EVIDENCE_GAP_MS between snapshots, the measurements, the ranking's history and the episode's
+ * streaks start again (the cooldown stays), so pressure seen before the gap never counts towards
+ * the sustain period after it.
+ *
+ * One reap at a time, decided and sent on the same tick: a decision while a reap is in flight is
+ * dropped (it had been queued, and went ahead after auto-reap was turned off or the app put on the
+ * avoid list meanwhile: found by review), and just before sending, the guard checks again that it
+ * may act and that the culprit still leads.
  */
 import type { Culprit, GuardEvent, GuardPressure, GuardState } from '../../contract/guard';
 import type { ReapMarker } from '../../contract/history';
@@ -42,6 +51,13 @@ import { TriggerWatch } from './trigger-watch';
 export { FAST_INTERVAL_MS };
 const SHARE_SPAN_MS = 1000;
 const LOCK_RETRY_MS = 2000;
+/** A longer gap between snapshots (a pause, a stopped sampler) ends the evidence gathered before it. */
+export const EVIDENCE_GAP_MS = 15_000;
+
+/** The system's monotonic clock in ms (CLOCK_MONOTONIC: the same in every process, moved by no wall-clock step). */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint() / 1_000_000n);
+}
 
 /** How the guard drives the sampler. */
 export interface GuardSampling {
@@ -67,6 +83,11 @@ export interface GuardOptions {
   onUnavailable?: (note: string) => void;
   /** The memory-limited groups of a process, for the conflict rule (attribution.ts); default native/cgroup.ts memoryLimitsOf. */
   memoryLimitsOf?: (pid: number) => MemoryLimit[];
+  /**
+   * The guard's clock when it observes `snapshot`, in ms: default monotonicMs() (see the file
+   * comment). Tests that feed snapshots with made-up times in a burst give one that follows them.
+   */
+  clockAt?: (snapshot: Snapshot) => number;
 }
 
 /** A running guard. */
@@ -115,6 +136,8 @@ export function createGuard(options: GuardOptions): Guard {
   let lastLockTry = -Infinity;
   let stateKey = '';
   let inflight: Promise<void> = Promise.resolve();
+  let reaping = false;
+  let lastObservedAt: number | null = null;
   let closed = false;
 
   const settings = (): Settings => options.settings();
@@ -266,11 +289,17 @@ export function createGuard(options: GuardOptions): Guard {
     options.onState?.(s);
   }
 
-  /** The wall clock stepped back by `stepMs`: drop the measurement history, move the episode's clocks back. */
-  function clockSteppedBack(stepMs: number): void {
+  /** The wall clock stepped back: drop the measurement history (the episode runs on the monotonic clock). */
+  function clockSteppedBack(): void {
     totals = [];
     attribution.reset();
-    episode.rebase(-stepMs);
+  }
+
+  /** A gap in watching (a pause, a stopped sampler): what was measured before it counts no more. */
+  function forgetEvidence(): void {
+    totals = [];
+    attribution.reset();
+    episode.forgetStreaks();
   }
 
   /** System some/full share over the last ≥ 1 s; null without memory PSI. */
@@ -290,15 +319,28 @@ export function createGuard(options: GuardOptions): Guard {
     return { time: Date.now(), kind, label: culprit?.name ?? 'memory pressure', detail, freedBytes: 0, mreleaseMs: null, availableBeforeBytes: snapshot.memory.availableBytes, recoveredMs: null };
   }
 
+  /** Whether the guard may send a reap of `culprit` now: every condition of the decision, checked again. */
+  function stillMayReap(culprit: Culprit): boolean {
+    return !closed && !paused && !reaping && settings().autoReap && lock.held && settledCulprit()?.appId === culprit.appId;
+  }
+
   async function reap(culprit: Culprit, snapshot: Snapshot, at: GuardPressure): Promise<void> {
-    const results = await reapCulprit(culprit, snapshot, options.reaper, ownUid);
-    if (closed) return;
-    const event: GuardEvent = { time: Date.now(), event: 'reap', pressure: at, culprit, results };
-    last = event;
-    emitEvent(event);
-    const reaped = markerForReap(results, snapshot, snapshot.memory.availableBytes);
-    if (reaped) options.addMarker?.({ ...reaped, kind: 'auto-reap', label: culprit.name, detail: `Auto-reaped: ${culprit.reason}` });
-    publish();
+    reaping = true;
+    try {
+      const results = await reapCulprit(culprit, snapshot, options.reaper, ownUid);
+      if (closed) return;
+      const event: GuardEvent = { time: Date.now(), event: 'reap', pressure: at, culprit, results };
+      last = event;
+      emitEvent(event);
+      const reaped = markerForReap(results, snapshot, snapshot.memory.availableBytes);
+      if (reaped) options.addMarker?.({ ...reaped, kind: 'auto-reap', label: culprit.name, detail: `Auto-reaped: ${culprit.reason}` });
+      publish();
+    } catch (err) {
+      // A listener failing must not stop the guard: it goes on watching and may reap again.
+      process.stderr.write(`headroom guard: after the reap of ${culprit.name}: ${err instanceof Error ? err.message : String(err)}\n`);
+    } finally {
+      reaping = false;
+    }
   }
 
   function act(action: EpisodeAction, snapshot: Snapshot, at: GuardPressure): void {
@@ -324,7 +366,9 @@ export function createGuard(options: GuardOptions): Guard {
       options.addMarker?.(marker('would-reap', culprit, snapshot, `Would reap ${culprit.name} (${wouldReapWhy()}): ${culprit.reason}`));
       return;
     }
-    inflight = inflight.then(() => reap(culprit, snapshot, at));
+    // One at a time, sent now or not at all (see the file comment).
+    if (!stillMayReap(culprit)) return;
+    inflight = reap(culprit, snapshot, at);
   }
 
   return {
@@ -335,7 +379,10 @@ export function createGuard(options: GuardOptions): Guard {
     },
     observe(snapshot) {
       if (closed) return;
-      if (lastSnapshotTime !== null && snapshot.time < lastSnapshotTime) clockSteppedBack(lastSnapshotTime - snapshot.time);
+      const now = options.clockAt ? options.clockAt(snapshot) : monotonicMs();
+      if (lastObservedAt !== null && now - lastObservedAt > EVIDENCE_GAP_MS) forgetEvidence();
+      lastObservedAt = now;
+      if (lastSnapshotTime !== null && snapshot.time < lastSnapshotTime) clockSteppedBack();
       lastSnapshotTime = snapshot.time;
       attribution.observe(snapshot);
       if (watch && wantedShare() !== watchShare) {
@@ -366,8 +413,9 @@ export function createGuard(options: GuardOptions): Guard {
       ranking = attribution.rank(snapshot, policy);
       conflict = attribution.conflict();
       const leader = leaderOf();
+      // On the monotonic clock: the measurement window's length carried over from the wall-clock times.
       const actions = episode.step(
-        { time: snapshot.time, since: measured.since, somePct: pressure.some, fullPct: pressure.full, leader, mayAct: canAct },
+        { time: now, since: now - (snapshot.time - measured.since), somePct: pressure.some, fullPct: pressure.full, leader, mayAct: canAct },
         { warnSomePct: s.guardWarnSomePct, actFullPct: s.guardActFullPct, sustainMs: s.guardSustainSeconds * 1000, cooldownMs: s.guardCooldownSeconds * 1000 },
       );
       for (const action of actions) act(action, snapshot, pressure);
@@ -388,7 +436,11 @@ export function createGuard(options: GuardOptions): Guard {
       paused = on;
       // Released at once (mayAct keeps it so); on resume the next snapshot takes it without the retry wait.
       if (paused) lock.release();
-      else lastLockTry = -Infinity;
+      else {
+        lastLockTry = -Infinity;
+        // Nothing seen before the pause counts after it.
+        forgetEvidence();
+      }
       publish();
     },
   };

@@ -137,17 +137,30 @@ describe('guard episodes', () => {
     }
   });
 
-  it('rebase moves every clock with a wall-clock step: a streak keeps its length', () => {
+  it('after a gap in watching, the streaks start again: pressure from before it never counts towards the sustain period; the cooldown stays', () => {
     const e = new Episode();
-    const tick = (t: number) => e.step({ time: t, since: t - 250, somePct: 60, fullPct: 40, leader: 'app-hrdrill', mayAct: true }, limits);
-    for (let t = 0; t <= 1000; t += 250) expect(tick(t)).toEqual([]);
-    // The clock steps back 10 minutes after the 1000 ms tick; the next tick comes 250 ms later on the new clock.
-    e.rebase(-600_000);
+    const tick = (t: number, full = 40) => e.step({ time: t, since: t - 250, somePct: 60, fullPct: full, leader: 'app-hrdrill', mayAct: true }, limits);
+    // 1.5 s of pressure, then a gap (a pause): without forgetting, the first tick after it would act.
+    for (let t = 0; t <= 1500; t += 250) expect(tick(t)).toEqual([]);
+    e.forgetStreaks();
     const out: Array<[number, EpisodeAction]> = [];
-    for (let t = 1250 - 600_000; t <= 2500 - 600_000; t += 250) for (const a of tick(t)) out.push([t + 600_000, a]);
+    for (let t = 600_000; t <= 603_000; t += 250) for (const a of tick(t)) out.push([t, a]);
+    // The warning and the reap come a whole sustain period (2 s) of fresh ticks later.
     expect(out).toEqual([
-      [1750, 'warning'],
-      [1750, 'reap'],
+      [601_750, 'warning'],
+      [601_750, 'reap'],
     ]);
+    expect(e.lastReap).toBe(601_750);
+    // Forgetting keeps the cooldown: the streak settles again at 605,000, the reap waits until 5 s after the first.
+    e.forgetStreaks();
+    const again: number[] = [];
+    for (let t = 603_250; t <= 608_000; t += 250) for (const a of tick(t)) if (a === 'reap') again.push(t);
+    expect(again).toEqual([606_750]);
+    // A reap by another guard, read from the lock, starts the cooldown as well.
+    const other = new Episode();
+    other.reapedAt(700_000);
+    const late: number[] = [];
+    for (let t = 700_000; t <= 706_000; t += 250) for (const a of other.step({ time: t, since: t - 250, somePct: 60, fullPct: 40, leader: 'app-x', mayAct: true }, limits)) if (a === 'reap') late.push(t);
+    expect(late).toEqual([705_000]);
   });
 });

@@ -83,6 +83,8 @@ function guardWith(patch: Partial<Settings>, lockPath = join(dir, 'guard.lock'))
     addMarker: (m) => markers.push(m),
     lock: new GuardLock(lockPath),
     triggers: false,
+    // The snapshots' made-up times, fed in a burst: the guard's clock follows them.
+    clockAt: (s) => s.time,
   });
   guard.start();
   return { guard, events, markers, states, intervals };

@@ -159,16 +159,18 @@ describe('guard: time', () => {
   });
 
   it('a wall clock stepping back 10 minutes mid-pressure: the guard keeps measuring, warns and reaps on the new clock, and prunes its history', async () => {
-    const g = testGuard({ autoReap: true, guardSustainSeconds: 2 });
+    // The guard's own clock is monotonic: it moves on as the ticks come, whatever the wall clock does.
+    let clock = 0;
+    const g = testGuard({ autoReap: true, guardSustainSeconds: 2 }, undefined, undefined, () => clock);
     const app = (k: number): AppTick[] => [{ name: 'x', anonBytes: 100 * MiB, stallUs: k * 100_000 }];
     let t = 10_000_000;
     let k = 0;
-    for (; k < 8; k++, t += 1000) g.guard.observe(guardSnapshot(t, 0, 0, app(k)));
+    for (; k < 8; k++, t += 1000, clock += 1000) g.guard.observe(guardSnapshot(t, 0, 0, app(k)));
     t -= 600_000;
     let some = 0;
     let full = 0;
     const pressures: Array<{ some: number; full: number } | null> = [];
-    for (let i = 0; i < 40; i++, k++, t += 250) {
+    for (let i = 0; i < 40; i++, k++, t += 250, clock += 250) {
       some += 125_000;
       full += 100_000;
       g.guard.observe(guardSnapshot(t, some, full, app(k)));
@@ -218,6 +220,92 @@ describe('guard: would-reap words', () => {
     } finally {
       holder.release();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('guard: acting only on what holds at that moment', () => {
+  const thrasher: Apps = (k) => [{ name: 'hrdrill', anonBytes: 1000 * MiB + k * 50 * MiB, stallUs: k * 100_000 }];
+
+  it('a reap decided while another is in flight is dropped, not queued: turning auto-reap off meanwhile means nothing more is sent', async () => {
+    // A reaper that holds each request until the test lets it go (the helper, or a 5 s wait for an exit).
+    const requests: unknown[] = [];
+    const release: Array<() => void> = [];
+    const slow = {
+      requests: requests as never[],
+      reaper: { privilege: () => 'helper-installed' as const, reap: (req: never) => (requests.push(req), new Promise<{ results: never[] }>((r) => release.push(() => r({ results: [] })))) },
+    };
+    const g = testGuard({ autoReap: true, guardSustainSeconds: 1, guardCooldownSeconds: 1 }, undefined, undefined, undefined, slow);
+    try {
+      // 6 s of pressure at 250 ms ticks: a first reap at ~1 s, and others due every second after it.
+      feed(g, thrasher, 0, 24);
+      expect(requests).toHaveLength(1);
+      g.settings.autoReap = false;
+      feed(g, thrasher, 25, 28, 100_000 + 25 * 250);
+      release.splice(0).forEach((go) => go());
+      await g.guard.idle();
+      await new Promise((r) => setTimeout(r, 20));
+      expect(requests).toHaveLength(1);
+      expect(kinds(g.events).filter((e) => e.startsWith('reap'))).toEqual(['reap:hrdrill']);
+    } finally {
+      release.splice(0).forEach((go) => go());
+      g.done();
+    }
+  });
+
+  it('pressure seen before a pause never counts after it: resuming starts the sustain period again', async () => {
+    const g = testGuard({ autoReap: true, guardSustainSeconds: 2 });
+    try {
+      // 1.5 s of pressure, then a pause of 2 s (short: no gap alone would forget it), then one more tick.
+      feed(g, thrasher, 0, 6);
+      g.guard.setPaused(true);
+      g.guard.setPaused(false);
+      feed(g, thrasher, 14, 14, 100_000 + 14 * 250);
+      await g.guard.idle();
+      expect(kinds(g.events)).toEqual(['started']);
+      // Two more seconds of fresh ticks: now it warns and reaps.
+      feed(g, thrasher, 15, 23, 100_000 + 15 * 250);
+      await g.guard.idle();
+      expect(kinds(g.events)).toEqual(['started', 'warning:hrdrill', 'reap:hrdrill']);
+    } finally {
+      g.done();
+    }
+  });
+
+  it('a gap of over 15 s between snapshots (a stopped sampler) also ends the evidence', async () => {
+    const g = testGuard({ autoReap: true, guardSustainSeconds: 2 });
+    try {
+      feed(g, thrasher, 0, 6);
+      // 20 s later, with the totals moved on as if the pressure had lasted: one tick must not act.
+      feed(g, thrasher, 86, 86, 100_000 + 86 * 250);
+      await g.guard.idle();
+      expect(kinds(g.events)).toEqual(['started']);
+    } finally {
+      g.done();
+    }
+  });
+
+  it('the wall clock stepping forward a minute does not cut the cooldown short (the guard\'s clock is monotonic)', async () => {
+    let clock = 0;
+    const g = testGuard({ autoReap: true, guardSustainSeconds: 1, guardCooldownSeconds: 30 }, undefined, undefined, () => clock);
+    try {
+      let t = 100_000;
+      const tick = (k: number) => {
+        g.guard.observe(guardSnapshot(t, k * 250 * 500, k * 250 * 400, thrasher(k)));
+        t += 250;
+        clock += 250;
+      };
+      let k = 0;
+      for (; k <= 8; k++) tick(k);
+      await g.guard.idle();
+      expect(g.requests).toHaveLength(1);
+      // The wall clock steps 60 s ahead; 5 s of real time pass under pressure.
+      t += 60_000;
+      for (; k <= 28; k++) tick(k);
+      await g.guard.idle();
+      expect(g.requests).toHaveLength(1);
+    } finally {
+      g.done();
     }
   });
 });

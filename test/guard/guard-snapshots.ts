@@ -59,16 +59,16 @@ export function recordingReaper(): { reaper: GuardOptions['reaper']; requests: R
 }
 
 /** A guard without triggers on a lock in a fresh temp folder; call done() at the end. */
-export function testGuard(patch: Partial<Settings>, lockPath?: string, memoryLimitsOf?: GuardOptions['memoryLimitsOf']) {
+export function testGuard(patch: Partial<Settings>, lockPath?: string, memoryLimitsOf?: GuardOptions['memoryLimitsOf'], clockAt: GuardOptions['clockAt'] = (s) => s.time, reaper = recordingReaper()) {
   const dir = mkdtempSync(join(tmpdir(), 'headroom-guard-unit-'));
   const settings: Settings = { ...defaultSettings(), ...patch };
-  const { reaper, requests } = recordingReaper();
+  const { requests } = reaper;
   const events: GuardEvent[] = [];
   const markers: ReapMarker[] = [];
   const states: GuardState[] = [];
   const guard = createGuard({
     settings: () => settings,
-    reaper,
+    reaper: reaper.reaper,
     sampling: { setIntervalMs() {} },
     onEvent: (e) => events.push(e),
     onState: (s) => states.push(s),
@@ -77,6 +77,8 @@ export function testGuard(patch: Partial<Settings>, lockPath?: string, memoryLim
     triggers: false,
     // The PIDs here are made up: no limits unless a test gives its own reading.
     memoryLimitsOf: memoryLimitsOf ?? (() => []),
+    // The snapshots' made-up times, fed in a burst: by default the guard's clock follows them.
+    clockAt,
   });
   guard.start();
   return {

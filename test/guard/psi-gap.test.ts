@@ -25,6 +25,8 @@ function guardOn(systemPath: string) {
     onUnavailable: (note) => unavailable.push(note),
     lock: new GuardLock(join(dir, 'guard.lock')),
     triggers: { systemPath, cgroupMount: null, raisePriority: false },
+    // The snapshots' made-up times, fed in a burst: the guard's clock follows them.
+    clockAt: (s) => s.time,
   });
   guard.start();
   return { guard, unavailable, states, done: () => (guard.close(), rmSync(dir, { recursive: true, force: true })) };
