@@ -76,6 +76,17 @@ export async function run(args: string[]): Promise<number> {
   let exit: (code: number) => void = () => {};
   const done = new Promise<number>((resolve) => (exit = resolve));
   let lastActingNote: string | null = null;
+  // Whoever reads our output may go (`headroom guard --json | head`): the guard goes on guarding,
+  // silently, rather than die of EPIPE at its next line.
+  let stdoutOpen = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (!stdoutOpen) return;
+    stdoutOpen = false;
+    say(`standard output closed (${err.code ?? err.message}); the guard goes on without printing its events.`);
+  });
+  const print = (text: string): void => {
+    if (stdoutOpen) process.stdout.write(text);
+  };
 
   const guard = createGuard({
     settings,
@@ -83,13 +94,13 @@ export async function run(args: string[]): Promise<number> {
     sampling: loop,
     onEvent: (event) => {
       if (json) {
-        process.stdout.write(JSON.stringify(GuardEventSchema.parse(event)) + '\n');
+        print(JSON.stringify(GuardEventSchema.parse(event)) + '\n');
         return;
       }
       const clock = new Date(event.time).toLocaleTimeString();
       // Names come from processes and cgroups: their control characters (a terminal's escape
       // sequences, a right-to-left override) are shown as codes, never written to the terminal.
-      const line = (text: string): void => void process.stdout.write(visibleControls(text) + '\n');
+      const line = (text: string): void => print(visibleControls(text) + '\n');
       if (event.event === 'started') {
         const how = event.mode === 'trigger' ? `PSI triggers, ${event.windowMs / 1000} s window` : `polling every ${event.windowMs} ms`;
         line(
@@ -107,7 +118,7 @@ export async function run(args: string[]): Promise<number> {
         line(`${clock} reaped ${event.culprit.name}: ${event.culprit.reason}`);
         for (const result of event.results) line(`  ${describeResult(result)}`);
       } else {
-        process.stdout.write(`${clock} calm\n`);
+        line(`${clock} calm`);
       }
     },
     // Only the trigger watch finding no PSI at all ends the guard; one sample without PSI does not

@@ -98,7 +98,8 @@ function autoReapNotice(event: Extract<GuardEvent, { event: 'reap' }>): GuardNot
 export class GuardNotifier {
   private inEpisode = false;
   private lastWarningMs: number | null = null;
-  private lastReapTime = -1;
+  /** The last auto-reap announced, by what it was (time, app, processes): a clock set back must not silence the next. */
+  private lastReapKey = '';
 
   /** The notices for this state (usually none). `nowMs` is a monotonic clock, passed in so the rules are testable. */
   observe(state: GuardState, settings: Settings, nowMs: number): GuardNotice[] {
@@ -106,8 +107,9 @@ export class GuardNotifier {
     // A clock set backwards must not silence warnings for the size of the jump.
     if (this.lastWarningMs !== null && nowMs < this.lastWarningMs) this.lastWarningMs = nowMs;
     const last = state.last;
-    if (last?.event === 'reap' && last.time > this.lastReapTime) {
-      this.lastReapTime = last.time;
+    const reapKey = last?.event === 'reap' ? JSON.stringify([last.time, last.culprit.appId, last.results.map((r) => [r.pid, r.startTime])]) : '';
+    if (last?.event === 'reap' && reapKey !== this.lastReapKey) {
+      this.lastReapKey = reapKey;
       if (settings.notifications) notices.push(autoReapNotice(last));
     }
     if (state.phase === 'calm') {

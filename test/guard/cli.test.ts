@@ -1,5 +1,8 @@
 /** `headroom guard` refuses bad arguments with exit 2 and one plain line, before it starts anything. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI } from './guard-process';
 
@@ -33,4 +36,32 @@ describe('headroom guard arguments', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^ {2}guard \[--json\] \[--act\] \[--warn-at PCT\] \[--act-at PCT\] \[--sustain S\]/m);
   });
+});
+
+describe('headroom guard output', () => {
+  it('goes on guarding when whoever read its output is gone (EPIPE), says so once, and exits 0 on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'headroom-guard-epipe-'));
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: dir, XDG_STATE_HOME: dir, HEADROOM_GUARD_LOCK: join(dir, 'guard.lock') };
+    delete env.NODE_EXTRA_CA_CERTS;
+    // Without --act: it only warns, whatever the machine does meanwhile.
+    const child = spawn(process.execPath, [CLI, 'guard', '--json', '--no-harden'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      // The reader goes before the guard's first line (its `started` event).
+      child.stdout!.destroy();
+      const deadline = Date.now() + 15_000;
+      while (!stderr.includes('standard output closed') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(stderr).toMatch(/standard output closed \(EPIPE\); the guard goes on without printing its events\./);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(child.exitCode).toBeNull();
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(stderr.match(/standard output closed/g)).toHaveLength(1);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

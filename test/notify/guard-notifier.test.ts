@@ -78,6 +78,9 @@ describe('GuardNotifier', () => {
     // A second reap (a later event) in the next second is announced too.
     const again = makeGuard({ last: { ...(reaped.last as Extract<GuardState['last'], { event: 'reap' }>), time: T0 + 9000 } });
     expect(feed(n, [again], settings(), 10).map((o) => o.notice.kind)).toEqual(['auto-reap']);
+    // After the wall clock was set back an hour, the next reap (stamped earlier) is announced too.
+    const afterStepBack = makeGuard({ last: { ...(reaped.last as Extract<GuardState['last'], { event: 'reap' }>), time: T0 + 9000 - 3600_000 } });
+    expect(feed(n, [afterStepBack, afterStepBack], settings(), 11).map((o) => o.notice.kind)).toEqual(['auto-reap']);
   });
 
   it('reports an auto-reap that ended nothing as such', () => {
