@@ -206,7 +206,8 @@ export function createGuard(options: GuardOptions): Guard {
     }
     if (!lock.held && performance.now() - lastLockTry >= LOCK_RETRY_MS) {
       lastLockTry = performance.now();
-      lock.acquire();
+      // Taken over from another guard: its last auto-reap starts this one's cooldown too.
+      if (lock.acquire() && lock.previousReapAt !== null) episode.reapedAt(lock.previousReapAt);
     }
     return lock.held;
   }
@@ -368,6 +369,7 @@ export function createGuard(options: GuardOptions): Guard {
     }
     // One at a time, sent now or not at all (see the file comment).
     if (!stillMayReap(culprit)) return;
+    if (episode.lastReap !== null) lock.recordReap(episode.lastReap);
     inflight = reap(culprit, snapshot, at);
   }
 

@@ -4,28 +4,27 @@
  * do, with acting:false and a note naming the holder. The kernel drops the lock when the holder's fd
  * closes or it dies, so a crashed guard never blocks the next one; the others retry now and then.
  *
- * Where: one path per uid that no environment variable changes, so a window (XDG_RUNTIME_DIR set)
- * and a `headroom guard --act` from su or cron (unset, or another HOME) always contend for the same
- * file: `/run/user/<uid>/headroom-guard.lock` (per user, on tmpfs, gone at logout) when that
- * directory exists and belongs to the uid, else `<home>/.local/state/headroom/guard.lock` with the
- * home directory from the password database for the uid (not $HOME), else (a uid without a passwd
- * entry) `/tmp/headroom-guard-<uid>/guard.lock`. `HEADROOM_GUARD_LOCK` overrides the path (tests,
- * which must not contend with a real guard). The holder writes its PID into the file.
+ * Where: one path per uid that neither the environment nor the session changes, so a window and a
+ * `headroom guard --act` from su or cron — started before or after a login — always contend for the
+ * same file: `<home>/.local/state/headroom/guard.lock` with the home directory from the password
+ * database for the uid (not $HOME), else (a uid without a passwd entry) `/tmp/headroom-guard-<uid>/
+ * guard.lock`. (It was /run/user/<uid> when that existed: a guard started before login locked the
+ * other file, and both acted — found by review.) `HEADROOM_GUARD_LOCK` overrides the path for tests,
+ * never in an installed app. While held, the file at the path must still be the one locked (a file
+ * removed or replaced would let another guard lock a new one): checked at every use, else let go.
+ *
+ * The file holds the holder's PID and the time of its last auto-reap on the system's monotonic
+ * clock: a guard that takes the lock over keeps the cooldown the previous holder started (it had
+ * started with none and could reap again in the same episode — found by review).
  */
-import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, mkdirSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { tryLockExclusive } from '../../native/flock';
+import { runsInstalled } from '../installed';
 
-/** Where the per-user lock lives for `uid` (see the file comment); `runtimeRoot` is /run/user except in tests. */
-export function guardLockPathFor(uid: number, runtimeRoot = '/run/user'): string {
-  const runtime = join(runtimeRoot, String(uid));
-  try {
-    const st = statSync(runtime);
-    if (st.isDirectory() && st.uid === uid) return join(runtime, 'headroom-guard.lock');
-  } catch {
-    // No runtime directory (no login session, e.g. cron): the state directory below.
-  }
+/** Where the per-user lock lives for `uid` (see the file comment). */
+export function guardLockPathFor(uid: number): string {
   let home: string | null = null;
   try {
     // os.userInfo() reads the password database for the uid (getpwuid_r); it never looks at $HOME.
@@ -36,9 +35,9 @@ export function guardLockPathFor(uid: number, runtimeRoot = '/run/user'): string
   return home ? join(home, '.local', 'state', 'headroom', 'guard.lock') : join('/tmp', `headroom-guard-${uid}`, 'guard.lock');
 }
 
-/** The lock file for this user (see the file comment): HEADROOM_GUARD_LOCK if set, else guardLockPathFor(the process's uid). */
-export function defaultGuardLockPath(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.HEADROOM_GUARD_LOCK) return env.HEADROOM_GUARD_LOCK;
+/** The lock file for this user (see the file comment): HEADROOM_GUARD_LOCK if set (not when installed), else guardLockPathFor(the process's uid). */
+export function defaultGuardLockPath(env: NodeJS.ProcessEnv = process.env, moduleDir = __dirname): string {
+  if (env.HEADROOM_GUARD_LOCK && env.HEADROOM_GUARD_LOCK.startsWith('/') && !runsInstalled(moduleDir)) return env.HEADROOM_GUARD_LOCK;
   return guardLockPathFor(process.getuid?.() ?? 0);
 }
 
@@ -49,12 +48,24 @@ export class GuardLock {
   note: string | null = null;
   /** True when the last acquire() was refused because another guard holds the lock. */
   busy = false;
+  /** The previous holder's last auto-reap (monotonic ms), read when this guard took the lock; null if none. */
+  previousReapAt: number | null = null;
 
   constructor(readonly path: string = defaultGuardLockPath()) {}
 
-  /** True while this guard holds the lock. */
+  /** True while this guard holds the lock, and the file at the path is still the one it locked (else it lets go). */
   get held(): boolean {
-    return this.fd !== null;
+    if (this.fd === null) return false;
+    try {
+      const locked = fstatSync(this.fd);
+      const atPath = lstatSync(this.path);
+      if (locked.ino === atPath.ino && locked.dev === atPath.dev) return true;
+    } catch {
+      // Removed: let go below.
+    }
+    this.release();
+    this.note = `The guard lock file ${this.path} was removed or replaced while this guard held it; it takes the lock again.`;
+    return false;
   }
 
   /** Take the lock if free; true when held afterwards. Never throws: a failure is kept in `note`. */
@@ -90,22 +101,33 @@ export class GuardLock {
     }
     const refused = tryLockExclusive(fd);
     if (refused !== null) {
-      const holder = holderOf(fd);
+      const { pid } = lockFileOf(fd);
+      const holder = pid === null ? '' : ` (PID ${pid})`;
       closeSync(fd);
       this.note = `Another Headroom guard${holder} holds ${this.path} and does the reaping; this one only warns.`;
       this.busy = true;
       return false;
     }
-    try {
-      ftruncateSync(fd, 0);
-      writeSync(fd, `${process.pid}\n`);
-    } catch {
-      // The PID is only a courtesy for the other guards' note.
-    }
+    this.previousReapAt = lockFileOf(fd).reapAt;
     this.fd = fd;
+    this.write(this.previousReapAt);
     this.note = null;
     this.busy = false;
     return true;
+  }
+
+  /** Note an auto-reap at `time` (monotonic ms) in the lock file, for a guard that takes the lock over. */
+  recordReap(time: number): void {
+    if (this.fd !== null) this.write(time);
+  }
+
+  private write(reapAt: number | null): void {
+    try {
+      ftruncateSync(this.fd!, 0);
+      writeSync(this.fd!, `${process.pid}${reapAt === null ? '' : ` ${reapAt}`}\n`, 0);
+    } catch {
+      // A courtesy for the other guards (their note, the cooldown): a failed write harms nothing else.
+    }
   }
 
   /** Let another guard act. */
@@ -116,14 +138,16 @@ export class GuardLock {
   }
 }
 
-/** " (PID n)" from the holder's line in the lock file, read through our own fd (32 bytes at most), or "". */
-function holderOf(fd: number): string {
+/** The holder's PID and last auto-reap time from the lock file, read through our own fd (64 bytes at most). */
+function lockFileOf(fd: number): { pid: number | null; reapAt: number | null } {
   try {
-    const buf = Buffer.alloc(32);
+    const buf = Buffer.alloc(64);
     const n = readSync(fd, buf, 0, buf.length, 0);
-    const pid = Number(buf.toString('latin1', 0, n).trim());
-    return Number.isInteger(pid) && pid > 0 ? ` (PID ${pid})` : '';
+    const [pidText, reapText] = buf.toString('latin1', 0, n).trim().split(' ');
+    const pid = Number(pidText);
+    const reapAt = reapText === undefined ? Number.NaN : Number(reapText);
+    return { pid: Number.isInteger(pid) && pid > 0 ? pid : null, reapAt: Number.isFinite(reapAt) && reapAt >= 0 ? reapAt : null };
   } catch {
-    return '';
+    return { pid: null, reapAt: null };
   }
 }

@@ -10,6 +10,7 @@ import type { ReapErrorCode, ReapRequest, ReapRequestInput, ReapResponse, ReapRe
 import { commOf } from '../../contract/session-critical';
 import type { PrivilegeMode } from '../../contract/status';
 import { HELPER_INSTALL_PATH } from '../../native/polkit/paths';
+import { runsInstalled } from '../installed';
 import { ownerUid, readStat } from '../../native/proc';
 import { refusedResult } from '../../native/reap-result';
 import { HelperClient, HelperFailure } from './helper-client';
@@ -75,8 +76,7 @@ function asComm(names: readonly string[]): string[] {
  */
 export function helperPathFrom(env: NodeJS.ProcessEnv, moduleDir: string): string {
   const override = env.HEADROOM_HELPER_PATH;
-  // The window loads this from app.asar; /usr/bin/headroom from app.asar.unpacked (electron-builder.yml).
-  const installed = moduleDir.split('/').some((part) => part.endsWith('.asar') || part.endsWith('.asar.unpacked'));
+  const installed = runsInstalled(moduleDir);
   return override && override.startsWith('/') && !installed ? override : HELPER_INSTALL_PATH;
 }
 

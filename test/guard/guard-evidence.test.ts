@@ -285,6 +285,33 @@ describe('guard: acting only on what holds at that moment', () => {
     }
   });
 
+  it('a guard that takes the lock over keeps the cooldown the previous holder started', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'headroom-guard-handover-'));
+    const lockPath = join(dir, 'guard.lock');
+    const a = testGuard({ autoReap: true, guardSustainSeconds: 1, guardCooldownSeconds: 30 }, lockPath);
+    const b = testGuard({ autoReap: true, guardSustainSeconds: 1, guardCooldownSeconds: 30 }, lockPath);
+    try {
+      feed(a, thrasher, 0, 8);
+      await a.guard.idle();
+      expect(a.requests).toHaveLength(1);
+      // The window quits (or pauses); the headless guard, watching the same pressure, takes the lock.
+      a.guard.close();
+      const t = feed(b, thrasher, 9, 60, 100_000 + 9 * 250);
+      await b.guard.idle();
+      // 13 s of pressure after the first reap: within its 30 s cooldown, so nothing more.
+      expect(b.requests).toHaveLength(0);
+      expect(b.guard.state().acting).toBe(true);
+      // Past the cooldown it reaps.
+      feed(b, thrasher, 61, 130, t);
+      await b.guard.idle();
+      expect(b.requests).toHaveLength(1);
+    } finally {
+      a.done();
+      b.done();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('the wall clock stepping forward a minute does not cut the cooldown short (the guard\'s clock is monotonic)', async () => {
     let clock = 0;
     const g = testGuard({ autoReap: true, guardSustainSeconds: 1, guardCooldownSeconds: 30 }, undefined, undefined, () => clock);

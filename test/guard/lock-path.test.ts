@@ -3,7 +3,7 @@
  * XDG_RUNTIME_DIR and a `headroom guard --act` from su or cron without it (or with another HOME)
  * must contend for the same file, so only one of them acts.
  */
-import { chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ afterEach(() => {
 });
 
 describe('the guard lock path', () => {
-  it('does not depend on XDG_RUNTIME_DIR or HOME; HEADROOM_GUARD_LOCK still overrides it', () => {
+  it('is the home from the password database, whatever the session or the environment: a guard started before login and the window after it contend for one file', () => {
     dir = mkdtempSync(join(tmpdir(), 'headroom-lock-path-'));
     mkdirSync(join(dir, 'run'));
     const window = defaultGuardLockPath({ XDG_RUNTIME_DIR: join(dir, 'run'), HOME: join(dir, 'home') });
@@ -29,30 +29,18 @@ describe('the guard lock path', () => {
     expect(window).toBe(cron);
     expect(window).toBe(bare);
     expect(window).toBe(guardLockPathFor(uid));
-    expect(window.startsWith(dir)).toBe(false);
-    expect(defaultGuardLockPath({ HEADROOM_GUARD_LOCK: join(dir, 'test.lock'), XDG_RUNTIME_DIR: join(dir, 'run') })).toBe(join(dir, 'test.lock'));
+    expect(window).toBe(join(userInfo().homedir, '.local', 'state', 'headroom', 'guard.lock'));
+    // The tests' override: an absolute path, and never in an installed app.
+    expect(defaultGuardLockPath({ HEADROOM_GUARD_LOCK: join(dir, 'test.lock') })).toBe(join(dir, 'test.lock'));
+    expect(defaultGuardLockPath({ HEADROOM_GUARD_LOCK: 'test.lock' })).toBe(window);
+    expect(defaultGuardLockPath({ HEADROOM_GUARD_LOCK: join(dir, 'test.lock') }, '/opt/Headroom/resources/app.asar/dist/main/guard')).toBe(window);
+    expect(defaultGuardLockPath({ HEADROOM_GUARD_LOCK: join(dir, 'test.lock') }, '/opt/Headroom/resources/app.asar.unpacked/dist/main/guard')).toBe(window);
   });
 
-  it('uses /run/user/<uid> only when that directory belongs to the uid, else the home from the password database', () => {
+  it('two guards: only one holds the lock; the other names the holder', () => {
     dir = mkdtempSync(join(tmpdir(), 'headroom-lock-path-'));
-    const fromPasswd = join(userInfo().homedir, '.local', 'state', 'headroom', 'guard.lock');
-    // No runtime directory at all (cron, su without a session).
-    expect(guardLockPathFor(uid, join(dir, 'none'))).toBe(fromPasswd);
-    mkdirSync(join(dir, String(uid)));
-    expect(guardLockPathFor(uid, dir)).toBe(join(dir, String(uid), 'headroom-guard.lock'));
-    if (uid === 0) {
-      // Someone else's directory under that name is never used.
-      chownSync(join(dir, String(uid)), 12_345, 12_345);
-      expect(guardLockPathFor(uid, dir)).toBe(fromPasswd);
-    }
-  });
-
-  it('two guards started with different environments: only one holds the lock', () => {
-    dir = mkdtempSync(join(tmpdir(), 'headroom-lock-path-'));
-    mkdirSync(join(dir, String(uid)));
-    // Both resolve the path the way defaultGuardLockPath does, here under a test runtime root.
-    const window = new GuardLock(guardLockPathFor(uid, dir));
-    const headless = new GuardLock(guardLockPathFor(uid, dir));
+    const window = new GuardLock(join(dir, 'guard.lock'));
+    const headless = new GuardLock(join(dir, 'guard.lock'));
     try {
       expect(window.acquire()).toBe(true);
       expect(headless.acquire()).toBe(false);
@@ -61,6 +49,47 @@ describe('the guard lock path', () => {
     } finally {
       window.release();
       headless.release();
+    }
+  });
+
+  it('a holder whose lock file was removed (or replaced) lets go, so two guards never both hold one', () => {
+    dir = mkdtempSync(join(tmpdir(), 'headroom-lock-path-'));
+    const path = join(dir, 'guard.lock');
+    const first = new GuardLock(path);
+    const second = new GuardLock(path);
+    try {
+      expect(first.acquire()).toBe(true);
+      rmSync(path);
+      // The second locks a new file at the path; the first sees its file is no longer there and lets go.
+      expect(second.acquire()).toBe(true);
+      expect(first.held).toBe(false);
+      expect(first.note).toMatch(/was removed or replaced while this guard held it/);
+      expect(second.held).toBe(true);
+      expect(first.acquire()).toBe(false);
+    } finally {
+      first.release();
+      second.release();
+    }
+  });
+
+  it('carries the last auto-reap time to the guard that takes the lock over', () => {
+    dir = mkdtempSync(join(tmpdir(), 'headroom-lock-path-'));
+    const path = join(dir, 'guard.lock');
+    const first = new GuardLock(path);
+    const second = new GuardLock(path);
+    try {
+      expect(first.acquire()).toBe(true);
+      expect(first.previousReapAt).toBeNull();
+      first.recordReap(123_456_789);
+      expect(readFileSync(path, 'utf8')).toBe(`${process.pid} 123456789\n`);
+      first.release();
+      expect(second.acquire()).toBe(true);
+      expect(second.previousReapAt).toBe(123_456_789);
+      // Kept in the file for the next holder after this one.
+      expect(readFileSync(path, 'utf8')).toBe(`${process.pid} 123456789\n`);
+    } finally {
+      first.release();
+      second.release();
     }
   });
 
