@@ -15,6 +15,9 @@ import type { Snapshot } from './snapshot';
 /** Largest message either side of the WebSocket accepts. */
 export const MAX_WIRE_MESSAGE_BYTES = 1024 * 1024;
 
+/** The most processes one reap request names (reap.ts's ReapRequestSchema); more go in several. */
+export const MAX_TARGETS_PER_REQUEST = 512;
+
 /**
  * What a marker on the chart stands for: a reap by hand, the guard's auto-reap, its warning or
  * would-reap, a kernel OOM kill, a systemd-oomd kill (history.ts's MarkerKindSchema).

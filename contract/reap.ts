@@ -2,6 +2,7 @@
  * Reap requests and results: shared by the renderer, main, the CLI and the privileged helper.
  * A target is always (pid, startTime): the start time proves the pid still names the process the user saw.
  */
+import { MAX_TARGETS_PER_REQUEST } from './plain';
 import * as z from './zod';
 
 /** Linux's hard ceiling for pid_max (PID_MAX_LIMIT, 2^22). The helper also checks the live pid_max. */
@@ -18,7 +19,7 @@ export const ReapModeSchema = z.enum(['kill', 'end']);
 export type ReapMode = z.infer<typeof ReapModeSchema>;
 
 export const ReapRequestSchema = z.strictObject({
-  targets: z.array(ReapTargetSchema).min(1).max(512),
+  targets: z.array(ReapTargetSchema).min(1).max(MAX_TARGETS_PER_REQUEST),
   mode: ReapModeSchema.default('kill'),
   /** Allow session-critical processes (display server, shell, dbus…). Protected ones (PID 1, kernel threads) are refused anyway. */
   force: z.boolean().default(false),

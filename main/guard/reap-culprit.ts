@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Culprit } from '../../contract/guard';
+import { MAX_TARGETS_PER_REQUEST } from '../../contract/plain';
 import type { ReapResult } from '../../contract/reap';
 import type { Snapshot } from '../../contract/snapshot';
 import { refusedResult } from '../../native/reap';
@@ -22,7 +23,7 @@ export async function reapCulprit(
   ownUid: number,
 ): Promise<ReapResult[]> {
   const app = snapshot.apps.find((a) => a.id === culprit.appId);
-  const members = snapshot.processes.filter((p) => p.appId === culprit.appId && p.pid >= 2).slice(0, 512);
+  const members = snapshot.processes.filter((p) => p.appId === culprit.appId && p.pid >= 2);
   const targets = members.map((p) => ({ pid: p.pid, startTime: p.startTime }));
   const mount = snapshot.features.cgroupV2Mount;
   const refuse = (via: ReapResult['via'], code: 'CHANGED' | 'HELPER_UNAVAILABLE' | 'INTERNAL', message: string): ReapResult[] =>
@@ -38,7 +39,13 @@ export async function reapCulprit(
     );
   }
   try {
-    return (await reaper.reap({ targets, mode: 'kill', force: false })).results;
+    // A request holds at most MAX_TARGETS_PER_REQUEST: an app with more processes is reaped in
+    // several, not cut at the first 512 (the rest lived on while the notice said the app ended).
+    const results: ReapResult[] = [];
+    for (let i = 0; i < targets.length; i += MAX_TARGETS_PER_REQUEST) {
+      results.push(...(await reaper.reap({ targets: targets.slice(i, i + MAX_TARGETS_PER_REQUEST), mode: 'kill', force: false })).results);
+    }
+    return results;
   } catch (err) {
     return refuse('in-process', 'INTERNAL', `The reap of ${culprit.name} failed: ${err instanceof Error ? err.message : String(err)}`);
   }

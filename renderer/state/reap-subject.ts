@@ -3,13 +3,14 @@
  * dialog opens. The (pid, startTime) pairs are the ones the person saw, so a process that exited
  * or was replaced meanwhile is refused by main as CHANGED rather than killed by mistake.
  */
+import { MAX_TARGETS_PER_REQUEST } from '../../contract/plain';
 import type { ReapMode, ReapRequestInput, ReapTarget } from '../../contract/reap';
 import { isSessionCritical } from '../../contract/session-critical';
 import type { AppInfo, ProcessInfo } from '../../contract/snapshot';
 import type { Status } from '../../contract/status';
 
 /** The contract's limit on targets per request. */
-export const MAX_TARGETS_PER_REQUEST = 512;
+export { MAX_TARGETS_PER_REQUEST };
 
 export interface ReapSubject {
   kind: 'app' | 'process';
