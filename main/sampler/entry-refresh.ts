@@ -1,7 +1,8 @@
 /**
  * How the process table refreshes the parts of a known process it keeps (process-entry.ts): stat
  * (state, ppid, comm; on exec also the command line and the cgroup), status (the anon/file/shmem
- * split, swap, uid) with oom_score, and — on the periodic refresh — oom_score_adj and the cgroup.
+ * split, swap, uid) with oom_score, and — on the periodic refresh — oom_score_adj, the cgroup and the
+ * command line (rewritten in place by setproctitle).
  * process-table.ts decides when. A stat read, a full status refresh and a light one set when they
  * are due again, jittered ±50 % so processes first seen together spread over many ticks; a status
  * read because the RSS moved leaves the periodic one where it was.
@@ -163,6 +164,10 @@ export class EntryRefresh {
       if (full) {
         entry.oomScoreAdj = this.reader.int(base + 'oom_score_adj', entry.oomScoreAdj);
         this.setCgroup(entry, this.reader.cgroup(entry.pid));
+        // A program may rewrite its command line in place (setproctitle: postgres, sshd, nginx)
+        // without moving it, which no stat field shows; this refresh catches it (a resting process
+        // cannot write it: its light refresh leaves it).
+        entry.cmdline = this.cmdlineOf(entry);
         // Jitter spreads the refreshes of processes first seen together over many ticks.
         entry.nextStatusAt = nowMs + this.timing.statusRefreshMs * (0.5 + Math.random());
       }

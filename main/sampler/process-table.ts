@@ -97,6 +97,8 @@ export class ProcessTable {
   /** statm reads skipped during the last read() because the process's group did not run. */
   skippedReads = 0;
   private tick = 0;
+  /** Processes that became zombies this tick: their children were re-parented (see readOne). */
+  private readonly parentsGone: number[] = [];
   /** Whether the last read() listed /proc (false: it read the known processes and probed fork-watch's candidates). */
   listed = false;
 
@@ -200,8 +202,9 @@ export class ProcessTable {
       }
     }
     // Their children were re-parented (to init or a subreaper): re-read their stat on the next tick.
-    if (exited.length > 0) {
-      const gone = new Set(exited);
+    if (exited.length > 0 || this.parentsGone.length > 0) {
+      const gone = new Set([...exited, ...this.parentsGone]);
+      this.parentsGone.length = 0;
       for (const entry of this.entries.values()) if (entry.stat && gone.has(entry.stat.ppid)) entry.nextStatAt = 0;
     }
     return rows;
@@ -245,7 +248,11 @@ export class ProcessTable {
       return this.restingRow(entry, nowMs);
     }
     if (entry) {
+      const wasZombie = entry.stat.state === 'Z';
       rssPages = this.currentRss(entry, nowMs);
+      // Its children are re-parented when it exits, not when it is reaped: a zombie parent can stay
+      // for good (a subreaper that never waits), and its children showed it as their parent.
+      if (!wasZombie && rssPages >= 0 && entry.stat.state === 'Z') this.parentsGone.push(pid);
       if (rssPages < 0) {
         // Gone, or a new process under the same PID: start over for this PID.
         this.forget(pid, entry);

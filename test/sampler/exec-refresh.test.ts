@@ -57,3 +57,36 @@ describe('exec with the same comm', () => {
     expect(after?.cmdline).toBe(expected);
   });
 });
+
+describe('a command line rewritten in place', () => {
+  it('is seen at the periodic status refresh (setproctitle moves nothing the stat line shows)', async () => {
+    // node rewrites its argv in place (process.title writes over it) and puts its comm back, so
+    // neither comm nor the argv addresses change; bounded to 60 s.
+    const c = spawn(process.execPath, ['-e', "setTimeout(() => process.exit(0), 60000); process.stdin.once('data', () => { process.title = 'headroom-rewritten-title'; require('fs').writeFileSync('/proc/self/comm', 'node'); })", 'headroom-test-hog'], {
+      stdio: ['pipe', 'ignore', 'inherit'],
+    });
+    children.push(c);
+    const t = new ProcessTable({ fdBudget: 8192, statusRefreshMs: 300, statRefreshMs: 600_000, pageSize: pageSize() }, new Scratch(), new UserNames());
+    tables.push(t);
+    const rowOf = () => t.read(performance.now()).find((r) => r.info.pid === c.pid)?.info;
+    let before = rowOf();
+    for (let i = 0; i < 50 && !before?.cmdline.includes('headroom-test-hog'); i++) {
+      await sleep(20);
+      before = rowOf();
+    }
+    expect(before?.cmdline).toContain('headroom-test-hog');
+    c.stdin!.write('go\n');
+    const cmdlineNow = () => readFileSync(`/proc/${c.pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+    for (let i = 0; i < 100 && !cmdlineNow().startsWith('headroom-rewritten-title'); i++) await sleep(20);
+    expect(cmdlineNow().startsWith('headroom-rewritten-title')).toBe(true);
+    expect(readFileSync(`/proc/${c.pid}/comm`, 'utf8').trim()).toBe('node');
+    // The refresh comes due within 300 ms × 1.5.
+    let after = rowOf();
+    for (let i = 0; i < 20 && !after?.cmdline.startsWith('headroom-rewritten-title'); i++) {
+      await sleep(100);
+      after = rowOf();
+    }
+    expect(after?.comm).toBe('node');
+    expect(after?.cmdline.startsWith('headroom-rewritten-title')).toBe(true);
+  });
+});
