@@ -15,10 +15,18 @@ export function openFileLimit(): number {
 }
 
 /**
- * The default fd budget: half the soft limit minus room for everything else, capped at 8,192.
- * With the common soft limit of 1,024 that is 448 kept-open fds; the rest of the processes are
- * read with open+read+close (≈ 3× the cost, still correct).
+ * Fds the sampler keeps open besides the statm ones: the idle groups' (idle-groups.ts, 2 × 128) and
+ * the kept files' (kept-files.ts, 256) at most.
+ */
+export const OTHER_KEPT_FDS = 2 * 128 + 256;
+
+/**
+ * The default fd budget for kept statm fds: half the soft limit minus the sampler's other kept fds
+ * and some room, capped at 8,192, so the sampler never keeps more than half the limit in all (it
+ * counted only the statm fds, and at a soft limit of 1,024 could hold 963: found by review). Node
+ * raises its soft limit to the hard one at start, so this is 8,192 on most systems; at 1,024 it is
+ * none, and every process is read with open+read+close (≈ 3× the cost, still correct).
  */
 export function defaultFdBudget(limit = openFileLimit()): number {
-  return Math.max(0, Math.min(8192, Math.floor(limit / 2) - 64));
+  return Math.max(0, Math.min(8192, Math.floor(limit / 2) - 64 - OTHER_KEPT_FDS));
 }
