@@ -46,6 +46,22 @@ function rank(p: Partial<ActionPolicy> = {}) {
   return attribution.rank(b, { ...policy, ...p });
 }
 
+/**
+ * A ranking by name over two ticks 2 s apart in which every app grows 100 MiB/s times its
+ * `growthFactor` (no app has a stall of its own): how the name rules see apps with these comms.
+ */
+function rankedByName(apps: Array<{ comm: string; growthFactor: number }>, p: Partial<ActionPolicy>): Map<string, ReturnType<Attribution['rank']>[number]> {
+  const at = (k: number): Snapshot => {
+    const s = makeSnapshot({ seq: k, apps: apps.map((a) => ({ name: a.comm, rss: 100 * MiB + k * a.growthFactor * 200 * MiB, growth: 0, comm: a.comm })) });
+    s.time = 1_000_000 + k * 2000;
+    return s;
+  };
+  const attribution = new Attribution();
+  attribution.observe(at(0));
+  attribution.observe(at(1));
+  return new Map(attribution.rank(at(1), { ...policy, ownUid: 1000, ...p }).map((c) => [c.name, c]));
+}
+
 describe('culprit ranking', () => {
   it('own stall first, then growth; the biggest idle app is never ranked', () => {
     const ranking = rank();
@@ -96,24 +112,8 @@ describe('culprit ranking', () => {
   it('names longer than comm\'s 15 characters still match: session-critical by their first 15, avoid globs by what the cut comm could be', () => {
     // Two apps whose comm the kernel cut to 15 characters (gnome-text-edit growing 100 MiB/s, the
     // others 200 MiB/s, so it ranks last unless preferred), and one whose comm is short.
-    const at = (k: number): Snapshot => {
-      const s = makeSnapshot({
-        seq: k,
-        apps: [
-          { name: 'gnome-text-edit', rss: 100 * MiB + k * 200 * MiB, growth: 0, comm: 'gnome-text-edit' },
-          { name: 'xdg-desktop-por', rss: 100 * MiB + k * 400 * MiB, growth: 0, comm: 'xdg-desktop-por' },
-          { name: 'gnome-text', rss: 100 * MiB + k * 400 * MiB, growth: 0, comm: 'gnome-text' },
-        ],
-      });
-      s.time = 1_000_000 + k * 2000;
-      return s;
-    };
-    const ranked = (p: Partial<ActionPolicy>) => {
-      const attribution = new Attribution();
-      attribution.observe(at(0));
-      attribution.observe(at(1));
-      return new Map(attribution.rank(at(1), { ...policy, ownUid: 1000, ...p }).map((c) => [c.name, c]));
-    };
+    const ranked = (p: Partial<ActionPolicy>) =>
+      rankedByName([{ comm: 'gnome-text-edit', growthFactor: 1 }, { comm: 'xdg-desktop-por', growthFactor: 2 }, { comm: 'gnome-text', growthFactor: 2 }], p);
     const critical = ranked({ sessionCritical: ['xdg-desktop-portal'], avoid: ['gnome-text-editor'] });
     expect(critical.get('xdg-desktop-por')!.notActionable).toBe('xdg-desktop-por contains xdg-desktop-por, which is part of the desktop session (session-critical); the guard never reaps it.');
     expect(critical.get('gnome-text-edit')!.notActionable).toBe("gnome-text-edit matches 'gnome-text-editor' on the avoid list.");
@@ -133,23 +133,7 @@ describe('culprit ranking', () => {
   it('the 15 are bytes: a non-ASCII name cut inside a letter (its comm ends in U+FFFD) still matches session-critical names and avoid globs', () => {
     // 'Übersetzer-Dienst' (18 bytes): the kernel keeps 'Übersetzer-Die' (15 bytes, 14 letters);
     // 'öööööööööö' (20 bytes): 7 letters and the first byte of the 8th, read back as U+FFFD.
-    const at = (k: number): Snapshot => {
-      const s = makeSnapshot({
-        seq: k,
-        apps: [
-          { name: 'Übersetzer-Die', rss: 100 * MiB + k * 200 * MiB, growth: 0, comm: 'Übersetzer-Die' },
-          { name: 'ööööööö\ufffd', rss: 100 * MiB + k * 400 * MiB, growth: 0, comm: 'ööööööö\ufffd' },
-        ],
-      });
-      s.time = 1_000_000 + k * 2000;
-      return s;
-    };
-    const ranked = (p: Partial<ActionPolicy>) => {
-      const attribution = new Attribution();
-      attribution.observe(at(0));
-      attribution.observe(at(1));
-      return new Map(attribution.rank(at(1), { ...policy, ownUid: 1000, ...p }).map((c) => [c.name, c]));
-    };
+    const ranked = (p: Partial<ActionPolicy>) => rankedByName([{ comm: 'Übersetzer-Die', growthFactor: 1 }, { comm: 'ööööööö\ufffd', growthFactor: 2 }], p);
     const critical = ranked({ sessionCritical: ['öööööööööö'], avoid: ['Übersetzer-Dienst'] });
     expect(critical.get('ööööööö\ufffd')!.notActionable).toMatch(/which is part of the desktop session \(session-critical\)/);
     expect(critical.get('Übersetzer-Die')!.notActionable).toBe("Übersetzer-Die matches 'Übersetzer-Dienst' on the avoid list.");

@@ -19,6 +19,20 @@ afterEach(() => {
   dir = '';
 });
 
+/** Two guards' locks on one fresh path (released afterwards, whatever happens in `body`). */
+function withTwoLocks(body: (first: GuardLock, second: GuardLock, path: string) => void): void {
+  dir = mkdtempSync(join(tmpdir(), 'headroom-lock-path-'));
+  const path = join(dir, 'guard.lock');
+  const first = new GuardLock(path);
+  const second = new GuardLock(path);
+  try {
+    body(first, second, path);
+  } finally {
+    first.release();
+    second.release();
+  }
+}
+
 describe('the guard lock path', () => {
   it('is the home from the password database, whatever the session or the environment: a guard started before login and the window after it contend for one file', () => {
     dir = mkdtempSync(join(tmpdir(), 'headroom-lock-path-'));
@@ -38,26 +52,16 @@ describe('the guard lock path', () => {
   });
 
   it('two guards: only one holds the lock; the other names the holder', () => {
-    dir = mkdtempSync(join(tmpdir(), 'headroom-lock-path-'));
-    const window = new GuardLock(join(dir, 'guard.lock'));
-    const headless = new GuardLock(join(dir, 'guard.lock'));
-    try {
+    withTwoLocks((window, headless) => {
       expect(window.acquire()).toBe(true);
       expect(headless.acquire()).toBe(false);
       expect(headless.busy).toBe(true);
       expect(headless.note).toMatch(/^Another Headroom guard \(PID \d+\) holds .* and does the reaping; this one only warns\.$/);
-    } finally {
-      window.release();
-      headless.release();
-    }
+    });
   });
 
   it('a holder whose lock file was removed (or replaced) lets go, so two guards never both hold one', () => {
-    dir = mkdtempSync(join(tmpdir(), 'headroom-lock-path-'));
-    const path = join(dir, 'guard.lock');
-    const first = new GuardLock(path);
-    const second = new GuardLock(path);
-    try {
+    withTwoLocks((first, second, path) => {
       expect(first.acquire()).toBe(true);
       rmSync(path);
       // The second locks a new file at the path; the first sees its file is no longer there and lets go.
@@ -66,18 +70,11 @@ describe('the guard lock path', () => {
       expect(first.note).toMatch(/was removed or replaced while this guard held it/);
       expect(second.held).toBe(true);
       expect(first.acquire()).toBe(false);
-    } finally {
-      first.release();
-      second.release();
-    }
+    });
   });
 
   it('carries the last auto-reap time to the guard that takes the lock over', () => {
-    dir = mkdtempSync(join(tmpdir(), 'headroom-lock-path-'));
-    const path = join(dir, 'guard.lock');
-    const first = new GuardLock(path);
-    const second = new GuardLock(path);
-    try {
+    withTwoLocks((first, second, path) => {
       expect(first.acquire()).toBe(true);
       expect(first.previousReapAt).toBeNull();
       first.recordReap(123_456_789);
@@ -87,10 +84,7 @@ describe('the guard lock path', () => {
       expect(second.previousReapAt).toBe(123_456_789);
       // Kept in the file for the next holder after this one.
       expect(readFileSync(path, 'utf8')).toBe(`${process.pid} 123456789\n`);
-    } finally {
-      first.release();
-      second.release();
-    }
+    });
   });
 
   it('never opens the lock through a symlink (the file is truncated once locked)', () => {
@@ -104,21 +98,14 @@ describe('the guard lock path', () => {
   });
 
   it('refuses a FIFO in its place at once, for every guard (a second one used to wait on it for ever)', () => {
-    dir = mkdtempSync(join(tmpdir(), 'headroom-lock-path-'));
-    const path = join(dir, 'guard.lock');
-    expect(spawnSync('mkfifo', [path]).status).toBe(0);
-    const first = new GuardLock(path);
-    const second = new GuardLock(path);
-    try {
+    withTwoLocks((first, second, path) => {
+      expect(spawnSync('mkfifo', [path]).status).toBe(0);
       // Checked for the first before the second runs: without the check the first takes the lock on
       // the FIFO, and the second's read of the holder's PID blocks this thread for good.
       expect(first.acquire()).toBe(false);
       expect(first.note).toBe(`Auto-reap is off for this guard: its lock file ${path} is not a regular file (remove it, and Headroom makes a new one).`);
       expect(second.acquire()).toBe(false);
       expect(second.busy).toBe(false);
-    } finally {
-      first.release();
-      second.release();
-    }
+    });
   });
 });
