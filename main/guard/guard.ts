@@ -34,6 +34,7 @@
  */
 import type { Culprit, GuardEvent, GuardPressure, GuardState } from '../../contract/guard';
 import type { ReapMarker } from '../../contract/history';
+import { DEFAULT_SESSION_CRITICAL } from '../../contract/session-critical';
 import type { Settings } from '../../contract/settings';
 import type { Snapshot } from '../../contract/snapshot';
 import type { MemoryLimit } from '../../native/cgroup';
@@ -53,6 +54,11 @@ const SHARE_SPAN_MS = 1000;
 const LOCK_RETRY_MS = 2000;
 /** A longer gap between snapshots (a pause, a stopped sampler) ends the evidence gathered before it. */
 export const EVIDENCE_GAP_MS = 15_000;
+
+/** The person's session-critical names and the built-in ones (contract/session-critical.ts), once each. */
+function withBuiltIn(names: readonly string[]): string[] {
+  return [...new Set([...names, ...DEFAULT_SESSION_CRITICAL])];
+}
 
 /** The system's monotonic clock in ms (CLOCK_MONOTONIC: the same in every process, moved by no wall-clock step). */
 export function monotonicMs(): number {
@@ -405,7 +411,9 @@ export function createGuard(options: GuardOptions): Guard {
       pressure = measured.pressure;
       const s = settings();
       const policy: ActionPolicy = {
-        sessionCritical: s.sessionCritical,
+        // The built-in names always count for an auto-reap, whatever the person's list says: a list
+        // emptied for manual reaps must not let the guard end the display server by itself.
+        sessionCritical: withBuiltIn(s.sessionCritical),
         avoid: s.autoReapAvoid,
         prefer: s.autoReapPrefer,
         protectedPids,

@@ -285,6 +285,19 @@ describe('guard: acting only on what holds at that moment', () => {
     }
   });
 
+  it('never auto-reaps a built-in session-critical process, even with the person\'s list emptied', async () => {
+    const g = testGuard({ autoReap: true, guardSustainSeconds: 1, sessionCritical: [] });
+    try {
+      feed(g, (k) => [{ name: 'gnome-shell', comm: 'gnome-shell', anonBytes: 1000 * MiB + k * 50 * MiB, stallUs: k * 100_000 }], 0, 16);
+      await g.guard.idle();
+      expect(kinds(g.events)).toEqual(['started', 'warning:gnome-shell']);
+      expect(g.requests).toEqual([]);
+      expect(g.guard.state().ranking[0]!.notActionable).toMatch(/contains gnome-shell, which is part of the desktop session \(session-critical\)/);
+    } finally {
+      g.done();
+    }
+  });
+
   it('a guard that takes the lock over keeps the cooldown the previous holder started', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'headroom-guard-handover-'));
     const lockPath = join(dir, 'guard.lock');
