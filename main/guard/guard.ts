@@ -296,16 +296,15 @@ export function createGuard(options: GuardOptions): Guard {
     options.onState?.(s);
   }
 
-  /** The wall clock stepped back: drop the measurement history (the episode runs on the monotonic clock). */
-  function clockSteppedBack(): void {
+  /** Drop the measurement history (the shares' totals, the ranking's samples): after the wall clock stepped back, or a gap. */
+  function forgetMeasurements(): void {
     totals = [];
     attribution.reset();
   }
 
   /** A gap in watching (a pause, a stopped sampler): what was measured before it counts no more. */
   function forgetEvidence(): void {
-    totals = [];
-    attribution.reset();
+    forgetMeasurements();
     episode.forgetStreaks();
   }
 
@@ -390,7 +389,8 @@ export function createGuard(options: GuardOptions): Guard {
       const now = options.clockAt ? options.clockAt(snapshot) : monotonicMs();
       if (lastObservedAt !== null && now - lastObservedAt > EVIDENCE_GAP_MS) forgetEvidence();
       lastObservedAt = now;
-      if (lastSnapshotTime !== null && snapshot.time < lastSnapshotTime) clockSteppedBack();
+      // The wall clock stepped back: the episode runs on the monotonic clock, the shares must start again.
+      if (lastSnapshotTime !== null && snapshot.time < lastSnapshotTime) forgetMeasurements();
       lastSnapshotTime = snapshot.time;
       attribution.observe(snapshot);
       if (watch && wantedShare() !== watchShare) {

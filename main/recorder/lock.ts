@@ -52,7 +52,7 @@ const BEING_WRITTEN_MS = 5000;
 
 function isRecent(path: string): boolean {
   const info = lstatOrNull(path);
-  return info !== null && Date.now() - info.mtimeMs < BEING_WRITTEN_MS && info.mtimeMs - Date.now() < BEING_WRITTEN_MS;
+  return info !== null && Math.abs(Date.now() - info.mtimeMs) < BEING_WRITTEN_MS;
 }
 
 function alive(holder: LockHolder): boolean {
@@ -132,13 +132,8 @@ export function acquireLock(dir: string, me: LockHolder = self()): LockHolder | 
  */
 function createWithContent(path: string, text: string): boolean {
   const temp = `${path}.${randomBytes(6).toString('hex')}.new`;
-  const fd = createAppendOnly(temp);
   try {
-    try {
-      writeSync(fd, text);
-    } finally {
-      closeSync(fd);
-    }
+    writeNew(temp, text);
     linkSync(temp, path);
     return true;
   } catch (err) {
@@ -153,16 +148,21 @@ function createWithContent(path: string, text: string): boolean {
     }
   }
   try {
-    const direct = createAppendOnly(path);
-    try {
-      writeSync(direct, text);
-    } finally {
-      closeSync(direct);
-    }
+    writeNew(path, text);
     return true;
   } catch (err) {
     if (errnoCode(err) === 'EEXIST') return false;
     throw err;
+  }
+}
+
+/** Create `path` (O_EXCL, no links followed) holding `text`; throws EEXIST when it exists. */
+function writeNew(path: string, text: string): void {
+  const fd = createAppendOnly(path);
+  try {
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
   }
 }
 

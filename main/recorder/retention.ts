@@ -43,13 +43,10 @@ export function applyRetention(dir: string, now: number, retentionMs: number, ma
     return false;
   });
   // Over the cap: the oldest by when they were made, not by their names' times (sequence.ts).
-  const byAge = [...kept].sort(byWriteOrder);
-  const gone = new Set<string>();
-  while (total > maxBytes && byAge.length > 0 && byAge[0]!.stem !== keepStem) {
-    const oldest = byAge.shift()!;
+  const left = [...kept].sort(byWriteOrder);
+  while (total > maxBytes && left.length > 0 && left[0]!.stem !== keepStem) {
+    const oldest = left.shift()!;
     remove(oldest.stem, oldest.sysBytes + oldest.appsBytes);
-    gone.add(oldest.stem);
   }
-  const left = kept.filter((seg) => !gone.has(seg.stem));
   return { deleted, bytesAfter: total, oldestTime: left.length > 0 ? Math.min(...left.map((seg) => seg.start)) : null };
 }

@@ -291,7 +291,10 @@ export class StoreWriter {
     throw Object.assign(new Error(`the history files in ${this.dir} were removed while being written`), { code: 'ENOENT' });
   }
 
-  /** The pair being left at a rotation: synced on the thread pool and closed after, so this thread does not wait for the disk. */
+  /**
+   * The files of the pair being left at a rotation: synced on the thread pool and closed after, so
+   * this thread does not wait for the disk (ensureOpen resets the rest for the new pair).
+   */
   private rotateOut(): void {
     for (const f of [this.sys, this.apps]) {
       if (!f) continue;
@@ -300,8 +303,6 @@ export class StoreWriter {
     }
     this.sys = null;
     this.apps = null;
-    this.previousRaw = null;
-    this.defs.clear();
   }
 
   /**

@@ -102,8 +102,7 @@ export function decodeSysFile(path: string): DecodedSys {
   try {
     if (hit && hit.size === size) {
       // Used: to the end of the eviction order.
-      cache.delete(path);
-      cache.set(path, hit);
+      remember(path, hit);
       return hit;
     }
     buf = Buffer.allocUnsafe(size);
