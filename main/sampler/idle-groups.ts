@@ -33,7 +33,7 @@ import { closeSync, openSync } from 'node:fs';
 import { preadCounter, preadWhole, type Scratch } from './read-file';
 
 /** Watched groups at most (each keeps two fds, beside the statm fd budget: half the soft limit is left for the rest). */
-const MAX_GROUPS = 128;
+export const MAX_GROUPS = 128;
 const KEY = 'usage_usec ';
 /** A group's member list is read every tick up to this many members, every ⌈members / this⌉ ticks above. */
 export const LIST_MEMBERS_PER_TICK = 500;

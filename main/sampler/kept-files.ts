@@ -11,7 +11,7 @@ import { closeSync, openSync } from 'node:fs';
 import { preadAll, readText, type Scratch } from './read-file';
 
 /** Fds kept at most (beside the statm fds and the idle groups' two per group). */
-const MAX_KEPT = 256;
+export const MAX_KEPT = 256;
 
 /** Kept-open fds of small files, by path. */
 export class KeptFiles {

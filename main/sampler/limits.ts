@@ -1,5 +1,7 @@
 /** The process's open-file limit, and the share of it the sampler may keep open. */
 import { readFileSync } from 'node:fs';
+import { MAX_GROUPS } from './idle-groups';
+import { MAX_KEPT } from './kept-files';
 
 /** Soft limit on open files (RLIMIT_NOFILE) from /proc/self/limits; 1024 when it cannot be read. */
 export function openFileLimit(): number {
@@ -14,11 +16,8 @@ export function openFileLimit(): number {
   }
 }
 
-/**
- * Fds the sampler keeps open besides the statm ones: the idle groups' (idle-groups.ts, 2 × 128) and
- * the kept files' (kept-files.ts, 256) at most.
- */
-export const OTHER_KEPT_FDS = 2 * 128 + 256;
+/** Fds the sampler keeps open besides the statm ones, at most: the idle groups' two each and the kept files'. */
+export const OTHER_KEPT_FDS = 2 * MAX_GROUPS + MAX_KEPT;
 
 /**
  * The default fd budget for kept statm fds: half the soft limit minus the sampler's other kept fds
