@@ -399,7 +399,11 @@ export function createGuard(options: GuardOptions): Guard {
         watch = makeWatch();
         watch?.start();
       }
-      watch?.setGroups(snapshot.apps.flatMap((a) => (a.cgroup && a.pressure ? [a.cgroup] : [])));
+      // Each app group with pressure of its own gets a trigger too, under the mount the sampler found.
+      watch?.setGroups(
+        snapshot.apps.flatMap((a) => (a.cgroup && a.pressure ? [a.cgroup] : [])),
+        snapshot.features.cgroupV2Mount,
+      );
       // The lock is taken (or retried) every tick, before anything else, so acting is known at once.
       const canAct = mayAct();
       psiMissing = !snapshot.psi?.memory;

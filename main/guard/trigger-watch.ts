@@ -67,6 +67,9 @@ export class TriggerWatch {
   private groupsKey = '';
   /** Groups asked for and not yet applied (applied between waits). */
   private pending: string[] | null = null;
+  private pendingMount: string | null = null;
+  /** The mount the armed groups' paths are under. */
+  private mount: string | null = null;
   private pollSet: PollSet | null = null;
   private wake: WakeFd | null = null;
   private systemFd: number | null = null;
@@ -113,13 +116,18 @@ export class TriggerWatch {
     });
   }
 
-  /** Watch exactly these app groups (cgroup v2 paths); applied only when the set changed. */
-  setGroups(cgroups: readonly string[]): void {
+  /**
+   * Watch exactly these app groups: cgroup v2 paths under the options' cgroupMount, or else under
+   * `mount` (the snapshot's, as the sampler found it). Applied only when the set or the mount changed.
+   */
+  setGroups(cgroups: readonly string[], snapshotMount: string | null = null): void {
+    const mount = this.data.cgroupMount ?? snapshotMount;
     const sorted = [...new Set(cgroups)].sort();
-    const key = sorted.join('\n');
+    const key = `${mount ?? ''}\0${sorted.join('\n')}`;
     if (key === this.groupsKey || !this.started || this.stopped) return;
     this.groupsKey = key;
     this.pending = sorted;
+    this.pendingMount = mount;
     if (this.pollSet?.busy) this.wake?.wake();
   }
 
@@ -226,19 +234,21 @@ export class TriggerWatch {
   private applyGroups(): void {
     const paths = this.pending;
     this.pending = null;
-    if (paths && this.systemFd !== null && this.data.cgroupMount) {
-      const wanted = new Set(paths.slice(0, MAX_FDS - 2));
+    if (paths && this.systemFd !== null) {
+      const mount = this.pendingMount;
+      const wanted = new Set(mount ? paths.slice(0, MAX_FDS - 2) : []);
       for (const [path, fd] of this.groups) {
-        if (!wanted.has(path)) {
+        if (!wanted.has(path) || mount !== this.mount) {
           closeSync(fd);
           this.groups.delete(path);
         }
       }
+      this.mount = mount;
       const stallUs = this.stallUs(this.windowMs * 1000);
       for (const path of wanted) {
         if (this.groups.has(path)) continue;
         try {
-          this.groups.set(path, openPsiTrigger(join(this.data.cgroupMount, path, 'memory.pressure'), 'some', stallUs, this.windowMs * 1000));
+          this.groups.set(path, openPsiTrigger(join(mount!, path, 'memory.pressure'), 'some', stallUs, this.windowMs * 1000));
         } catch {
           // The group left between the snapshot and now, or has no memory.pressure: nothing to watch.
         }
