@@ -85,11 +85,13 @@ describe('the guard\'s app-group triggers', () => {
     const pressureFile = join(dir, 'memory.pressure');
     await until('the app in a snapshot with its pressure', () => appSeen, 10_000);
     await until(`a trigger on ${pressureFile}`, () => triggersOn(pressureFile) === 1, 10_000);
+    expect(triggersOn(pressureFile)).toBe(1);
     await until('the guard in trigger mode', () => guard.state().mode === 'trigger', 10_000);
 
     // The group goes away: its trigger is closed (POLLERR, or the next snapshot's set without it).
     for (const s of sleepers) writeFileSync(join(mount, 'cgroup.procs'), String(s.pid));
     rmdirSync(dir);
     await until(`no trigger on ${pressureFile}`, () => triggersOn(pressureFile) === 0, 10_000);
+    expect(guard.state().mode).toBe('trigger');
   }, 40_000);
 });
