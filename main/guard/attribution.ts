@@ -9,13 +9,14 @@
  * The order is lexicographic: score = stall in half-percent steps (rounded up) × 500 + growth MiB/s
  * (0–499) + GiB ÷ 100 (< 1), so any measured stall of the app's own (≥ 0.05 %) outranks any growth (a
  * growing app without a group of its own ranks only among those with no measured stall), growth
- * breaks ties between similar stalls and size orders the rest. An app with neither a stall ≥ 1 % nor growth ≥ 4 MiB/s is not
+ * breaks ties between similar stalls and size orders the rest. An app with neither a stall ≥ 0.05 % nor growth ≥ 4 MiB/s is not
  * ranked at all: the largest RSS alone is never the reason. Per-app refaults are not in the snapshot
  * (the memory controller is v1 here), so they are not used.
  *
  * Actionability (Culprit.notActionable): PID 1, kernel threads, Headroom itself and its ancestors,
  * session-critical names, the avoid list, another user's app without the privileged helper running.
- * The prefer list moves matching ranked apps to the front. Names are matched as the kernel keeps
+ * The prefer list moves matching ranked apps to the front, if they have evidence enough to act on
+ * (hasEvidence: a faint stall ranks, but a preference does not make it the likely cause). Names are matched as the kernel keeps
  * comm, its first 15 bytes (contract/session-critical.ts `commOf`, as the reaper does): a
  * session-critical name or a plain prefer name by its first 15; an avoid glob against a 15-byte
  * comm matches when the comm could be the start of a name the glob matches ('gnome-text-editor' and
@@ -190,7 +191,8 @@ export class Attribution {
         score: stallSteps(stallPct) * 500 + Math.min(499, Math.max(0, Math.round(growthMiBps))) + Math.min(0.99, Math.round(sizeBytes / (1024 * MIB)) / 100),
         uid: app.uid,
         notActionable: whyNot(app, comms, byPid, policy, avoid),
-        preferred: prefer.some((g) => globMatches(g, names, comms)),
+        // Only evidence enough to act on lets the prefer list put an app first (and so name it the likely cause).
+        preferred: this.evidenced.has(app.id) && prefer.some((g) => globMatches(g, names, comms)),
         stallPct: stallSteps(stallPct) > 0 ? stallPct! : 0,
         growthMiBps,
         sizeBytes,
