@@ -2,7 +2,7 @@
 // bounded history, survives its worker dying, lets the process exit once stopped, and keeps the
 // host's event loop free while the cold first tick runs (against SamplerLoop, which blocks it).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
@@ -167,6 +167,37 @@ describe('WorkerSamplerLoop', () => {
     expect(after.memory.rates.majorFaultsPerSec).toBeNull();
     expect(l.errors().count).toBe(1);
   });
+
+  // Node closes the fds a worker opened with fs.open when it ends, by crash or terminate() alike:
+  // the sampler's kept fds (one statm per process, the kept files) rely on it and must not outlive it.
+  it('leaves none of a dead worker\'s kept fds open (statm per process, the kept files), and the next worker keeps its own', async () => {
+    const procOrSysFds = (): number =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return /^\/(proc|sys)\//.test(readlinkSync(`/proc/self/fd/${fd}`));
+        } catch {
+          return false;
+        }
+      }).length;
+    const before = procOrSysFds();
+    // A long interval: the restart comes 5 s after the crash, so the fds can be counted in between.
+    const l = loop({ intervalMs: 5000 });
+    l.start();
+    await nextSnapshot(l, () => true, 10_000);
+    const kept = procOrSysFds() - before;
+    // One statm fd per process of the machine, the kept files and the fork watch's counters.
+    expect(kept).toBeGreaterThan(20);
+    const worker = (l as unknown as { worker: Worker | null }).worker;
+    const exited = new Promise((r) => worker!.once('exit', r));
+    await worker!.terminate();
+    await exited;
+    expect(l.errors().count).toBe(1);
+    expect(procOrSysFds()).toBe(before);
+    // The next worker keeps its own again.
+    await nextSnapshot(l, () => true, 15_000);
+    expect(procOrSysFds() - before).toBeGreaterThan(20);
+    l.stop();
+  }, 40_000);
 
   it('holds at most two sampler threads however fast it is paused and resumed, and ticks after the last resume', async () => {
     // What a page sending setPaused off and on in a loop does to the service's loop.
