@@ -26,10 +26,20 @@ import type { Entry } from './process-entry';
 import type { ProcReader } from './proc-reader';
 import type { UserNames } from './users';
 
+/**
+ * Mean age after which a resting process's oom_score_adj is read again (its light refresh): 10 min.
+ * Only another process changes it while it rests (choom, a service manager), and nothing in Headroom
+ * decides by it; the read (open + read + close of a procfs file, ~30 µs) was 13 % of the sampler
+ * worker's time at 2,000 resting processes when it came every ~60 s (docs/BENCHMARKS.md, thirteenth pass).
+ */
+export const LIGHT_REFRESH_MS = 600_000;
+
 /** Mean ages after which the periodic refreshes come due. */
 export interface RefreshTiming {
   statRefreshMs: number;
   statusRefreshMs: number;
+  /** The light refresh's (default LIGHT_REFRESH_MS). */
+  lightRefreshMs?: number;
 }
 
 /** The refreshes, over the table's reader, user names and group counts. */
@@ -49,9 +59,15 @@ export class EntryRefresh {
    * moved, nor its uid and name (it did not run). What others can change is oom_score_adj (then
    * oom_score with it) and its cgroup — and a move is seen by its group's member list, compared
    * while its members rest (idle-groups.ts). One small read instead of statm, status, oom_score,
-   * oom_score_adj and cgroup. False when the read failed: the caller reads it fully (and sees it gone).
+   * oom_score_adj and cgroup. That read is done only every lightRefreshMs (jittered ±50 %); the
+   * refreshes due in between read nothing. False when the read failed: the caller reads it fully (and sees it gone).
    */
   lightRefresh(entry: Entry, nowMs: number): boolean {
+    if (nowMs < entry.nextLightAt) {
+      // Due again at the light read's time at the latest, so that read comes when it is due.
+      entry.nextStatusAt = Math.min(nowMs + this.timing.statusRefreshMs * (0.5 + Math.random()), entry.nextLightAt);
+      return true;
+    }
     const base = `/proc/${entry.pid}/`;
     try {
       const adj = this.reader.int(base + 'oom_score_adj', entry.oomScoreAdj);
@@ -66,7 +82,12 @@ export class EntryRefresh {
     }
     this.lightRefreshes++;
     entry.nextStatusAt = nowMs + this.timing.statusRefreshMs * (0.5 + Math.random());
+    entry.nextLightAt = this.nextLightAt(nowMs);
     return true;
+  }
+
+  private nextLightAt(nowMs: number): number {
+    return nowMs + (this.timing.lightRefreshMs ?? LIGHT_REFRESH_MS) * (0.5 + Math.random());
   }
 
   /** Take a fresh stat read; on exec (comm or the code and argv addresses changed) re-read the command line and the cgroup. */
@@ -163,6 +184,7 @@ export class EntryRefresh {
       entry.oomScore = this.reader.int(base + 'oom_score', entry.oomScore);
       if (full) {
         entry.oomScoreAdj = this.reader.int(base + 'oom_score_adj', entry.oomScoreAdj);
+        entry.nextLightAt = this.nextLightAt(nowMs);
         this.setCgroup(entry, this.reader.cgroup(entry.pid));
         // A program may rewrite its command line in place (setproctitle: postgres, sshd, nginx)
         // without moving it, which no stat field shows; this refresh catches it (a resting process

@@ -58,6 +58,8 @@ export interface Entry {
   swap: number;
   rssAtStatus: number;
   nextStatusAt: number;
+  /** When a due light refresh (a resting process's) reads oom_score_adj again (entry-refresh.ts). */
+  nextLightAt: number;
   oomScore: number;
   oomScoreAdj: number;
   /** The row last returned, reused while the process rests. */
@@ -76,7 +78,7 @@ export function newEntry(pid: number, fd: number | null, firstSeenAt: number, ti
   return {
     pid, fd, stat: null as unknown as StatRaw, tail: newStatTail(), liveTask: 0, residentAtStat: 0, nextStatAt: 0, nextReadAt: 0, nextQuietReadAt: 0, firstSeenAt, regroup: false,
     readReclaim: -1, cmdline: '', tgid: pid, uid: 0, user: '', cgroup: '/', anon: 0, file: 0, shmem: 0, swap: 0, rssAtStatus: 0,
-    nextStatusAt: 0, oomScore: 0, oomScoreAdj: 0, row: null, growthTimes: [0, 0, 0, 0, 0], growthRss: [0, 0, 0, 0, 0], growthReads: 0, growthNext: 0, seenTick: tick,
+    nextStatusAt: 0, nextLightAt: 0, oomScore: 0, oomScoreAdj: 0, row: null, growthTimes: [0, 0, 0, 0, 0], growthRss: [0, 0, 0, 0, 0], growthReads: 0, growthNext: 0, seenTick: tick,
   };
 }
 

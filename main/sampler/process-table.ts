@@ -66,6 +66,8 @@ export interface ProcessTableOptions {
   fdBudget: number;
   /** Mean age after which status, oom_score_adj and cgroup are re-read anyway. */
   statusRefreshMs: number;
+  /** Mean age after which a resting process's oom_score_adj is re-read (entry-refresh.ts LIGHT_REFRESH_MS, 10 min). */
+  lightRefreshMs?: number;
   /** Mean age after which stat is re-read for a process whose RSS did not change. */
   statRefreshMs: number;
   cmdlineCap?: number;

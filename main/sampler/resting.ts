@@ -6,7 +6,8 @@
  * it cannot have grown, exited or exec'd, nor changed its stat line (state, comm, session), so its
  * row is the last one (the same object, when it was not growing). Its due status refresh reads
  * only oom_score_adj (what others change without it running, besides its cgroup: a move shows in its
- * group's member list, idle-groups.ts) while it is untouched:
+ * group's member list, idle-groups.ts), and that only every ~10 min (entry-refresh.ts
+ * LIGHT_REFRESH_MS), while it is untouched:
  * nothing reclaimed since its last statm read, which found the RSS of its last status read;
  * otherwise it is read fully. Exceptions: a zombie, a process whose parent just exited, and a
  * process first seen less than 30 s ago (youngMs; not those found on the first read, which were

@@ -95,9 +95,9 @@ async function growerAndSleeper(): Promise<{ child: Child; idle: ChildProcess }>
   return { child, idle };
 }
 
-function table(idleReadMs: number, quietReadMs = 600_000, youngMs = 0, statusRefreshMs = 600_000): ProcessTable {
+function table(idleReadMs: number, quietReadMs = 600_000, youngMs = 0, statusRefreshMs = 600_000, lightRefreshMs = statusRefreshMs): ProcessTable {
   const t = new ProcessTable(
-    { fdBudget: 8192, statusRefreshMs, statRefreshMs: 600_000, pageSize: pageSize(), cgroupV2Mount: V2, idleReadMs, quietReadMs, youngMs },
+    { fdBudget: 8192, statusRefreshMs, lightRefreshMs, statRefreshMs: 600_000, pageSize: pageSize(), cgroupV2Mount: V2, idleReadMs, quietReadMs, youngMs },
     new Scratch(),
     new UserNames(),
   );
@@ -281,7 +281,31 @@ describe('idle groups: processes whose cgroup did not run are not read', () => {
     expect(reread).toBeLessThanOrEqual(idleReadMs * 1.5 + 100);
   });
 
-  it('refreshes a resting process lightly while nothing is reclaimed: an oom_score_adj set by others shows within statusRefreshMs × 1.5; a move, on the next tick', async () => {
+  it('reads a resting process\'s oom_score_adj only every lightRefreshMs: the status refreshes due in between read nothing', async () => {
+    const group = appGroup('lightslow');
+    const a = sleeper();
+    const b = sleeper();
+    await sleep(100);
+    for (const pid of [a.pid!, b.pid!]) writeFileSync(join(group, 'cgroup.procs'), String(pid));
+    // Status due every ~300 ms, the light read only every ~10 min.
+    const t = table(600_000, 600_000, 0, 300, 600_000);
+    const still = 1_000;
+    t.read(Date.now(), still);
+    await sleep(50);
+    const first = t.read(Date.now(), still).find((r) => r.info.pid === a.pid)!;
+    writeFileSync(`/proc/${a.pid}/oom_score_adj`, '500');
+    let light = 0;
+    for (const until = performance.now() + 1500; performance.now() < until; await sleep(50)) {
+      const row = t.read(Date.now(), still).find((r) => r.info.pid === a.pid)!;
+      light += t.lightRefreshes;
+      // Not read: the row is the one before the change, the very same object.
+      expect(row).toBe(first);
+    }
+    expect(light).toBe(0);
+    expect(first.info.oomScoreAdj).not.toBe(500);
+  });
+
+  it('refreshes a resting process lightly while nothing is reclaimed: an oom_score_adj set by others shows within lightRefreshMs × 1.5; a move, on the next tick', async () => {
     const group = appGroup('light');
     const other = appGroup('other');
     const a = sleeper();
