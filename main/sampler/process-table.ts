@@ -49,7 +49,7 @@ import { GroupMembers } from './group-members';
 import { IdleGroups } from './idle-groups';
 import { advanceGrowth, newEntry, rowOf, type Entry, type TableRow } from './process-entry';
 import { newStatTail } from './parse/stat-tail';
-import { ProcReader } from './proc-reader';
+import { isOutOfFds, ProcReader } from './proc-reader';
 import type { Scratch } from './read-file';
 import { readAgainLater, rests, type RestContext } from './resting';
 import { StatmFds } from './statm-fds';
@@ -165,7 +165,7 @@ export class ProcessTable {
     if (plan.list) {
       // Read in ascending PID order: readdirSync sorts the names as text ("10" before "9"), and rows
       // out of order made every listed tick sort them and rebuild the table's map.
-      for (const pid of listPids()) {
+      for (const pid of this.listPids()) {
         const row = this.readOne(pid, nowMs, exited);
         if (row) rows.push(row);
       }
@@ -224,6 +224,20 @@ export class ProcessTable {
       if ((entry.cgroup === path) === listed.has(entry.pid) || entry.stat.kernelThread) continue;
       entry.nextStatAt = 0;
       entry.regroup = true;
+    }
+  }
+
+  /**
+   * /proc's PIDs. Listing takes an fd: when the process has none left (EMFILE, ENFILE: other parts of
+   * the app used them since the last tick), the statm budget gives some back and it is tried once more.
+   */
+  private listPids(): Int32Array {
+    try {
+      return listPids();
+    } catch (err) {
+      if (!isOutOfFds(err)) throw err;
+      this.fds.shrink();
+      return listPids();
     }
   }
 

@@ -215,4 +215,34 @@ describe.runIf(existsSync('/usr/bin/prlimit'))('the built sampler when the proce
     expect(older(high.pids).length).toBeGreaterThan(10);
     expect(older(high.pids).filter((p) => !seenLimited.has(p))).toEqual([]);
   });
+
+  it('lists /proc when the rest of the process took every fd: the statm budget gives some back for the listing', () => {
+    const dist = join(root, 'dist', 'main', 'sampler');
+    const script = `
+      const fs = require('node:fs');
+      const { ProcessTable } = require(${JSON.stringify(join(dist, 'process-table.js'))});
+      const { Scratch } = require(${JSON.stringify(join(dist, 'read-file.js'))});
+      const { UserNames } = require(${JSON.stringify(join(dist, 'users.js'))});
+      const t = new ProcessTable({ fdBudget: 100000, statusRefreshMs: 600000, statRefreshMs: 600000, pageSize: 4096, cgroupV2Mount: null }, new Scratch(), new UserNames());
+      const now = performance.now();
+      const first = t.read(now).length;
+      const limitBefore = t.fdLimit;
+      // Another part of the app takes every fd left.
+      const held = [];
+      try { for (;;) held.push(fs.openSync('/dev/null', 'r')); } catch (e) { if (e.code !== 'EMFILE') throw e; }
+      // 11 s later on the table's clock: a full listing is due.
+      let second = -1, error = null;
+      try { second = t.read(now + 11000).length; } catch (e) { error = e.code || String(e); }
+      process.stdout.write(JSON.stringify({ first, second, listed: t.listed, error, limitBefore, limitAfter: t.fdLimit, held: held.length }));`;
+    const run = spawnSync('prlimit', ['--nofile=100:100', process.execPath, '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(run.stderr).toBe('');
+    const seen = JSON.parse(run.stdout) as { first: number; second: number; listed: boolean; error: string | null; limitBefore: number; limitAfter: number; held: number };
+    expect(seen.held).toBeGreaterThan(0);
+    expect(seen.error).toBeNull();
+    expect(seen.listed).toBe(true);
+    expect(seen.limitAfter).toBeLessThan(seen.limitBefore);
+    // Every process the first tick saw is still there (150 idle children of ours among them).
+    expect(seen.second).toBeGreaterThanOrEqual(seen.first - 5);
+    expect(seen.first).toBeGreaterThan(150);
+  });
 });
