@@ -25,7 +25,7 @@ import { SettingsPanel } from './components/SettingsPanel';
 import { StatusBar } from './components/StatusBar';
 import { describeCallFailure, describeReapResults } from './format/reap-result';
 import { formatBytes, formatPct } from './format/units';
-import { appSubject, processSubject, type ReapSubject } from './state/reap-subject';
+import { appSubject, processSubject, subjectKey, type ReapSubject } from './state/reap-subject';
 import type { TableRow } from './state/rows';
 import { useGuard } from './state/useGuard';
 import { appendPoint, chartPointOf, seriesCapacity, type ChartPoint } from './state/series';
@@ -57,6 +57,9 @@ export function App({ client, connection: givenConnection }: AppProps) {
   const [historyIntervalMs, setHistoryIntervalMs] = useState(1000);
   const [windowMs, setWindowMs] = useState(DEFAULT_WINDOW_MS);
   const [subject, setSubject] = useState<ReapSubject | null>(null);
+  // The confirmation open now, for the reapPrompt listener (subscribed once).
+  const subjectRef = useRef<ReapSubject | null>(null);
+  subjectRef.current = subject;
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
@@ -145,6 +148,15 @@ export function App({ client, connection: givenConnection }: AppProps) {
         const app = s?.apps.find((a) => a.id === appId);
         if (!s || !app) {
           setOutcome({ tone: 'failure', text: 'That app is no longer running.', notes: [] });
+          return;
+        }
+        const open = subjectRef.current;
+        if (open) {
+          // Never change an open confirmation under the person's cursor (nor carry its session-critical
+          // tick over to another app): the open one stays, and they are told why nothing else opened.
+          if (open.kind !== 'app' || open.name !== app.name) {
+            setOutcome({ tone: 'failure', text: `A confirmation for ${displayName(open.name)} is open: cancel it first to reap ${displayName(app.name)}.`, notes: [] });
+          }
           return;
         }
         setSubject(appSubject(app, s.processes.filter((p) => p.appId === appId), 'kill'));
@@ -268,7 +280,8 @@ export function App({ client, connection: givenConnection }: AppProps) {
         ) : null}
       </main>
       <StatusBar status={status} connection={linkState} settingsWarning={settingsState?.warning ?? null} loadError={loadError ?? recorded.error} guard={guard} />
-      {subject ? <ReapDialog subject={subject} status={status} settings={settings} onCancel={cancelReap} onConfirm={confirmReap} /> : null}
+      {/* Keyed by its subject: a dialog's state (the session-critical tick) never outlives what it confirmed. */}
+      {subject ? <ReapDialog key={subjectKey(subject)} subject={subject} status={status} settings={settings} onCancel={cancelReap} onConfirm={confirmReap} /> : null}
       {settingsOpen && settings ? <SettingsPanel settings={settings} onSave={saveSettings} onClose={closeSettings} /> : null}
     </div>
   );

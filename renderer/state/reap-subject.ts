@@ -25,6 +25,11 @@ export function appSubject(app: AppInfo, processes: readonly ProcessInfo[], mode
   return { kind: 'app', name: app.name, mode, processes };
 }
 
+/** What a subject confirms, as a string: its kind, mode and every (PID, start time) it targets. */
+export function subjectKey(subject: ReapSubject): string {
+  return `${subject.kind} ${subject.mode} ${subject.processes.map((p) => `${p.pid}:${p.startTime}`).join(',')}`;
+}
+
 /** The subject for one process. */
 export function processSubject(p: ProcessInfo, mode: ReapMode): ReapSubject {
   return { kind: 'process', name: p.comm, mode, processes: [p] };

@@ -192,6 +192,28 @@ describe('App', () => {
     expect(screen.getByRole('status').textContent).toContain('That app is no longer running.');
   });
 
+  it('never swaps an open confirmation for a reapPrompt\'s app: the session-critical tick stays with what it confirmed', async () => {
+    const { client, user } = setup();
+    await loaded();
+    const next = makeSnapshot([...typicalApps(), { name: 'gnome-shell', processes: [{ pid: 1500, comm: 'gnome-shell', rssMiB: 300 }] }], { time: T0 + 1000, seq: 6 });
+    act(() => client.emit('snapshot', next));
+    const firefox = next.apps.find((a) => a.name === 'firefox')!;
+    act(() => client.emit('reapPrompt', { appId: next.apps.find((a) => a.name === 'gnome-shell')!.id }));
+    const dialog = screen.getByRole('dialog', { name: 'Reap the app gnome-shell?' });
+    await user.click(within(dialog).getByRole('checkbox', { name: /I understand/ }));
+    // A notification's Reap… for another app while this one is open.
+    act(() => client.emit('reapPrompt', { appId: firefox.id }));
+    expect(screen.getByRole('dialog', { name: 'Reap the app gnome-shell?' })).toBe(dialog);
+    expect(screen.getByRole('status').textContent).toBe('A confirmation for gnome-shell is open: cancel it first to reap firefox.');
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    act(() => client.emit('reapPrompt', { appId: firefox.id }));
+    const fresh = screen.getByRole('dialog', { name: 'Reap the app firefox?' });
+    expect(within(fresh).queryByRole('checkbox')).toBeNull();
+    await user.click(within(fresh).getByRole('button', { name: 'Reap' }));
+    await waitFor(() => expect(client.callsOf('reap')).toHaveLength(1));
+    expect(client.callsOf('reap')[0]).toMatchObject({ force: false, targets: firefox.pids.map((pid) => expect.objectContaining({ pid })) });
+  });
+
   it('opens the confirmation for an app that started while the window was hidden', async () => {
     const { client } = setup();
     await loaded();
