@@ -14,10 +14,14 @@
  * removed or replaced would let another guard lock a new one): checked at every use, else let go.
  *
  * The file holds the holder's PID and the time of its last auto-reap on the system's monotonic
- * clock: a guard that takes the lock over keeps the cooldown the previous holder started (it had
- * started with none and could reap again in the same episode — found by review).
+ * clock, with the boot it was taken in (/proc/sys/kernel/random/boot_id): a guard that takes the
+ * lock over keeps the cooldown the previous holder started (it had started with none and could reap
+ * again in the same episode — found by review). The monotonic clock starts again at each boot and the
+ * file stays: a time from another boot (or one ahead of the clock) is ignored — one left by a guard
+ * that reaped at 10 days' uptime kept auto-reap off after a reboot until the new uptime passed it
+ * (found by review).
  */
-import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { tryLockExclusive } from '../../native/flock';
@@ -124,7 +128,7 @@ export class GuardLock {
   private write(reapAt: number | null): void {
     try {
       ftruncateSync(this.fd!, 0);
-      writeSync(this.fd!, `${process.pid}${reapAt === null ? '' : ` ${reapAt}`}\n`, 0);
+      writeSync(this.fd!, `${process.pid}${reapAt === null ? '' : ` ${reapAt} ${bootId()}`}\n`, 0);
     } catch {
       // A courtesy for the other guards (their note, the cooldown): a failed write harms nothing else.
     }
@@ -138,15 +142,34 @@ export class GuardLock {
   }
 }
 
-/** The holder's PID and last auto-reap time from the lock file, read through our own fd (64 bytes at most). */
+let boot: string | null = null;
+
+/** This boot's id (the kernel's random boot_id), or '-' where it cannot be read. */
+function bootId(): string {
+  if (boot === null) {
+    try {
+      boot = /^[0-9a-f-]{36}$/.exec(readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim())?.[0] ?? '-';
+    } catch {
+      boot = '-';
+    }
+  }
+  return boot;
+}
+
+/**
+ * The holder's PID and last auto-reap time from the lock file, read through our own fd (128 bytes at
+ * most). The time counts only when it was taken in this boot and is not ahead of the monotonic clock.
+ */
 function lockFileOf(fd: number): { pid: number | null; reapAt: number | null } {
   try {
-    const buf = Buffer.alloc(64);
+    const buf = Buffer.alloc(128);
     const n = readSync(fd, buf, 0, buf.length, 0);
-    const [pidText, reapText] = buf.toString('latin1', 0, n).trim().split(' ');
+    const [pidText, reapText, bootText] = buf.toString('latin1', 0, n).trim().split(' ');
     const pid = Number(pidText);
     const reapAt = reapText === undefined ? Number.NaN : Number(reapText);
-    return { pid: Number.isInteger(pid) && pid > 0 ? pid : null, reapAt: Number.isFinite(reapAt) && reapAt >= 0 ? reapAt : null };
+    const now = Number(process.hrtime.bigint() / 1_000_000n);
+    const thisBoot = bootText === bootId() && bootText !== '-';
+    return { pid: Number.isInteger(pid) && pid > 0 ? pid : null, reapAt: thisBoot && Number.isFinite(reapAt) && reapAt >= 0 && reapAt <= now ? reapAt : null };
   } catch {
     return { pid: null, reapAt: null };
   }

@@ -11,6 +11,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { defaultGuardLockPath, GuardLock } from '../../main/guard';
 import { guardLockPathFor } from '../../main/guard/lock';
 
+/** This boot's id, as the lock file records it. */
+const BOOT = readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim();
+
 const uid = process.getuid?.() ?? 0;
 let dir = '';
 
@@ -77,13 +80,30 @@ describe('the guard lock path', () => {
     withTwoLocks((first, second, path) => {
       expect(first.acquire()).toBe(true);
       expect(first.previousReapAt).toBeNull();
-      first.recordReap(123_456_789);
-      expect(readFileSync(path, 'utf8')).toBe(`${process.pid} 123456789\n`);
+      const reapAt = Number(process.hrtime.bigint() / 1_000_000n) - 5_000;
+      first.recordReap(reapAt);
+      expect(readFileSync(path, 'utf8')).toBe(`${process.pid} ${reapAt} ${BOOT}\n`);
       first.release();
       expect(second.acquire()).toBe(true);
-      expect(second.previousReapAt).toBe(123_456_789);
+      expect(second.previousReapAt).toBe(reapAt);
       // Kept in the file for the next holder after this one.
-      expect(readFileSync(path, 'utf8')).toBe(`${process.pid} 123456789\n`);
+      expect(readFileSync(path, 'utf8')).toBe(`${process.pid} ${reapAt} ${BOOT}\n`);
+    });
+  });
+
+  it('ignores an auto-reap time from another boot, or ahead of the monotonic clock (the file outlives a reboot)', () => {
+    withTwoLocks((first, _second, path) => {
+      const now = Number(process.hrtime.bigint() / 1_000_000n);
+      const otherBoot = BOOT.replace(/^./, (c) => (c === '0' ? '1' : '0'));
+      // A guard that auto-reaped at 10 days' uptime in the boot before; one from before boot ids were written.
+      for (const text of [`4242 864000000 ${otherBoot}\n`, `4242 ${now - 5_000} ${otherBoot}\n`, `4242 ${now - 5_000}\n`, `4242 ${now + 60_000} ${BOOT}\n`]) {
+        writeFileSync(path, text);
+        expect(first.acquire()).toBe(true);
+        expect(first.previousReapAt).toBeNull();
+        // Not written back: the next holder finds none either.
+        expect(readFileSync(path, 'utf8')).toBe(`${process.pid}\n`);
+        first.release();
+      }
     });
   });
 
