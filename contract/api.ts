@@ -69,6 +69,17 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * A call that was sent and then lost its answer (the connection dropped before it came): unlike a
+ * call never sent, it may have been carried out.
+ */
+export class CallUnanswered extends ApiError {
+  constructor(message: string) {
+    super('INTERNAL', message);
+    this.name = 'CallUnanswered';
+  }
+}
+
 /** What the renderer talks to: implemented by the Electron preload bridge and by the WebSocket client. */
 export interface HeadroomClient {
   call<K extends CallName>(name: K, params: CallParams<K>): Promise<CallResult<K>>;

@@ -23,7 +23,7 @@ import { ReapDialog } from './components/ReapDialog';
 import { ResultRegion, type Outcome } from './components/ResultRegion';
 import { SettingsPanel } from './components/SettingsPanel';
 import { StatusBar } from './components/StatusBar';
-import { describeCallFailure, describeReapResults } from './format/reap-result';
+import { describeCallFailure, describeReapResults, describeSomeResults } from './format/reap-result';
 import { formatBytes, formatPct } from './format/units';
 import { appSubject, processSubject, subjectKey, type ReapSubject } from './state/reap-subject';
 import type { TableRow } from './state/rows';
@@ -199,11 +199,16 @@ export function App({ client, connection: givenConnection }: AppProps) {
       if (!current) return;
       setOutcome({ tone: 'pending', text: `${current.mode === 'kill' ? 'Reaping' : 'Ending'} ${displayName(current.name)}\u2026`, notes: [] });
       const results: ReapResult[] = [];
+      let done = 0;
       try {
-        for (const request of requests) results.push(...(await client.call('reap', request)).results);
+        for (const request of requests) {
+          results.push(...(await client.call('reap', request)).results);
+          done++;
+        }
         setOutcome(describeReapResults(results));
       } catch (e) {
-        setOutcome(results.length > 0 ? describeReapResults(results) : describeCallFailure(e));
+        const remaining = requests.slice(done).reduce((n, r) => n + r.targets.length, 0);
+        setOutcome(results.length > 0 ? describeSomeResults(results, e, remaining) : describeCallFailure(e));
       }
     },
     [client, subject],

@@ -2,6 +2,7 @@
  * A reap's outcome in plain words, for the role="status" region: what was freed, how fast and by
  * which method, or why nothing happened. Pure, so every state is unit-tested.
  */
+import { CallUnanswered } from '../../contract/api';
 import type { ReapErrorCode, ReapResult } from '../../contract/reap';
 import { formatBytes, formatMs } from './units';
 
@@ -84,8 +85,22 @@ export function describeReapResults(results: readonly ReapResult[]): ReapOutcome
   return { tone: 'success', text, notes };
 }
 
+/** What a reap's unanswered call (sent, then the connection dropped) may have done. */
+const UNANSWERED = 'The connection to Headroom dropped after the request was sent, so it may have been carried out: the table shows what is still running.';
+
 /** The call itself failed (disconnected, rejected request): no per-target results. */
 export function describeCallFailure(error: unknown): ReapOutcome {
+  if (error instanceof CallUnanswered) return { tone: 'partial', text: `Reap outcome unknown. ${UNANSWERED}`, notes: [] };
   const message = error instanceof Error ? error.message : String(error);
   return { tone: 'failure', text: `Not reaped: ${message}`, notes: [] };
+}
+
+/**
+ * An app reaped in several requests (512 targets each) whose later one failed: the results that
+ * came back, and a note for the rest (not sent, or sent and unanswered).
+ */
+export function describeSomeResults(results: readonly ReapResult[], error: unknown, remaining: number): ReapOutcome {
+  const outcome = describeReapResults(results);
+  const rest = error instanceof CallUnanswered ? `The other ${remaining}: outcome unknown. ${UNANSWERED}` : `The other ${remaining}: not reaped (${error instanceof Error ? error.message : String(error)}).`;
+  return { tone: outcome.tone === 'success' ? 'partial' : outcome.tone, text: outcome.text, notes: [...outcome.notes, rest] };
 }

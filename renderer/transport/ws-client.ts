@@ -5,7 +5,7 @@
  * reject and the socket reconnects with backoff; the window shows the state and reloads its data
  * when the link is back.
  */
-import { ApiError, type CallParams, type CallResult, type EventData, type HeadroomClient } from '../../contract/api';
+import { ApiError, CallUnanswered, type CallParams, type CallResult, type EventData, type HeadroomClient } from '../../contract/api';
 import type { CallName, EventName } from '../../contract/channels';
 import type { Connection, ConnectionState, RendererClient } from './connection';
 
@@ -37,6 +37,8 @@ export const UNAUTHORIZED_WORDS =
 interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
+  /** Written to the socket (not only queued for it). */
+  sent: boolean;
 }
 
 /** The WebSocket URL for the page at `location`: same host, `/ws`. The token never goes in a URL. */
@@ -53,7 +55,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
   const pending = new Map<number, Pending>();
   const listeners = new Map<string, Set<(data: unknown) => void>>();
   const stateListeners = new Set<(state: ConnectionState) => void>();
-  let queued: string[] = [];
+  let queued: Array<{ id: number; text: string }> = [];
   let nextId = 1;
   let state: ConnectionState = 'connecting';
   let socket: WebSocket | null = null;
@@ -68,8 +70,8 @@ export function createWsClient(options: WsClientOptions): WsClient {
   };
 
   const rejectAll = (message: string) => {
-    const error = new ApiError('INTERNAL', message);
-    for (const p of pending.values()) p.reject(error);
+    // A call already sent may have been carried out: it fails as unanswered, not as refused.
+    for (const p of pending.values()) p.reject(p.sent ? new CallUnanswered(message) : new ApiError('INTERNAL', message));
     pending.clear();
   };
 
@@ -111,7 +113,11 @@ export function createWsClient(options: WsClientOptions): WsClient {
       setState('open');
       const toSend = queued;
       queued = [];
-      for (const frame of toSend) ws.send(frame);
+      for (const frame of toSend) {
+        ws.send(frame.text);
+        const p = pending.get(frame.id);
+        if (p) p.sent = true;
+      }
     };
     ws.onmessage = (e: MessageEvent) => onMessage(e.data);
     ws.onclose = () => {
@@ -152,9 +158,10 @@ export function createWsClient(options: WsClientOptions): WsClient {
       const id = nextId++;
       const frame = JSON.stringify({ id, call: name, params });
       return new Promise<CallResult<K>>((resolve, reject) => {
-        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-        if (state === 'open' && socket && socket.readyState === WS.OPEN) socket.send(frame);
-        else queued.push(frame);
+        const sendNow = state === 'open' && socket !== null && socket.readyState === WS.OPEN;
+        pending.set(id, { resolve: resolve as (v: unknown) => void, reject, sent: sendNow });
+        if (sendNow) socket!.send(frame);
+        else queued.push({ id, text: frame });
       });
     },
     subscribe<E extends EventName>(event: E, listener: (data: EventData<E>) => void, signal: AbortSignal): void {

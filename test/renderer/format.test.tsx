@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { SettingsPatchSchema } from '../../contract/settings';
 import { passwordNotice, privilegeInWords } from '../../renderer/format/privilege';
-import { describeCallFailure, describeReapResults, reapErrorInWords } from '../../renderer/format/reap-result';
+import { CallUnanswered } from '../../contract/api';
+import { describeCallFailure, describeReapResults, describeSomeResults, reapErrorInWords } from '../../renderer/format/reap-result';
 import { settingsIssueInWords, settingsServerErrorInWords } from '../../renderer/format/settings-errors';
 import { formatBytes, formatGrowth, formatMs, formatPct, markerLabel, recoveryText } from '../../renderer/format/units';
 import { GiB, makeResult, MiB, OWN_UID } from './factory';
@@ -90,6 +91,22 @@ describe('reap result wording', () => {
       'Not reaped: Lost the connection to Headroom before it answered.',
     );
     expect(reapErrorInWords('CHANGED', '')).toContain('refresh');
+  });
+
+  it('never says "Not reaped" for a reap that was sent and lost its answer: it may have happened', () => {
+    const lost = new CallUnanswered('Lost the connection to Headroom before it answered.');
+    expect(describeCallFailure(lost)).toEqual({
+      tone: 'partial',
+      text: 'Reap outcome unknown. The connection to Headroom dropped after the request was sent, so it may have been carried out: the table shows what is still running.',
+      notes: [],
+    });
+    // An app in several requests: what came back, and the rest named.
+    const ok = makeResult();
+    expect(describeSomeResults([ok], lost, 512).notes.at(-1)).toBe(
+      'The other 512: outcome unknown. The connection to Headroom dropped after the request was sent, so it may have been carried out: the table shows what is still running.',
+    );
+    expect(describeSomeResults([ok], lost, 512).tone).toBe('partial');
+    expect(describeSomeResults([ok], new Error('Disconnected from Headroom \u2014 reconnecting.'), 3).notes.at(-1)).toBe('The other 3: not reaped (Disconnected from Headroom \u2014 reconnecting.).');
   });
 });
 

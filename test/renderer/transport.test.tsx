@@ -8,7 +8,7 @@
 const WebSocketImpl = NodeWebSocket as unknown as typeof WebSocket;
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket as NodeWebSocket, WebSocketServer, type WebSocket as ServerSocket } from 'ws';
-import { ApiError, type HeadroomBridge } from '../../contract/api';
+import { ApiError, CallUnanswered, type HeadroomBridge } from '../../contract/api';
 import { createBridgeClient } from '../../renderer/transport/bridge-client';
 import { createClient } from '../../renderer/transport/client';
 import type { ConnectionState } from '../../renderer/transport/connection';
@@ -123,13 +123,26 @@ describe('WebSocket client', () => {
     const states: ConnectionState[] = [];
     c.connection.onChange((s) => states.push(s));
     await c.client.call('getStatus', {});
-    await expect(c.client.call('getSnapshot', {})).rejects.toThrow('Lost the connection to Headroom before it answered.');
+    const lost = await c.client.call('getSnapshot', {}).catch((e: unknown) => e);
+    // Sent before the drop: it may have been carried out, and says so by its class.
+    expect(lost).toBeInstanceOf(CallUnanswered);
+    expect((lost as Error).message).toBe('Lost the connection to Headroom before it answered.');
     expect(c.connection.state()).toBe('reconnecting');
     await expect(c.client.call('getStatus', {})).rejects.toThrow(/reconnecting/);
     await nextState(c, 'open');
     expect(states).toEqual(['open', 'reconnecting', 'open']);
     expect(server.sockets.length).toBe(2);
     await expect(c.client.call('getStatus', {})).resolves.toMatchObject({ privilege: 'helper-installed' });
+  });
+
+  it('fails a call queued for a connection that never opened as not sent (not as unanswered)', async () => {
+    const server = await startServer(() => {});
+    const url = server.url;
+    await new Promise<void>((resolve) => server.wss.close(() => resolve()));
+    const c = client(url);
+    const failed = await c.client.call('getStatus', {}).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(ApiError);
+    expect(failed).not.toBeInstanceOf(CallUnanswered);
   });
 
   it('says plainly when the server answers but refuses the handshake, and when it is down', async () => {
