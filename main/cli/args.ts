@@ -51,3 +51,14 @@ export function intValue(flag: string, raw: string | undefined, min: number, max
   if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`${flag} must be between ${min} and ${max}, got ${raw}`);
   return n;
 }
+
+/**
+ * Whoever reads the output may stop early (`headroom snapshot --all | head`): then the command ends
+ * quietly with status 0, not with an EPIPE stack trace. Other write errors still throw.
+ */
+export function endQuietlyWhenOutputCloses(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(0);
+  });
+}

@@ -8,8 +8,8 @@
 import { visibleControls } from '../../contract/display-name';
 import type { HistoryLine, RecordedApp, RecordedEvent, RecordedSample } from '../../contract/record';
 import { checkStateDir, defaultStateDir, RecorderRefusal } from '../recorder/safe-fs';
-import { appsBySegment, readSamples, type AppsReadStats } from '../recorder/store-reader';
-import { parseArgs, UsageError } from './args';
+import { appsByTick, readEvents, samplesBySegment, systemReadStats, type AppsReadStats } from '../recorder/store-reader';
+import { endQuietlyWhenOutputCloses, parseArgs, UsageError } from './args';
 
 const HELP = `usage: headroom history [--since DURATION] [--until TIME] [--json | --csv] [--apps] [--events]
   --since DURATION  how far back from --until, e.g. 90s, 15m, 24h, 7d (default 1h)
@@ -33,21 +33,36 @@ export function parseDuration(flag: string, raw: string): number {
   return Math.round(ms);
 }
 
-/** A time given as ISO 8601 or ms since the epoch; throws UsageError otherwise. */
+/** The latest time a Date can hold (ms since the epoch). */
+const MAX_DATE_MS = 8.64e15;
+
+/** A time given as ISO 8601 or ms since the epoch; throws UsageError otherwise (also for 2026-02-30). */
 export function parseTime(flag: string, raw: string): number {
   if (/^\d+$/.test(raw)) {
     const n = Number(raw);
-    if (Number.isSafeInteger(n)) return n;
-  } else if (/^\d{4}-\d{2}-\d{2}/.test(raw)) {
-    const t = Date.parse(raw);
-    if (Number.isFinite(t) && t >= 0) return t;
+    if (Number.isSafeInteger(n) && n <= MAX_DATE_MS) return n;
+  } else {
+    const day = /^(\d{4})-(\d{2})-(\d{2})/.exec(raw);
+    // Date.parse rolls a day past the month's end over into the next month: such a date is refused.
+    const real = day !== null && Number(day[3]) >= 1 && Number(day[3]) <= new Date(Date.UTC(Number(day[1]), Number(day[2]), 0)).getUTCDate() && Number(day[2]) >= 1 && Number(day[2]) <= 12;
+    const t = real ? Date.parse(raw) : Number.NaN;
+    if (Number.isFinite(t) && t >= 0 && t <= MAX_DATE_MS) return t;
   }
   throw new UsageError(`${flag} must be an ISO time like 2026-01-31T14:00:00Z or milliseconds since the epoch, got '${raw}'`);
 }
 
+/**
+ * One CSV cell. Text (a name, a label) has its control characters shown as ⟨U+…⟩, as in the table —
+ * a process name can carry terminal escapes — and text that a spreadsheet would take for a formula
+ * (= + - @ first) gets a leading apostrophe. Numbers are written as they are.
+ */
 function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';
-  const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
+  let s = typeof v === 'object' ? JSON.stringify(v) : String(v);
+  if (typeof v === 'string') {
+    s = visibleControls(s);
+    if (/^[=+\-@]/.test(s)) s = `'${s}`;
+  }
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
@@ -92,6 +107,7 @@ export async function run(args: string[]): Promise<number> {
   const since = parsed.values.has('--since') ? parseDuration('--since', parsed.values.get('--since')!) : 3600_000;
   const range = { from: Math.max(0, to - since), to };
   const dir = defaultStateDir();
+  endQuietlyWhenOutputCloses();
   try {
     checkStateDir(dir);
   } catch (err) {
@@ -102,19 +118,18 @@ export async function run(args: string[]): Promise<number> {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
 
-  // Samples and events are small next to per-app rows, which are streamed a segment at a time
-  // (appsBySegment): 24 h of them collected first took 1.9 GB and 29 s before the first line.
-  const small: HistoryLine[] = [];
+  // Samples and per-app rows are streamed (a segment of samples, a tick of app rows at a time): a
+  // month of samples collected first took over a gigabyte, 24 h of app rows 1.9 GB (found by review).
+  // Events are few: they are read first and merged in by time.
   let skipped = 0;
   const refused: string[] = [];
-  if (!apps || events) {
-    const read = readSamples(dir, range);
+  const small: HistoryLine[] = [];
+  if (events) {
+    const read = readEvents(dir, range);
     skipped += read.skipped;
     refused.push(...read.refused);
-    if (!apps && !events) for (const s of read.items) small.push({ type: 'sample', ...(s as RecordedSample) });
-    if (events) for (const e of read.events) small.push({ type: 'event', ...(e as RecordedEvent) });
+    for (const e of read.items) small.push({ type: 'event', ...(e as RecordedEvent) });
   }
-  small.sort((a, b) => timeOf(a) - timeOf(b));
 
   let out = '';
   let printed = 0;
@@ -140,10 +155,10 @@ export async function run(args: string[]): Promise<number> {
   };
 
   if (apps) {
-    // Per-app rows segment by segment, the events merged in by time.
+    // Per-app rows a tick at a time, the events merged in by time.
     const stats: AppsReadStats = { skipped: 0, refused: [] };
     let next = 0;
-    for (const batch of appsBySegment(dir, range, stats)) {
+    for (const batch of appsByTick(dir, range, stats)) {
       for (const a of batch) {
         while (next < small.length && timeOf(small[next]!) <= a.t) await emit(small[next++]!);
         await emit({ type: 'app', ...(a as RecordedApp) });
@@ -152,8 +167,15 @@ export async function run(args: string[]): Promise<number> {
     while (next < small.length) await emit(small[next++]!);
     skipped += stats.skipped;
     refused.push(...stats.refused);
-  } else {
+  } else if (events) {
     for (const line of small) await emit(line);
+  } else {
+    const stats = systemReadStats();
+    for (const batch of samplesBySegment(dir, range, stats)) {
+      for (const sample of batch) await emit({ type: 'sample', ...(sample as RecordedSample) });
+    }
+    skipped += stats.skipped;
+    refused.push(...stats.refused);
   }
   if (csv && columns === null) out += (apps ? 't,id,name' : events ? 'time,kind,label,detail' : 't') + '\n';
   await flush(true);

@@ -6,7 +6,7 @@ import { visibleControls } from '../../contract/display-name';
 import type { PsiResource, Snapshot } from '../../contract/snapshot';
 import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../sampler/loop';
 import { createSampler } from '../sampler/sampler';
-import { intValue, parseArgs, UsageError } from './args';
+import { endQuietlyWhenOutputCloses, intValue, parseArgs, UsageError } from './args';
 
 const DEFAULT_TOP = 25;
 
@@ -30,6 +30,8 @@ export async function run(args: string[]): Promise<number> {
   const intervalMs = intValue('--interval', parsed.values.get('--interval'), MIN_INTERVAL_MS, MAX_INTERVAL_MS) ?? 1000;
   const top = parsed.booleans.has('--all') ? Infinity : (intValue('--top', parsed.values.get('--top'), 1, 1_000_000) ?? DEFAULT_TOP);
   const json = parsed.booleans.has('--json');
+  if (parsed.booleans.has('--all') && parsed.values.has('--top')) throw new UsageError('choose one of --top N and --all');
+  endQuietlyWhenOutputCloses();
 
   const sampler = createSampler({ intervalMs });
   try {

@@ -85,6 +85,11 @@ export function encodeSystem(s: Snapshot): Buffer {
   return b;
 }
 
+/** A record time a Date can hold (ms since 1970, finite, not negative): anything else is a damaged record. */
+export function validTime(t: number): boolean {
+  return Number.isFinite(t) && t >= 0 && t <= 8.64e15;
+}
+
 /** The time of a system record without decoding the rest. */
 export function systemTime(buf: Buffer, start: number): number {
   return buf.readDoubleLE(start);
@@ -159,6 +164,8 @@ export function decodeSystemPoint(buf: Buffer, o: number): HistoryPoint {
 
 /** Apps kept per tick: the largest by RSS, plus any under pressure or growing faster than this. */
 export const TOP_APPS = 50;
+/** The most app rows one tick's record holds (the biggest by RSS first); a record claiming more is damaged. */
+export const MAX_APPS_PER_RECORD = 4096;
 export const FAST_GROWTH_BYTES_PER_SEC = 1024 * 1024;
 
 function underPressure(p: PsiResource | null): boolean {
@@ -170,6 +177,7 @@ export function appsToRecord(apps: readonly AppInfo[]): AppInfo[] {
   const byRss = [...apps].sort((a, b) => b.rssBytes - a.rssBytes);
   const out = byRss.slice(0, TOP_APPS);
   for (const a of byRss.slice(TOP_APPS)) {
+    if (out.length >= MAX_APPS_PER_RECORD) break;
     if (underPressure(a.pressure) || Math.abs(a.growthBytesPerSec) >= FAST_GROWTH_BYTES_PER_SEC) out.push(a);
   }
   return out;
@@ -296,6 +304,8 @@ export function decodeAppsRaw(raw: Buffer, time: number, defs: ReadonlyMap<numbe
     return v;
   };
   const count = varint();
+  // More rows than any writer puts in one tick: a crafted or damaged record, not read (each row costs memory).
+  if (count > MAX_APPS_PER_RECORD) throw new Error('apps record claims too many rows');
   const out: RecordedApp[] = [];
   for (let r = 0; r < count; r++) {
     const def = defs.get(varint());

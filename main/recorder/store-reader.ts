@@ -42,41 +42,79 @@ function listForRead(dir: string): { segments: SegmentInfo[]; refused: string[] 
   return listed;
 }
 
-function readSystemRange<T>(dir: string, range: TimeRange, decode: (buf: Buffer, offset: number) => T): RangeRead<T> {
+/** What a segment-by-segment read of system records skipped and refused, and the events it met. */
+export interface SystemReadStats {
+  skipped: number;
+  refused: string[];
+  /** By time, kind and label: a marker re-recorded when its recovery is measured keeps its last copy. */
+  events: Map<string, RecordedEvent>;
+}
+
+/** A fresh SystemReadStats. */
+export function systemReadStats(): SystemReadStats {
+  return { skipped: 0, refused: [], events: new Map() };
+}
+
+/**
+ * The system records in `range`, one segment at a time, each batch time-ordered (its records with
+ * their times); `decode` null reads only the events. A reader of a long range holds one segment (an
+ * hour) at once: 31 days collected took over a gigabyte (found by review).
+ */
+function* systemBySegment<T>(dir: string, range: TimeRange, decode: ((buf: Buffer, offset: number) => T) | null, out: SystemReadStats): Generator<Array<{ t: number; item: T }>> {
   const { segments, refused } = listForRead(dir);
-  const items: T[] = [];
-  const events = new Map<string, RecordedEvent>();
-  let skipped = 0;
-  let lastTime = -Infinity;
-  let ordered = true;
-  const stamped: { t: number; item: T }[] = [];
+  out.refused.push(...refused);
   for (const seg of overlapping(segments, range)) {
     let decoded: DecodedSys;
     try {
       decoded = decodeSysFile(join(dir, `${seg.stem}.sys`));
     } catch (err) {
-      if (err instanceof RecorderRefusal) refused.push(err.message);
-      else if (errnoCode(err) !== 'ENOENT') refused.push(`${seg.stem}.sys could not be read (${errnoCode(err)}); it is skipped.`);
+      if (err instanceof RecorderRefusal) out.refused.push(err.message);
+      else if (errnoCode(err) !== 'ENOENT') out.refused.push(`${seg.stem}.sys could not be read (${errnoCode(err)}); it is skipped.`);
       continue;
     }
-    const fileEvents = eventsOf(decoded);
-    skipped += decoded.skipped;
+    out.skipped += decoded.skipped;
+    for (const e of eventsOf(decoded)) {
+      if (e.time >= range.from && e.time <= range.to) out.events.set(`${e.time}|${e.kind}|${e.label}`, e);
+    }
+    if (!decode) continue;
     const { times, systemOffsets, buf } = decoded;
+    const stamped: Array<{ t: number; item: T }> = [];
+    let ordered = true;
     for (let i = 0; i < times.length; i++) {
       const t = times[i]!;
       if (t < range.from || t > range.to) continue;
-      if (t < lastTime) ordered = false;
-      lastTime = t;
+      if (stamped.length > 0 && t < stamped[stamped.length - 1]!.t) ordered = false;
       stamped.push({ t, item: decode(buf, systemOffsets[i]!) });
     }
-    for (const e of fileEvents) {
-      // A marker is re-recorded when its recovery is measured: the last copy wins.
-      if (e.time >= range.from && e.time <= range.to) events.set(`${e.time}|${e.kind}|${e.label}`, e);
-    }
+    if (!ordered) stamped.sort((a, b) => a.t - b.t);
+    if (stamped.length > 0) yield stamped;
   }
-  if (!ordered) stamped.sort((a, b) => a.t - b.t);
-  for (const s of stamped) items.push(s.item);
-  return { items, events: [...events.values()].sort((a, b) => a.time - b.time), skipped, refused };
+}
+
+/** Full system samples in `range`, a segment at a time (see systemBySegment); events gathered in `out`. */
+export function* samplesBySegment(dir: string, range: TimeRange, out: SystemReadStats): Generator<RecordedSample[]> {
+  for (const batch of systemBySegment(dir, range, decodeSystem, out)) yield batch.map((s) => s.item);
+}
+
+/** The events in `range`, time-ordered, without decoding the samples. */
+export function readEvents(dir: string, range: TimeRange): RangeRead<RecordedEvent> {
+  const out = systemReadStats();
+  // Only the events are gathered: with no decoder, no batch is yielded.
+  for (const batch of systemBySegment(dir, range, null, out)) void batch;
+  const events = [...out.events.values()].sort((a, b) => a.time - b.time);
+  return { items: events, events, skipped: out.skipped, refused: out.refused };
+}
+
+function readSystemRange<T>(dir: string, range: TimeRange, decode: (buf: Buffer, offset: number) => T): RangeRead<T> {
+  const out = systemReadStats();
+  const stamped: Array<{ t: number; item: T }> = [];
+  for (const batch of systemBySegment(dir, range, decode, out)) {
+    // Segments overlap only after the clock was set back: then the whole range is sorted.
+    const overlaps = stamped.length > 0 && batch[0]!.t < stamped[stamped.length - 1]!.t;
+    for (const s of batch) stamped.push(s);
+    if (overlaps) stamped.sort((a, b) => a.t - b.t);
+  }
+  return { items: stamped.map((s) => s.item), events: [...out.events.values()].sort((a, b) => a.time - b.time), skipped: out.skipped, refused: out.refused };
 }
 
 /** Graph points and events in `range`, time-ordered. */
@@ -184,12 +222,14 @@ export interface AppsReadStats {
 }
 
 /**
- * Per-app rows in `range`, one segment at a time, each batch time-ordered (decoded from the keyframe
- * chain of its segment), so a reader of a long range holds one segment's rows at once, not all of
- * them (24 h of 50 apps at 1 Hz took 1.9 GB when collected: found by review). A damaged record costs
- * the rows up to the next keyframe (at most KEYFRAME_EVERY ticks), never wrong rows.
+ * Per-app rows in `range`, one record (one tick's rows, at most MAX_APPS_PER_RECORD) at a time, in
+ * the order written (decoded from the keyframe chain of its segment), so a reader of a long range
+ * holds one tick's rows at once, not all of them (24 h of 50 apps at 1 Hz took 1.9 GB when collected,
+ * and a crafted 43 KB file of 100,000-row records a segment took the reader out of memory: found by
+ * review). A damaged record costs the rows up to the next keyframe (at most KEYFRAME_EVERY ticks),
+ * never wrong rows.
  */
-export function* appsBySegment(dir: string, range: TimeRange, out: AppsReadStats): Generator<RecordedApp[]> {
+export function* appsByTick(dir: string, range: TimeRange, out: AppsReadStats): Generator<RecordedApp[]> {
   const { segments, refused } = listSegments(dir);
   out.refused.push(...refused);
   for (const seg of overlapping(segments, range)) {
@@ -202,7 +242,6 @@ export function* appsBySegment(dir: string, range: TimeRange, out: AppsReadStats
       continue;
     }
     const stats: ScanStats = { skipped: 0 };
-    const items: RecordedApp[] = [];
     const defs = new Map<number, AppDef>();
     let previousRaw: Buffer | null = null;
     let followsFrom = 0;
@@ -230,25 +269,33 @@ export function* appsBySegment(dir: string, range: TimeRange, out: AppsReadStats
         stats.skipped++;
         continue;
       }
-      if (head.time < range.from || head.time > range.to) continue;
+      // Written so that a NaN time (a damaged record) is outside every range.
+      if (!(head.time >= range.from && head.time <= range.to)) continue;
+      let rows: RecordedApp[];
       try {
-        items.push(...decodeAppsRaw(previousRaw, head.time, defs));
+        rows = decodeAppsRaw(previousRaw, head.time, defs);
       } catch {
         // A block that inflates but does not parse is wrong: it must not be the next one's dictionary.
         previousRaw = null;
         stats.skipped++;
+        continue;
+      }
+      if (rows.length > 0) {
+        // Counted before the consumer runs: it may stop after any batch.
+        out.skipped += stats.skipped;
+        stats.skipped = 0;
+        yield rows;
       }
     }
     out.skipped += stats.skipped;
-    if (items.length > 0) yield items;
   }
 }
 
-/** Per-app rows in `range`, time-ordered (appsBySegment, collected). */
+/** Per-app rows in `range`, time-ordered (appsByTick, collected). */
 export function readApps(dir: string, range: TimeRange): RangeRead<RecordedApp> {
   const out: AppsReadStats = { skipped: 0, refused: [] };
   const items: RecordedApp[] = [];
-  for (const batch of appsBySegment(dir, range, out)) for (const item of batch) items.push(item);
+  for (const batch of appsByTick(dir, range, out)) for (const item of batch) items.push(item);
   items.sort((a, b) => a.t - b.t);
   return { items, events: [], skipped: out.skipped, refused: out.refused };
 }

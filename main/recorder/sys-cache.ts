@@ -10,7 +10,7 @@ import { closeSync, readSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { RecordedEvent } from '../../contract/record';
 import { lazyModule } from '../lazy-module';
-import { SYSTEM_BYTES } from './codec';
+import { SYSTEM_BYTES, validTime } from './codec';
 import { readFrames, RecordType, type ScanStats } from './frame';
 import { openStoreFile } from './safe-fs';
 import { listSegments, MAX_SEGMENT_FILE_BYTES, type SegmentInfo } from './segments';
@@ -122,7 +122,9 @@ export function decodeSysFile(path: string): DecodedSys {
   const eventFrames: { start: number; end: number }[] = [];
   for (const f of frames) {
     if (f.type === RecordType.system) {
-      if (f.end - f.start >= SYSTEM_BYTES) systemOffsets.push(f.start);
+      // A record whose time is no time (NaN from a crafted or damaged file) is skipped like a damaged one.
+      if (f.end - f.start >= SYSTEM_BYTES && validTime(buf.readDoubleLE(f.start))) systemOffsets.push(f.start);
+      else stats.skipped++;
     } else {
       eventFrames.push({ start: f.start, end: f.end });
     }

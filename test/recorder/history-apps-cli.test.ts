@@ -1,9 +1,11 @@
 /**
- * `headroom history --apps` (the built CLI in dist/) over a store written by the real writer from
- * real snapshots: it streams per-app rows a segment at a time (24 h collected first took 1.9 GB), in
- * time order, with the events merged in where they happened, each line valid against the contract.
+ * `headroom history` (the built CLI in dist/) over a store written by the real writer from real
+ * snapshots: it streams per-app rows a tick at a time (24 h collected first took 1.9 GB) and samples a
+ * segment at a time, in time order, with the events merged in where they happened, each line valid
+ * against the contract; a reader that stops early ends it quietly; times a Date cannot hold are usage
+ * errors; CSV shows a name's control characters and never starts a name cell with a formula.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -63,5 +65,69 @@ describe('headroom history --apps', () => {
     // After every row of the ticks before it, before the rows of the tick after it.
     expect(both.slice(0, at).every((l) => l.type === 'app' && l.t <= t0 + 4505_000)).toBe(true);
     expect(both.slice(at + 1).every((l) => l.type === 'app' && l.t > t0 + 4505_000)).toBe(true);
+  });
+
+  it('prints every sample of several segments in time order, streamed (the same as the store holds)', () => {
+    store = tempStore();
+    ensureStateDir(store);
+    const t0 = Date.now() - 3 * 3600_000;
+    const writer = new StoreWriter(store, 64 << 20);
+    for (let i = 0; i < 900; i++) writer.writeTick(stamped(base, t0 + i * 10_000, i));
+    writer.close();
+    const samples = history(['--since', '4h', '--json']);
+    expect(samples.code).toBe(0);
+    const rows = samples.lines.map((l) => HistoryLineSchema.parse(JSON.parse(l)));
+    expect(rows).toHaveLength(900);
+    expect(rows.map((r) => (r.type === 'sample' ? r.seq : -1))).toEqual(Array.from({ length: 900 }, (_, i) => i));
+  });
+
+  it('ends quietly (status 0, nothing on stderr) when its reader stops early', async () => {
+    store = tempStore();
+    ensureStateDir(store);
+    const t0 = Date.now() - 3600_000;
+    const writer = new StoreWriter(store, 64 << 20);
+    for (let i = 0; i < 2000; i++) writer.writeTick(stamped(base, t0 + i * 1000, i));
+    writer.close();
+    // `headroom history --apps | head -1`: the pipe is closed after the first line.
+    const child = spawn(process.execPath, [cli, 'history', '--since', '2h', '--apps'], { env: { ...process.env, XDG_STATE_HOME: dirname(store), NODE_EXTRA_CA_CERTS: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += String(d)));
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
+  it('refuses a time no Date can hold, or a day the month does not have, as a usage error', () => {
+    store = tempStore();
+    ensureStateDir(store);
+    for (const until of ['9007199254740991', '8640000000000001', '2026-02-30', '2026-13-01T00:00:00Z']) {
+      const r = history(['--until', until]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/--until must be an ISO time/);
+    }
+    expect(history(['--until', '2024-02-29T12:00:00Z']).code).toBe(0);
+  });
+
+  it('writes CSV name cells with their control characters shown and never as a formula', () => {
+    store = tempStore();
+    ensureStateDir(store);
+    const t0 = Date.now() - 60_000;
+    const writer = new StoreWriter(store, 64 << 20);
+    const named = (name: string, i: number): Snapshot => {
+      const s = stamped(base, t0 + i * 1000, i);
+      return { ...s, apps: s.apps.map((a, j) => (j === 0 ? { ...a, name } : a)) };
+    };
+    writer.writeTick(named('\u001b]0;PWNED\u0007\u001b[2J', 0));
+    writer.writeTick(named('=HYPERLINK("http://x")', 1));
+    writer.close();
+    const csv = history(['--since', '5m', '--apps', '--csv']);
+    expect(csv.code).toBe(0);
+    const text = csv.lines.join('\n');
+    // No control character but the line breaks.
+    expect([...text].filter((c) => c !== '\n' && (c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f))).toEqual([]);
+    expect(text).toContain('\u27e8U+001B\u27e9]0;PWNED\u27e8U+0007\u27e9\u27e8U+001B\u27e9[2J');
+    expect(text).toContain(`"'=HYPERLINK(""http://x"")"`);
   });
 });

@@ -141,7 +141,45 @@ describe('crafted files', () => {
   });
 });
 
+describe('records whose time is no time', () => {
+  it('a system record stamped NaN, beyond a Date or before 1970 is skipped as damaged; the real ones read', () => {
+    const dir = store();
+    writeTicks(dir, Date.now() - 60_000, 5, 1000).close();
+    const [seg] = listSegments(dir).segments;
+    const sysPath = join(dir, `${seg!.stem}.sys`);
+    const bytes = readFileSync(sysPath);
+    const first = readFrames(bytes).find((f) => f.type === RecordType.system)!;
+    for (const t of [Number.NaN, 1e300, -5]) {
+      const body = Buffer.from(bytes.subarray(first.start, first.end));
+      body.writeDoubleLE(t, 0);
+      writeFileSync(sysPath, frame(RecordType.system, body), { flag: 'a' });
+    }
+    const read = readSamples(dir, everything);
+    expect(read.items.map((s) => s.seq)).toEqual([0, 1, 2, 3, 4]);
+    expect(read.skipped).toBe(3);
+    expect(readPoints(dir, everything).items).toHaveLength(5);
+  });
+});
+
 describe('damaged per-app records', () => {
+  it('a record claiming more rows than any tick holds (a 43 KB file of them ran the reader out of memory) is skipped', () => {
+    const dir = store();
+    const t0 = Date.now() - 60_000;
+    writeTicks(dir, t0, 5, 1000).close();
+    const before = readApps(dir, everything).items;
+    const [seg] = listSegments(dir).segments;
+    const head = Buffer.alloc(9);
+    head.writeDoubleLE(t0 + 5_500, 0);
+    head[8] = 1;
+    // 100,000 rows of seven one-byte varints each: 700 KB raw, a few KB deflated.
+    const rows = Buffer.alloc(3 + 100_000 * 7);
+    rows[0] = 0xa0; rows[1] = 0x8d; rows[2] = 0x06; // varint 100,000
+    writeFileSync(join(dir, `${seg!.stem}.apps`), frame(RecordType.apps, Buffer.concat([head, deflateRawSync(rows)])), { flag: 'a' });
+    const read = readApps(dir, everything);
+    expect(read.skipped).toBe(1);
+    expect(read.items).toEqual(before);
+  });
+
   it('a crafted apps record that would inflate to 64 MiB is skipped at 16 MiB, and the real ones around it read', () => {
     const dir = store();
     const t0 = Date.now() - 60_000;
