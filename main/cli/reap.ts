@@ -34,7 +34,8 @@ function pidMax(): number {
 export async function run(args: string[]): Promise<number> {
   const parsed = parseArgs(args, { values: ['--start-time'], booleans: ['--end', '--force', '--json'] });
   if (parsed.positionals.length !== 1) throw new UsageError('needs exactly one PID');
-  const pid = intValue('PID', parsed.positionals[0], 2, pidMax())!;
+  // pid_max is one past the highest PID the kernel hands out.
+  const pid = intValue('PID', parsed.positionals[0], 2, pidMax() - 1)!;
   let startTime = intValue('--start-time', parsed.values.get('--start-time'), 0, Number.MAX_SAFE_INTEGER);
   if (startTime === undefined) {
     const stat = readStat(pid);

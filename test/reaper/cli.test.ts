@@ -1,4 +1,5 @@
 /** `headroom reap` from the build in dist/, on hogs this test started. */
+import { readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -71,5 +72,10 @@ describe('headroom reap', () => {
       expect(run.code, args.join(' ')).toBe(2);
       expect(run.stderr).toMatch(/^headroom reap: /);
     }
+    // pid_max itself is one past the last PID the kernel hands out.
+    const pidMax = Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8'));
+    const over = await cli([String(pidMax)]);
+    expect(over.code).toBe(2);
+    expect(over.stderr).toBe(`headroom reap: PID must be between 2 and ${pidMax - 1}, got ${pidMax}\n`);
   });
 });
