@@ -2,6 +2,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import { createClient } from './transport/client';
 import './styles.css';
 import './guard.css';
@@ -11,7 +12,9 @@ if (root) {
   const { client, connection } = createClient();
   createRoot(root).render(
     <StrictMode>
-      <App client={client} connection={connection} />
+      <ErrorBoundary>
+        <App client={client} connection={connection} />
+      </ErrorBoundary>
     </StrictMode>,
   );
 }
