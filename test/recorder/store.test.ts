@@ -162,25 +162,11 @@ describe('records whose time is no time', () => {
 });
 
 describe('damaged per-app records', () => {
-  it('a record claiming more rows than any tick holds (a 43 KB file of them ran the reader out of memory) is skipped', () => {
-    const dir = store();
-    const t0 = Date.now() - 60_000;
-    writeTicks(dir, t0, 5, 1000).close();
-    const before = readApps(dir, everything).items;
-    const [seg] = listSegments(dir).segments;
-    const head = Buffer.alloc(9);
-    head.writeDoubleLE(t0 + 5_500, 0);
-    head[8] = 1;
-    // 100,000 rows of seven one-byte varints each: 700 KB raw, a few KB deflated.
-    const rows = Buffer.alloc(3 + 100_000 * 7);
-    rows[0] = 0xa0; rows[1] = 0x8d; rows[2] = 0x06; // varint 100,000
-    writeFileSync(join(dir, `${seg!.stem}.apps`), frame(RecordType.apps, Buffer.concat([head, deflateRawSync(rows)])), { flag: 'a' });
-    const read = readApps(dir, everything);
-    expect(read.skipped).toBe(1);
-    expect(read.items).toEqual(before);
-  });
-
-  it('a crafted apps record that would inflate to 64 MiB is skipped at 16 MiB, and the real ones around it read', () => {
+  /**
+   * A store of five real ticks with one crafted keyframe apps record (deflated `body`) appended after
+   * them: its per-app rows before, and what a read finds afterwards.
+   */
+  function withCraftedAppsRecord(body: Buffer): { before: ReturnType<typeof readApps>['items']; read: ReturnType<typeof readApps> } {
     const dir = store();
     const t0 = Date.now() - 60_000;
     writeTicks(dir, t0, 5, 1000).close();
@@ -189,10 +175,23 @@ describe('damaged per-app records', () => {
     const head = Buffer.alloc(9);
     head.writeDoubleLE(t0 + 5_500, 0);
     head[8] = 1; // a keyframe: inflated on its own
+    writeFileSync(join(dir, `${seg!.stem}.apps`), frame(RecordType.apps, Buffer.concat([head, body])), { flag: 'a' });
+    return { before, read: readApps(dir, everything) };
+  }
+
+  it('a record claiming more rows than any tick holds (a 43 KB file of them ran the reader out of memory) is skipped', () => {
+    // 100,000 rows of seven one-byte varints each: 700 KB raw, a few KB deflated.
+    const rows = Buffer.alloc(3 + 100_000 * 7);
+    rows.set([0xa0, 0x8d, 0x06]); // varint 100,000
+    const { before, read } = withCraftedAppsRecord(deflateRawSync(rows));
+    expect(read.skipped).toBe(1);
+    expect(read.items).toEqual(before);
+  });
+
+  it('a crafted apps record that would inflate to 64 MiB is skipped at 16 MiB, and the real ones around it read', () => {
     const bomb = deflateRawSync(Buffer.alloc(64 * 1024 * 1024), { windowBits: 14, memLevel: 8, level: 6 });
     expect(bomb.length).toBeLessThan(1024 * 1024);
-    writeFileSync(join(dir, `${seg!.stem}.apps`), frame(RecordType.apps, Buffer.concat([head, bomb])), { flag: 'a' });
-    const read = readApps(dir, everything);
+    const { before, read } = withCraftedAppsRecord(bomb);
     expect(read.skipped).toBe(1);
     expect(read.items).toEqual(before);
   });
