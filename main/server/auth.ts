@@ -65,8 +65,8 @@ export function upgradeIsAuthorized(req: IncomingMessage, token: string): boolea
 export function bearerToken(req: IncomingMessage): string | null {
   const header = req.headers.authorization;
   if (typeof header !== 'string') return null;
-  // The scheme is case-insensitive (RFC 7235); Prometheus sends "Bearer".
-  const match = /^Bearer ([A-Za-z0-9_-]+)$/i.exec(header.trim());
+  // The scheme is case-insensitive and may be followed by several spaces (RFC 7235); Prometheus sends "Bearer ".
+  const match = /^Bearer +([A-Za-z0-9_-]+)$/i.exec(header.trim());
   return match ? match[1]! : null;
 }
 

@@ -138,6 +138,8 @@ describe('GET /metrics on headroom serve', () => {
     expect((await get(port, '/metrics', { Authorization: `Bearer ${server.token}x` })).status).toBe(403);
     expect((await get(port, '/metrics', { Host: 'evil.example:80', Authorization: `Bearer ${server.token}` })).status).toBe(403);
     expect((await get(port, '/metrics', { Authorization: `Bearer ${server.token}` }, 'POST')).status).toBe(405);
+    // The scheme in any case, and more than one space after it (RFC 7235), are the same credential.
+    expect((await get(port, '/metrics', { Authorization: `bearer   ${server.token}` })).status).toBe(200);
   });
 
   it('answers OpenMetrics the strict parser accepts, with the values of the same tick', async () => {
