@@ -23,6 +23,11 @@ export const CulpritSchema = z.object({
   appId: z.string(),
   name: z.string(),
   pids: z.array(z.number().int().positive()),
+  /**
+   * The start time (clock ticks since boot) of each of `pids`, in the same order: with the PID, what
+   * tells that process from a later one given the same PID. Empty from a producer that did not know them.
+   */
+  startTimes: z.array(z.number().int().nonnegative()).default([]),
   /** E.g. "hrdrill: 38 % of its time stalled on memory, +120 MiB/s". */
   reason: z.string(),
   /** The ranking score (higher = more to blame); only for ordering. */

@@ -187,6 +187,7 @@ export class Attribution {
         appId: app.id,
         name: app.name,
         pids: [...app.pids],
+        startTimes: app.pids.map((pid) => byPid.get(pid)?.startTime ?? 0),
         reason: reasonFor(app, stallPct, growthMiBps, sizeBytes),
         score: stallSteps(stallPct) * 500 + Math.min(499, Math.max(0, Math.round(growthMiBps))) + Math.min(0.99, Math.round(sizeBytes / (1024 * MIB)) / 100),
         uid: app.uid,

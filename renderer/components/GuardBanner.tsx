@@ -28,13 +28,15 @@ export interface GuardBannerProps {
 
 /**
  * The culprit's app row in this snapshot, or null when it is no longer running. When its app id is
- * gone (its processes moved group), the app that now holds one of its PIDs counts only under the
- * same name: a PID reused by another program would open a confirmation for the wrong app.
+ * gone (its processes moved group), the app that now holds one of its processes — the same PID with
+ * the same start time, where the guard gave them — counts, and only under the same name: a PID
+ * reused by another program (even one of the same name) would open a confirmation for the wrong app.
  */
 export function culpritRow(culprit: Culprit, snapshot: Snapshot | null): TableRow | null {
   if (snapshot === null) return null;
-  const pids = new Set(culprit.pids);
-  const holder = () => snapshot.apps.find((a) => a.id === snapshot.processes.find((p) => pids.has(p.pid))?.appId);
+  const started = new Map(culprit.pids.map((pid, i) => [pid, culprit.startTimes[i]]));
+  const same = (p: { pid: number; startTime: number }) => started.has(p.pid) && (started.get(p.pid) === undefined || started.get(p.pid) === p.startTime);
+  const holder = () => snapshot.apps.find((a) => a.id === snapshot.processes.find(same)?.appId);
   const app = snapshot.apps.find((a) => a.id === culprit.appId) ?? [holder()].find((a) => a?.name === culprit.name);
   if (!app) return null;
   const processes = snapshot.processes.filter((p) => p.appId === app.id);

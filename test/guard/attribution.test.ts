@@ -75,6 +75,14 @@ describe('culprit ranking', () => {
     ]);
   });
 
+  it('names each culprit\'s processes by PID and start time (what tells them from a later process given the same PID)', () => {
+    const [, b] = twoTicks();
+    for (const c of rank()) {
+      expect(c.startTimes).toEqual(c.pids.map((pid) => b.processes.find((p) => p.pid === pid)!.startTime));
+      expect(c.startTimes.length).toBeGreaterThan(0);
+    }
+  });
+
   it('session-critical, protected, avoided and other users\' apps are not actionable, with the reason', () => {
     const ranking = rank({ avoid: ['app-stalled-*'] });
     expect(ranking[0]!.notActionable).toMatch(/^shell contains gnome-shell, which is part of the desktop session \(session-critical\)/);

@@ -24,4 +24,12 @@ describe('culpritRow', () => {
     expect(culpritRow(makeCulprit({ appId: 'tree:9:9', name: 'ghost', pids: [4242] }), snapshot)).toBeNull();
     expect(culpritRow(makeCulprit(), null)).toBeNull();
   });
+
+  it('does not take the app of a PID reused by a program of the same name: the start time tells them apart', () => {
+    const now = snapshot.processes.find((p) => p.pid === 4242)!;
+    // Named with its start time, under an app id that is gone: found when the start time is the same…
+    expect(appName(culpritRow(makeCulprit({ appId: 'tree:1:2', pids: [4242], startTimes: [now.startTime] }), snapshot))).toBe('leaky');
+    // …and not when PID 4242 is a later "leaky" than the one the guard named.
+    expect(culpritRow(makeCulprit({ appId: 'tree:1:2', pids: [4242], startTimes: [now.startTime - 100] }), snapshot)).toBeNull();
+  });
 });
