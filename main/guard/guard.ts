@@ -43,7 +43,7 @@ import { markerForReap } from '../service/reap-marker';
 import type { ReapServiceLike } from '../service/types';
 import { Attribution, type ActionPolicy, type EvidenceConflict } from './attribution';
 import { CALM_MS, Episode, FAST_INTERVAL_MS, type EpisodeAction } from './episode';
-import { GuardLock } from './lock';
+import { GuardLock, monotonicMs } from './lock';
 import { reapCulprit } from './reap-culprit';
 import type { TriggerOptions } from './trigger-messages';
 import { TriggerWatch } from './trigger-watch';
@@ -58,11 +58,6 @@ export const EVIDENCE_GAP_MS = 15_000;
 /** The person's session-critical names and the built-in ones (contract/session-critical.ts), once each. */
 function withBuiltIn(names: readonly string[]): string[] {
   return [...new Set([...names, ...DEFAULT_SESSION_CRITICAL])];
-}
-
-/** The system's monotonic clock in ms (CLOCK_MONOTONIC: the same in every process, moved by no wall-clock step). */
-export function monotonicMs(): number {
-  return Number(process.hrtime.bigint() / 1_000_000n);
 }
 
 /** How the guard drives the sampler. */

@@ -27,6 +27,11 @@ import { dirname, join } from 'node:path';
 import { tryLockExclusive } from '../../native/flock';
 import { runsInstalled } from '../installed';
 
+/** The system's monotonic clock in ms (CLOCK_MONOTONIC: the same in every process, moved by no wall-clock step). */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint() / 1_000_000n);
+}
+
 /** Where the per-user lock lives for `uid` (see the file comment). */
 export function guardLockPathFor(uid: number): string {
   let home: string | null = null;
@@ -167,7 +172,7 @@ function lockFileOf(fd: number): { pid: number | null; reapAt: number | null } {
     const [pidText, reapText, bootText] = buf.toString('latin1', 0, n).trim().split(' ');
     const pid = Number(pidText);
     const reapAt = reapText === undefined ? Number.NaN : Number(reapText);
-    const now = Number(process.hrtime.bigint() / 1_000_000n);
+    const now = monotonicMs();
     const thisBoot = bootText === bootId() && bootText !== '-';
     return { pid: Number.isInteger(pid) && pid > 0 ? pid : null, reapAt: thisBoot && Number.isFinite(reapAt) && reapAt >= 0 && reapAt <= now ? reapAt : null };
   } catch {

@@ -9,7 +9,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultGuardLockPath, GuardLock } from '../../main/guard';
-import { guardLockPathFor } from '../../main/guard/lock';
+import { guardLockPathFor, monotonicMs } from '../../main/guard/lock';
 
 /** This boot's id, as the lock file records it. */
 const BOOT = readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim();
@@ -80,7 +80,7 @@ describe('the guard lock path', () => {
     withTwoLocks((first, second, path) => {
       expect(first.acquire()).toBe(true);
       expect(first.previousReapAt).toBeNull();
-      const reapAt = Number(process.hrtime.bigint() / 1_000_000n) - 5_000;
+      const reapAt = monotonicMs() - 5_000;
       first.recordReap(reapAt);
       expect(readFileSync(path, 'utf8')).toBe(`${process.pid} ${reapAt} ${BOOT}\n`);
       first.release();
@@ -93,7 +93,7 @@ describe('the guard lock path', () => {
 
   it('ignores an auto-reap time from another boot, or ahead of the monotonic clock (the file outlives a reboot)', () => {
     withTwoLocks((first, _second, path) => {
-      const now = Number(process.hrtime.bigint() / 1_000_000n);
+      const now = monotonicMs();
       const otherBoot = BOOT.replace(/^./, (c) => (c === '0' ? '1' : '0'));
       // A guard that auto-reaped at 10 days' uptime in the boot before; one from before boot ids were written.
       for (const text of [`4242 864000000 ${otherBoot}\n`, `4242 ${now - 5_000} ${otherBoot}\n`, `4242 ${now - 5_000}\n`, `4242 ${now + 60_000} ${BOOT}\n`]) {
