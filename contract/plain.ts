@@ -8,6 +8,7 @@
  * renderer and the rest of the contract see no difference.
  */
 import type { HistoryPoint } from './history';
+import type { ReapMode, ReapRequest, ReapTarget } from './reap';
 import { DEFAULT_SESSION_CRITICAL } from './session-critical';
 import type { Settings } from './settings';
 import type { Snapshot } from './snapshot';
@@ -17,6 +18,15 @@ export const MAX_WIRE_MESSAGE_BYTES = 1024 * 1024;
 
 /** The most processes one reap request names (reap.ts's ReapRequestSchema); more go in several. */
 export const MAX_TARGETS_PER_REQUEST = 512;
+
+/** The reap requests for `targets`: one per MAX_TARGETS_PER_REQUEST of them, in order. */
+export function reapRequests(targets: readonly ReapTarget[], mode: ReapMode, force: boolean): ReapRequest[] {
+  const requests: ReapRequest[] = [];
+  for (let i = 0; i < targets.length; i += MAX_TARGETS_PER_REQUEST) {
+    requests.push({ targets: targets.slice(i, i + MAX_TARGETS_PER_REQUEST), mode, force });
+  }
+  return requests;
+}
 
 /**
  * What a marker on the chart stands for: a reap by hand, the guard's auto-reap, its warning or

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Culprit } from '../../contract/guard';
-import { MAX_TARGETS_PER_REQUEST } from '../../contract/plain';
+import { reapRequests } from '../../contract/plain';
 import type { ReapResult } from '../../contract/reap';
 import type { Snapshot } from '../../contract/snapshot';
 import { refusedResult } from '../../native/reap';
@@ -42,9 +42,7 @@ export async function reapCulprit(
     // A request holds at most MAX_TARGETS_PER_REQUEST: an app with more processes is reaped in
     // several, not cut at the first 512 (the rest lived on while the notice said the app ended).
     const results: ReapResult[] = [];
-    for (let i = 0; i < targets.length; i += MAX_TARGETS_PER_REQUEST) {
-      results.push(...(await reaper.reap({ targets: targets.slice(i, i + MAX_TARGETS_PER_REQUEST), mode: 'kill', force: false })).results);
-    }
+    for (const request of reapRequests(targets, 'kill', false)) results.push(...(await reaper.reap(request)).results);
     return results;
   } catch (err) {
     return refuse('in-process', 'INTERNAL', `The reap of ${culprit.name} failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -3,7 +3,7 @@
  * dialog opens. The (pid, startTime) pairs are the ones the person saw, so a process that exited
  * or was replaced meanwhile is refused by main as CHANGED rather than killed by mistake.
  */
-import { MAX_TARGETS_PER_REQUEST } from '../../contract/plain';
+import { MAX_TARGETS_PER_REQUEST, reapRequests } from '../../contract/plain';
 import type { ReapMode, ReapRequestInput, ReapTarget } from '../../contract/reap';
 import { isSessionCritical } from '../../contract/session-critical';
 import type { AppInfo, ProcessInfo } from '../../contract/snapshot';
@@ -48,9 +48,5 @@ export function sessionCriticalOf(subject: ReapSubject, sessionCritical: readonl
 /** The reap requests for a subject: one per 512 targets (the contract's limit). */
 export function reapRequestsFor(subject: ReapSubject, force: boolean): ReapRequestInput[] {
   const targets: ReapTarget[] = subject.processes.map((p) => ({ pid: p.pid, startTime: p.startTime }));
-  const requests: ReapRequestInput[] = [];
-  for (let i = 0; i < targets.length; i += MAX_TARGETS_PER_REQUEST) {
-    requests.push({ targets: targets.slice(i, i + MAX_TARGETS_PER_REQUEST), mode: subject.mode, force });
-  }
-  return requests;
+  return reapRequests(targets, subject.mode, force);
 }
