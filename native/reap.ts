@@ -229,14 +229,14 @@ function kill(verified: Verified[], results: ReapResult[], context: ReapContext)
 function releaseAll(verified: Verified[], group: string | null, results: ReapResult[], context: ReapContext) {
   const { via } = context;
   const killed: { v: Verified; at: number; time: number; note?: string }[] = [];
-  const withPidfd = verified.filter((v) => v.pidfd !== null);
   let groupKilled = false;
+  // A group is only given when every verified target has a pidfd (kill()).
   if (group) {
     try {
       const at = performance.now();
       const time = Date.now();
       killGroup(group);
-      for (const v of withPidfd) killed.push({ v, at, time, note: 'Ended with its whole app group (cgroup.kill).' });
+      for (const v of verified) killed.push({ v, at, time, note: 'Ended with its whole app group (cgroup.kill).' });
       groupKilled = true;
     } catch {
       // Not allowed to write cgroup.kill (another user's group): fall back to one by one.

@@ -7,6 +7,7 @@
  */
 import { visibleControls } from '../../contract/display-name';
 import type { HistoryLine, RecordedApp, RecordedEvent, RecordedSample } from '../../contract/record';
+import { MAX_DATE_MS } from '../recorder/codec';
 import { checkStateDir, defaultStateDir, RecorderRefusal } from '../recorder/safe-fs';
 import { appsByTick, readEvents, samplesBySegment, systemReadStats, type AppsReadStats } from '../recorder/store-reader';
 import { endQuietlyWhenOutputCloses, parseArgs, UsageError } from './args';
@@ -32,9 +33,6 @@ export function parseDuration(flag: string, raw: string): number {
   }
   return Math.round(ms);
 }
-
-/** The latest time a Date can hold (ms since the epoch). */
-const MAX_DATE_MS = 8.64e15;
 
 /** A time given as ISO 8601 or ms since the epoch; throws UsageError otherwise (also for 2026-02-30). */
 export function parseTime(flag: string, raw: string): number {

@@ -85,9 +85,12 @@ export function encodeSystem(s: Snapshot): Buffer {
   return b;
 }
 
+/** The latest time a Date can hold (ms since the epoch). */
+export const MAX_DATE_MS = 8.64e15;
+
 /** A record time a Date can hold (ms since 1970, finite, not negative): anything else is a damaged record. */
 export function validTime(t: number): boolean {
-  return Number.isFinite(t) && t >= 0 && t <= 8.64e15;
+  return Number.isFinite(t) && t >= 0 && t <= MAX_DATE_MS;
 }
 
 /** The time of a system record without decoding the rest. */

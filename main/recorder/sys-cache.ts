@@ -119,18 +119,23 @@ export function decodeSysFile(path: string): DecodedSys {
   const stats: ScanStats = { skipped: 0 };
   const frames = readFrames(buf, WANT_SYS, stats);
   const systemOffsets: number[] = [];
+  const systemTimes: number[] = [];
   const eventFrames: { start: number; end: number }[] = [];
   for (const f of frames) {
     if (f.type === RecordType.system) {
       // A record whose time is no time (NaN from a crafted or damaged file) is skipped like a damaged one.
-      if (f.end - f.start >= SYSTEM_BYTES && validTime(buf.readDoubleLE(f.start))) systemOffsets.push(f.start);
-      else stats.skipped++;
+      const t = f.end - f.start >= SYSTEM_BYTES ? buf.readDoubleLE(f.start) : Number.NaN;
+      if (validTime(t)) {
+        systemOffsets.push(f.start);
+        systemTimes.push(t);
+      } else {
+        stats.skipped++;
+      }
     } else {
       eventFrames.push({ start: f.start, end: f.end });
     }
   }
-  const times = new Float64Array(systemOffsets.length);
-  for (let i = 0; i < systemOffsets.length; i++) times[i] = buf.readDoubleLE(systemOffsets[i]!);
+  const times = Float64Array.from(systemTimes);
   const decoded: DecodedSys = { size: buf.length, buf, systemOffsets, times, eventFrames, events: null, skipped: stats.skipped };
   remember(path, decoded);
   return decoded;
