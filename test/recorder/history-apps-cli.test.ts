@@ -35,14 +35,24 @@ function history(args: string[]): { code: number | null; lines: string[]; stderr
   return { code: r.status, lines: r.stdout.split('\n').filter(Boolean), stderr: r.stderr };
 }
 
+/** A fresh store (this file's `store`) and its writer; the caller writes the ticks and closes it. */
+function newStore(): StoreWriter {
+  store = tempStore();
+  ensureStateDir(store);
+  return new StoreWriter(store, 64 << 20);
+}
+
+/** `count` ticks of the real snapshot, `stepMs` apart from `t0`. */
+function writeTicks(writer: StoreWriter, t0: number, count: number, stepMs: number): void {
+  for (let i = 0; i < count; i++) writer.writeTick(stamped(base, t0 + i * stepMs, i));
+}
+
 describe('headroom history --apps', () => {
   it('prints every per-app row of several segments in time order, with the events merged in where they happened', () => {
-    store = tempStore();
-    ensureStateDir(store);
+    const writer = newStore();
     const t0 = Date.now() - 3 * 3600_000;
-    const writer = new StoreWriter(store, 64 << 20);
     // 2.5 h at one tick per 10 s: three segments.
-    for (let i = 0; i < 900; i++) writer.writeTick(stamped(base, t0 + i * 10_000, i));
+    writeTicks(writer, t0, 900, 10_000);
     const event = (time: number, label: string) => RecordedEventSchema.parse({ time, kind: 'reap', label, freedBytes: 0, mreleaseMs: null, availableBeforeBytes: 0, recoveredMs: null, victim: null });
     writer.writeEvent(event(t0 + 4505_000, 'last-tick-event'));
     writer.close();
@@ -68,11 +78,8 @@ describe('headroom history --apps', () => {
   });
 
   it('prints every sample of several segments in time order, streamed (the same as the store holds)', () => {
-    store = tempStore();
-    ensureStateDir(store);
-    const t0 = Date.now() - 3 * 3600_000;
-    const writer = new StoreWriter(store, 64 << 20);
-    for (let i = 0; i < 900; i++) writer.writeTick(stamped(base, t0 + i * 10_000, i));
+    const writer = newStore();
+    writeTicks(writer, Date.now() - 3 * 3600_000, 900, 10_000);
     writer.close();
     const samples = history(['--since', '4h', '--json']);
     expect(samples.code).toBe(0);
@@ -82,11 +89,8 @@ describe('headroom history --apps', () => {
   });
 
   it('ends quietly (status 0, nothing on stderr) when its reader stops early', async () => {
-    store = tempStore();
-    ensureStateDir(store);
-    const t0 = Date.now() - 3600_000;
-    const writer = new StoreWriter(store, 64 << 20);
-    for (let i = 0; i < 2000; i++) writer.writeTick(stamped(base, t0 + i * 1000, i));
+    const writer = newStore();
+    writeTicks(writer, Date.now() - 3600_000, 2000, 1000);
     writer.close();
     // `headroom history --apps | head -1`: the pipe is closed after the first line.
     const child = spawn(process.execPath, [cli, 'history', '--since', '2h', '--apps'], { env: { ...process.env, XDG_STATE_HOME: dirname(store), NODE_EXTRA_CA_CERTS: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -100,8 +104,7 @@ describe('headroom history --apps', () => {
   });
 
   it('refuses a time no Date can hold, or a day the month does not have, as a usage error', () => {
-    store = tempStore();
-    ensureStateDir(store);
+    newStore().close();
     for (const until of ['9007199254740991', '8640000000000001', '2026-02-30', '2026-13-01T00:00:00Z']) {
       const r = history(['--until', until]);
       expect(r.code).toBe(2);
@@ -111,10 +114,8 @@ describe('headroom history --apps', () => {
   });
 
   it('writes CSV name cells with their control characters shown and never as a formula', () => {
-    store = tempStore();
-    ensureStateDir(store);
+    const writer = newStore();
     const t0 = Date.now() - 60_000;
-    const writer = new StoreWriter(store, 64 << 20);
     const named = (name: string, i: number): Snapshot => {
       const s = stamped(base, t0 + i * 1000, i);
       return { ...s, apps: s.apps.map((a, j) => (j === 0 ? { ...a, name } : a)) };
