@@ -9,6 +9,7 @@ import { pageSize } from '../../main/sampler/page-size';
 import { ProcessTable } from '../../main/sampler/process-table';
 import { Scratch } from '../../main/sampler/read-file';
 import { UserNames } from '../../main/sampler/users';
+import type { ProcessInfo } from '../../contract/snapshot';
 
 const children: ChildProcess[] = [];
 const tables: ProcessTable[] = [];
@@ -23,6 +24,26 @@ afterEach(async () => {
 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A table of its own (stat re-read only when the RSS moves, status every ~statusRefreshMs) and `child`'s row in it, read afresh. */
+function watch(child: ChildProcess, statusRefreshMs: number): () => ProcessInfo | undefined {
+  const t = new ProcessTable({ fdBudget: 8192, statusRefreshMs, statRefreshMs: 600_000, pageSize: pageSize() }, new Scratch(), new UserNames());
+  tables.push(t);
+  return () => t.read(performance.now()).find((r) => r.info.pid === child.pid)?.info;
+}
+
+/** The row read every `everyMs` until `done` holds or `tries` reads were made: the last one. */
+async function rowUntil(rowOf: () => ProcessInfo | undefined, done: (row: ProcessInfo | undefined) => boolean, tries: number, everyMs: number): Promise<ProcessInfo | undefined> {
+  let row = rowOf();
+  for (let i = 0; i < tries && !done(row); i++) {
+    await sleep(everyMs);
+    row = rowOf();
+  }
+  return row;
+}
+
+/** What /proc says `child`'s command line is now. */
+const cmdlineNow = (child: ChildProcess): string => readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+
 describe('exec with the same comm', () => {
   it('re-reads the command line when a process execs a program of the same name', async () => {
     // perl waits to be told (a line on stdin), then execs perl again with another argv; both bounded to
@@ -32,26 +53,15 @@ describe('exec with the same comm', () => {
     });
     children.push(c);
     // statRefreshMs far away: the exec must be seen on the stat read its RSS change brings.
-    const t = new ProcessTable({ fdBudget: 8192, statusRefreshMs: 600_000, statRefreshMs: 600_000, pageSize: pageSize() }, new Scratch(), new UserNames());
-    tables.push(t);
-    const rowOf = () => t.read(performance.now()).find((r) => r.info.pid === c.pid)?.info;
-    let before = rowOf();
-    for (let i = 0; i < 50 && !before?.cmdline.includes('headroom-exec-before'); i++) {
-      await sleep(20);
-      before = rowOf();
-    }
+    const rowOf = watch(c, 600_000);
+    const before = await rowUntil(rowOf, (row) => !!row?.cmdline.includes('headroom-exec-before'), 50, 20);
     expect(before?.cmdline).toContain('headroom-exec-before');
     c.stdin!.write('go\n');
     const expected = 'perl -e alarm 60; sleep 60 headroom-exec-after';
-    const cmdlineNow = () => readFileSync(`/proc/${c.pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
-    for (let i = 0; i < 100 && cmdlineNow() !== expected; i++) await sleep(20);
-    expect(cmdlineNow()).toBe(expected);
+    for (let i = 0; i < 100 && cmdlineNow(c) !== expected; i++) await sleep(20);
+    expect(cmdlineNow(c)).toBe(expected);
     // Ten ticks for the table to see it (one stat read, brought by the RSS change, is enough).
-    let after = rowOf();
-    for (let i = 0; i < 10 && after?.cmdline !== expected; i++) {
-      await sleep(100);
-      after = rowOf();
-    }
+    const after = await rowUntil(rowOf, (row) => row?.cmdline === expected, 10, 100);
     expect(after?.comm).toBe('perl');
     expect(before?.comm).toBe('perl');
     expect(after?.cmdline).toBe(expected);
@@ -66,26 +76,15 @@ describe('a command line rewritten in place', () => {
       stdio: ['pipe', 'ignore', 'inherit'],
     });
     children.push(c);
-    const t = new ProcessTable({ fdBudget: 8192, statusRefreshMs: 300, statRefreshMs: 600_000, pageSize: pageSize() }, new Scratch(), new UserNames());
-    tables.push(t);
-    const rowOf = () => t.read(performance.now()).find((r) => r.info.pid === c.pid)?.info;
-    let before = rowOf();
-    for (let i = 0; i < 50 && !before?.cmdline.includes('headroom-test-hog'); i++) {
-      await sleep(20);
-      before = rowOf();
-    }
+    const rowOf = watch(c, 300);
+    const before = await rowUntil(rowOf, (row) => !!row?.cmdline.includes('headroom-test-hog'), 50, 20);
     expect(before?.cmdline).toContain('headroom-test-hog');
     c.stdin!.write('go\n');
-    const cmdlineNow = () => readFileSync(`/proc/${c.pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
-    for (let i = 0; i < 100 && !cmdlineNow().startsWith('headroom-rewritten-title'); i++) await sleep(20);
-    expect(cmdlineNow().startsWith('headroom-rewritten-title')).toBe(true);
+    for (let i = 0; i < 100 && !cmdlineNow(c).startsWith('headroom-rewritten-title'); i++) await sleep(20);
+    expect(cmdlineNow(c).startsWith('headroom-rewritten-title')).toBe(true);
     expect(readFileSync(`/proc/${c.pid}/comm`, 'utf8').trim()).toBe('node');
     // The refresh comes due within 300 ms × 1.5.
-    let after = rowOf();
-    for (let i = 0; i < 20 && !after?.cmdline.startsWith('headroom-rewritten-title'); i++) {
-      await sleep(100);
-      after = rowOf();
-    }
+    const after = await rowUntil(rowOf, (row) => !!row?.cmdline.startsWith('headroom-rewritten-title'), 20, 100);
     expect(after?.comm).toBe('node');
     expect(after?.cmdline.startsWith('headroom-rewritten-title')).toBe(true);
   });
